@@ -1,0 +1,326 @@
+"""The shop's catalog: loaded from a data file, validated, searched.
+
+The catalog is data that merchants edit (``catalog/catalog.yml`` by default,
+``KASSA_CATALOG`` to point elsewhere). Every error names the file, the product
+and the field, so a typo never turns into a wrong price.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+import yaml
+
+from actions import money
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CATALOG_PATH = PROJECT_ROOT / "catalog" / "catalog.yml"
+LANGUAGES = ("en", "nl")
+REQUIRED_PRODUCT_FIELDS = ("sku", "name", "category", "price", "description", "image", "stock")
+ALLOWED_VARIANT_KINDS = ("size", "colour")
+SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}$")
+
+
+class CatalogError(ValueError):
+    """The catalog file is invalid; the message says where."""
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    names: Mapping[str, str]
+    synonyms: Tuple[str, ...] = ()
+
+    def name(self, language: str = "en") -> str:
+        return self.names.get(language) or self.names["en"]
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    names: Mapping[str, str]
+    category: str
+    price: Decimal
+    descriptions: Mapping[str, str]
+    image: str
+    stock: int
+    variants: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
+    synonyms: Tuple[str, ...] = ()
+
+    def name(self, language: str = "en") -> str:
+        return self.names.get(language) or self.names["en"]
+
+    def description(self, language: str = "en") -> str:
+        return self.descriptions.get(language) or self.descriptions["en"]
+
+    def search_terms(self) -> List[str]:
+        """Every word a customer might use for this product, lower-cased."""
+        terms = [self.sku, *self.names.values(), *self.synonyms]
+        return [term.lower() for term in terms]
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """YAML loader that reads 24.95 as Decimal('24.95'), never as a float."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    return Decimal(loader.construct_scalar(node))
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
+class Catalog:
+    def __init__(
+        self,
+        categories: Iterable[Category],
+        products: Iterable[Product],
+        currency: str = "EUR",
+        image_base_url: str = "",
+    ) -> None:
+        self.currency = currency
+        self.image_base_url = image_base_url.rstrip("/")
+        self.categories: Dict[str, Category] = {c.id: c for c in categories}
+        self.products: Dict[str, Product] = {p.sku: p for p in products}
+
+    def product(self, sku: Optional[str]) -> Optional[Product]:
+        if not sku:
+            return None
+        return self.products.get(str(sku).strip().upper())
+
+    def category(self, category_id: Optional[str]) -> Optional[Category]:
+        if not category_id:
+            return None
+        return self.categories.get(str(category_id).strip().lower())
+
+    def in_category(self, category_id: str) -> List[Product]:
+        return [p for p in self.products.values() if p.category == category_id]
+
+    def image_url(self, product: Product) -> str:
+        if "://" in product.image or not self.image_base_url:
+            return product.image
+        return f"{self.image_base_url}/{product.image}"
+
+    def search(self, text: str = "", max_price: Optional[Decimal] = None) -> List[Product]:
+        """Products whose name, synonyms, description or category match every word."""
+        words = [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1]
+        found = []
+        for product in self.products.values():
+            if max_price is not None and product.price > max_price:
+                continue
+            haystack = " ".join(
+                [
+                    *product.search_terms(),
+                    *product.descriptions.values(),
+                    product.category,
+                    *self.categories[product.category].names.values(),
+                    *self.categories[product.category].synonyms,
+                ]
+            ).lower()
+            if all(_word_matches(word, haystack) for word in words):
+                found.append(product)
+        return sorted(found, key=lambda p: (p.price, p.sku))
+
+    def resolve(self, text: Optional[str]) -> Optional[Product]:
+        """A product from an id, an exact name or a synonym; None when unsure."""
+        if not text:
+            return None
+        product = self.product(text)
+        if product:
+            return product
+        wanted = text.strip().lower()
+        for candidate in self.products.values():
+            if wanted in candidate.search_terms():
+                return candidate
+        return None
+
+    def closest(self, text: str, limit: int = 3) -> List[Product]:
+        """The products whose names come closest to ``text``, best first."""
+        wanted = text.strip().lower()
+        by_term: Dict[str, Product] = {}
+        for product in self.products.values():
+            for term in product.search_terms():
+                by_term.setdefault(term, product)
+        matches = difflib.get_close_matches(wanted, list(by_term), n=limit * 3, cutoff=0.5)
+        result: List[Product] = []
+        for term in matches:
+            if by_term[term] not in result:
+                result.append(by_term[term])
+        if not result:
+            result = self.search(text)
+        return result[:limit]
+
+
+def _word_matches(word: str, haystack: str) -> bool:
+    if word in haystack:
+        return True
+    singular = word[:-1] if word.endswith("s") else word
+    return len(singular) > 2 and singular in haystack
+
+
+# --- loading and validation -------------------------------------------------
+
+
+class _Checker:
+    """Collects the location of each value for messages that point at it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> CatalogError:
+        return CatalogError(f"{self.path}: {where}: {problem}")
+
+    def texts(self, value: Any, where: str, field_name: str) -> Dict[str, str]:
+        """A text given once for every language, or per language with 'en' required."""
+        if isinstance(value, str) and value.strip():
+            return {language: value.strip() for language in LANGUAGES}
+        if isinstance(value, Mapping):
+            texts = {str(k): str(v).strip() for k, v in value.items() if v is not None}
+            unknown = set(texts) - set(LANGUAGES)
+            if unknown:
+                raise self.fail(where, f"field '{field_name}' has unknown language(s) {sorted(unknown)}")
+            if not texts.get("en"):
+                raise self.fail(where, f"field '{field_name}' needs an 'en' text")
+            return texts
+        raise self.fail(where, f"field '{field_name}' must be a text or a mapping of language to text")
+
+    def words(self, value: Any, where: str, field_name: str) -> Tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(where, f"field '{field_name}' must be a list of texts")
+        return tuple(v.strip() for v in value)
+
+
+def _parse_category(checker: _Checker, raw: Any, index: int) -> Category:
+    where = f"category #{index + 1}"
+    if not isinstance(raw, Mapping) or "id" not in raw:
+        raise checker.fail(where, "missing field 'id'")
+    category_id = str(raw["id"])
+    where = f"category '{category_id}'"
+    if "name" not in raw:
+        raise checker.fail(where, "missing field 'name'")
+    return Category(
+        id=category_id,
+        names=checker.texts(raw["name"], where, "name"),
+        synonyms=checker.words(raw.get("synonyms"), where, "synonyms"),
+    )
+
+
+def _parse_price(checker: _Checker, raw: Any, where: str, currency: str) -> Decimal:
+    try:
+        price = money.to_decimal(raw)
+    except money.MoneyError as error:
+        raise checker.fail(where, f"field 'price': {error}") from None
+    if price <= 0:
+        raise checker.fail(where, f"field 'price' must be positive, got {raw}")
+    if not money.has_valid_precision(price, currency):
+        places = money.currency_exponent(currency)
+        raise checker.fail(where, f"field 'price' {raw} has more than {places} decimals for {currency}")
+    return price
+
+
+def _parse_stock(checker: _Checker, raw: Any, where: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise checker.fail(where, f"field 'stock' must be a whole number of 0 or more, got {raw!r}")
+    return raw
+
+
+def _parse_variants(checker: _Checker, raw: Any, where: str) -> Dict[str, Tuple[str, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise checker.fail(where, "field 'variants' must map size/colour to a list of options")
+    variants = {}
+    for kind, options in raw.items():
+        if kind not in ALLOWED_VARIANT_KINDS:
+            raise checker.fail(where, f"field 'variants' has unknown kind '{kind}' (use {', '.join(ALLOWED_VARIANT_KINDS)})")
+        variants[kind] = checker.words(options, where, f"variants.{kind}")
+        if not variants[kind]:
+            raise checker.fail(where, f"field 'variants.{kind}' is empty")
+    return variants
+
+
+def _parse_product(
+    checker: _Checker, raw: Any, index: int, categories: Mapping[str, Category], currency: str
+) -> Product:
+    if not isinstance(raw, Mapping):
+        raise checker.fail(f"product #{index + 1}", "must be a mapping of fields")
+    where = f"product '{raw['sku']}'" if raw.get("sku") else f"product #{index + 1}"
+    for name in REQUIRED_PRODUCT_FIELDS:
+        if raw.get(name) is None or raw.get(name) == "":
+            raise checker.fail(where, f"missing field '{name}'")
+    unknown = set(raw) - set(REQUIRED_PRODUCT_FIELDS) - {"variants", "synonyms"}
+    if unknown:
+        raise checker.fail(where, f"unknown field(s) {sorted(unknown)}")
+    sku = str(raw["sku"])
+    if not SKU_PATTERN.match(sku):
+        raise checker.fail(where, "field 'sku' must be upper-case letters, digits and dashes")
+    if raw["category"] not in categories:
+        raise checker.fail(where, f"field 'category': unknown category '{raw['category']}' (known: {', '.join(categories)})")
+    return Product(
+        sku=sku,
+        names=checker.texts(raw["name"], where, "name"),
+        category=str(raw["category"]),
+        price=_parse_price(checker, raw["price"], where, currency),
+        descriptions=checker.texts(raw["description"], where, "description"),
+        image=str(raw["image"]),
+        stock=_parse_stock(checker, raw["stock"], where),
+        variants=_parse_variants(checker, raw.get("variants"), where),
+        synonyms=checker.words(raw.get("synonyms"), where, "synonyms"),
+    )
+
+
+def parse_catalog(document: Any, path: Path, image_base_url: str = "") -> Catalog:
+    checker = _Checker(path)
+    if not isinstance(document, Mapping):
+        raise checker.fail("top level", "must be a mapping with 'categories' and 'products'")
+    currency = str(document.get("currency", "EUR")).upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise checker.fail("top level", f"field 'currency' must be an ISO 4217 code, got {currency!r}")
+    for name in ("categories", "products"):
+        if not isinstance(document.get(name), list) or not document[name]:
+            raise checker.fail("top level", f"missing field '{name}' (a non-empty list)")
+    categories: Dict[str, Category] = {}
+    for index, raw in enumerate(document["categories"]):
+        category = _parse_category(checker, raw, index)
+        if category.id in categories:
+            raise checker.fail(f"category '{category.id}'", "duplicate field 'id'")
+        categories[category.id] = category
+    products: Dict[str, Product] = {}
+    for index, raw in enumerate(document["products"]):
+        product = _parse_product(checker, raw, index, categories, currency)
+        if product.sku in products:
+            raise checker.fail(f"product '{product.sku}'", "duplicate field 'sku'")
+        products[product.sku] = product
+    return Catalog(categories.values(), products.values(), currency, image_base_url)
+
+
+def load_catalog(path: Optional[Path] = None, image_base_url: Optional[str] = None) -> Catalog:
+    path = Path(path or os.environ.get("KASSA_CATALOG") or DEFAULT_CATALOG_PATH)
+    if image_base_url is None:
+        image_base_url = os.environ.get("CATALOG_IMAGE_BASE_URL", "")
+    try:
+        with path.open(encoding="utf-8") as handle:
+            document = yaml.load(handle, Loader=_DecimalLoader)  # noqa: S506 - safe loader subclass
+    except OSError as error:
+        raise CatalogError(f"{path}: cannot read the catalog: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise CatalogError(f"{path}: not valid YAML: {error}") from None
+    return parse_catalog(document, path, image_base_url)
+
+
+_catalog: Optional[Catalog] = None
+
+
+def get_catalog() -> Catalog:
+    """The catalog shared by all actions, loaded once per process."""
+    global _catalog
+    if _catalog is None:
+        _catalog = load_catalog()
+    return _catalog

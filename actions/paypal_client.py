@@ -1,0 +1,231 @@
+"""A small PayPal REST client on requests: OAuth2 token, Orders v2, retries.
+
+One client per process (``get_client``) shares one ``requests.Session`` and one
+cached token between all actions. Calls that may be repeated (429, 5xx,
+timeouts) are retried with backoff under the same PayPal-Request-Id, so PayPal
+applies them once. Secrets and tokens are never logged.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+SANDBOX_BASE_URL = "https://api-m.sandbox.paypal.com"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+TOKEN_REFRESH_MARGIN_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class PayPalConfig:
+    client_id: str
+    client_secret: str
+    base_url: str = SANDBOX_BASE_URL
+    public_url: str = "http://localhost:5005"
+    currency: str = "EUR"
+    shop_name: str = "Kassa Bike Shop"
+    shipping_preference: str = "GET_FROM_FILE"
+    timeout_seconds: float = 10.0
+    max_attempts: int = 4
+    backoff_seconds: float = 0.25
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "PayPalConfig":
+        return cls(
+            client_id=env.get("PAYPAL_CLIENT_ID", ""),
+            client_secret=env.get("PAYPAL_CLIENT_SECRET", ""),
+            base_url=(env.get("PAYPAL_BASE_URL") or SANDBOX_BASE_URL).rstrip("/"),
+            public_url=(env.get("PUBLIC_URL") or "http://localhost:5005").rstrip("/"),
+            currency=(env.get("SHOP_CURRENCY") or "EUR").upper(),
+            shop_name=env.get("SHOP_NAME") or "Kassa Bike Shop",
+            shipping_preference=env.get("PAYPAL_SHIPPING_PREFERENCE") or "GET_FROM_FILE",
+            timeout_seconds=float(env.get("PAYPAL_TIMEOUT_SECONDS") or 10),
+            max_attempts=int(env.get("PAYPAL_MAX_ATTEMPTS") or 4),
+        )
+
+
+class PayPalError(Exception):
+    """PayPal refused a call, or could not be reached after every retry."""
+
+    def __init__(
+        self,
+        status: Optional[int],
+        name: str,
+        message: str,
+        debug_id: Optional[str] = None,
+        details: Optional[List[Mapping[str, Any]]] = None,
+    ) -> None:
+        super().__init__(f"{name}: {message}")
+        self.status = status
+        self.name = name
+        self.message = message
+        self.debug_id = debug_id
+        self.details = list(details or [])
+
+    @property
+    def issues(self) -> List[str]:
+        return [str(detail.get("issue")) for detail in self.details if detail.get("issue")]
+
+    @property
+    def retryable(self) -> bool:
+        """True when PayPal could not be reached or failed on its side."""
+        return self.status is None or self.status in RETRY_STATUSES
+
+    @classmethod
+    def from_response(cls, response: requests.Response) -> "PayPalError":
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        return cls(
+            status=response.status_code,
+            name=str(body.get("name") or body.get("error") or f"HTTP_{response.status_code}"),
+            message=str(body.get("message") or body.get("error_description") or response.reason or ""),
+            debug_id=body.get("debug_id") or response.headers.get("Paypal-Debug-Id"),
+            details=body.get("details") if isinstance(body.get("details"), list) else None,
+        )
+
+
+class PayPalClient:
+    def __init__(self, config: PayPalConfig, session: Optional[requests.Session] = None) -> None:
+        self.config = config
+        self.session = session or requests.Session()
+        self._token: Optional[str] = None
+        self._token_expires_at = 0.0
+        self._token_lock = threading.Lock()
+        self.token_requests = 0
+
+    # --- authentication -------------------------------------------------------
+
+    def access_token(self) -> str:
+        """The cached OAuth2 token, fetched again shortly before it expires."""
+        with self._token_lock:
+            if self._token and time.monotonic() < self._token_expires_at:
+                return self._token
+            if not self.config.client_id or not self.config.client_secret:
+                raise PayPalError(None, "MISSING_CREDENTIALS", "PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET must be set")
+            response = self._send(
+                "POST",
+                "/v1/oauth2/token",
+                auth=(self.config.client_id, self.config.client_secret),
+                data={"grant_type": "client_credentials"},
+                headers={"Accept": "application/json"},
+            )
+            body = response.json()
+            self.token_requests += 1
+            self._token = body["access_token"]
+            lifetime = float(body.get("expires_in", 0))
+            margin = min(TOKEN_REFRESH_MARGIN_SECONDS, lifetime / 10)
+            self._token_expires_at = time.monotonic() + lifetime - margin
+            return self._token
+
+    def forget_token(self) -> None:
+        with self._token_lock:
+            self._token = None
+            self._token_expires_at = 0.0
+
+    # --- Orders v2 --------------------------------------------------------------
+
+    def create_order(self, body: Mapping[str, Any], request_id: str) -> Dict[str, Any]:
+        return self._api("POST", "/v2/checkout/orders", json=body, request_id=request_id)
+
+    def get_order(self, order_id: str) -> Dict[str, Any]:
+        return self._api("GET", f"/v2/checkout/orders/{_path_segment(order_id)}")
+
+    def capture_order(self, order_id: str, request_id: str) -> Dict[str, Any]:
+        return self._api(
+            "POST", f"/v2/checkout/orders/{_path_segment(order_id)}/capture", json={}, request_id=request_id
+        )
+
+    # --- transport --------------------------------------------------------------
+
+    def _api(
+        self, method: str, path: str, json: Optional[Mapping[str, Any]] = None, request_id: Optional[str] = None
+    ) -> Dict[str, Any]:
+        headers = {"Content-Type": "application/json", "Prefer": "return=representation"}
+        if request_id:
+            headers["PayPal-Request-Id"] = request_id
+        for renewed in (False, True):
+            headers["Authorization"] = f"Bearer {self.access_token()}"
+            try:
+                return self._send(method, path, json=json, headers=headers).json()
+            except PayPalError as error:
+                if error.status == 401 and not renewed:
+                    self.forget_token()
+                    continue
+                raise
+        raise AssertionError("unreachable")
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One call with retries on 429, 5xx and timeouts; raises PayPalError."""
+        url = self.config.base_url + path
+        last_error: Optional[PayPalError] = None
+        for attempt in range(1, self.config.max_attempts + 1):
+            try:
+                response = self.session.request(method, url, timeout=self.config.timeout_seconds, **kwargs)
+            except (requests.Timeout, requests.ConnectionError) as error:
+                last_error = PayPalError(None, "UNREACHABLE", type(error).__name__)
+            else:
+                if response.ok:
+                    return response
+                last_error = PayPalError.from_response(response)
+                if not last_error.retryable:
+                    _log_refusal(method, path, last_error)
+                    raise last_error
+            if attempt < self.config.max_attempts:
+                delay = self._backoff(attempt, last_error)
+                logger.warning(
+                    "PayPal %s %s failed (%s, debug_id=%s), attempt %d of %d, retrying in %.2fs",
+                    method, path, last_error.name, last_error.debug_id, attempt, self.config.max_attempts, delay,
+                )
+                time.sleep(delay)
+        assert last_error is not None
+        _log_refusal(method, path, last_error)
+        raise last_error
+
+    def _backoff(self, attempt: int, error: PayPalError) -> float:
+        delay = self.config.backoff_seconds * (2 ** (attempt - 1))
+        return delay + random.uniform(0, delay / 2)
+
+
+def _log_refusal(method: str, path: str, error: PayPalError) -> None:
+    logger.error(
+        "PayPal %s %s refused: status=%s name=%s debug_id=%s issues=%s",
+        method, path, error.status, error.name, error.debug_id, error.issues,
+    )
+
+
+def _path_segment(order_id: str) -> str:
+    if not order_id or not order_id.replace("-", "").isalnum():
+        raise PayPalError(None, "INVALID_RESOURCE_ID", f"not an order id: {order_id!r}")
+    return order_id
+
+
+_client: Optional[PayPalClient] = None
+_client_lock = threading.Lock()
+
+
+def get_client() -> PayPalClient:
+    """The process-wide client, configured from the environment on first use."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = PayPalClient(PayPalConfig.from_env())
+        return _client
+
+
+def reset_client() -> None:
+    """Forget the shared client, so the next call reads the environment again."""
+    global _client
+    with _client_lock:
+        _client = None

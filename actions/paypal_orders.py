@@ -1,0 +1,111 @@
+"""PayPal Orders v2 request bodies, built from priced cart lines.
+
+Pure functions, no HTTP: what they return is validated against PayPal's
+OpenAPI schema in the tests.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from actions import money
+from actions.cart import CartLine
+
+LOCALES = {"en": "en-US", "nl": "nl-NL"}
+CUSTOM_ID_MAX = 127
+ITEM_NAME_MAX = 127
+
+
+def checkout_request_id(conversation_id: str, cart: Mapping[str, int], currency: str, epoch: int = 0) -> str:
+    """PayPal-Request-Id for a checkout: the same conversation, cart and epoch give the same id.
+
+    ``epoch`` counts the orders this conversation has paid, so buying the same
+    cart again later is a new order while a repeated checkout is not.
+    """
+    canonical = json.dumps(
+        {"conversation": conversation_id, "cart": dict(sorted(cart.items())), "currency": currency, "epoch": epoch},
+        sort_keys=True,
+    )
+    return "kassa-checkout-" + hashlib.sha256(canonical.encode()).hexdigest()[:48]
+
+
+def capture_request_id(order_id: str) -> str:
+    """PayPal-Request-Id for capturing ``order_id``: one capture per order, ever."""
+    return f"kassa-capture-{order_id}"
+
+
+def experience_context(
+    public_url: str, shop_name: str, language: str, shipping_preference: str
+) -> Dict[str, Any]:
+    base = public_url.rstrip("/")
+    return {
+        "brand_name": shop_name[:127],
+        "locale": LOCALES.get(language, LOCALES["en"]),
+        "shipping_preference": shipping_preference,
+        "user_action": "PAY_NOW",
+        "return_url": f"{base}/webhooks/paypal/return",
+        "cancel_url": f"{base}/webhooks/paypal/cancel",
+    }
+
+
+def _item(line: CartLine, currency: str, language: str) -> Dict[str, Any]:
+    return {
+        "name": line.product.name(language)[:ITEM_NAME_MAX],
+        "sku": line.product.sku,
+        "unit_amount": money.paypal_money(line.product.price, currency),
+        "quantity": str(line.quantity),
+        "category": "PHYSICAL_GOODS",
+    }
+
+
+def order_request(
+    lines: Sequence[CartLine],
+    currency: str,
+    custom_id: str,
+    context: Dict[str, Any],
+    language: str = "en",
+    description: Optional[str] = None,
+) -> Dict[str, Any]:
+    """An Orders v2 create body whose item_total equals the sum of the items."""
+    if not lines:
+        raise ValueError("an order needs at least one line")
+    if not custom_id or len(custom_id) > CUSTOM_ID_MAX:
+        raise ValueError(f"custom_id must be 1 to {CUSTOM_ID_MAX} characters")
+    items = [_item(line, currency, language) for line in lines]
+    item_total = sum(
+        (money.quantize(line.product.price, currency) * line.quantity for line in lines), Decimal(0)
+    )
+    unit: Dict[str, Any] = {
+        "reference_id": "default",
+        "custom_id": custom_id,
+        "items": items,
+        "amount": {
+            **money.paypal_money(item_total, currency),
+            "breakdown": {"item_total": money.paypal_money(item_total, currency)},
+        },
+    }
+    if description:
+        unit["description"] = description[:127]
+    return {
+        "intent": "CAPTURE",
+        "purchase_units": [unit],
+        "payment_source": {"paypal": {"experience_context": context}},
+    }
+
+
+def approval_link(order: Mapping[str, Any]) -> Optional[str]:
+    """The link the buyer opens: ``payer-action``, or ``approve`` in older responses."""
+    links: List[Mapping[str, Any]] = order.get("links") or []
+    by_rel = {link.get("rel"): link.get("href") for link in links}
+    return by_rel.get("payer-action") or by_rel.get("approve")
+
+
+def order_amount(order: Mapping[str, Any]) -> Optional[Dict[str, str]]:
+    """The first purchase unit's amount as {currency_code, value}, if present."""
+    units = order.get("purchase_units") or []
+    if not units or "amount" not in units[0]:
+        return None
+    amount = units[0]["amount"]
+    return {"currency_code": amount.get("currency_code"), "value": amount.get("value")}

@@ -1,0 +1,1 @@
+"""A local PayPal emulator: OAuth2, Orders v2 and a buyer approval page."""

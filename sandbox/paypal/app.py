@@ -1,0 +1,416 @@
+"""The PayPal emulator's HTTP side: OAuth2, Orders v2, approval page, test controls.
+
+Run it with ``python -m sandbox.paypal``. Settings (environment):
+  SANDBOX_PORT (8090), SANDBOX_PUBLIC_URL (http://localhost:<port>),
+  SANDBOX_CLIENT_ID / SANDBOX_CLIENT_SECRET (the credentials it accepts),
+  SANDBOX_LATENCY_MS (added to every API call), SANDBOX_FAULT_RATE (share of API
+  calls answered 500), SANDBOX_TIMEOUT_RATE (share answered only after
+  SANDBOX_TIMEOUT_SECONDS, after the work is done, like a lost response).
+Tests steer it through /_sandbox/: queued faults, declines, counters.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import html
+import json
+import logging
+import os
+import random
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from sandbox.paypal import openapi
+from sandbox.paypal import orders as order_rules
+from sandbox.paypal.errors import STATUS_NAMES, error_response, issue, json_body
+
+logger = logging.getLogger("sandbox.paypal")
+
+TOKEN_LIFETIME_SECONDS = 32400
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Fault:
+    """One queued fault: the next matching call fails this way."""
+
+    method: str
+    path_prefix: str
+    status: int = 500
+    timeout: bool = False
+
+
+@dataclass
+class SandboxSettings:
+    client_id: str = "kassa-sandbox-client"
+    client_secret: str = "kassa-sandbox-secret"
+    public_url: str = "http://localhost:8090"
+    latency_ms: float = 0.0
+    fault_rate: float = 0.0
+    timeout_rate: float = 0.0
+    timeout_seconds: float = 30.0
+    validate_schema: bool = True
+
+    @classmethod
+    def from_env(cls) -> "SandboxSettings":
+        port = os.environ.get("SANDBOX_PORT", "8090")
+        return cls(
+            client_id=os.environ.get("SANDBOX_CLIENT_ID", cls.client_id),
+            client_secret=os.environ.get("SANDBOX_CLIENT_SECRET", cls.client_secret),
+            public_url=os.environ.get("SANDBOX_PUBLIC_URL", f"http://localhost:{port}").rstrip("/"),
+            latency_ms=float(os.environ.get("SANDBOX_LATENCY_MS", 0)),
+            fault_rate=float(os.environ.get("SANDBOX_FAULT_RATE", 0)),
+            timeout_rate=float(os.environ.get("SANDBOX_TIMEOUT_RATE", 0)),
+            timeout_seconds=float(os.environ.get("SANDBOX_TIMEOUT_SECONDS", 30)),
+        )
+
+
+@dataclass
+class SandboxState:
+    settings: SandboxSettings
+    tokens: Dict[str, str] = field(default_factory=dict)
+    orders: Dict[str, order_rules.Order] = field(default_factory=dict)
+    idempotent: Dict[Tuple[str, str], Tuple[int, Dict[str, Any]]] = field(default_factory=dict)
+    faults: List[Fault] = field(default_factory=list)
+    counters: Dict[str, int] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def count(self, name: str) -> None:
+        self.counters[name] = self.counters.get(name, 0) + 1
+
+
+STATE = web.AppKey("state", SandboxState)
+
+
+# --- middleware: latency and faults --------------------------------------------
+
+
+def _take_fault(state: SandboxState, request: web.Request) -> Optional[Fault]:
+    for fault in state.faults:
+        if fault.method == request.method and request.path.startswith(fault.path_prefix):
+            state.faults.remove(fault)
+            return fault
+    settings = state.settings
+    roll = random.random()
+    if roll < settings.fault_rate:
+        return Fault(request.method, request.path, status=500)
+    if roll < settings.fault_rate + settings.timeout_rate:
+        return Fault(request.method, request.path, timeout=True)
+    return None
+
+
+@web.middleware
+async def api_conditions(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith(("/v1/", "/v2/")):
+        return await handler(request)
+    state = request.app[STATE]
+    state.count("calls")
+    if state.settings.latency_ms:
+        await asyncio.sleep(state.settings.latency_ms / 1000)
+    fault = _take_fault(state, request)
+    if fault is None:
+        return await handler(request)
+    if fault.timeout:
+        state.count("timeouts")
+        response = await handler(request)  # the work is done, the answer is late
+        await asyncio.sleep(state.settings.timeout_seconds)
+        return response
+    state.count("faults")
+    return error_response(fault.status, STATUS_NAMES.get(fault.status, "INTERNAL_SERVER_ERROR"))
+
+
+# --- OAuth2 ----------------------------------------------------------------------
+
+
+def _basic_credentials(request: web.Request) -> Optional[Tuple[str, str]]:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return user, password
+
+
+async def oauth_token(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    credentials = _basic_credentials(request)
+    expected = (state.settings.client_id, state.settings.client_secret)
+    if credentials is None or not all(secrets.compare_digest(a, b) for a, b in zip(credentials, expected)):
+        return web.json_response({"error": "invalid_client", "error_description": "Client Authentication failed"}, status=401)
+    form = await request.post()
+    if form.get("grant_type") != "client_credentials":
+        return web.json_response({"error": "unsupported_grant_type", "error_description": "Grant Type is NULL"}, status=400)
+    token = "A21AA" + secrets.token_urlsafe(48)
+    state.tokens[token] = credentials[0]
+    state.count("tokens")
+    return web.json_response({
+        "scope": "https://uri.paypal.com/services/payments/payment",
+        "access_token": token,
+        "token_type": "Bearer",
+        "app_id": "APP-KASSA-SANDBOX",
+        "expires_in": TOKEN_LIFETIME_SECONDS,
+        "nonce": secrets.token_hex(16),
+    })
+
+
+def _authorized(request: web.Request) -> bool:
+    header = request.headers.get("Authorization", "")
+    return header.startswith("Bearer ") and header[7:] in request.app[STATE].tokens
+
+
+# --- Orders v2 -------------------------------------------------------------------
+
+
+async def _json(request: web.Request) -> Tuple[Optional[Any], Optional[web.Response]]:
+    raw = await request.text()
+    if not raw.strip():
+        return {}, None
+    try:
+        return json.loads(raw), None
+    except ValueError:
+        return None, error_response(400, "INVALID_REQUEST", [issue("MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")])
+
+
+def _schema_failure(schema_name: str, body: Any) -> Optional[web.Response]:
+    if not openapi.available():
+        return None
+    details = openapi.schema_errors(schema_name, body)
+    return error_response(400, "INVALID_REQUEST", details) if details else None
+
+
+def _order_response(order: order_rules.Order, request: web.Request, status: int) -> Tuple[int, Dict[str, Any]]:
+    full = request.headers.get("Prefer", "").strip() == "return=representation"
+    return status, order.representation() if full else order.minimal()
+
+
+async def _idempotent(
+    request: web.Request, kind: str, work: Callable[[], Awaitable[Tuple[int, Dict[str, Any]]]]
+) -> web.Response:
+    """Replays the first answer to a PayPal-Request-Id instead of doing the work again."""
+    state = request.app[STATE]
+    request_id = request.headers.get("PayPal-Request-Id")
+    async with state.lock:
+        key = (kind, request_id or "")
+        if request_id and key in state.idempotent:
+            state.count(f"{kind}_replayed")
+            status, body = state.idempotent[key]
+            return json_body(body, status)
+        status, body = await work()
+        if request_id and status < 300:
+            state.idempotent[key] = (status, body)
+        return json_body(body, status)
+
+
+async def create_order(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return error_response(401, "AUTHENTICATION_FAILURE")
+    body, failure = await _json(request)
+    failure = failure or _schema_failure("order_request", body)
+    if failure:
+        return failure
+    request_id = request.headers.get("PayPal-Request-Id")
+    if request_id is not None and not 1 <= len(request_id) <= 108:
+        return error_response(400, "INVALID_REQUEST", [issue("INVALID_PARAMETER_VALUE", "PayPal-Request-Id is 1 to 108 characters.", "PayPal-Request-Id", "header")])
+    state = request.app[STATE]
+
+    async def work() -> Tuple[int, Dict[str, Any]]:
+        try:
+            order = order_rules.create(body, state.settings.public_url)
+        except order_rules.OrderRuleError as error:
+            response = error_response(422, "UNPROCESSABLE_ENTITY", error.details)
+            return 422, json.loads(response.text)
+        state.orders[order.id] = order
+        state.count("orders_created")
+        return _order_response(order, request, 201)
+
+    return await _idempotent(request, "create", work)
+
+
+def _find(request: web.Request) -> Optional[order_rules.Order]:
+    return request.app[STATE].orders.get(request.match_info["order_id"])
+
+
+def _not_found(order_id: str) -> web.Response:
+    return error_response(404, "RESOURCE_NOT_FOUND", [issue("INVALID_RESOURCE_ID", "Specified resource ID does not exist. Please check the resource ID and try again.", "order_id", "path")])
+
+
+async def get_order(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return error_response(401, "AUTHENTICATION_FAILURE")
+    order = _find(request)
+    if order is None:
+        return _not_found(request.match_info["order_id"])
+    request.app[STATE].count("orders_fetched")
+    return json_body(order.representation())
+
+
+async def capture_order(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return error_response(401, "AUTHENTICATION_FAILURE")
+    body, failure = await _json(request)
+    failure = failure or _schema_failure("order_capture_request", body)
+    if failure:
+        return failure
+    order = _find(request)
+    if order is None:
+        return _not_found(request.match_info["order_id"])
+    state = request.app[STATE]
+
+    async def work() -> Tuple[int, Dict[str, Any]]:
+        try:
+            order.capture()
+        except order_rules.OrderRuleError as error:
+            response = error_response(422, "UNPROCESSABLE_ENTITY", error.details)
+            return 422, json.loads(response.text)
+        state.count("captures")
+        return _order_response(order, request, 201)
+
+    return await _idempotent(request, f"capture:{order.id}", work)
+
+
+# --- the buyer's approval page -----------------------------------------------------
+
+
+def _page(title: str, body: str, status: int = 200) -> web.Response:
+    document = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#142c8e}}
+.card{{border:1px solid #ccd;border-radius:12px;padding:1rem 1.25rem}}table{{width:100%;border-collapse:collapse}}
+td{{padding:.25rem 0}}td.amount{{text-align:right}}button{{width:100%;padding:.8rem;margin:.4rem 0;border-radius:24px;border:0;font-size:1rem;cursor:pointer}}
+.pay{{background:#ffc439;color:#111}}.cancel{{background:#eee;color:#333}}.note{{color:#666;font-size:.85rem}}</style>
+</head><body><h1>PayPal <small class="note">sandbox</small></h1><div class="card">{body}</div></body></html>"""
+    return web.Response(text=document, status=status, content_type="text/html")
+
+
+def _order_table(order: order_rules.Order) -> str:
+    unit = order.request["purchase_units"][0]
+    currency = unit["amount"]["currency_code"]
+    rows = "".join(
+        f"<tr><td>{html.escape(item['name'])} × {html.escape(item['quantity'])}</td>"
+        f"<td class='amount'>{html.escape(item['unit_amount']['value'])} {currency}</td></tr>"
+        for item in unit.get("items", [])
+    )
+    total = f"<tr><td><b>Total</b></td><td class='amount'><b>{html.escape(unit['amount']['value'])} {currency}</b></td></tr>"
+    return f"<table>{rows}{total}</table>"
+
+
+async def approval_page(request: web.Request) -> web.Response:
+    order = request.app[STATE].orders.get(request.query.get("token", ""))
+    if order is None:
+        return _page("Order not found", "<p>This payment link is not valid.</p>", 404)
+    brand = html.escape(order.experience_context.get("brand_name", "the merchant"))
+    if order.status not in ("CREATED", "PAYER_ACTION_REQUIRED"):
+        return _page("Already paid", f"<p>This order is {order.status.lower()}.</p>")
+    token = html.escape(order.id)
+    return _page(
+        f"Pay {brand}",
+        f"""<p>Pay <b>{brand}</b> as <b>{order_rules.SANDBOX_BUYER['email_address']}</b></p>{_order_table(order)}
+<form method="post" action="/checkoutnow/approve"><input type="hidden" name="token" value="{token}">
+<button class="pay" id="pay" type="submit">Pay Now</button></form>
+<form method="post" action="/checkoutnow/cancel"><input type="hidden" name="token" value="{token}">
+<button class="cancel" id="cancel" type="submit">Cancel and return to {brand}</button></form>""",
+    )
+
+
+def _redirect(target: Optional[str], params: Dict[str, str], fallback: str) -> web.Response:
+    if not target:
+        return _page("Done", f"<p>{html.escape(fallback)}</p>")
+    separator = "&" if "?" in target else "?"
+    raise web.HTTPSeeOther(f"{target}{separator}{urlencode(params)}")
+
+
+async def approve(request: web.Request) -> web.Response:
+    form = await request.post()
+    state = request.app[STATE]
+    order = state.orders.get(str(form.get("token", "")))
+    if order is None:
+        return _page("Order not found", "<p>This payment link is not valid.</p>", 404)
+    try:
+        order.approve()
+    except order_rules.OrderRuleError as error:
+        return _page("Cannot pay", f"<p>{html.escape(error.details[0]['description'])}</p>", 422)
+    state.count("approvals")
+    params = {"token": order.id, "PayerID": order.payer["payer_id"]}
+    return _redirect(order.experience_context.get("return_url"), params, "Payment approved.")
+
+
+async def cancel(request: web.Request) -> web.Response:
+    form = await request.post()
+    order = request.app[STATE].orders.get(str(form.get("token", "")))
+    if order is None:
+        return _page("Order not found", "<p>This payment link is not valid.</p>", 404)
+    return _redirect(order.experience_context.get("cancel_url"), {"token": order.id}, "Payment cancelled.")
+
+
+# --- controls for tests and the benchmark -------------------------------------------
+
+
+async def control_faults(request: web.Request) -> web.Response:
+    body = await request.json()
+    fault = Fault(
+        method=body.get("method", "POST"),
+        path_prefix=body.get("path_prefix", "/v2/"),
+        status=int(body.get("status", 500)),
+        timeout=bool(body.get("timeout", False)),
+    )
+    state = request.app[STATE]
+    state.faults.extend([fault] * int(body.get("count", 1)))
+    return web.json_response({"queued": len(state.faults)})
+
+
+async def control_settings(request: web.Request) -> web.Response:
+    settings = request.app[STATE].settings
+    for name, value in (await request.json()).items():
+        if name in ("latency_ms", "fault_rate", "timeout_rate", "timeout_seconds"):
+            setattr(settings, name, float(value))
+    return web.json_response({k: getattr(settings, k) for k in ("latency_ms", "fault_rate", "timeout_rate", "timeout_seconds")})
+
+
+async def control_decline(request: web.Request) -> web.Response:
+    order = _find(request)
+    if order is None:
+        return _not_found(request.match_info["order_id"])
+    order.decline_next_capture = True
+    return web.json_response({"id": order.id, "decline_next_capture": True})
+
+
+async def control_stats(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return web.json_response({"counters": state.counters, "orders": {k: o.status for k, o in state.orders.items()}})
+
+
+async def control_reset(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    state.faults.clear()
+    state.counters.clear()
+    return web.json_response({"reset": True})
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(settings: Optional[SandboxSettings] = None) -> web.Application:
+    app = web.Application(middlewares=[api_conditions])
+    app[STATE] = SandboxState(settings or SandboxSettings.from_env())
+    app.router.add_post("/v1/oauth2/token", oauth_token)
+    app.router.add_post("/v2/checkout/orders", create_order)
+    app.router.add_get("/v2/checkout/orders/{order_id}", get_order)
+    app.router.add_post("/v2/checkout/orders/{order_id}/capture", capture_order)
+    app.router.add_get("/checkoutnow", approval_page)
+    app.router.add_post("/checkoutnow/approve", approve)
+    app.router.add_post("/checkoutnow/cancel", cancel)
+    app.router.add_get("/_sandbox/health", health)
+    app.router.add_get("/_sandbox/stats", control_stats)
+    app.router.add_post("/_sandbox/faults", control_faults)
+    app.router.add_post("/_sandbox/settings", control_settings)
+    app.router.add_post("/_sandbox/reset", control_reset)
+    app.router.add_post("/_sandbox/orders/{order_id}/decline-next-capture", control_decline)
+    return app

@@ -1,0 +1,180 @@
+"""Orders kept in memory with PayPal's statuses, links and business rules."""
+from __future__ import annotations
+
+import copy
+import secrets
+import string
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Dict, List, Optional
+
+from actions import money
+from sandbox.paypal.errors import issue
+
+SANDBOX_BUYER = {
+    "name": {"given_name": "Sam", "surname": "Buyer"},
+    "email_address": "sam.buyer@example.com",
+    "payer_id": "KASSABUYER01",
+}
+
+
+class OrderRuleError(Exception):
+    """A business rule PayPal enforces with 422 UNPROCESSABLE_ENTITY."""
+
+    def __init__(self, *details: Dict[str, str]) -> None:
+        super().__init__(details[0]["issue"])
+        self.details = list(details)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_id(length: int = 17) -> str:
+    alphabet = string.ascii_uppercase + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _check_amounts(unit: Dict[str, Any], index: int) -> None:
+    amount = unit["amount"]
+    currency = amount["currency_code"]
+    where = f"/purchase_units/@reference_id=='{unit.get('reference_id', 'default')}'/amount"
+    values = [amount["value"]] + [item["unit_amount"]["value"] for item in unit.get("items", []) if "unit_amount" in item]
+    for value in values:
+        if not money.has_valid_precision(Decimal(value), currency):
+            raise OrderRuleError(issue("DECIMAL_PRECISION", "If the currency supports decimals, only two decimal place precision is supported.", f"{where}/value"))
+    if Decimal(amount["value"]) <= 0:
+        raise OrderRuleError(issue("AMOUNT_NOT_POSITIVE", "Amount must be greater than zero.", f"{where}/value"))
+    items = unit.get("items") or []
+    breakdown = amount.get("breakdown") or {}
+    if items:
+        if "item_total" not in breakdown:
+            raise OrderRuleError(issue("ITEM_TOTAL_REQUIRED", "If item details are specified (items.unit_amount and items.quantity) corresponding amount.breakdown.item_total is required.", f"{where}/breakdown/item_total"))
+        item_sum = sum(Decimal(i["unit_amount"]["value"]) * int(i["quantity"]) for i in items)
+        if Decimal(breakdown["item_total"]["value"]) != item_sum:
+            raise OrderRuleError(issue("ITEM_TOTAL_MISMATCH", "Should equal sum of (unit_amount * quantity) across all items for a given purchase_unit.", f"{where}/breakdown/item_total/value"))
+        for item in items:
+            if item["unit_amount"]["currency_code"] != currency:
+                raise OrderRuleError(issue("ITEM_CURRENCY_MISMATCH", "The currency code of the item must match the purchase unit currency.", f"{where}/items"))
+    if breakdown:
+        parts = {key: Decimal(value["value"]) for key, value in breakdown.items()}
+        expected = (
+            parts.get("item_total", 0) + parts.get("tax_total", 0) + parts.get("shipping", 0)
+            + parts.get("handling", 0) + parts.get("insurance", 0)
+            - parts.get("shipping_discount", 0) - parts.get("discount", 0)
+        )
+        if Decimal(amount["value"]) != expected:
+            raise OrderRuleError(issue("AMOUNT_MISMATCH", "Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount - discount.", f"{where}/value"))
+
+
+@dataclass
+class Order:
+    id: str
+    request: Dict[str, Any]
+    base_url: str
+    status: str = "CREATED"
+    create_time: str = field(default_factory=now)
+    update_time: str = field(default_factory=now)
+    payer: Optional[Dict[str, Any]] = None
+    captures: List[Dict[str, Any]] = field(default_factory=list)
+    decline_next_capture: bool = False
+
+    @property
+    def experience_context(self) -> Dict[str, Any]:
+        source = self.request.get("payment_source") or {}
+        return (source.get("paypal") or {}).get("experience_context") or {}
+
+    @property
+    def approval_url(self) -> str:
+        return f"{self.base_url}/checkoutnow?token={self.id}"
+
+    def links(self) -> List[Dict[str, str]]:
+        self_link = {"href": f"{self.base_url}/v2/checkout/orders/{self.id}", "rel": "self", "method": "GET"}
+        if self.status == "PAYER_ACTION_REQUIRED":
+            return [self_link, {"href": self.approval_url, "rel": "payer-action", "method": "GET"}]
+        if self.status == "CREATED":
+            return [
+                self_link,
+                {"href": self.approval_url, "rel": "approve", "method": "GET"},
+                {"href": f"{self.base_url}/v2/checkout/orders/{self.id}", "rel": "update", "method": "PATCH"},
+                {"href": f"{self.base_url}/v2/checkout/orders/{self.id}/capture", "rel": "capture", "method": "POST"},
+            ]
+        if self.status == "APPROVED":
+            return [self_link, {"href": f"{self.base_url}/v2/checkout/orders/{self.id}/capture", "rel": "capture", "method": "POST"}]
+        return [self_link]
+
+    def representation(self) -> Dict[str, Any]:
+        units = copy.deepcopy(self.request["purchase_units"])
+        for unit in units:
+            unit.setdefault("reference_id", "default")
+            unit["payee"] = {"email_address": "merchant@kassa.example", "merchant_id": "KASSAMERCHANT"}
+            if self.captures:
+                unit["payments"] = {"captures": copy.deepcopy(self.captures)}
+        body: Dict[str, Any] = {
+            "id": self.id,
+            "intent": self.request["intent"],
+            "status": self.status,
+            "purchase_units": units,
+            "create_time": self.create_time,
+            "links": self.links(),
+        }
+        if self.payer:
+            body["payer"] = copy.deepcopy(self.payer)
+            body["payment_source"] = {"paypal": {
+                "email_address": self.payer["email_address"],
+                "account_id": self.payer["payer_id"],
+                "account_status": "VERIFIED",
+                "name": self.payer["name"],
+            }}
+        if self.status != "CREATED":
+            body["update_time"] = self.update_time
+        return body
+
+    def minimal(self) -> Dict[str, Any]:
+        body = {"id": self.id, "status": self.status, "links": self.links()}
+        if self.payer:
+            body["payment_source"] = self.representation()["payment_source"]
+        return body
+
+    def approve(self, payer: Optional[Dict[str, Any]] = None) -> None:
+        if self.status not in ("CREATED", "PAYER_ACTION_REQUIRED", "APPROVED"):
+            raise OrderRuleError(issue("ORDER_NOT_APPROVABLE", f"The order is {self.status} and can no longer be approved."))
+        self.status = "APPROVED"
+        self.payer = copy.deepcopy(payer or SANDBOX_BUYER)
+        self.update_time = now()
+
+    def capture(self) -> None:
+        if self.status == "COMPLETED":
+            raise OrderRuleError(issue("ORDER_ALREADY_CAPTURED", "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed."))
+        if self.status != "APPROVED":
+            raise OrderRuleError(issue("ORDER_NOT_APPROVED", "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request."))
+        if self.decline_next_capture:
+            self.decline_next_capture = False
+            raise OrderRuleError(issue("INSTRUMENT_DECLINED", "The instrument presented  was either declined by the processor or bank, or it can't be used for this payment."))
+        unit = self.request["purchase_units"][0]
+        capture_id = new_id()
+        self.captures.append({
+            "id": capture_id,
+            "status": "COMPLETED",
+            "amount": {"currency_code": unit["amount"]["currency_code"], "value": unit["amount"]["value"]},
+            "final_capture": True,
+            "seller_protection": {"status": "ELIGIBLE", "dispute_categories": ["ITEM_NOT_RECEIVED", "UNAUTHORIZED_TRANSACTION"]},
+            "custom_id": unit.get("custom_id"),
+            "create_time": now(),
+            "update_time": now(),
+            "links": [{"href": f"{self.base_url}/v2/payments/captures/{capture_id}", "rel": "self", "method": "GET"}],
+        })
+        self.status = "COMPLETED"
+        self.update_time = now()
+
+
+def create(request: Dict[str, Any], base_url: str) -> Order:
+    if request["intent"] != "CAPTURE" and request["intent"] != "AUTHORIZE":
+        raise OrderRuleError(issue("INVALID_PARAMETER_VALUE", "The value of a field is invalid.", "/intent"))
+    for index, unit in enumerate(request["purchase_units"]):
+        _check_amounts(unit, index)
+    order = Order(id=new_id(), request=copy.deepcopy(request), base_url=base_url)
+    if "paypal" in (request.get("payment_source") or {}):
+        order.status = "PAYER_ACTION_REQUIRED"
+    return order
