@@ -106,24 +106,41 @@ class Catalog:
             return product.image
         return f"{self.image_base_url}/{product.image}"
 
-    def search(self, text: str = "", max_price: Optional[Decimal] = None) -> List[Product]:
-        """Products whose name, synonyms, description or category match every word."""
-        words = [w for w in re.findall(r"\w+", text.lower()) if len(w) > 1]
-        found = []
-        for product in self.products.values():
-            if max_price is not None and product.price > max_price:
-                continue
-            haystack = " ".join(
-                [
-                    *product.search_terms(),
-                    *product.descriptions.values(),
-                    product.category,
-                    *self.categories[product.category].names.values(),
-                    *self.categories[product.category].synonyms,
-                ]
-            ).lower()
-            if all(_word_matches(word, haystack) for word in words):
-                found.append(product)
+    def match_category(self, text: str) -> Optional[Category]:
+        """The category a word or name stands for: its id, a name or a synonym."""
+        wanted = text.strip().lower()
+        for candidate in (wanted, wanted[:-1] if wanted.endswith("s") else wanted):
+            for category in self.categories.values():
+                names = {category.id, *(n.lower() for n in category.names.values()), *(s.lower() for s in category.synonyms)}
+                if candidate in names:
+                    return category
+        return None
+
+    def search(
+        self, text: str = "", max_price: Optional[Decimal] = None, category_id: Optional[str] = None
+    ) -> List[Product]:
+        """Products matching every word of ``text``, cheapest first.
+
+        Words that name a category narrow the search to it. Names and synonyms
+        are searched first; descriptions only when no name matches.
+        """
+        remaining = []
+        for word in _search_words(text):
+            category = self.match_category(word)
+            if category is not None and category_id in (None, category.id):
+                category_id = category.id
+            elif category is None:
+                remaining.append(word)
+        candidates = [
+            p for p in self.products.values()
+            if (category_id is None or p.category == category_id) and (max_price is None or p.price <= max_price)
+        ]
+        found = [p for p in candidates if _matches_all(remaining, " ".join(p.search_terms()))]
+        if not found:
+            found = [
+                p for p in candidates
+                if _matches_all(remaining, " ".join([*p.search_terms(), *p.descriptions.values()]).lower())
+            ]
         return sorted(found, key=lambda p: (p.price, p.sku))
 
     def resolve(self, text: Optional[str]) -> Optional[Product]:
@@ -133,10 +150,11 @@ class Catalog:
         product = self.product(text)
         if product:
             return product
-        wanted = text.strip().lower()
-        for candidate in self.products.values():
-            if wanted in candidate.search_terms():
-                return candidate
+        wanted = " ".join(text.strip().lower().split())
+        for form in (wanted, *_singular_forms(wanted)):
+            for candidate in self.products.values():
+                if form in candidate.search_terms():
+                    return candidate
         return None
 
     def closest(self, text: str, limit: int = 3) -> List[Product]:
@@ -156,11 +174,38 @@ class Catalog:
         return result[:limit]
 
 
+SEARCH_STOPWORDS = frozenset(
+    """a an any anything are can cheap cheaper do does euro euros eur for found get got have i
+    is it less looking me more my need of or please show some something than the there to
+    under up want what which with you your
+    aan al alles een en graag heb hebben hebt ik iets is je jullie kan kosten met mijn minder
+    naar onder of te toon tot van voor wat zijn zoek""".split()
+)
+
+
+def _singular_forms(text: str) -> List[str]:
+    """'mini pumps' -> 'mini pump', 'saddle pouches' -> 'saddle pouch'."""
+    forms = []
+    for suffix in ("es", "s"):
+        if text.endswith(suffix):
+            forms.append(text[: -len(suffix)])
+    return forms
+
+
+def _search_words(text: str) -> List[str]:
+    words = re.findall(r"[^\W\d_]{2,}", text.lower())
+    return [w for w in words if w not in SEARCH_STOPWORDS]
+
+
+def _matches_all(words: List[str], haystack: str) -> bool:
+    return all(_word_matches(word, haystack) for word in words)
+
+
 def _word_matches(word: str, haystack: str) -> bool:
-    if word in haystack:
+    if re.search(rf"\b{re.escape(word)}", haystack):
         return True
     singular = word[:-1] if word.endswith("s") else word
-    return len(singular) > 2 and singular in haystack
+    return len(singular) > 2 and re.search(rf"\b{re.escape(singular)}", haystack) is not None
 
 
 # --- loading and validation -------------------------------------------------

@@ -1,0 +1,76 @@
+# Kassa: one command to run the shop, one to test it.
+#   make demo   trains if needed, starts everything, opens a conversation
+#   make test   validates the data, runs the tests, trains and tests the dialogue
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+RASA := $(BIN)/rasa
+
+# Python 3.10: Rasa 3.6 runs on 3.8 to 3.10 only.
+PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+
+# Local defaults; set any of them in the environment to override.
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONPATH := $(CURDIR)
+export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
+export TRACKER_STORE_DIALECT ?= sqlite
+export TRACKER_STORE_URL ?=
+export TRACKER_STORE_DB ?= $(CURDIR)/.run/tracker.db
+export PUBLIC_URL ?= http://localhost:5005
+# The local PayPal sandbox and the fixed test credentials it accepts (not secrets).
+export PAYPAL_BASE_URL ?= http://localhost:8090
+export PAYPAL_CLIENT_ID ?= kassa-sandbox-client
+export PAYPAL_CLIENT_SECRET ?= kassa-sandbox-secret
+export SHOP_CURRENCY ?= EUR
+export SHOP_NAME ?= Kassa Bike Shop
+
+.PHONY: help install lookups validate unit train test-stories test demo clean
+
+help:
+	@echo "make demo       run the shop locally and chat with it"
+	@echo "make test       everything CI runs: validate, unit tests, train, test stories"
+	@echo "make install    create .venv with Python 3.10 and the pinned requirements"
+	@echo "make train      train the model (Rasa reuses its cache when nothing changed)"
+	@echo "make validate   rasa data validate plus the project's own checks"
+	@echo "make lookups    regenerate data/nlu/catalog_lookups.yml from the catalog"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+		echo "error: Python 3.10 not found. Rasa 3.6 needs Python 3.8-3.10: install python3.10 or set PYTHON310=/path/to/python3.10" >&2; \
+		exit 1; fi
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip wheel
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(BIN)/.installed
+
+lookups: install
+	$(PY) -m scripts.generate_lookups
+
+validate: install
+	$(PY) -m scripts.validate
+
+unit: install
+	$(PY) -m pytest
+
+train: install
+	$(RASA) train --fixed-model-name kassa --out models
+
+test-stories: train
+	$(RASA) test core --model models/kassa.tar.gz --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out results/test-stories
+
+test: validate unit test-stories
+
+demo: install train
+	./scripts/demo.sh
+
+clean:
+	rm -rf models results .run .rasa

@@ -1,0 +1,135 @@
+"""Checkout: create the PayPal order for the cart; tell the customer where it stands."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import cart as cart_rules
+from actions import messages, money
+from actions import paypal_orders
+from actions.catalog import get_catalog
+from actions.conversation import current_cart, language, slot_number
+from actions.paypal_client import PayPalError, get_client
+from actions.phrases import phrase
+
+logger = logging.getLogger(__name__)
+
+STATUS_RESPONSES = {
+    "CREATED": "utter_order_awaiting_payment",
+    "PAYER_ACTION_REQUIRED": "utter_order_awaiting_payment",
+    "SAVED": "utter_order_awaiting_payment",
+    "APPROVED": "utter_order_approved",
+    "COMPLETED": "utter_order_completed",
+    "VOIDED": "utter_order_cancelled",
+}
+
+
+def report_paypal_error(dispatcher: CollectingDispatcher, error: PayPalError, conversation_id: str) -> None:
+    logger.error(
+        "PayPal call failed for conversation %s: status=%s name=%s debug_id=%s issues=%s",
+        conversation_id, error.status, error.name, error.debug_id, error.issues,
+    )
+    if error.retryable:
+        dispatcher.utter_message(response="utter_payment_unavailable")
+    else:
+        dispatcher.utter_message(response="utter_payment_refused", reason=error.name)
+
+
+def order_record(order: Dict[str, Any], request_id: str, total: str, currency: str) -> Dict[str, Any]:
+    """What the conversation remembers of the order it created (and later checks capture against)."""
+    return {
+        "id": order["id"],
+        "request_id": request_id,
+        "amount": total,
+        "currency": currency,
+        "approval_url": paypal_orders.approval_link(order),
+        "created_at": int(time.time()),
+    }
+
+
+class ActionCheckout(Action):
+    def name(self) -> Text:
+        return "action_checkout"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        catalog, lang = get_catalog(), language(tracker)
+        cart = current_cart(tracker)
+        lines = cart_rules.lines(cart, catalog)
+        if not lines:
+            dispatcher.utter_message(response="utter_checkout_empty_cart")
+            return []
+        for line in lines:
+            try:
+                cart_rules.check_quantity(line.product, line.quantity)
+            except cart_rules.CartError as error:
+                dispatcher.utter_message(
+                    response="utter_checkout_item_unavailable",
+                    product_name=line.product.name(lang),
+                    limit=error.details.get("limit", 0),
+                )
+                return []
+        client = get_client()
+        config = client.config
+        currency = catalog.currency
+        priced_cart = {line.product.sku: line.quantity for line in lines}
+        request_id = paypal_orders.checkout_request_id(
+            tracker.sender_id, priced_cart, currency, epoch=slot_number(tracker, "paid_orders")
+        )
+        context = paypal_orders.experience_context(config.public_url, config.shop_name, lang, config.shipping_preference)
+        body = paypal_orders.order_request(lines, currency, tracker.sender_id, context, language=lang)
+        try:
+            order = await asyncio.to_thread(client.create_order, body, request_id)
+        except PayPalError as error:
+            report_paypal_error(dispatcher, error, tracker.sender_id)
+            return []
+        approval_url = paypal_orders.approval_link(order)
+        if not approval_url:
+            logger.error("PayPal order %s came without an approval link", order.get("id"))
+            dispatcher.utter_message(response="utter_payment_unavailable")
+            return []
+        total = cart_rules.total(lines)
+        total_text = money.format_money(total, currency, lang)
+        dispatcher.utter_message(
+            response="utter_checkout_ready",
+            cart_lines=messages.cart_lines_text(lines, currency, lang),
+            total=total_text,
+            approval_url=approval_url,
+            buttons=[messages.url_button(phrase("pay_with_paypal", lang, total=total_text), approval_url)],
+        )
+        record = order_record(order, request_id, money.paypal_value(total, currency), currency)
+        return [SlotSet("last_order", record)]
+
+
+class ActionCheckOrderStatus(Action):
+    def name(self) -> Text:
+        return "action_check_order_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        lang = language(tracker)
+        record: Optional[Dict[str, Any]] = tracker.get_slot("last_order")
+        if not isinstance(record, dict) or not record.get("id"):
+            dispatcher.utter_message(response="utter_no_order")
+            return []
+        client = get_client()
+        try:
+            order = await asyncio.to_thread(client.get_order, record["id"])
+        except PayPalError as error:
+            logger.error("PayPal order lookup failed: status=%s debug_id=%s", error.status, error.debug_id)
+            dispatcher.utter_message(response="utter_order_status_unknown")
+            return []
+        status = str(order.get("status"))
+        amount = paypal_orders.order_amount(order) or {"value": record["amount"], "currency_code": record["currency"]}
+        total = money.format_money(money.to_decimal(amount["value"]), amount["currency_code"], lang)
+        dispatcher.utter_message(
+            response=STATUS_RESPONSES.get(status, "utter_order_status_unknown"),
+            order_id=order.get("id"),
+            total=total,
+            approval_url=paypal_orders.approval_link(order) or record.get("approval_url") or "",
+        )
+        return []

@@ -1,0 +1,98 @@
+"""Rich message pieces that Rasa's channels render: buttons, carousel elements, lists.
+
+Elements follow Messenger's generic template (title, subtitle, image_url,
+buttons), which Rasa's channels pass on as they are. Button payloads are
+``/intent{"entity": "value"}`` strings, so a tap reaches the right intent with
+the product id and skips NLU.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterable, List, Sequence
+
+from actions import money
+from actions.cart import CartLine
+from actions.catalog import Catalog, Product
+from actions.phrases import phrase
+
+MAX_CAROUSEL_ELEMENTS = 10
+TITLE_LIMIT = 80
+SUBTITLE_LIMIT = 80
+LOW_STOCK = 5
+
+
+def intent_payload(intent: str, **entities: Any) -> str:
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}"
+
+
+def postback_button(title: str, payload: str) -> Dict[str, str]:
+    return {"title": title, "payload": payload, "type": "postback"}
+
+
+def url_button(title: str, url: str) -> Dict[str, str]:
+    return {"title": title, "url": url, "type": "web_url"}
+
+
+def price_text(product: Product, catalog: Catalog, language: str) -> str:
+    return money.format_money(product.price, catalog.currency, language)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def product_element(product: Product, catalog: Catalog, language: str) -> Dict[str, Any]:
+    return {
+        "title": _shorten(product.name(language), TITLE_LIMIT),
+        "subtitle": _shorten(f"{price_text(product, catalog, language)} · {product.description(language)}", SUBTITLE_LIMIT),
+        "image_url": catalog.image_url(product),
+        "buttons": [
+            postback_button(phrase("add_to_cart", language), intent_payload("add_to_cart", product=product.sku)),
+            postback_button(phrase("details", language), intent_payload("product_details", product=product.sku)),
+        ],
+    }
+
+
+def carousel(products: Sequence[Product], catalog: Catalog, language: str) -> List[Dict[str, Any]]:
+    return [product_element(p, catalog, language) for p in products[:MAX_CAROUSEL_ELEMENTS]]
+
+
+def product_list(products: Iterable[Product], catalog: Catalog, language: str) -> str:
+    return "\n".join(
+        f"{index}. {p.name(language)}, {price_text(p, catalog, language)}"
+        for index, p in enumerate(products, start=1)
+    )
+
+
+def product_buttons(products: Iterable[Product], intent: str, language: str) -> List[Dict[str, str]]:
+    return [postback_button(p.name(language), intent_payload(intent, product=p.sku)) for p in products]
+
+
+def category_quick_replies(catalog: Catalog, language: str) -> List[Dict[str, str]]:
+    return [
+        {"content_type": "text", "title": c.name(language), "payload": intent_payload("browse_catalog", category=c.id)}
+        for c in catalog.categories.values()
+    ]
+
+
+def availability(product: Product, language: str) -> str:
+    if product.stock == 0:
+        return phrase("out_of_stock", language)
+    if product.stock <= LOW_STOCK:
+        return phrase("few_left", language, count=product.stock)
+    return phrase("in_stock", language)
+
+
+def variant_list(product: Product, language: str) -> str:
+    return "".join(
+        f"\n{phrase(kind, language)}: {', '.join(options)}" for kind, options in product.variants.items()
+    )
+
+
+def cart_lines_text(lines: Sequence[CartLine], currency: str, language: str) -> str:
+    return "\n".join(
+        f"{line.quantity} × {line.product.name(language)}, {money.format_money(line.total, currency, language)}"
+        for line in lines
+    )

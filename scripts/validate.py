@@ -1,0 +1,99 @@
+"""`make validate`: Rasa's own data validation plus the project's checks.
+
+Rasa's warnings count as failures, with one exception that this script proves
+instead of ignoring: Rasa says a response "is not used in any story or rule"
+when an action or a form sends it. Such a warning passes only when the
+response really is sent by an action (a literal in actions/) or asked by a form.
+Exits 1 with one line per problem, naming the file.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterable, List, Set
+
+import yaml
+
+from actions.catalog import PROJECT_ROOT, CatalogError, load_catalog
+from scripts.generate_lookups import LOOKUPS_PATH, SynonymClash, render
+
+UNUSED_RESPONSE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
+# Rasa reports data problems as UserWarnings and as WARNING/ERROR log lines;
+# DeprecationWarnings of the libraries under Rasa are not about the data.
+DATA_WARNING = re.compile(r"UserWarning:|\s(WARNING|ERROR)\s")
+RESPONSE_LITERAL = re.compile(r"[\"'](utter_\w+)[\"']")
+
+
+def domain() -> dict:
+    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def responses_sent_by_code() -> Set[str]:
+    names: Set[str] = set()
+    for path in (PROJECT_ROOT / "actions").glob("*.py"):
+        names.update(RESPONSE_LITERAL.findall(path.read_text(encoding="utf-8")))
+    for form, spec in (domain().get("forms") or {}).items():
+        names.update(f"utter_ask_{form}_{slot}" for slot in spec.get("required_slots", []))
+    return names
+
+
+def rasa_validate() -> List[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True,
+    )
+    output = result.stdout + result.stderr
+    sent = responses_sent_by_code()
+    problems = []
+    for line in output.splitlines():
+        unused = UNUSED_RESPONSE.search(line)
+        if unused and unused.group(1) in sent:
+            continue
+        if DATA_WARNING.search(line):
+            problems.append(f"rasa data validate: {line.strip()}")
+    if result.returncode != 0 and not problems:
+        problems.append(f"rasa data validate exited {result.returncode}:\n{output[-2000:]}")
+    return problems
+
+
+def catalog_problems() -> List[str]:
+    try:
+        text = render(load_catalog())
+    except (CatalogError, SynonymClash) as error:
+        return [str(error)]
+    current = LOOKUPS_PATH.read_text(encoding="utf-8") if LOOKUPS_PATH.exists() else ""
+    if current != text:
+        return [f"{LOOKUPS_PATH.relative_to(PROJECT_ROOT)}: out of date with catalog/catalog.yml; run `make lookups`"]
+    return []
+
+
+def response_problems() -> List[str]:
+    known = set(domain().get("responses") or {})
+    problems = []
+    for path in sorted((PROJECT_ROOT / "actions").glob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for name in RESPONSE_LITERAL.findall(line):
+                if name not in known:
+                    problems.append(f"{path.relative_to(PROJECT_ROOT)}:{number}: response '{name}' is not in domain.yml")
+    return problems
+
+
+def report(problems: Iterable[str]) -> int:
+    problems = list(problems)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print("validation passed: Rasa data, catalog, lookup tables, responses")
+    return 0
+
+
+def main() -> int:
+    return report([*catalog_problems(), *response_problems(), *rasa_validate()])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
