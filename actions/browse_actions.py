@@ -18,7 +18,6 @@ def show_products(
     dispatcher.utter_message(
         response=response,
         elements=messages.carousel(products, catalog, lang),
-        product_list=messages.product_list(products[: messages.MAX_CAROUSEL_ELEMENTS], catalog, lang),
         **values,
     )
 

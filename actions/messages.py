@@ -59,13 +59,6 @@ def carousel(products: Sequence[Product], catalog: Catalog, language: str) -> Li
     return [product_element(p, catalog, language) for p in products[:MAX_CAROUSEL_ELEMENTS]]
 
 
-def product_list(products: Iterable[Product], catalog: Catalog, language: str) -> str:
-    return "\n".join(
-        f"{index}. {p.name(language)}, {price_text(p, catalog, language)}"
-        for index, p in enumerate(products, start=1)
-    )
-
-
 def product_buttons(products: Iterable[Product], intent: str, language: str) -> List[Dict[str, str]]:
     return [postback_button(p.name(language), intent_payload(intent, product=p.sku)) for p in products]
 
