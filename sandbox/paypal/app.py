@@ -212,8 +212,9 @@ async def create_order(request: web.Request) -> web.Response:
     if not _authorized(request):
         return error_response(401, "AUTHENTICATION_FAILURE")
     body, failure = await _json(request)
-    failure = failure or _schema_failure("order_request", body)
-    if failure:
+    if failure is None:
+        failure = _schema_failure("order_request", body)
+    if failure is not None:
         return failure
     request_id = request.headers.get("PayPal-Request-Id")
     if request_id is not None and not 1 <= len(request_id) <= 108:
@@ -255,8 +256,9 @@ async def capture_order(request: web.Request) -> web.Response:
     if not _authorized(request):
         return error_response(401, "AUTHENTICATION_FAILURE")
     body, failure = await _json(request)
-    failure = failure or _schema_failure("order_capture_request", body)
-    if failure:
+    if failure is None:
+        failure = _schema_failure("order_capture_request", body)
+    if failure is not None:
         return failure
     order = _find(request)
     if order is None:

@@ -1,0 +1,68 @@
+"""Start the project's own servers as real processes on free local ports."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up within {seconds}s")
+
+
+class Server:
+    """A child process serving HTTP; stopped by ``stop`` or at the end of the tests."""
+
+    def __init__(self, args: List[str], health_url: str, env: Optional[Dict[str, str]] = None, log_name: str = "server") -> None:
+        log_dir = PROJECT_ROOT / ".run" / "tests"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{log_name}.log"
+        self.process = subprocess.Popen(
+            args, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})},
+            stdout=self.log_path.open("w"), stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_up(health_url, self.process)
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError(f"{health_url} did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def start_sandbox(**settings: str) -> tuple[Server, str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {"SANDBOX_PORT": str(port), "SANDBOX_PUBLIC_URL": url, **settings}
+    server = Server([sys.executable, "-m", "sandbox.paypal"], f"{url}/_sandbox/health", env, "sandbox")
+    return server, url

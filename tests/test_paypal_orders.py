@@ -1,0 +1,80 @@
+"""Order bodies: totals, currency decimals, ids, and PayPal's OpenAPI schema."""
+from decimal import Decimal
+
+import pytest
+
+from actions import cart, paypal_orders
+from actions.catalog import load_catalog
+from sandbox.paypal import openapi
+from tests.orders import order_body
+
+needs_spec = pytest.mark.skipif(
+    not openapi.available(), reason=f"PayPal's OpenAPI spec not found at {openapi.spec_path()} (set PAYPAL_OPENAPI_DIR)"
+)
+
+
+def test_item_total_is_the_sum_of_unit_amount_times_quantity() -> None:
+    unit = order_body({"LGT-001": 2, "LCK-002": 1})["purchase_units"][0]
+    assert unit["amount"] == {"currency_code": "EUR", "value": "62.85", "breakdown": {"item_total": {"currency_code": "EUR", "value": "62.85"}}}
+    assert sum(Decimal(i["unit_amount"]["value"]) * int(i["quantity"]) for i in unit["items"]) == Decimal("62.85")
+    assert unit["items"][0] == {"name": "Beacon Front Light", "sku": "LGT-001", "unit_amount": {"currency_code": "EUR", "value": "24.95"}, "quantity": "2", "category": "PHYSICAL_GOODS"}
+    assert unit["custom_id"] == "customer-1"
+
+
+def test_experience_context_and_intent() -> None:
+    body = order_body(language="nl")
+    assert body["intent"] == "CAPTURE"
+    context = body["payment_source"]["paypal"]["experience_context"]
+    assert context == {
+        "brand_name": "Kassa Bike Shop", "locale": "nl-NL", "shipping_preference": "GET_FROM_FILE", "user_action": "PAY_NOW",
+        "return_url": "http://localhost:5005/webhooks/paypal/return", "cancel_url": "http://localhost:5005/webhooks/paypal/cancel",
+    }
+    assert body["purchase_units"][0]["items"][0]["name"] == "Beacon koplamp"
+
+
+def test_zero_decimal_currency_amounts() -> None:
+    lines = cart.lines({"LGT-001": 1}, load_catalog())
+    context = paypal_orders.experience_context("http://x", "Shop", "en", "NO_SHIPPING")
+    body = paypal_orders.order_request(lines, "JPY", "c", context)
+    assert body["purchase_units"][0]["amount"]["value"] == "25"
+
+
+def test_request_id_is_stable_for_the_same_cart_and_changes_otherwise() -> None:
+    first = paypal_orders.checkout_request_id("c1", {"A": 1, "B": 2}, "EUR")
+    assert first == paypal_orders.checkout_request_id("c1", {"B": 2, "A": 1}, "EUR")
+    assert first != paypal_orders.checkout_request_id("c1", {"A": 1, "B": 3}, "EUR")
+    assert first != paypal_orders.checkout_request_id("c2", {"A": 1, "B": 2}, "EUR")
+    assert first != paypal_orders.checkout_request_id("c1", {"A": 1, "B": 2}, "EUR", epoch=1)
+    assert len(first) <= 108
+
+
+def test_bad_orders_are_refused_before_paypal() -> None:
+    context = paypal_orders.experience_context("http://x", "Shop", "en", "NO_SHIPPING")
+    with pytest.raises(ValueError, match="at least one line"):
+        paypal_orders.order_request([], "EUR", "c", context)
+    lines = cart.lines({"LGT-001": 1}, load_catalog())
+    with pytest.raises(ValueError, match="custom_id"):
+        paypal_orders.order_request(lines, "EUR", "x" * 128, context)
+
+
+def test_approval_link_prefers_payer_action_then_approve() -> None:
+    assert paypal_orders.approval_link({"links": [{"rel": "self", "href": "s"}, {"rel": "payer-action", "href": "p"}]}) == "p"
+    assert paypal_orders.approval_link({"links": [{"rel": "approve", "href": "a"}]}) == "a"
+    assert paypal_orders.approval_link({"links": []}) is None
+
+
+@needs_spec
+@pytest.mark.parametrize("items", [{"LGT-001": 1}, {"LGT-001": 2, "HLM-001": 1, "PMP-004": 20}])
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_order_bodies_match_paypals_openapi_schema(items, language) -> None:
+    assert openapi.schema_errors("order_request", order_body(items, language=language)) == []
+
+
+@needs_spec
+def test_the_schema_check_catches_a_broken_body() -> None:
+    body = order_body()
+    body["purchase_units"][0]["amount"]["value"] = "62,85"
+    del body["intent"]
+    issues = {(d["field"], d["issue"]) for d in openapi.schema_errors("order_request", body)}
+    assert ("/intent", "MISSING_REQUIRED_PARAMETER") in issues
+    assert ("/purchase_units/0/amount/value", "INVALID_PARAMETER_VALUE") in issues
