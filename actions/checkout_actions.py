@@ -82,7 +82,12 @@ class ActionCheckout(Action):
             tracker.sender_id, priced_cart, currency, epoch=slot_number(tracker, "paid_orders")
         )
         context = paypal_orders.experience_context(config.public_url, config.shop_name, lang, config.shipping_preference)
-        body = paypal_orders.order_request(lines, currency, tracker.sender_id, context, language=lang)
+        try:
+            body = paypal_orders.order_request(lines, currency, tracker.sender_id, context, language=lang)
+        except ValueError as error:
+            logger.error("Cannot build a PayPal order for conversation %s: %s", tracker.sender_id, error)
+            dispatcher.utter_message(response="utter_payment_refused", reason=str(error))
+            return []
         try:
             order = await asyncio.to_thread(client.create_order, body, request_id)
         except PayPalError as error:
