@@ -1,10 +1,12 @@
 """The PayPal sandbox answers the way PayPal does: shapes, statuses, pages."""
+import pytest
 import requests
 
 from actions import paypal_orders
 from actions.paypal_client import PayPalClient
 from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Sandbox
 from tests.orders import order_body
+from sandbox.paypal import openapi
 
 
 def _token(url: str) -> str:
@@ -28,11 +30,18 @@ def test_invalid_json_is_400_invalid_request(clean_sandbox: Sandbox) -> None:
     assert body["name"] == "INVALID_REQUEST" and body["debug_id"] and body["details"][0]["issue"] == "MALFORMED_REQUEST_JSON"
 
 
+@pytest.mark.skipif(not openapi.available(), reason=f"PayPal's OpenAPI spec not found at {openapi.spec_path()}")
 def test_schema_violations_are_400_with_field_details(clean_sandbox: Sandbox) -> None:
     response = _post(clean_sandbox.url, "/v2/checkout/orders", '{"purchase_units": []}', _token(clean_sandbox.url))
     assert response.status_code == 400
     issues = {(d["field"], d["issue"]) for d in response.json()["details"]}
     assert ("/intent", "MISSING_REQUIRED_PARAMETER") in issues
+
+
+def test_a_body_missing_fields_is_400_even_without_the_schema(clean_sandbox: Sandbox) -> None:
+    response = _post(clean_sandbox.url, "/v2/checkout/orders", '{"purchase_units": [{}]}', _token(clean_sandbox.url))
+    assert response.status_code == 400
+    assert response.json()["name"] == "INVALID_REQUEST"
 
 
 def test_business_rules_are_422(clean_sandbox: Sandbox) -> None:

@@ -227,6 +227,11 @@ async def create_order(request: web.Request) -> web.Response:
         except order_rules.OrderRuleError as error:
             response = error_response(422, "UNPROCESSABLE_ENTITY", error.details)
             return 422, json.loads(response.text)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+            # only reached without the OpenAPI schema, which rejects such bodies first
+            detail = issue("MISSING_REQUIRED_PARAMETER", f"A required field or parameter is missing or malformed: {error}")
+            response = error_response(400, "INVALID_REQUEST", [detail])
+            return 400, json.loads(response.text)
         state.orders[order.id] = order
         state.count("orders_created")
         return _order_response(order, request, 201)
