@@ -1,0 +1,1 @@
+"""Kassa's own Rasa channels (registered in credentials.yml by module path)."""

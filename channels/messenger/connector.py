@@ -1,0 +1,167 @@
+"""Kassa's Messenger connector: a Rasa input channel named ``facebook``.
+
+Answers Facebook at once and works in the background: every event of a batch,
+in order per customer, once per message id. Typed text never reaches Rasa as
+an ``/intent``; only payloads of buttons and quick replies the bot sent do.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.messenger import payloads, signature
+from channels.messenger.conversation_state import ConversationState
+from channels.messenger.output import CHANNEL_NAME, MessengerOutput
+from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
+from channels.messenger.sender_queues import SenderQueues
+from channels.messenger.state import StateStore, create_store
+from channels.messenger.webhook_events import CustomerEvent, Event, InvalidWebhook, ThreadControlEvent, parse
+
+logger = logging.getLogger(__name__)
+
+# Rasa reads a message starting with "/" as an intent; a word joiner in front
+# makes typed text an ordinary message for NLU. It is invisible and not white space.
+TYPED_TEXT_GUARD = "\u2060"
+GET_STARTED_PAYLOAD = "/greet"
+PROFILE_PAYLOADS = frozenset({GET_STARTED_PAYLOAD, "/browse_catalog", "/view_cart", "/help"})
+
+
+def guard_typed_text(text: str) -> str:
+    return TYPED_TEXT_GUARD + text if text.lstrip().startswith("/") else text
+
+
+class MessengerInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL_NAME
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        missing = [key for key in ("verify", "secret", "page-access-token") if not credentials.get(key)]
+        if missing:
+            raise ValueError(f"credentials.yml: the facebook channel needs {', '.join(missing)} (FB_VERIFY_TOKEN, FB_APP_SECRET, FB_PAGE_ACCESS_TOKEN)")
+        config = SendApiConfig(
+            page_access_token=str(credentials["page-access-token"]),
+            app_secret=str(credentials["secret"]),
+            graph_url=str(credentials.get("graph-url") or DEFAULT_GRAPH_URL),
+            graph_version=str(credentials.get("graph-version") or DEFAULT_GRAPH_VERSION),
+        )
+        return cls(str(credentials["verify"]), config, create_store(os.environ.get("RASA_ENDPOINTS", "endpoints.yml")))
+
+    def __init__(self, verify_token: str, config: SendApiConfig, store: StateStore) -> None:
+        self.verify_token = verify_token
+        self.app_secret = config.app_secret
+        self.client = SendApiClient(config)
+        self.state = ConversationState(store)
+        self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
+        self.queues: SenderQueues[Event] = SenderQueues(self.handle_event)
+        self._side_tasks: Set[asyncio.Task] = set()
+
+    def get_output_channel(self) -> OutputChannel:
+        return MessengerOutput(self.client, self.state)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        self.on_new_message = on_new_message
+        webhook = Blueprint(f"kassa_messenger_{id(self)}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
+                request.args.get("hub.verify_token", ""), self.verify_token
+            ):
+                return response.text(request.args.get("hub.challenge", ""))
+            logger.warning("Messenger webhook verification refused: wrong hub.mode or verify token")
+            return response.text("forbidden", status=403)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return self.accept(request.body, request.headers.get("X-Hub-Signature-256"))
+
+        return webhook
+
+    def accept(self, body: bytes, signature_header: Optional[str]) -> HTTPResponse:
+        """Check, parse and queue a delivery; the answer does not wait for the turns."""
+        if not signature.is_valid(self.app_secret, body, signature_header):
+            logger.warning("Messenger webhook refused: missing or wrong X-Hub-Signature-256")
+            return response.text("invalid signature", status=403)
+        try:
+            events = parse(json.loads(body))
+        except (ValueError, InvalidWebhook) as error:
+            logger.warning("Messenger webhook refused: %s", error)
+            return response.text(f"bad request: {error}", status=400)
+        for event in events:
+            self.queues.submit(event.sender_id, event)
+        return response.text("EVENT_RECEIVED")
+
+    async def handle_event(self, event: Event) -> None:
+        if isinstance(event, ThreadControlEvent):
+            await self.state.set_human_in_control(event.sender_id, event.kind == "take_thread_control")
+            logger.info("Thread control of %s: %s", event.sender_id, event.kind)
+            return
+        if event.mid and not await self.state.first_delivery(event.mid):
+            logger.info("Ignoring a redelivery of %s", event.mid)
+            return
+        await self.state.customer_wrote(event.sender_id, event.timestamp / 1000 if event.timestamp else None)
+        if await self.state.human_in_control(event.sender_id):
+            return
+        if event.kind == "postback" and (event.payload or "").startswith(payloads.SHOW_MORE_PREFIX):
+            await self.show_more(event)
+            return
+        self._background(self.client.sender_action(event.sender_id, "mark_seen"))
+        self._background(self.client.sender_action(event.sender_id, "typing_on"))
+        text = await self.text_for_rasa(event)
+        message = UserMessage(
+            text=text,
+            output_channel=self.get_output_channel(),
+            sender_id=event.sender_id,
+            input_channel=CHANNEL_NAME,
+            message_id=event.mid,
+            metadata={"messenger": event.raw},
+        )
+        assert self.on_new_message is not None
+        await self.on_new_message(message)
+
+    async def text_for_rasa(self, event: CustomerEvent) -> str:
+        if event.kind in ("quick_reply", "postback"):
+            payload = event.payload or ""
+            if payload.startswith("/") and (payload in PROFILE_PAYLOADS or await self.state.bot_sent(event.sender_id, payload)):
+                return payload
+            if payload.startswith("/"):
+                logger.warning("Payload from %s that the bot never sent; read as text", event.sender_id)
+            return guard_typed_text(event.text or payload)
+        if event.kind == "referral":
+            return GET_STARTED_PAYLOAD
+        if event.kind == "attachments":
+            return " ".join(str((a.get("payload") or {}).get("url") or a.get("type")) for a in event.attachments)
+        return guard_typed_text(event.text)
+
+    async def show_more(self, event: CustomerEvent) -> None:
+        token = (event.payload or "")[len(payloads.SHOW_MORE_PREFIX):]
+        pages = await self.state.take_pages(event.sender_id, token)
+        if pages:
+            await MessengerOutput(self.client, self.state).send_carousel_page(event.sender_id, pages)
+
+    def _background(self, call: Awaitable[Any]) -> None:
+        async def quietly() -> None:
+            try:
+                await call
+            except SendApiError:
+                pass
+
+        task = asyncio.get_running_loop().create_task(quietly())
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)

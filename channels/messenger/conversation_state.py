@@ -1,0 +1,65 @@
+"""What the connector remembers per customer, on top of a StateStore."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from typing import Any, List, Mapping, Optional, Sequence
+
+from channels.messenger.state import StateStore
+
+WINDOW_SECONDS = 24 * 3600
+DAY = 24 * 3600
+MID_TTL = 3 * DAY
+LAST_MESSAGE_TTL = 30 * DAY
+PAYLOAD_TTL = 30 * DAY
+HANDOVER_TTL = 7 * DAY
+PAGES_TTL = DAY
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class ConversationState:
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
+
+    async def first_delivery(self, mid: str) -> bool:
+        """True the first time a message id is seen; redeliveries get False."""
+        return await self.store.add_once(f"mid:{mid}", MID_TTL)
+
+    async def customer_wrote(self, sender_id: str, at: Optional[float] = None) -> None:
+        await self.store.put(f"last:{sender_id}", at or time.time(), LAST_MESSAGE_TTL)
+
+    async def inside_window(self, sender_id: str) -> bool:
+        """True when the customer wrote within 24 hours (or we do not know)."""
+        last = await self.store.get(f"last:{sender_id}")
+        return last is None or time.time() - float(last) < WINDOW_SECONDS
+
+    async def remember_payloads(self, sender_id: str, payloads: Sequence[str]) -> None:
+        for payload in payloads:
+            await self.store.put(f"payload:{sender_id}:{_digest(payload)}", 1, PAYLOAD_TTL)
+
+    async def bot_sent(self, sender_id: str, payload: str) -> bool:
+        return await self.store.get(f"payload:{sender_id}:{_digest(payload)}") is not None
+
+    async def set_human_in_control(self, sender_id: str, held: bool) -> None:
+        if held:
+            await self.store.put(f"handover:{sender_id}", 1, HANDOVER_TTL)
+        else:
+            await self.store.delete(f"handover:{sender_id}")
+
+    async def human_in_control(self, sender_id: str) -> bool:
+        return await self.store.get(f"handover:{sender_id}") is not None
+
+    async def keep_pages(self, sender_id: str, pages: List[List[Mapping[str, Any]]]) -> str:
+        token = secrets.token_urlsafe(9)
+        await self.store.put(f"pages:{sender_id}:{token}", pages, PAGES_TTL)
+        return token
+
+    async def take_pages(self, sender_id: str, token: str) -> Optional[List[List[Mapping[str, Any]]]]:
+        key = f"pages:{sender_id}:{token}"
+        pages = await self.store.get(key)
+        await self.store.delete(key)
+        return pages

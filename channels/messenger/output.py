@@ -1,0 +1,139 @@
+"""The output side: Rasa's bot messages as Messenger Send API calls."""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from rasa.core.channels.channel import OutputChannel
+
+from channels.messenger import limits, payloads
+from channels.messenger.conversation_state import ConversationState
+from channels.messenger.send_api import SendApiClient, SendApiError
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = "facebook"
+
+
+def _payloads_in(message: Mapping[str, Any]) -> List[str]:
+    """Every postback and quick-reply payload in a Messenger message."""
+    found: List[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            if node.get("type") == "postback" or node.get("content_type") == "text":
+                if isinstance(node.get("payload"), str):
+                    found.append(node["payload"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message)
+    return found
+
+
+class MessengerOutput(OutputChannel):
+    """Sends one turn's messages in order; a failed message is logged and the turn goes on."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL_NAME
+
+    def __init__(self, client: SendApiClient, state: ConversationState) -> None:
+        self.client = client
+        self.state = state
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """Rasa's message in the order a customer reads it: image, text, cards, files, custom."""
+        message = dict(message)
+        if message.get("image"):
+            await self.send_image_url(recipient_id, message.pop("image"))
+        text = message.pop("text", None) or ""
+        if message.get("quick_replies"):
+            await self.send_quick_replies(recipient_id, text, message.pop("quick_replies"))
+        elif message.get("buttons"):
+            await self.send_text_with_buttons(recipient_id, text, message.pop("buttons"))
+        elif text:
+            await self.send_text_message(recipient_id, text)
+        if message.get("elements"):
+            await self.send_elements(recipient_id, message.pop("elements"))
+        if message.get("attachment"):
+            await self.send_attachment(recipient_id, message.pop("attachment"))
+        if message.get("custom"):
+            await self.send_custom_json(recipient_id, message.pop("custom"))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.deliver_all(recipient_id, payloads.text_messages(text))
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.deliver(recipient_id, payloads.attachment(image, "image"))
+
+    async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
+        if isinstance(attachment, Mapping):
+            await self.deliver(recipient_id, {"attachment": dict(attachment)})
+        else:
+            await self.deliver(recipient_id, payloads.attachment(str(attachment)))
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any) -> None:
+        await self.deliver_all(recipient_id, payloads.button_templates(text, buttons))
+
+    async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any) -> None:
+        await self.deliver_all(recipient_id, payloads.quick_replies(text, quick_replies))
+
+    async def send_elements(self, recipient_id: str, elements: Iterable[Dict[str, Any]], **kwargs: Any) -> None:
+        pages = payloads.carousel_pages(list(elements))
+        await self.send_carousel_page(recipient_id, pages)
+
+    async def send_carousel_page(self, recipient_id: str, pages: List[List[Mapping[str, Any]]]) -> None:
+        """The first page; a "Show more" card keeps the rest for the tap."""
+        if not pages:
+            return
+        first, rest = list(pages[0]), pages[1:]
+        if rest:
+            token = await self.state.keep_pages(recipient_id, rest)
+            first.append(payloads.show_more_element(token))
+        await self.deliver(recipient_id, payloads.generic_template(first))
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        """Custom JSON: a receipt, a handover to the Page Inbox, or a Messenger message as it is."""
+        if "receipt" in json_message:
+            try:
+                message = payloads.receipt(json_message["receipt"])
+            except ValueError as error:
+                logger.error("Not sending a receipt to %s: %s", recipient_id, error)
+                return
+            await self.deliver(recipient_id, message)
+        elif "handover" in json_message:
+            await self.hand_over(recipient_id, json_message["handover"])
+        else:
+            await self.deliver(recipient_id, json_message)
+
+    async def hand_over(self, recipient_id: str, spec: Any) -> None:
+        target = spec.get("target_app_id", limits.PAGE_INBOX_APP_ID) if isinstance(spec, Mapping) else limits.PAGE_INBOX_APP_ID
+        try:
+            await self.client.pass_thread_control(recipient_id, str(target), metadata="handover requested by the customer")
+        except SendApiError:
+            return
+        await self.state.set_human_in_control(recipient_id, True)
+
+    async def deliver_all(self, recipient_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
+        for message in messages:
+            await self.deliver(recipient_id, message)
+
+    async def deliver(self, recipient_id: str, message: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+        """Send one message as RESPONSE, or with the POST_PURCHASE_UPDATE tag outside the 24-hour window."""
+        sent = _payloads_in(message)
+        if sent:
+            await self.state.remember_payloads(recipient_id, sent)
+        tag: Optional[str] = None
+        messaging_type = "RESPONSE"
+        if not await self.state.inside_window(recipient_id):
+            messaging_type, tag = "MESSAGE_TAG", "POST_PURCHASE_UPDATE"
+        try:
+            return await self.client.send_message(recipient_id, message, messaging_type, tag)
+        except SendApiError:
+            logger.error("Message to %s not delivered: %s", recipient_id, json.dumps(message)[:200])
+            return None

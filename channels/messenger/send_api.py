@@ -1,0 +1,133 @@
+"""An async client of the Messenger Send API (Graph API) on aiohttp.
+
+One shared session, a timeout on every call, retries with backoff on 5xx,
+429, timeouts and Facebook's transient error codes, none when the customer
+cannot be reached. Every call carries appsecret_proof. Errors are logged with
+their fbtrace_id; the page token never is.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional
+
+import aiohttp
+
+from channels.messenger.signature import appsecret_proof
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GRAPH_URL = "https://graph.facebook.com"
+DEFAULT_GRAPH_VERSION = "v21.0"
+# Facebook error codes worth another try: unknown, service, rate limits.
+TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
+# The customer cannot be reached (blocked the page, deleted account, no such user).
+UNREACHABLE = frozenset({(551, None), (100, 2018001), (10, 2018108), (200, 1545041)})
+
+
+class SendApiError(Exception):
+    def __init__(self, status: Optional[int], code: Optional[int], subcode: Optional[int], message: str, fbtrace_id: Optional[str]) -> None:
+        super().__init__(f"Send API error status={status} code={code} subcode={subcode}: {message}")
+        self.status, self.code, self.subcode, self.fbtrace_id = status, code, subcode, fbtrace_id
+
+    @property
+    def unreachable(self) -> bool:
+        return (self.code, self.subcode) in UNREACHABLE or (self.code, None) in UNREACHABLE
+
+    @property
+    def retryable(self) -> bool:
+        if self.unreachable:
+            return False
+        return self.status is None or self.status == 429 or self.status >= 500 or self.code in TRANSIENT_CODES
+
+
+@dataclass(frozen=True)
+class SendApiConfig:
+    page_access_token: str
+    app_secret: str
+    graph_url: str = DEFAULT_GRAPH_URL
+    graph_version: str = DEFAULT_GRAPH_VERSION
+    timeout_seconds: float = 10.0
+    max_attempts: int = 4
+    backoff_seconds: float = 0.2
+
+
+class SendApiClient:
+    def __init__(self, config: SendApiConfig) -> None:
+        self.config = config
+        self._session: Optional[aiohttp.ClientSession] = None
+        self._proof = appsecret_proof(config.app_secret, config.page_access_token)
+
+    def _url(self, path: str) -> str:
+        return f"{self.config.graph_url.rstrip('/')}/{self.config.graph_version}/{path}"
+
+    async def session(self) -> aiohttp.ClientSession:
+        """One session per client, made in the running event loop."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.config.timeout_seconds),
+                connector=aiohttp.TCPConnector(limit=200),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def send_message(
+        self, recipient_id: str, message: Mapping[str, Any], messaging_type: str = "RESPONSE", tag: Optional[str] = None
+    ) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"recipient": {"id": recipient_id}, "messaging_type": messaging_type, "message": message}
+        if tag:
+            body["tag"] = tag
+        return await self.post("me/messages", body)
+
+    async def sender_action(self, recipient_id: str, action: str) -> Dict[str, Any]:
+        return await self.post("me/messages", {"recipient": {"id": recipient_id}, "sender_action": action})
+
+    async def pass_thread_control(self, recipient_id: str, target_app_id: str, metadata: str = "") -> Dict[str, Any]:
+        body = {"recipient": {"id": recipient_id}, "target_app_id": target_app_id, "metadata": metadata}
+        return await self.post("me/pass_thread_control", body)
+
+    async def set_messenger_profile(self, profile: Mapping[str, Any]) -> Dict[str, Any]:
+        return await self.post("me/messenger_profile", profile)
+
+    async def post(self, path: str, body: Mapping[str, Any]) -> Dict[str, Any]:
+        params = {"access_token": self.config.page_access_token, "appsecret_proof": self._proof}
+        last_error: Optional[SendApiError] = None
+        for attempt in range(1, self.config.max_attempts + 1):
+            try:
+                session = await self.session()
+                async with session.post(self._url(path), params=params, json=body) as response:
+                    answer = await _json(response)
+                    if response.status < 400:
+                        return answer
+                    last_error = _error(response.status, answer)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                last_error = SendApiError(None, None, None, type(error).__name__, None)
+            if not last_error.retryable or attempt == self.config.max_attempts:
+                break
+            delay = self.config.backoff_seconds * 2 ** (attempt - 1)
+            await asyncio.sleep(delay + random.uniform(0, delay / 2))
+        assert last_error is not None
+        logger.error(
+            "Send API %s failed for recipient %s after %d attempt(s): status=%s code=%s subcode=%s fbtrace_id=%s%s",
+            path, body.get("recipient", {}).get("id"), attempt, last_error.status, last_error.code,
+            last_error.subcode, last_error.fbtrace_id, " (customer unreachable)" if last_error.unreachable else "",
+        )
+        raise last_error
+
+
+async def _json(response: aiohttp.ClientResponse) -> Dict[str, Any]:
+    try:
+        answer = await response.json(content_type=None)
+    except (ValueError, aiohttp.ContentTypeError):
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
+def _error(status: int, answer: Mapping[str, Any]) -> SendApiError:
+    error = answer.get("error") or {}
+    return SendApiError(status, error.get("code"), error.get("error_subcode"), str(error.get("message", "")), error.get("fbtrace_id"))
