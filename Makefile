@@ -27,6 +27,12 @@ export PUBLIC_URL ?= http://localhost:5005
 export PAYPAL_BASE_URL ?= http://localhost:8090
 export PAYPAL_CLIENT_ID ?= kassa-sandbox-client
 export PAYPAL_CLIENT_SECRET ?= kassa-sandbox-secret
+# Messenger: local values that the Messenger page (the fake Graph API) shares with Rasa.
+export FB_VERIFY_TOKEN ?= kassa-local-verify-token
+export FB_APP_SECRET ?= kassa-local-app-secret
+export FB_PAGE_ACCESS_TOKEN ?= kassa-local-page-token
+export FB_GRAPH_URL ?= http://localhost:8080
+export FB_GRAPH_VERSION ?= v21.0
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 

@@ -28,7 +28,7 @@ def intent_payload(intent: str, **entities: Any) -> str:
 
 
 def postback_button(title: str, payload: str) -> Dict[str, str]:
-    return {"title": title, "payload": payload, "type": "postback"}
+    return {"title": title, "payload": payload}
 
 
 def url_button(title: str, url: str) -> Dict[str, str]:
@@ -65,7 +65,7 @@ def product_buttons(products: Iterable[Product], intent: str, language: str) -> 
 
 def category_quick_replies(catalog: Catalog, language: str) -> List[Dict[str, str]]:
     return [
-        {"content_type": "text", "title": c.name(language), "payload": intent_payload("browse_catalog", category=c.id)}
+        {"title": c.name(language), "payload": intent_payload("browse_catalog", category=c.id)}
         for c in catalog.categories.values()
     ]
 
