@@ -33,6 +33,8 @@ export FB_APP_SECRET ?= kassa-local-app-secret
 export FB_PAGE_ACCESS_TOKEN ?= kassa-local-page-token
 export FB_GRAPH_URL ?= http://localhost:8080
 export FB_GRAPH_VERSION ?= v21.0
+export RASA_WEBHOOK_URL ?= http://localhost:5005/webhooks/facebook/webhook
+export CATALOG_IMAGE_BASE_URL ?= http://localhost:8080/images
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 

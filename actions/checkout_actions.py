@@ -16,7 +16,6 @@ from actions import paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, slot_number
 from actions.paypal_client import PayPalError, get_client
-from actions.phrases import phrase
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +104,7 @@ class ActionCheckout(Action):
             cart_lines=messages.cart_lines_text(lines, currency, lang),
             total=total_text,
             approval_url=approval_url,
-            buttons=[messages.url_button(phrase("pay_with_paypal", lang, total=total_text), approval_url)],
+            buttons=[messages.pay_button(total_text, approval_url, lang, tracker.get_latest_input_channel())],
         )
         record = order_record(order, request_id, money.paypal_value(total, currency), currency)
         return [SlotSet("last_order", record)]

@@ -15,7 +15,8 @@ from actions.cart import CartLine
 from actions.catalog import Catalog, Product
 from actions.phrases import phrase
 
-MAX_CAROUSEL_ELEMENTS = 10
+# Channels page long carousels themselves (Messenger: 10 cards and "Show more").
+MAX_RESULTS = 30
 TITLE_LIMIT = 80
 SUBTITLE_LIMIT = 80
 LOW_STOCK = 5
@@ -33,6 +34,19 @@ def postback_button(title: str, payload: str) -> Dict[str, str]:
 
 def url_button(title: str, url: str) -> Dict[str, str]:
     return {"title": title, "url": url, "type": "web_url"}
+
+
+# Messenger cuts button titles at 20 characters; "Pay €29.00 with PayPal" is 22.
+SHORT_BUTTON_CHANNELS = ("facebook",)
+BUTTON_TITLE_LIMIT = 20
+
+
+def pay_button(total: str, url: str, language: str, channel: str | None) -> Dict[str, str]:
+    """The PayPal button: "Pay €X with PayPal", or "Pay €X" where titles are short."""
+    title = phrase("pay_with_paypal", language, total=total)
+    if channel in SHORT_BUTTON_CHANNELS and len(title) > BUTTON_TITLE_LIMIT:
+        title = phrase("pay_short", language, total=total)
+    return url_button(title, url)
 
 
 def price_text(product: Product, catalog: Catalog, language: str) -> str:
@@ -56,7 +70,7 @@ def product_element(product: Product, catalog: Catalog, language: str) -> Dict[s
 
 
 def carousel(products: Sequence[Product], catalog: Catalog, language: str) -> List[Dict[str, Any]]:
-    return [product_element(p, catalog, language) for p in products[:MAX_CAROUSEL_ELEMENTS]]
+    return [product_element(p, catalog, language) for p in products[:MAX_RESULTS]]
 
 
 def product_buttons(products: Iterable[Product], intent: str, language: str) -> List[Dict[str, str]]:

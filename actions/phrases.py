@@ -17,6 +17,7 @@ PHRASES = {
         "size": "Sizes",
         "colour": "Colours",
         "pay_with_paypal": "Pay {total} with PayPal",
+        "pay_short": "Pay {total}",
         "remove": "Remove {name}",
     },
     "nl": {
@@ -28,6 +29,7 @@ PHRASES = {
         "size": "Maten",
         "colour": "Kleuren",
         "pay_with_paypal": "Betaal {total} met PayPal",
+        "pay_short": "Betaal {total}",
         "remove": "Verwijder {name}",
     },
 }

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# make demo: the PayPal sandbox, the action server and Rasa, with a
-# conversation in this terminal. One Ctrl-C (or /stop) stops everything.
+# make demo: the PayPal sandbox, the local Messenger page, the action server
+# and Rasa with the Messenger connector. One Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/stack.sh
 trap stop_stack EXIT INT TERM
 
 start_backends
-echo "PayPal sandbox: ${PAYPAL_BASE_URL} (pay buttons open its approval page)"
-echo "Type a message, for example: hi. Stop with Ctrl-C or /stop."
-.venv/bin/rasa shell --model models/kassa.tar.gz --endpoints endpoints.yml --credentials credentials.yml --port 5005
+echo "Starting Rasa (about a minute)..."
+start_rasa
+page="http://localhost:8080/"
+echo
+echo "  Shop in Messenger: $page"
+echo "  PayPal sandbox:    ${PAYPAL_BASE_URL} (pay buttons open its approval page)"
+echo "  Logs:              .run/*.log"
+echo "  Stop:              Ctrl-C"
+if command -v xdg-open >/dev/null 2>&1 && [ -n "${DISPLAY:-}" ]; then xdg-open "$page" >/dev/null 2>&1 || true; fi
+wait

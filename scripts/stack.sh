@@ -30,7 +30,15 @@ stop_stack() {
 
 start_backends() {
   start_service sandbox .venv/bin/python -m sandbox.paypal
+  start_service messenger .venv/bin/python -m sandbox.messenger
   start_service actions .venv/bin/rasa run actions --actions actions --port 5055
   wait_for_url sandbox "${PAYPAL_BASE_URL}/_sandbox/health" 30
+  wait_for_url messenger "${FB_GRAPH_URL}/_fake/health" 30
   wait_for_url actions "http://localhost:5055/health" 120
+}
+
+start_rasa() {
+  start_service rasa .venv/bin/rasa run --model models/kassa.tar.gz --endpoints endpoints.yml \
+    --credentials credentials.yml --port 5005 "$@"
+  wait_for_url rasa "http://localhost:5005/" 180
 }

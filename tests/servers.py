@@ -37,7 +37,10 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> N
 class Server:
     """A child process serving HTTP; stopped by ``stop`` or at the end of the tests."""
 
-    def __init__(self, args: List[str], health_url: str, env: Optional[Dict[str, str]] = None, log_name: str = "server") -> None:
+    def __init__(
+        self, args: List[str], health_url: str, env: Optional[Dict[str, str]] = None, log_name: str = "server",
+        startup_seconds: float = 60,
+    ) -> None:
         log_dir = PROJECT_ROOT / ".run" / "tests"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"{log_name}.log"
@@ -46,7 +49,7 @@ class Server:
             stdout=self.log_path.open("w"), stderr=subprocess.STDOUT,
         )
         try:
-            wait_until_up(health_url, self.process)
+            wait_until_up(health_url, self.process, startup_seconds)
         except RuntimeError:
             self.stop()
             raise RuntimeError(f"{health_url} did not start:\n{self.log_path.read_text()[-3000:]}")

@@ -1,0 +1,207 @@
+"""The fake Graph API: records Send API calls per PSID and answers like Facebook.
+
+Routes: POST /{version}/me/messages, /me/pass_thread_control,
+/me/take_thread_control, /me/messenger_profile. Test controls under /_fake/.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from aiohttp import web
+
+from channels.messenger.signature import appsecret_proof
+from sandbox.messenger.checks import check_send
+
+
+@dataclass
+class Fault:
+    status: int
+    code: int
+    psid: Optional[str] = None
+
+
+@dataclass
+class GraphSettings:
+    page_access_token: str
+    app_secret: str
+    latency_ms: float = 0.0
+    fault_rate: float = 0.0
+
+
+@dataclass
+class GraphState:
+    settings: GraphSettings
+    sequence: int = 0
+    records: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
+    profile: Dict[str, Any] = field(default_factory=dict)
+    thread_owner: Dict[str, str] = field(default_factory=dict)
+    faults: List[Fault] = field(default_factory=list)
+    counters: Dict[str, int] = field(default_factory=dict)
+    errors: List[Dict[str, Any]] = field(default_factory=list)
+
+    def count(self, name: str) -> None:
+        self.counters[name] = self.counters.get(name, 0) + 1
+
+    def record(self, psid: str, entry: Dict[str, Any]) -> Dict[str, Any]:
+        self.sequence += 1
+        entry = {"seq": self.sequence, "time": time.time(), **entry}
+        self.records.setdefault(psid, []).append(entry)
+        return entry
+
+
+GRAPH = web.AppKey("graph", GraphState)
+
+
+def fb_error(status: int, code: int, message: str, subcode: Optional[int] = None, kind: str = "OAuthException") -> web.Response:
+    error: Dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": secrets.token_urlsafe(8)}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return web.json_response({"error": error}, status=status)
+
+
+def _authorized(request: web.Request, state: GraphState) -> Optional[web.Response]:
+    token = request.query.get("access_token", "")
+    if not hmac.compare_digest(token, state.settings.page_access_token):
+        return fb_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+    proof = request.query.get("appsecret_proof", "")
+    if not hmac.compare_digest(proof, appsecret_proof(state.settings.app_secret, token)):
+        return fb_error(400, 100, "Invalid appsecret_proof provided in the API argument", kind="GraphMethodException")
+    return None
+
+
+def _take_fault(state: GraphState, psid: str) -> Optional[Fault]:
+    for fault in state.faults:
+        if fault.psid in (None, psid):
+            state.faults.remove(fault)
+            return fault
+    if random.random() < state.settings.fault_rate:
+        return Fault(500, 2)
+    return None
+
+
+async def _body(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except (ValueError, json.JSONDecodeError):
+        return None
+
+
+async def send_message(request: web.Request) -> web.Response:
+    state = request.app[GRAPH]
+    state.count("calls")
+    if state.settings.latency_ms:
+        await asyncio.sleep(state.settings.latency_ms / 1000)
+    refusal = _authorized(request, state)
+    if refusal is not None:
+        return refusal
+    body = await _body(request)
+    psid = str(((body or {}).get("recipient") or {}).get("id", ""))
+    # faults hit messages; sender actions (typing, seen) are not what tests and the benchmark measure
+    fault = None if "sender_action" in (body or {}) else _take_fault(state, psid)
+    if fault is not None:
+        state.count("faults")
+        return fb_error(fault.status, fault.code, "An unexpected error has occurred. Please retry your request later.", kind="OAuthException")
+    problem = check_send(body)
+    if problem is not None:
+        state.count("rejected")
+        state.errors.append({"psid": psid, "problem": problem[1], "body": body})
+        return fb_error(400, problem[0], problem[1])
+    if "sender_action" in body:
+        state.record(psid, {"kind": "sender_action", "action": body["sender_action"]})
+        state.count("sender_actions")
+        return web.json_response({"recipient_id": psid})
+    entry = state.record(psid, {
+        "kind": "message", "message": body["message"], "messaging_type": body["messaging_type"], "tag": body.get("tag"),
+        "mid": "m_" + secrets.token_urlsafe(24),
+    })
+    state.count("messages")
+    return web.json_response({"recipient_id": psid, "message_id": entry["mid"]})
+
+
+async def thread_control(request: web.Request) -> web.Response:
+    state = request.app[GRAPH]
+    refusal = _authorized(request, state)
+    if refusal is not None:
+        return refusal
+    body = await _body(request) or {}
+    psid = str((body.get("recipient") or {}).get("id", ""))
+    if not psid:
+        return fb_error(400, 100, "(#100) param recipient must be non-empty")
+    action = request.match_info["action"]
+    owner = str(body.get("target_app_id", "")) if action == "pass_thread_control" else "kassa"
+    state.thread_owner[psid] = owner
+    state.record(psid, {"kind": action, "target_app_id": body.get("target_app_id"), "metadata": body.get("metadata")})
+    return web.json_response({"success": True})
+
+
+async def messenger_profile(request: web.Request) -> web.Response:
+    state = request.app[GRAPH]
+    refusal = _authorized(request, state)
+    if refusal is not None:
+        return refusal
+    body = await _body(request)
+    if not isinstance(body, dict) or not body:
+        return fb_error(400, 100, "(#100) Requires one of the params: get_started, greeting, persistent_menu, whitelisted_domains")
+    state.profile.update(body)
+    return web.json_response({"result": "success"})
+
+
+# --- controls for tests and the page ---------------------------------------------------
+
+
+async def recorded(request: web.Request) -> web.Response:
+    state = request.app[GRAPH]
+    after = int(request.query.get("after", 0))
+    psid = request.query.get("psid")
+    if psid is None:
+        return web.json_response({psid: [r for r in rows if r["seq"] > after] for psid, rows in state.records.items()})
+    return web.json_response([r for r in state.records.get(psid, []) if r["seq"] > after])
+
+
+async def stats(request: web.Request) -> web.Response:
+    state = request.app[GRAPH]
+    return web.json_response({"counters": state.counters, "errors": state.errors[-20:], "profile": state.profile, "thread_owner": state.thread_owner})
+
+
+async def queue_fault(request: web.Request) -> web.Response:
+    body = await request.json()
+    fault = Fault(status=int(body.get("status", 500)), code=int(body.get("code", 2)), psid=body.get("psid"))
+    state = request.app[GRAPH]
+    state.faults.extend([fault] * int(body.get("count", 1)))
+    return web.json_response({"queued": len(state.faults)})
+
+
+async def settings(request: web.Request) -> web.Response:
+    state = request.app[GRAPH]
+    for name, value in (await request.json()).items():
+        if name in ("latency_ms", "fault_rate"):
+            setattr(state.settings, name, float(value))
+    return web.json_response({"latency_ms": state.settings.latency_ms, "fault_rate": state.settings.fault_rate})
+
+
+async def reset(request: web.Request) -> web.Response:
+    state = request.app[GRAPH]
+    state.records.clear()
+    state.faults.clear()
+    state.counters.clear()
+    state.errors.clear()
+    return web.json_response({"reset": True})
+
+
+def add_routes(app: web.Application, settings_: GraphSettings) -> None:
+    app[GRAPH] = GraphState(settings_)
+    app.router.add_post("/{version}/me/messages", send_message)
+    app.router.add_post("/{version}/me/{action:(pass|take)_thread_control}", thread_control)
+    app.router.add_post("/{version}/me/messenger_profile", messenger_profile)
+    app.router.add_get("/_fake/messages", recorded)
+    app.router.add_get("/_fake/stats", stats)
+    app.router.add_post("/_fake/faults", queue_fault)
+    app.router.add_post("/_fake/settings", settings)
+    app.router.add_post("/_fake/reset", reset)

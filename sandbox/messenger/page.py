@@ -1,0 +1,83 @@
+"""The local Messenger page: a chat UI that sends signed webhooks to Rasa and
+shows what the bot sent to the fake Graph API.
+
+Run ``python -m sandbox.messenger``; settings from the environment:
+MESSENGER_PAGE_PORT (8080), RASA_WEBHOOK_URL
+(http://localhost:5005/webhooks/facebook/webhook), FB_APP_SECRET,
+FB_PAGE_ACCESS_TOKEN, FAKE_GRAPH_LATENCY_MS, FAKE_GRAPH_FAULT_RATE.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Dict
+
+import aiohttp
+from aiohttp import web
+
+from sandbox.messenger import images, webhooks
+from sandbox.messenger.graph import GraphSettings, add_routes
+
+STATIC = Path(__file__).parent / "static"
+WEBHOOK_URL = web.AppKey("webhook_url", str)
+APP_SECRET = web.AppKey("app_secret", str)
+CLIENT = web.AppKey("client", aiohttp.ClientSession)
+
+
+async def index(request: web.Request) -> web.Response:
+    return web.FileResponse(STATIC / "index.html")
+
+
+async def send(request: web.Request) -> web.Response:
+    """The customer typed or tapped: deliver it to Rasa as Facebook would."""
+    body: Dict[str, Any] = await request.json()
+    psid = str(body.get("psid") or "")
+    if not psid:
+        return web.json_response({"error": "psid is required"}, status=400)
+    if body.get("postback"):
+        event = webhooks.postback_event(psid, body["postback"]["title"], body["postback"]["payload"])
+    elif body.get("quick_reply"):
+        event = webhooks.quick_reply_event(psid, body["quick_reply"]["title"], body["quick_reply"]["payload"])
+    elif body.get("text"):
+        event = webhooks.text_event(psid, str(body["text"]))
+    else:
+        return web.json_response({"error": "text, quick_reply or postback is required"}, status=400)
+    raw, headers = webhooks.signed(webhooks.delivery(event), request.app[APP_SECRET])
+    try:
+        async with request.app[CLIENT].post(request.app[WEBHOOK_URL], data=raw, headers=headers) as answer:
+            status = answer.status
+    except aiohttp.ClientError as error:
+        return web.json_response({"error": f"Rasa is not reachable: {error}"}, status=502)
+    return web.json_response({"delivered": status == 200, "status": status})
+
+
+async def image(request: web.Request) -> web.Response:
+    picture = images.product_image(request.match_info["name"])
+    if picture is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=picture, content_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+
+async def _client(app: web.Application):
+    app[CLIENT] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+    yield
+    await app[CLIENT].close()
+
+
+def create_app() -> web.Application:
+    app = web.Application()
+    app[WEBHOOK_URL] = os.environ.get("RASA_WEBHOOK_URL", "http://localhost:5005/webhooks/facebook/webhook")
+    app[APP_SECRET] = os.environ["FB_APP_SECRET"]
+    add_routes(app, GraphSettings(
+        page_access_token=os.environ["FB_PAGE_ACCESS_TOKEN"],
+        app_secret=os.environ["FB_APP_SECRET"],
+        latency_ms=float(os.environ.get("FAKE_GRAPH_LATENCY_MS", 0)),
+        fault_rate=float(os.environ.get("FAKE_GRAPH_FAULT_RATE", 0)),
+    ))
+    app.cleanup_ctx.append(_client)
+    app.router.add_get("/", index)
+    app.router.add_static("/static", STATIC)
+    app.router.add_post("/chat/send", send)
+    app.router.add_get("/images/{name}", image)
+    app.router.add_get("/_fake/health", lambda request: web.json_response({"status": "ok"}))
+    return app

@@ -1,0 +1,116 @@
+"""The whole local stack as real processes on free ports: PayPal sandbox,
+Messenger page with the fake Graph API, action server, and Rasa with the
+project's connector. Used by the integration tests and the benchmark."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+import requests
+
+from tests.servers import PROJECT_ROOT, Server, free_port, start_sandbox
+
+MODEL = PROJECT_ROOT / "models" / "kassa.tar.gz"
+APP_SECRET = "integration-app-secret"
+PAGE_TOKEN = "integration-page-token"
+VERIFY_TOKEN = "integration-verify-token"
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    graph_url: str
+    paypal_url: str
+    actions_url: str
+    rasa_log: Path
+    servers: List[Server] = field(default_factory=list)
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.rasa_url}/webhooks/facebook/webhook"
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+    # --- what the tests look at -----------------------------------------------------
+    def records(self, psid: str) -> List[Dict[str, Any]]:
+        return requests.get(f"{self.graph_url}/_fake/messages", params={"psid": psid}, timeout=5).json()
+
+    def messages(self, psid: str) -> List[Dict[str, Any]]:
+        return [r["message"] for r in self.records(psid) if r["kind"] == "message"]
+
+    def graph(self, path: str, **body: Any) -> Dict[str, Any]:
+        return requests.post(f"{self.graph_url}/_fake/{path}", json=body, timeout=5).json()
+
+    def graph_stats(self) -> Dict[str, Any]:
+        return requests.get(f"{self.graph_url}/_fake/stats", timeout=5).json()
+
+    def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        return requests.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker", timeout=10).json()
+
+    def user_events(self, conversation_id: str) -> List[Dict[str, Any]]:
+        return [e for e in self.tracker(conversation_id).get("events", []) if e["event"] == "user"]
+
+
+def wait_for(check: Callable[[], Any], seconds: float = 30, interval: float = 0.1) -> Any:
+    """Poll until ``check`` returns something truthy; its last value otherwise."""
+    deadline = time.monotonic() + seconds
+    value = check()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = check()
+    return value
+
+
+def start_stack(workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: Optional[List[str]] = None) -> Stack:
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} is missing: run `make train` first")
+    env = dict(env or {})
+    servers: List[Server] = []
+    try:
+        sandbox, paypal_url = start_sandbox(**{k: v for k, v in env.items() if k.startswith("SANDBOX_")})
+        servers.append(sandbox)
+        graph_port = free_port()
+        graph_url = f"http://127.0.0.1:{graph_port}"
+        rasa_port = free_port()
+        rasa_url = f"http://127.0.0.1:{rasa_port}"
+        common = {
+            "FB_APP_SECRET": APP_SECRET, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+            "FB_GRAPH_URL": graph_url, "FB_GRAPH_VERSION": "v21.0",
+            "PAYPAL_BASE_URL": paypal_url, "PAYPAL_CLIENT_ID": "kassa-sandbox-client", "PAYPAL_CLIENT_SECRET": "kassa-sandbox-secret",
+            "PUBLIC_URL": rasa_url, "CATALOG_IMAGE_BASE_URL": f"{graph_url}/images", "RASA_TELEMETRY_ENABLED": "false",
+            **env,
+        }
+        servers.append(Server(
+            [sys.executable, "-m", "sandbox.messenger"], f"{graph_url}/_fake/health",
+            {**common, "MESSENGER_PAGE_PORT": str(graph_port), "RASA_WEBHOOK_URL": f"{rasa_url}/webhooks/facebook/webhook"}, "messenger",
+        ))
+        actions_port = free_port()
+        actions_url = f"http://127.0.0.1:{actions_port}"
+        servers.append(Server(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+            f"{actions_url}/health", common, "actions",
+        ))
+        workdir.mkdir(parents=True, exist_ok=True)
+        rasa_env = {
+            **common, "ACTION_ENDPOINT_URL": f"{actions_url}/webhook", "TRACKER_STORE_DIALECT": "sqlite",
+            "TRACKER_STORE_URL": "", "TRACKER_STORE_DB": str(workdir / "tracker.db"), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        }
+        rasa = Server(
+            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+             "--port", str(rasa_port), "--enable-api", *(rasa_args or [])],
+            f"{rasa_url}/", rasa_env, "rasa", startup_seconds=240,
+        )
+        servers.append(rasa)
+        return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers)
+    except Exception:
+        for server in reversed(servers):
+            server.stop()
+        raise
