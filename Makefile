@@ -38,7 +38,7 @@ export CATALOG_IMAGE_BASE_URL ?= http://localhost:8080/images
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 
-.PHONY: help install lookups validate unit train test-stories test demo clean
+.PHONY: help install browser lookups validate unit train test-stories integration test demo clean messenger-profile
 
 help:
 	@echo "make demo       run the shop locally and chat with it"
@@ -47,6 +47,8 @@ help:
 	@echo "make train      train the model (Rasa reuses its cache when nothing changed)"
 	@echo "make validate   rasa data validate plus the project's own checks"
 	@echo "make lookups    regenerate data/nlu/catalog_lookups.yml from the catalog"
+
+CHROMIUM ?= /usr/bin/chromium
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -57,7 +59,14 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# Headless Chromium from Debian for the browser test (a downloaded browser does not work here).
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "error: install Chromium and set CHROMIUM=/path/to/chromium" >&2; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 install: $(BIN)/.installed
+
+browser: $(CHROMIUM)
 
 lookups: install
 	$(PY) -m scripts.generate_lookups
@@ -75,7 +84,13 @@ test-stories: train
 	$(RASA) test core --model models/kassa.tar.gz --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/test-stories
 
-test: validate unit test-stories
+integration: train browser
+	$(PY) -m pytest -m integration tests/integration
+
+test: validate unit test-stories integration
+
+messenger-profile: install
+	$(PY) -m channels.messenger.profile
 
 demo: install train
 	./scripts/demo.sh

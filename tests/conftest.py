@@ -91,6 +91,7 @@ def make_tracker(
     slots: Optional[Dict[str, Any]] = None,
     sender_id: str = "customer-1",
     active_loop: Optional[str] = None,
+    input_channel: str = "rest",
 ) -> Tracker:
     """A real rasa_sdk Tracker as the action server receives it."""
     latest_message = {
@@ -104,7 +105,7 @@ def make_tracker(
         sender_id=sender_id,
         slots=all_slots,
         latest_message=latest_message,
-        events=[{"event": "user", "text": text, "parse_data": latest_message}],
+        events=[{"event": "user", "text": text, "parse_data": latest_message, "input_channel": input_channel}],
         paused=False,
         followup_action=None,
         active_loop={"name": active_loop} if active_loop else {},

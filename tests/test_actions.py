@@ -236,6 +236,12 @@ def test_checkout_creates_one_order_and_sends_a_pay_button(actions_env: Sandbox)
     assert actions_env.counter("orders_created") == 1
 
 
+def test_the_pay_button_fits_messengers_20_characters(actions_env: Sandbox) -> None:
+    tracker = make_tracker("checkout", "checkout", slots={"cart": {"LGT-002": 2}}, input_channel="facebook")
+    messages, _ = run(ActionCheckout(), tracker)
+    assert messages[0]["buttons"][0]["title"] == "Pay €29.00"
+
+
 def test_checkout_after_a_change_is_a_new_order(actions_env: Sandbox) -> None:
     _, first = run(ActionCheckout(), make_tracker("checkout", slots={"cart": {"LGT-002": 2}}))
     _, second = run(ActionCheckout(), make_tracker("checkout", slots={"cart": {"LGT-002": 1}}))

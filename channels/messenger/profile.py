@@ -1,0 +1,92 @@
+"""Set the Page's Messenger Profile: `make messenger-profile`.
+
+Get Started button, greeting in English and Dutch, the persistent menu
+(Browse, Cart, Help) and the whitelisted domains (PUBLIC_URL's and
+CATALOG_IMAGE_BASE_URL's). Reads FB_PAGE_ACCESS_TOKEN, FB_APP_SECRET,
+FB_GRAPH_URL and FB_GRAPH_VERSION; `--print` shows the body without sending.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from typing import Any, Dict, List, Mapping
+from urllib.parse import urlsplit
+
+from channels.messenger.connector import GET_STARTED_PAYLOAD
+from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
+
+GREETINGS = {
+    "default": "Hi {{user_first_name}}! Browse our bike lights, locks, bags, helmets and pumps, and pay with PayPal right here.",
+    "nl_NL": "Hoi {{user_first_name}}! Bekijk onze fietsverlichting, sloten, tassen, helmen en pompen, en betaal hier met PayPal.",
+}
+MENU = {
+    "default": [("Browse the shop", "/browse_catalog"), ("My cart", "/view_cart"), ("Help", "/help")],
+    "nl_NL": [("Bekijk de winkel", "/browse_catalog"), ("Mijn winkelwagen", "/view_cart"), ("Hulp", "/help")],
+}
+
+
+def whitelisted_domains(env: Mapping[str, str]) -> List[str]:
+    domains = []
+    for name in ("PUBLIC_URL", "CATALOG_IMAGE_BASE_URL"):
+        parts = urlsplit(env.get(name, ""))
+        if parts.scheme == "https" and parts.netloc:
+            domains.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(domains))
+
+
+def profile(env: Mapping[str, str] = os.environ) -> Dict[str, Any]:
+    body: Dict[str, Any] = {
+        "get_started": {"payload": GET_STARTED_PAYLOAD},
+        "greeting": [{"locale": locale, "text": text} for locale, text in GREETINGS.items()],
+        "persistent_menu": [
+            {
+                "locale": locale,
+                "composer_input_disabled": False,
+                "call_to_actions": [{"type": "postback", "title": title, "payload": payload} for title, payload in items],
+            }
+            for locale, items in MENU.items()
+        ],
+    }
+    domains = whitelisted_domains(env)
+    if domains:
+        body["whitelisted_domains"] = domains
+    return body
+
+
+async def send(body: Mapping[str, Any], env: Mapping[str, str]) -> Dict[str, Any]:
+    client = SendApiClient(SendApiConfig(
+        page_access_token=env["FB_PAGE_ACCESS_TOKEN"], app_secret=env["FB_APP_SECRET"],
+        graph_url=env.get("FB_GRAPH_URL") or DEFAULT_GRAPH_URL, graph_version=env.get("FB_GRAPH_VERSION") or DEFAULT_GRAPH_VERSION,
+    ))
+    try:
+        return await client.set_messenger_profile(body)
+    finally:
+        await client.close()
+
+
+def main(argv: List[str] = sys.argv[1:]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--print", action="store_true", help="print the profile instead of sending it")
+    args = parser.parse_args(argv)
+    body = profile()
+    if args.print:
+        print(json.dumps(body, indent=2, ensure_ascii=False))
+        return 0
+    missing = [name for name in ("FB_PAGE_ACCESS_TOKEN", "FB_APP_SECRET") if not os.environ.get(name)]
+    if missing:
+        print(f"error: set {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        answer = asyncio.run(send(body, os.environ))
+    except SendApiError as error:
+        print(f"error: Facebook refused the profile: {error} (fbtrace_id {error.fbtrace_id})", file=sys.stderr)
+        return 1
+    print(f"Messenger Profile set: {answer}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
