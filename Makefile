@@ -38,7 +38,7 @@ export CATALOG_IMAGE_BASE_URL ?= http://localhost:8080/images
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 
-.PHONY: help install browser lookups validate unit train test-stories integration test demo clean messenger-profile
+.PHONY: help install system-packages lookups validate unit train test-stories integration test demo clean messenger-profile
 
 help:
 	@echo "make demo       run the shop locally and chat with it"
@@ -47,8 +47,6 @@ help:
 	@echo "make train      train the model (Rasa reuses its cache when nothing changed)"
 	@echo "make validate   rasa data validate plus the project's own checks"
 	@echo "make lookups    regenerate data/nlu/catalog_lookups.yml from the catalog"
-
-CHROMIUM ?= /usr/bin/chromium
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -59,14 +57,21 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-# Headless Chromium from Debian for the browser test (a downloaded browser does not work here).
-$(CHROMIUM):
-	@command -v apt-get >/dev/null || { echo "error: install Chromium and set CHROMIUM=/path/to/chromium" >&2; exit 1; }
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+# Debian packages the tests use: headless Chromium for the browser test (a
+# downloaded browser does not work here) and Redis for the shared-state test.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		command -v apt-get >/dev/null 2>&1 || { echo "error: install$$missing" >&2; exit 1; }; \
+		echo "installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 install: $(BIN)/.installed
 
-browser: $(CHROMIUM)
+
 
 lookups: install
 	$(PY) -m scripts.generate_lookups
@@ -74,7 +79,7 @@ lookups: install
 validate: install
 	$(PY) -m scripts.validate
 
-unit: install
+unit: install system-packages
 	$(PY) -m pytest
 
 train: install
@@ -84,7 +89,7 @@ test-stories: train
 	$(RASA) test core --model models/kassa.tar.gz --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/test-stories
 
-integration: train browser
+integration: train system-packages
 	$(PY) -m pytest -m integration tests/integration
 
 test: validate unit test-stories integration

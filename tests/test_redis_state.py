@@ -1,0 +1,70 @@
+"""Shared connector state in a real Redis, as when Rasa's lock store is Redis."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import redis
+
+from channels.messenger.conversation_state import ConversationState
+from channels.messenger.state import MemoryStore, RedisStore, create_store, redis_url_from_lock_store
+from tests.servers import free_port
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    if REDIS_SERVER is None:
+        pytest.fail("redis-server is not installed: `make install` installs it")
+    port = free_port()
+    directory = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/1"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_two_rasa_instances_share_dedup_and_payloads(redis_url: str) -> None:
+    async def scenario() -> None:
+        first, second = ConversationState(RedisStore(redis_url)), ConversationState(RedisStore(redis_url))
+        assert await first.first_delivery("m_shared")
+        assert not await second.first_delivery("m_shared")
+        await first.remember_payloads("psid", ['/add_to_cart{"product": "LGT-001"}'])
+        assert await second.bot_sent("psid", '/add_to_cart{"product": "LGT-001"}')
+        await second.set_human_in_control("psid", True)
+        assert await first.human_in_control("psid")
+        token = await first.keep_pages("psid", [[{"title": "x"}]])
+        assert await second.take_pages("psid", token) == [[{"title": "x"}]]
+
+    asyncio.run(scenario())
+
+
+def test_the_store_follows_rasas_lock_store(tmp_path: Path, redis_url: str) -> None:
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {port}\n  db: 1\n")
+    assert redis_url_from_lock_store(str(endpoints)) == redis_url
+    assert isinstance(create_store(str(endpoints)), RedisStore)
+    endpoints.write_text("lock_store:\n  type: in_memory\n")
+    assert isinstance(create_store(str(endpoints)), MemoryStore)
+    assert isinstance(create_store(str(tmp_path / "missing.yml")), MemoryStore)

@@ -1,0 +1,138 @@
+"""The Send API client and the output channel over HTTP against the fake Graph API."""
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import Any, Dict, Iterator, List
+
+import pytest
+import requests
+
+from channels.messenger.conversation_state import ConversationState
+from channels.messenger.output import MessengerOutput
+from channels.messenger.send_api import SendApiClient, SendApiConfig, SendApiError
+from channels.messenger.state import MemoryStore
+from tests.servers import Server, free_port
+
+SECRET, TOKEN = "unit-app-secret", "unit-page-token"
+
+
+@pytest.fixture(scope="module")
+def graph_url() -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {"FB_APP_SECRET": SECRET, "FB_PAGE_ACCESS_TOKEN": TOKEN, "MESSENGER_PAGE_PORT": str(port)}
+    server = Server([sys.executable, "-m", "sandbox.messenger"], f"{url}/_fake/health", env, "fake-graph")
+    yield url
+    server.stop()
+
+
+def client(url: str, **overrides: Any) -> SendApiClient:
+    values: Dict[str, Any] = dict(page_access_token=TOKEN, app_secret=SECRET, graph_url=url, timeout_seconds=2, backoff_seconds=0.01)
+    values.update(overrides)
+    return SendApiClient(SendApiConfig(**values))
+
+
+def recorded(url: str, psid: str) -> List[Dict[str, Any]]:
+    return requests.get(f"{url}/_fake/messages", params={"psid": psid}, timeout=5).json()
+
+
+def run(coroutine_factory) -> Any:
+    async def scenario() -> Any:
+        return await coroutine_factory()
+
+    return asyncio.run(scenario())
+
+
+def test_a_message_goes_out_with_appsecret_proof(graph_url: str) -> None:
+    async def scenario() -> Dict[str, Any]:
+        api = client(graph_url)
+        try:
+            return await api.send_message("u1", {"text": "hello"})
+        finally:
+            await api.close()
+
+    answer = run(scenario)
+    assert answer["recipient_id"] == "u1" and answer["message_id"].startswith("m_")
+    assert recorded(graph_url, "u1")[-1]["message"] == {"text": "hello"}
+
+
+def test_a_wrong_token_is_refused_and_not_retried(graph_url: str) -> None:
+    async def scenario() -> None:
+        api = client(graph_url, page_access_token="wrong")
+        try:
+            await api.send_message("u2", {"text": "x"})
+        finally:
+            await api.close()
+
+    with pytest.raises(SendApiError) as error:
+        run(scenario)
+    assert error.value.code == 190 and not error.value.retryable and error.value.fbtrace_id
+
+
+def test_5xx_is_retried_and_delivers_once(graph_url: str) -> None:
+    requests.post(f"{graph_url}/_fake/faults", json={"psid": "u3", "status": 500, "code": 2, "count": 2}, timeout=5)
+
+    async def scenario() -> None:
+        api = client(graph_url)
+        try:
+            await api.send_message("u3", {"text": "once"})
+        finally:
+            await api.close()
+
+    run(scenario)
+    assert [r["message"]["text"] for r in recorded(graph_url, "u3")] == ["once"]
+
+
+def test_an_unreachable_customer_is_not_retried(graph_url: str) -> None:
+    requests.post(f"{graph_url}/_fake/faults", json={"psid": "u4", "status": 400, "code": 551, "count": 5}, timeout=5)
+
+    async def scenario() -> None:
+        api = client(graph_url)
+        try:
+            await api.send_message("u4", {"text": "x"})
+        finally:
+            await api.close()
+
+    with pytest.raises(SendApiError) as error:
+        run(scenario)
+    assert error.value.unreachable and not error.value.retryable
+    remaining = requests.post(f"{graph_url}/_fake/faults", json={"psid": "nobody", "count": 0}, timeout=5).json()["queued"]
+    assert remaining == 4  # one call, no retries
+
+
+def test_outside_24_hours_messages_go_with_the_post_purchase_tag(graph_url: str) -> None:
+    async def scenario() -> None:
+        api = client(graph_url)
+        state = ConversationState(MemoryStore())
+        output = MessengerOutput(api, state)
+        try:
+            await state.customer_wrote("recent", at=time.time() - 60)
+            await state.customer_wrote("old", at=time.time() - 25 * 3600)
+            await output.send_text_message("recent", "Your payment went through.")
+            await output.send_text_message("old", "Your refund was processed.")
+        finally:
+            await api.close()
+
+    run(scenario)
+    recent, old = recorded(graph_url, "recent")[-1], recorded(graph_url, "old")[-1]
+    assert (recent["messaging_type"], recent["tag"]) == ("RESPONSE", None)
+    assert (old["messaging_type"], old["tag"]) == ("MESSAGE_TAG", "POST_PURCHASE_UPDATE")
+
+
+def test_a_turn_goes_on_after_a_refused_message(graph_url: str) -> None:
+    requests.post(f"{graph_url}/_fake/faults", json={"psid": "u5", "status": 400, "code": 100, "count": 1}, timeout=5)
+
+    async def scenario() -> None:
+        api = client(graph_url)
+        try:
+            await MessengerOutput(api, ConversationState(MemoryStore())).send_response(
+                "u5", {"text": "first", "quick_replies": [{"title": "A", "payload": "/a"}], "image": "https://x.test/a.png"}
+            )
+        finally:
+            await api.close()
+
+    run(scenario)
+    messages = [r["message"] for r in recorded(graph_url, "u5")]
+    assert messages == [{"text": "first", "quick_replies": [{"content_type": "text", "title": "A", "payload": "/a"}]}]
