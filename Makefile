@@ -35,6 +35,13 @@ export FB_GRAPH_URL ?= http://localhost:8080
 export FB_GRAPH_VERSION ?= v21.0
 export RASA_WEBHOOK_URL ?= http://localhost:5005/webhooks/facebook/webhook
 export CATALOG_IMAGE_BASE_URL ?= http://localhost:8080/images
+# PayPal webhooks and merchant payment requests (the sandbox's webhook id; a local token).
+export PAYPAL_WEBHOOK_ID ?= WH-KASSA-SANDBOX
+export PAYPAL_WEBHOOK_RETRY_DELAYS ?=
+export SANDBOX_WEBHOOK_URL ?= $(PUBLIC_URL)/webhooks/paypal/webhook
+export MERCHANT_API_TOKEN ?= kassa-local-merchant-token
+export FB_PAGE_ID ?=
+export DATABASE_URL ?= sqlite:///$(CURDIR)/.run/orders.db
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 

@@ -116,6 +116,12 @@ def remove(cart: Cart, product: Product, quantity: Optional[int] = None) -> Cart
     return {sku: qty for sku, qty in cart.items() if sku != product.sku}
 
 
+def without(cart: Cart, paid: Mapping[str, int]) -> Cart:
+    """The cart once ``paid`` quantities are taken out (what was added since stays)."""
+    remaining = {sku: quantity - paid.get(sku, 0) for sku, quantity in cart.items()}
+    return {sku: quantity for sku, quantity in remaining.items() if quantity > 0}
+
+
 def lines(cart: Cart, catalog: Catalog) -> List[CartLine]:
     """Priced lines from the catalog; SKUs the catalog no longer has are skipped."""
     result = []

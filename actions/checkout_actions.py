@@ -15,6 +15,8 @@ from actions import messages, money
 from actions import paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, slot_number
+from actions.ledger import get_ledger
+from actions import payments
 from actions.paypal_client import PayPalError, get_client
 
 logger = logging.getLogger(__name__)
@@ -107,6 +109,10 @@ class ActionCheckout(Action):
             buttons=[messages.pay_button(total_text, approval_url, lang, tracker.get_latest_input_channel())],
         )
         record = order_record(order, request_id, money.paypal_value(total, currency), currency)
+        get_ledger().record_order(
+            order["id"], tracker.sender_id, payments.ledger_items(lines, currency, lang), record["amount"], currency,
+            str(order.get("status")), approval_url,
+        )
         return [SlotSet("last_order", record)]
 
 

@@ -147,6 +147,25 @@ class PayPalClient:
             "POST", f"/v2/checkout/orders/{_path_segment(order_id)}/capture", json={}, request_id=request_id
         )
 
+    # --- Webhooks v1 ------------------------------------------------------------------
+
+    def verify_webhook_signature(self, headers: Mapping[str, str], event: Mapping[str, Any], webhook_id: str) -> bool:
+        """Ask PayPal whether a webhook delivery really came from PayPal."""
+        lower = {key.lower(): value for key, value in headers.items()}
+        body = {
+            "auth_algo": lower.get("paypal-auth-algo", ""),
+            "cert_url": lower.get("paypal-cert-url", ""),
+            "transmission_id": lower.get("paypal-transmission-id", ""),
+            "transmission_sig": lower.get("paypal-transmission-sig", ""),
+            "transmission_time": lower.get("paypal-transmission-time", ""),
+            "webhook_id": webhook_id,
+            "webhook_event": event,
+        }
+        if not all(body.values()):
+            return False
+        answer = self._api("POST", "/v1/notifications/verify-webhook-signature", json=body)
+        return answer.get("verification_status") == "SUCCESS"
+
     # --- transport --------------------------------------------------------------
 
     def _api(

@@ -95,6 +95,24 @@ def order_request(
     }
 
 
+def payment_request(
+    amount: Decimal, currency: str, description: str, custom_id: str, context: Dict[str, Any]
+) -> Dict[str, Any]:
+    """An Orders v2 body for a merchant's payment request: one item, the description."""
+    value = money.paypal_money(amount, currency)
+    return {
+        "intent": "CAPTURE",
+        "purchase_units": [{
+            "reference_id": "default",
+            "custom_id": custom_id,
+            "description": description[:127],
+            "items": [{"name": description[:ITEM_NAME_MAX], "unit_amount": value, "quantity": "1", "category": "DIGITAL_GOODS"}],
+            "amount": {**value, "breakdown": {"item_total": value}},
+        }],
+        "payment_source": {"paypal": {"experience_context": context}},
+    }
+
+
 def approval_link(order: Mapping[str, Any]) -> Optional[str]:
     """The link the buyer opens: ``payer-action``, or ``approve`` in older responses."""
     links: List[Mapping[str, Any]] = order.get("links") or []

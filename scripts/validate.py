@@ -1,9 +1,11 @@
 """`make validate`: Rasa's own data validation plus the project's checks.
 
-Rasa's warnings count as failures, with one exception that this script proves
+Rasa's warnings count as failures, with two exceptions that this script proves
 instead of ignoring: Rasa says a response "is not used in any story or rule"
-when an action or a form sends it. Such a warning passes only when the
-response really is sent by an action (a literal in actions/) or asked by a form.
+when an action or a form sends it, and that an intent has no NLU examples when
+only the paypal channel sends it. Such a warning passes only when the response
+really is sent by an action (a literal in actions/) or asked by a form, or the
+intent is one of the channel's EXTERNAL_INTENTS.
 Exits 1 with one line per problem, naming the file.
 """
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import Iterable, List, Set
 import yaml
 
 from actions.catalog import PROJECT_ROOT, CatalogError, load_catalog
+from channels.paypal.events import EXTERNAL_INTENTS
 from scripts.generate_lookups import LOOKUPS_PATH, SynonymClash, render
 
 UNUSED_RESPONSE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
+INTENT_WITHOUT_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU training data")
 # Rasa reports data problems as UserWarnings and as WARNING/ERROR log lines;
 # DeprecationWarnings of the libraries under Rasa are not about the data.
 DATA_WARNING = re.compile(r"UserWarning:|\s(WARNING|ERROR)\s")
@@ -50,6 +54,9 @@ def rasa_validate() -> List[str]:
     for line in output.splitlines():
         unused = UNUSED_RESPONSE.search(line)
         if unused and unused.group(1) in sent:
+            continue
+        external = INTENT_WITHOUT_EXAMPLES.search(line)
+        if external and external.group(1) in EXTERNAL_INTENTS:
             continue
         if DATA_WARNING.search(line):
             problems.append(f"rasa data validate: {line.strip()}")

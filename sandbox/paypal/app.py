@@ -28,6 +28,7 @@ from aiohttp import web
 from sandbox.paypal import openapi
 from sandbox.paypal import orders as order_rules
 from sandbox.paypal.errors import STATUS_NAMES, error_response, issue, json_body
+from sandbox.paypal.webhooks import WebhookSender
 
 logger = logging.getLogger("sandbox.paypal")
 
@@ -55,6 +56,9 @@ class SandboxSettings:
     timeout_rate: float = 0.0
     timeout_seconds: float = 30.0
     validate_schema: bool = True
+    webhook_url: Optional[str] = None
+    webhook_id: str = "WH-KASSA-SANDBOX"
+    webhook_retry_seconds: float = 1.0
 
     @classmethod
     def from_env(cls) -> "SandboxSettings":
@@ -67,6 +71,9 @@ class SandboxSettings:
             fault_rate=float(os.environ.get("SANDBOX_FAULT_RATE", 0)),
             timeout_rate=float(os.environ.get("SANDBOX_TIMEOUT_RATE", 0)),
             timeout_seconds=float(os.environ.get("SANDBOX_TIMEOUT_SECONDS", 30)),
+            webhook_url=os.environ.get("SANDBOX_WEBHOOK_URL") or None,
+            webhook_id=os.environ.get("SANDBOX_WEBHOOK_ID", cls.webhook_id),
+            webhook_retry_seconds=float(os.environ.get("SANDBOX_WEBHOOK_RETRY_SECONDS", 1)),
         )
 
 
@@ -79,6 +86,17 @@ class SandboxState:
     faults: List[Fault] = field(default_factory=list)
     counters: Dict[str, int] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    webhooks: Optional[WebhookSender] = None
+
+    def __post_init__(self) -> None:
+        self.webhooks = WebhookSender(
+            self.settings.webhook_url, self.settings.webhook_id, self.settings.public_url,
+            retry_seconds=self.settings.webhook_retry_seconds,
+        )
+
+    def emit(self, event_type: str, resource: Dict[str, Any]) -> None:
+        assert self.webhooks is not None
+        self.webhooks.emit(event_type, resource)
 
     def count(self, name: str) -> None:
         self.counters[name] = self.counters.get(name, 0) + 1
@@ -277,9 +295,33 @@ async def capture_order(request: web.Request) -> web.Response:
             response = error_response(422, "UNPROCESSABLE_ENTITY", error.details)
             return 422, json.loads(response.text)
         state.count("captures")
+        capture = order.captures[-1]
+        state.emit(f"PAYMENT.CAPTURE.{capture['status']}", order_rules.capture_resource(order, capture))
         return _order_response(order, request, 201)
 
     return await _idempotent(request, f"capture:{order.id}", work)
+
+
+# --- webhooks --------------------------------------------------------------------------
+
+
+async def verify_webhook_signature(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return error_response(401, "AUTHENTICATION_FAILURE")
+    body, failure = await _json(request)
+    if failure is None and openapi.available(openapi.WEBHOOKS_SPEC):
+        details = openapi.schema_errors("verify_webhook_signature", body, openapi.WEBHOOKS_SPEC)
+        failure = error_response(400, "INVALID_REQUEST", details) if details else None
+    if failure is not None:
+        return failure
+    required = ("auth_algo", "cert_url", "transmission_id", "transmission_sig", "transmission_time", "webhook_id", "webhook_event")
+    missing = [name for name in required if not body.get(name)]
+    if missing:
+        return error_response(400, "INVALID_REQUEST", [issue("MISSING_REQUIRED_PARAMETER", f"{missing[0]} is required", f"/{missing[0]}")])
+    state = request.app[STATE]
+    state.count("webhook_verifications")
+    verified = state.webhooks is not None and state.webhooks.verify(body)
+    return web.json_response({"verification_status": "SUCCESS" if verified else "FAILURE"})
 
 
 # --- the buyer's approval page -----------------------------------------------------
@@ -344,6 +386,7 @@ async def approve(request: web.Request) -> web.Response:
     except order_rules.OrderRuleError as error:
         return _page("Cannot pay", f"<p>{html.escape(error.details[0]['description'])}</p>", 422)
     state.count("approvals")
+    state.emit("CHECKOUT.ORDER.APPROVED", order.representation())
     params = {"token": order.id, "PayerID": order.payer["payer_id"]}
     return _redirect(order.experience_context.get("return_url"), params, "Payment approved.")
 
@@ -388,6 +431,63 @@ async def control_decline(request: web.Request) -> web.Response:
     return web.json_response({"id": order.id, "decline_next_capture": True})
 
 
+def _capture(request: web.Request) -> Tuple[Optional[order_rules.Order], Optional[Dict[str, Any]]]:
+    for order in request.app[STATE].orders.values():
+        for capture in order.captures:
+            if capture["id"] == request.match_info["capture_id"]:
+                return order, capture
+    return None, None
+
+
+async def control_capture(request: web.Request) -> web.Response:
+    """Move a capture on as PayPal would later: complete, deny or refund it (with its webhook)."""
+    order, capture = _capture(request)
+    if order is None or capture is None:
+        raise web.HTTPNotFound()
+    state = request.app[STATE]
+    change = request.match_info["change"]
+    if change == "complete":
+        capture["status"] = "COMPLETED"
+        capture.pop("status_details", None)
+        state.emit("PAYMENT.CAPTURE.COMPLETED", order_rules.capture_resource(order, capture))
+    elif change == "deny":
+        capture["status"] = "DECLINED"
+        state.emit("PAYMENT.CAPTURE.DENIED", order_rules.capture_resource(order, capture))
+    else:
+        capture["status"] = "REFUNDED"
+        refund = {
+            "id": order_rules.new_id(), "status": "COMPLETED", "amount": capture["amount"],
+            "custom_id": capture.get("custom_id"), "create_time": order_rules.now(),
+            "links": [{"href": f"{state.settings.public_url}/v2/payments/captures/{capture['id']}", "rel": "up", "method": "GET"}],
+        }
+        state.emit("PAYMENT.CAPTURE.REFUNDED", refund)
+    return web.json_response({"capture": capture["id"], "status": capture["status"]})
+
+
+async def control_pending(request: web.Request) -> web.Response:
+    order = _find(request)
+    if order is None:
+        return _not_found(request.match_info["order_id"])
+    order.pending_next_capture = True
+    return web.json_response({"id": order.id, "pending_next_capture": True})
+
+
+async def control_webhooks(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    assert state.webhooks is not None
+    if request.method == "POST":
+        body = await request.json()
+        if "paused" in body:
+            state.webhooks.paused = bool(body["paused"])
+        if body.get("resend"):
+            if body["resend"] not in state.webhooks.deliveries:
+                raise web.HTTPNotFound()
+            state.webhooks.schedule(body["resend"])
+        if "target_url" in body:
+            state.webhooks.target_url = body["target_url"]
+    return web.json_response({"paused": state.webhooks.paused, "webhook_id": state.webhooks.webhook_id, "deliveries": state.webhooks.log()})
+
+
 async def control_stats(request: web.Request) -> web.Response:
     state = request.app[STATE]
     return web.json_response({"counters": state.counters, "orders": {k: o.status for k, o in state.orders.items()}})
@@ -411,6 +511,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> web.Application:
     app.router.add_post("/v2/checkout/orders", create_order)
     app.router.add_get("/v2/checkout/orders/{order_id}", get_order)
     app.router.add_post("/v2/checkout/orders/{order_id}/capture", capture_order)
+    app.router.add_post("/v1/notifications/verify-webhook-signature", verify_webhook_signature)
     app.router.add_get("/checkoutnow", approval_page)
     app.router.add_post("/checkoutnow/approve", approve)
     app.router.add_post("/checkoutnow/cancel", cancel)
@@ -420,4 +521,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> web.Application:
     app.router.add_post("/_sandbox/settings", control_settings)
     app.router.add_post("/_sandbox/reset", control_reset)
     app.router.add_post("/_sandbox/orders/{order_id}/decline-next-capture", control_decline)
+    app.router.add_post("/_sandbox/orders/{order_id}/pending-next-capture", control_pending)
+    app.router.add_post("/_sandbox/captures/{capture_id}/{change:(complete|deny|refund)}", control_capture)
+    app.router.add_route("*", "/_sandbox/webhooks", control_webhooks)
     return app

@@ -79,6 +79,7 @@ class Order:
     payer: Optional[Dict[str, Any]] = None
     captures: List[Dict[str, Any]] = field(default_factory=list)
     decline_next_capture: bool = False
+    pending_next_capture: bool = False
 
     @property
     def experience_context(self) -> Dict[str, Any]:
@@ -154,9 +155,11 @@ class Order:
             raise OrderRuleError(issue("INSTRUMENT_DECLINED", "The instrument presented  was either declined by the processor or bank, or it can't be used for this payment."))
         unit = self.request["purchase_units"][0]
         capture_id = new_id()
+        status = "PENDING" if self.pending_next_capture else "COMPLETED"
+        self.pending_next_capture = False
         self.captures.append({
             "id": capture_id,
-            "status": "COMPLETED",
+            "status": status,
             "amount": {"currency_code": unit["amount"]["currency_code"], "value": unit["amount"]["value"]},
             "final_capture": True,
             "seller_protection": {"status": "ELIGIBLE", "dispute_categories": ["ITEM_NOT_RECEIVED", "UNAUTHORIZED_TRANSACTION"]},
@@ -165,8 +168,15 @@ class Order:
             "update_time": now(),
             "links": [{"href": f"{self.base_url}/v2/payments/captures/{capture_id}", "rel": "self", "method": "GET"}],
         })
+        if status == "PENDING":
+            self.captures[-1]["status_details"] = {"reason": "PENDING_REVIEW"}
         self.status = "COMPLETED"
         self.update_time = now()
+
+
+def capture_resource(order: Order, capture: Dict[str, Any]) -> Dict[str, Any]:
+    """A capture as webhooks carry it, with the order it belongs to."""
+    return {**copy.deepcopy(capture), "supplementary_data": {"related_ids": {"order_id": order.id}}}
 
 
 def create(request: Dict[str, Any], base_url: str) -> Order:

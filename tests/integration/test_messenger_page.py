@@ -44,7 +44,7 @@ def test_shop_in_the_messenger_page(browser, stack: Stack, tmp_path) -> None:
     cards.first.wait_for()
     assert cards.count() == 4
     assert page.locator(".card .title").first.inner_text() == "Beacon Front Light"
-    assert page.locator(".card img").first.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_function("() => { const img = document.querySelector('.card img'); return img && img.complete && img.naturalWidth > 0; }")
 
     cards.first.locator("button", has_text="Add to cart").click()
     page.wait_for_selector("text=Added 1 × Beacon Front Light to your cart")

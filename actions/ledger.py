@@ -1,0 +1,224 @@
+"""The order ledger: every PayPal order the shop created, in SQL.
+
+SQLite (``.run/orders.db``) by default, PostgreSQL through ``DATABASE_URL``.
+It is the shop's own record of what a conversation ordered and may pay; the
+capture checks PayPal's answer against it. Status changes append to a history,
+and ``claim_receipt`` lets exactly one process send the receipt.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.run' / 'orders.db'}"
+FINAL_STATUSES = frozenset({"COMPLETED", "DECLINED", "CANCELLED", "REFUNDED"})
+
+metadata = sa.MetaData()
+
+orders_table = sa.Table(
+    "kassa_orders", metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("description", sa.String(255), nullable=False, default=""),
+    sa.Column("items", sa.Text, nullable=False),
+    sa.Column("amount", sa.String(32), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status_history", sa.Text, nullable=False),
+    sa.Column("approval_url", sa.Text),
+    sa.Column("capture_id", sa.String(64)),
+    sa.Column("payer_name", sa.String(255)),
+    sa.Column("payer_email", sa.String(255)),
+    sa.Column("receipt_sent_at", sa.String(32)),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)
+
+webhook_events_table = sa.Table(
+    "kassa_paypal_webhook_events", metadata,
+    sa.Column("event_id", sa.String(128), primary_key=True),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.String(64)),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # received | done
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("received_at", sa.String(32), nullable=False),
+    sa.Column("done_at", sa.String(32)),
+)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class OrderRecord:
+    order_id: str
+    conversation_id: str
+    kind: str
+    description: str
+    items: List[Dict[str, Any]]
+    amount: str
+    currency: str
+    status: str
+    status_history: List[Dict[str, str]] = field(default_factory=list)
+    approval_url: Optional[str] = None
+    capture_id: Optional[str] = None
+    payer_name: Optional[str] = None
+    payer_email: Optional[str] = None
+    receipt_sent_at: Optional[str] = None
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def from_row(cls, row: Any) -> "OrderRecord":
+        values = dict(row._mapping)
+        values["items"] = json.loads(values["items"])
+        values["status_history"] = json.loads(values["status_history"])
+        return cls(**values)
+
+
+class Ledger:
+    def __init__(self, url: Optional[str] = None) -> None:
+        self.url = url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        if self.url.startswith("sqlite:///"):
+            Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
+        metadata.create_all(self.engine)
+
+    # --- orders ---------------------------------------------------------------------
+
+    def record_order(
+        self, order_id: str, conversation_id: str, items: List[Dict[str, Any]], amount: str, currency: str,
+        status: str, approval_url: Optional[str], kind: str = "cart", description: str = "",
+    ) -> OrderRecord:
+        """Record a created order; recording the same order again changes nothing."""
+        stamp = now()
+        row = dict(
+            order_id=order_id, conversation_id=conversation_id, kind=kind, description=description,
+            items=json.dumps(items), amount=amount, currency=currency, status=status,
+            status_history=json.dumps([{"status": status, "at": stamp}]), approval_url=approval_url,
+            created_at=stamp, updated_at=stamp,
+        )
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(orders_table.insert().values(**row))
+        except IntegrityError:
+            pass
+        record = self.order(order_id)
+        assert record is not None
+        return record
+
+    def order(self, order_id: str) -> Optional[OrderRecord]:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(orders_table).where(orders_table.c.order_id == order_id)).first()
+        return OrderRecord.from_row(row) if row else None
+
+    def order_by_capture(self, capture_id: str) -> Optional[OrderRecord]:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(orders_table).where(orders_table.c.capture_id == capture_id)).first()
+        return OrderRecord.from_row(row) if row else None
+
+    def orders(self, conversation_id: Optional[str] = None) -> List[OrderRecord]:
+        query = sa.select(orders_table).order_by(orders_table.c.created_at, orders_table.c.order_id)
+        if conversation_id:
+            query = query.where(orders_table.c.conversation_id == conversation_id)
+        with self.engine.connect() as connection:
+            return [OrderRecord.from_row(row) for row in connection.execute(query)]
+
+    def update(self, order_id: str, status: str, **values: Optional[str]) -> Optional[OrderRecord]:
+        """Set a new status (appended to the history) and any of capture_id, payer_name, payer_email."""
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                sa.select(orders_table.c.status, orders_table.c.status_history).where(orders_table.c.order_id == order_id)
+            ).first()
+            if row is None:
+                return None
+            history = json.loads(row.status_history)
+            if row.status != status:
+                history.append({"status": status, "at": now()})
+            allowed = {k: v for k, v in values.items() if k in ("capture_id", "payer_name", "payer_email") and v}
+            connection.execute(
+                orders_table.update().where(orders_table.c.order_id == order_id).values(
+                    status=status, status_history=json.dumps(history), updated_at=now(), **allowed
+                )
+            )
+        return self.order(order_id)
+
+    def claim_receipt(self, order_id: str) -> bool:
+        """True for exactly one caller: the one that sends the receipt."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                orders_table.update()
+                .where(orders_table.c.order_id == order_id, orders_table.c.receipt_sent_at.is_(None))
+                .values(receipt_sent_at=now())
+            )
+        return result.rowcount == 1
+
+    # --- PayPal webhook events ----------------------------------------------------------
+
+    def receive_event(self, event_id: str, event_type: str, order_id: Optional[str], body: Dict[str, Any]) -> bool:
+        """Store an event; False when it was already handled (a redelivery)."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(webhook_events_table.insert().values(
+                    event_id=event_id, event_type=event_type, order_id=order_id, body=json.dumps(body),
+                    status="received", attempts=0, received_at=now(),
+                ))
+            return True
+        except IntegrityError:
+            with self.engine.connect() as connection:
+                status = connection.execute(
+                    sa.select(webhook_events_table.c.status).where(webhook_events_table.c.event_id == event_id)
+                ).scalar_one()
+            return status != "done"
+
+    def event_attempted(self, event_id: str) -> int:
+        with self.engine.begin() as connection:
+            connection.execute(
+                webhook_events_table.update().where(webhook_events_table.c.event_id == event_id)
+                .values(attempts=webhook_events_table.c.attempts + 1)
+            )
+            return connection.execute(
+                sa.select(webhook_events_table.c.attempts).where(webhook_events_table.c.event_id == event_id)
+            ).scalar_one()
+
+    def event_done(self, event_id: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                webhook_events_table.update().where(webhook_events_table.c.event_id == event_id)
+                .values(status="done", done_at=now())
+            )
+
+    def pending_events(self) -> List[Dict[str, Any]]:
+        query = sa.select(webhook_events_table.c.body).where(webhook_events_table.c.status != "done").order_by(webhook_events_table.c.received_at)
+        with self.engine.connect() as connection:
+            return [json.loads(row.body) for row in connection.execute(query)]
+
+
+_ledger: Optional[Ledger] = None
+_lock = threading.Lock()
+
+
+def get_ledger() -> Ledger:
+    global _ledger
+    with _lock:
+        if _ledger is None:
+            _ledger = Ledger()
+        return _ledger
+
+
+def reset_ledger() -> None:
+    global _ledger
+    with _lock:
+        _ledger = None

@@ -1,0 +1,178 @@
+"""Payment events from the paypal channel: capture exactly once, receipt, updates."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import cart as cart_rules
+from actions import messages, money, paypal_orders, payments
+from actions.catalog import get_catalog
+from actions.conversation import current_cart, language, latest_entity, slot_number
+from actions.ledger import OrderRecord, get_ledger
+from actions.paypal_client import PayPalError, get_client
+
+logger = logging.getLogger(__name__)
+
+
+def own_record(tracker: Tracker) -> Optional[OrderRecord]:
+    """The ledger's order named by the event, if it belongs to this conversation."""
+    order_id = latest_entity(tracker, "order_id")
+    record = get_ledger().order(str(order_id)) if order_id else None
+    if record is None or record.conversation_id != tracker.sender_id:
+        logger.warning("SECURITY: payment event for order %r refused in conversation %s", order_id, tracker.sender_id)
+        return None
+    return record
+
+
+def total_text(record: OrderRecord, lang: str) -> str:
+    return money.format_money(money.to_decimal(record.amount), record.currency, lang)
+
+
+async def fetch_order(record: OrderRecord) -> Optional[Dict[str, Any]]:
+    try:
+        return await asyncio.to_thread(get_client().get_order, record.order_id)
+    except PayPalError as error:
+        logger.error("PayPal order %s lookup failed: status=%s debug_id=%s", record.order_id, error.status, error.debug_id)
+        return None
+
+
+async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, lang: str) -> Optional[Dict[str, Any]]:
+    """Capture under a PayPal-Request-Id bound to the order; the order after capture, or None."""
+    try:
+        return await asyncio.to_thread(get_client().capture_order, record.order_id, paypal_orders.capture_request_id(record.order_id))
+    except PayPalError as error:
+        if "ORDER_ALREADY_CAPTURED" in error.issues:
+            return await fetch_order(record)
+        if "INSTRUMENT_DECLINED" in error.issues:
+            get_ledger().update(record.order_id, "PAYER_ACTION_REQUIRED")
+            dispatcher.utter_message(
+                response="utter_payment_declined", order_id=record.order_id,
+                buttons=[messages.url_button(messages.phrase("pay_short", lang, total=total_text(record, lang)), record.approval_url or "")],
+            )
+            return None
+        logger.error("Capture of %s failed: status=%s debug_id=%s issues=%s", record.order_id, error.status, error.debug_id, error.issues)
+        if error.retryable:
+            dispatcher.utter_message(response="utter_payment_processing")
+        return None
+
+
+def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """Record the capture's outcome; on COMPLETED send one receipt and take the items out of the cart."""
+    lang = language(tracker)
+    found = payments.latest_capture(order)
+    if found is None:
+        return []
+    status = found.get("status")
+    ledger = get_ledger()
+    if status in ("PENDING", "DECLINED"):
+        previous = ledger.order(record.order_id)
+        ledger.update(record.order_id, status, capture_id=found.get("id"))
+        if previous is not None and previous.status != status:
+            response = "utter_payment_pending" if status == "PENDING" else "utter_payment_denied"
+            dispatcher.utter_message(response=response, order_id=record.order_id, total=total_text(record, lang))
+        return []
+    if status != "COMPLETED":
+        return []
+    ledger.update(record.order_id, "COMPLETED", capture_id=found.get("id"),
+                  payer_name=payments.payer_name(order), payer_email=payments.payer_email(order))
+    if not ledger.claim_receipt(record.order_id):
+        return []  # another turn already sent the receipt
+    if tracker.get_latest_input_channel() == "facebook":
+        dispatcher.utter_message(json_message={"receipt": payments.receipt(record, order, found, get_catalog())})
+    dispatcher.utter_message(
+        response="utter_payment_received", total=total_text(record, lang), order_id=record.order_id,
+        payer_name=payments.payer_name(order),
+    )
+    events: List[Dict[str, Any]] = [SlotSet("paid_orders", slot_number(tracker, "paid_orders") + 1)]
+    if record.kind == "cart":
+        paid = {item["sku"]: int(item["quantity"]) for item in record.items if item.get("sku")}
+        events.append(SlotSet("cart", cart_rules.without(current_cart(tracker), paid)))
+    return events
+
+
+class ActionCapturePayment(Action):
+    def name(self) -> Text:
+        return "action_capture_payment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        record = own_record(tracker)
+        if record is None or record.receipt_sent_at:
+            return []
+        order = await fetch_order(record)
+        if order is None:
+            dispatcher.utter_message(response="utter_payment_processing")
+            return []
+        try:
+            payments.check_order(order, record, tracker.sender_id)
+        except payments.PaymentCheckError:
+            return []
+        if order.get("status") == "APPROVED":
+            order = await capture(record, dispatcher, language(tracker))
+        elif order.get("status") != "COMPLETED":
+            return []  # not approved yet: nothing to capture
+        return finish(record, order, dispatcher, tracker) if order else []
+
+
+class ActionReportPaymentUpdate(Action):
+    """PAYMENT.CAPTURE.* webhooks: completed later, pending, denied, refunded."""
+
+    def name(self) -> Text:
+        return "action_report_payment_update"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        record = own_record(tracker)
+        if record is None:
+            return []
+        event = latest_entity(tracker, "payment_event")
+        lang = language(tracker)
+        if event == "REFUNDED":
+            if record.status != "REFUNDED":
+                get_ledger().update(record.order_id, "REFUNDED")
+                dispatcher.utter_message(response="utter_payment_refunded", order_id=record.order_id, total=total_text(record, lang))
+            return []
+        order = await fetch_order(record)
+        if order is None:
+            return []
+        try:
+            payments.check_order(order, record, tracker.sender_id)
+        except payments.PaymentCheckError:
+            return []
+        return finish(record, order, dispatcher, tracker)
+
+
+class ActionCancelPayment(Action):
+    def name(self) -> Text:
+        return "action_cancel_payment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        record = own_record(tracker)
+        if record is None or record.status == "COMPLETED":
+            return []
+        get_ledger().update(record.order_id, "CANCELLED")
+        dispatcher.utter_message(response="utter_payment_cancelled")
+        return []
+
+
+class ActionSendPaymentRequest(Action):
+    """A merchant's payment request: the pay button in the customer's conversation."""
+
+    def name(self) -> Text:
+        return "action_send_payment_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        record = own_record(tracker)
+        if record is None or not record.approval_url:
+            return []
+        lang = language(tracker)
+        total = total_text(record, lang)
+        dispatcher.utter_message(
+            response="utter_payment_request", description=record.description, total=total, approval_url=record.approval_url,
+            buttons=[messages.pay_button(total, record.approval_url, lang, tracker.get_latest_input_channel())],
+        )
+        last_order = {"id": record.order_id, "amount": record.amount, "currency": record.currency, "approval_url": record.approval_url}
+        return [SlotSet("last_order", last_order)]

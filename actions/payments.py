@@ -1,0 +1,99 @@
+"""Checking a PayPal order against the ledger, and the receipt it earns.
+
+Nothing is captured unless PayPal's order belongs to this conversation, is
+approved, and asks exactly the amount the shop recorded when it created it.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Dict, List, Mapping, Optional
+
+from actions import money, paypal_orders
+from actions.cart import CartLine
+from actions.catalog import Catalog
+from actions.ledger import OrderRecord
+
+logger = logging.getLogger(__name__)
+CAPTURABLE = ("APPROVED", "COMPLETED")
+
+
+class PaymentCheckError(Exception):
+    """PayPal's order does not match what this conversation may pay."""
+
+
+def ledger_items(lines: List[CartLine], currency: str, language: str) -> List[Dict[str, Any]]:
+    return [
+        {"sku": line.product.sku, "name": line.product.name(language), "quantity": line.quantity,
+         "unit_amount": money.paypal_value(line.product.price, currency)}
+        for line in lines
+    ]
+
+
+def check_order(order: Mapping[str, Any], record: OrderRecord, conversation_id: str) -> None:
+    """Raise PaymentCheckError (and log a security warning) on any mismatch."""
+    units = order.get("purchase_units") or [{}]
+    problems = []
+    if record.conversation_id != conversation_id:
+        problems.append(f"ledger conversation {record.conversation_id!r}")
+    if units[0].get("custom_id") != conversation_id:
+        problems.append(f"custom_id {units[0].get('custom_id')!r}")
+    if paypal_orders.order_amount(order) != {"currency_code": record.currency, "value": record.amount}:
+        problems.append(f"amount {paypal_orders.order_amount(order)} instead of {record.amount} {record.currency}")
+    if order.get("id") != record.order_id:
+        problems.append(f"order id {order.get('id')!r}")
+    if problems:
+        logger.warning(
+            "SECURITY: PayPal order %s not captured for conversation %s: %s", record.order_id, conversation_id, "; ".join(problems)
+        )
+        raise PaymentCheckError("; ".join(problems))
+
+
+def latest_capture(order: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
+    for unit in order.get("purchase_units") or []:
+        captures = (unit.get("payments") or {}).get("captures") or []
+        if captures:
+            return dict(captures[-1])
+    return None
+
+
+def payer_name(order: Mapping[str, Any]) -> str:
+    name = (order.get("payer") or {}).get("name") or ((order.get("payment_source") or {}).get("paypal") or {}).get("name") or {}
+    return " ".join(part for part in (name.get("given_name"), name.get("surname")) if part) or "PayPal customer"
+
+
+def payer_email(order: Mapping[str, Any]) -> Optional[str]:
+    return (order.get("payer") or {}).get("email_address")
+
+
+def _timestamp(capture: Mapping[str, Any]) -> int:
+    created = capture.get("create_time")
+    try:
+        return int(datetime.fromisoformat(str(created).replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return int(datetime.now().timestamp())
+
+
+def receipt(record: OrderRecord, order: Mapping[str, Any], capture: Mapping[str, Any], catalog: Catalog) -> Dict[str, Any]:
+    """Messenger's receipt template. Its API takes numbers, so amounts leave Decimal only here."""
+    elements = []
+    for item in record.items:
+        product = catalog.product(item.get("sku"))
+        element: Dict[str, Any] = {
+            "title": item["name"], "quantity": int(item["quantity"]),
+            "price": float(Decimal(item["unit_amount"])), "currency": record.currency,
+        }
+        if product is not None:
+            element["image_url"] = catalog.image_url(product)
+        elements.append(element)
+    total = float(Decimal(record.amount))
+    return {
+        "recipient_name": payer_name(order),
+        "order_number": record.order_id,
+        "currency": record.currency,
+        "payment_method": "PayPal",
+        "timestamp": str(_timestamp(capture)),
+        "elements": elements,
+        "summary": {"subtotal": total, "total_cost": total},
+    }

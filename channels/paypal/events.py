@@ -1,0 +1,53 @@
+"""PayPal webhook events mapped to the payment events a conversation hears."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional
+
+# Intents only this channel sends (Rasa's external events); nobody types them.
+PAYMENT_APPROVED = "payment_approved"
+PAYMENT_CANCELLED = "payment_cancelled"
+PAYMENT_UPDATE = "payment_update"
+PAYMENT_REQUESTED = "payment_requested"
+EXTERNAL_INTENTS = (PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_UPDATE, PAYMENT_REQUESTED)
+
+CAPTURE_EVENTS = {
+    "PAYMENT.CAPTURE.COMPLETED": "COMPLETED",
+    "PAYMENT.CAPTURE.PENDING": "PENDING",
+    "PAYMENT.CAPTURE.DENIED": "DECLINED",
+    "PAYMENT.CAPTURE.DECLINED": "DECLINED",
+    "PAYMENT.CAPTURE.REFUNDED": "REFUNDED",
+}
+HANDLED = ("CHECKOUT.ORDER.APPROVED", *CAPTURE_EVENTS)
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    intent: str
+    entities: Dict[str, str]
+    order_id: Optional[str] = None
+    capture_id: Optional[str] = None
+
+
+def _capture_id_from_links(resource: Mapping[str, Any]) -> Optional[str]:
+    for link in resource.get("links") or []:
+        if link.get("rel") == "up" and "/captures/" in str(link.get("href")):
+            return str(link["href"]).rstrip("/").rsplit("/", 1)[-1]
+    return None
+
+
+def from_webhook(event: Mapping[str, Any]) -> Optional[PaymentEvent]:
+    """The payment event a webhook stands for; None for events the shop does not act on."""
+    kind = event.get("event_type")
+    resource = event.get("resource") or {}
+    if kind == "CHECKOUT.ORDER.APPROVED":
+        order_id = resource.get("id")
+        return PaymentEvent(PAYMENT_APPROVED, {"order_id": order_id}, order_id=order_id)
+    if kind in CAPTURE_EVENTS:
+        order_id = ((resource.get("supplementary_data") or {}).get("related_ids") or {}).get("order_id")
+        capture_id = _capture_id_from_links(resource) if kind == "PAYMENT.CAPTURE.REFUNDED" else resource.get("id")
+        entities = {"payment_event": CAPTURE_EVENTS[kind]}
+        if order_id:
+            entities["order_id"] = order_id
+        return PaymentEvent(PAYMENT_UPDATE, entities, order_id=order_id, capture_id=capture_id)
+    return None
