@@ -36,7 +36,7 @@ export FB_GRAPH_VERSION ?= v21.0
 export RASA_WEBHOOK_URL ?= http://localhost:5005/webhooks/facebook/webhook
 export CATALOG_IMAGE_BASE_URL ?= http://localhost:8080/images
 # PayPal webhooks and merchant payment requests (the sandbox's webhook id; a local token).
-export PAYPAL_WEBHOOK_ID ?= WH-KASSA-SANDBOX
+export PAYPAL_WEBHOOK_ID ?= 8PT597110X687430L
 export PAYPAL_WEBHOOK_RETRY_DELAYS ?=
 export SANDBOX_WEBHOOK_URL ?= $(PUBLIC_URL)/webhooks/paypal/webhook
 export MERCHANT_API_TOKEN ?= kassa-local-merchant-token

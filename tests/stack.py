@@ -18,6 +18,8 @@ MODEL = PROJECT_ROOT / "models" / "kassa.tar.gz"
 APP_SECRET = "integration-app-secret"
 PAGE_TOKEN = "integration-page-token"
 VERIFY_TOKEN = "integration-verify-token"
+WEBHOOK_ID = "4JH86294D6297924G"
+MERCHANT_TOKEN = "integration-merchant-token"
 BIN = Path(sys.executable).parent
 
 
@@ -38,6 +40,21 @@ class Stack:
     def stop(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+
+    def _server(self, name: str) -> Server:
+        return next(s for s in self.servers if s.log_path.stem == name)
+
+    def stop_service(self, name: str) -> None:
+        """Stop the action server ("actions") or Rasa ("rasa"), as a crash would."""
+        self._server(name).stop()
+
+    def start_service(self, name: str) -> None:
+        command, env = self.extra[name]
+        health = f"{self.rasa_url}/" if name == "rasa" else f"{self.actions_url}/health"
+        replacement = Server(command, health, env, name, startup_seconds=240)
+        self.servers[self.servers.index(self._server(name))] = replacement
+        if name == "rasa":
+            self.rasa_log = replacement.log_path
 
     # --- what the tests look at -----------------------------------------------------
     def records(self, psid: str) -> List[Dict[str, Any]]:
@@ -74,18 +91,27 @@ def start_stack(workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: 
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
     env = dict(env or {})
     servers: List[Server] = []
+    rasa_port = free_port()
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    workdir.mkdir(parents=True, exist_ok=True)
     try:
-        sandbox, paypal_url = start_sandbox(**{k: v for k, v in env.items() if k.startswith("SANDBOX_")})
+        sandbox_settings = {
+            "SANDBOX_WEBHOOK_URL": f"{rasa_url}/webhooks/paypal/webhook", "SANDBOX_WEBHOOK_ID": WEBHOOK_ID,
+            "SANDBOX_WEBHOOK_RETRY_SECONDS": "0.5",
+            **{k: v for k, v in env.items() if k.startswith("SANDBOX_")},
+        }
+        sandbox, paypal_url = start_sandbox(**sandbox_settings)
         servers.append(sandbox)
         graph_port = free_port()
         graph_url = f"http://127.0.0.1:{graph_port}"
-        rasa_port = free_port()
-        rasa_url = f"http://127.0.0.1:{rasa_port}"
         common = {
             "FB_APP_SECRET": APP_SECRET, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
             "FB_GRAPH_URL": graph_url, "FB_GRAPH_VERSION": "v21.0",
             "PAYPAL_BASE_URL": paypal_url, "PAYPAL_CLIENT_ID": "kassa-sandbox-client", "PAYPAL_CLIENT_SECRET": "kassa-sandbox-secret",
             "PUBLIC_URL": rasa_url, "CATALOG_IMAGE_BASE_URL": f"{graph_url}/images", "RASA_TELEMETRY_ENABLED": "false",
+            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "FB_PAGE_ID": "100000000000001",
+            "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5", "DATABASE_URL": f"sqlite:///{workdir / 'orders.db'}",
+            "PAYPAL_TIMEOUT_SECONDS": "2", "SANDBOX_TIMEOUT_SECONDS": "3",
             **env,
         }
         servers.append(Server(
@@ -98,18 +124,17 @@ def start_stack(workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: 
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
             f"{actions_url}/health", common, "actions",
         ))
-        workdir.mkdir(parents=True, exist_ok=True)
         rasa_env = {
             **common, "ACTION_ENDPOINT_URL": f"{actions_url}/webhook", "TRACKER_STORE_DIALECT": "sqlite",
             "TRACKER_STORE_URL": "", "TRACKER_STORE_DB": str(workdir / "tracker.db"), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         }
-        rasa = Server(
-            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-             "--port", str(rasa_port), "--enable-api", *(rasa_args or [])],
-            f"{rasa_url}/", rasa_env, "rasa", startup_seconds=240,
-        )
+        rasa_command = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                        "--credentials", "credentials.yml", "--port", str(rasa_port), "--enable-api", *(rasa_args or [])]
+        rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, "rasa", startup_seconds=240)
         servers.append(rasa)
-        return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers)
+        actions_command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)]
+        extra = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, common)}
+        return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra)
     except Exception:
         for server in reversed(servers):
             server.stop()

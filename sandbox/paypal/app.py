@@ -57,7 +57,7 @@ class SandboxSettings:
     timeout_seconds: float = 30.0
     validate_schema: bool = True
     webhook_url: Optional[str] = None
-    webhook_id: str = "WH-KASSA-SANDBOX"
+    webhook_id: str = "8PT597110X687430L"
     webhook_retry_seconds: float = 1.0
 
     @classmethod
