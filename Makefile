@@ -45,7 +45,7 @@ export DATABASE_URL ?= sqlite:///$(CURDIR)/.run/orders.db
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 
-.PHONY: help install system-packages lookups validate unit train test-stories integration test demo clean messenger-profile
+.PHONY: help install system-packages lookups validate unit train test-stories integration test demo clean messenger-profile orders request-payment
 
 help:
 	@echo "make demo       run the shop locally and chat with it"
@@ -54,6 +54,8 @@ help:
 	@echo "make train      train the model (Rasa reuses its cache when nothing changed)"
 	@echo "make validate   rasa data validate plus the project's own checks"
 	@echo "make lookups    regenerate data/nlu/catalog_lookups.yml from the catalog"
+	@echo "make orders     list the order ledger (ARGS='--csv orders.csv' exports CSV)"
+	@echo "make request-payment ARGS='--conversation ID --amount 45.00 --description TEXT'"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -103,6 +105,13 @@ test: validate unit test-stories integration
 
 messenger-profile: install
 	$(PY) -m channels.messenger.profile
+
+orders: install
+	$(PY) -m scripts.orders $(ARGS)
+
+# make request-payment ARGS='--conversation 2468 --amount 45.00 --description "Wheel truing"'
+request-payment: install
+	$(PY) -m channels.paypal.request_payment $(ARGS)
 
 demo: install train
 	./scripts/demo.sh

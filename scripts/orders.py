@@ -1,0 +1,58 @@
+"""The order ledger for the merchant: `make orders` lists, `--csv FILE` exports.
+
+Reads DATABASE_URL (the Makefile's default: .run/orders.db).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from typing import IO, List, Optional
+
+from actions.ledger import Ledger, OrderRecord
+
+COLUMNS = ("order_id", "created_at", "updated_at", "status", "kind", "conversation_id", "amount", "currency",
+           "capture_id", "payer_name", "payer_email", "description", "items")
+
+
+def row(record: OrderRecord) -> List[str]:
+    items = "; ".join(f"{item['quantity']} x {item['name']} @ {item['unit_amount']}" for item in record.items)
+    values = {**record.__dict__, "items": items}
+    return ["" if values.get(column) is None else str(values[column]) for column in COLUMNS]
+
+
+def write_csv(records: List[OrderRecord], out: IO[str]) -> None:
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows(row(record) for record in records)
+
+
+def write_table(records: List[OrderRecord], out: IO[str]) -> None:
+    if not records:
+        print("no orders yet", file=out)
+        return
+    print(f"{'order':<18} {'created':<25} {'status':<22} {'amount':>10} {'payer':<20} conversation", file=out)
+    for r in records:
+        print(f"{r.order_id:<18} {r.created_at:<25} {r.status:<22} {r.amount:>6} {r.currency} {r.payer_name or '-':<20} {r.conversation_id}", file=out)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv", metavar="FILE", help="export every order as CSV ('-' for standard output)")
+    parser.add_argument("--conversation", help="only the orders of this conversation")
+    parser.add_argument("--database-url", help="default: DATABASE_URL")
+    args = parser.parse_args(argv)
+    records = Ledger(args.database_url).orders(args.conversation)
+    if args.csv == "-":
+        write_csv(records, sys.stdout)
+    elif args.csv:
+        with open(args.csv, "w", newline="", encoding="utf-8") as handle:
+            write_csv(records, handle)
+        print(f"wrote {len(records)} order(s) to {args.csv}")
+    else:
+        write_table(records, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
