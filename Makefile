@@ -45,7 +45,7 @@ export DATABASE_URL ?= sqlite:///$(CURDIR)/.run/orders.db
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 
-.PHONY: help install system-packages lookups validate unit train test-stories integration test demo clean messenger-profile orders request-payment
+.PHONY: help install system-packages lookups validate unit train test-stories integration test demo clean messenger-profile nlu-report orders request-payment
 
 help:
 	@echo "make demo       run the shop locally and chat with it"
@@ -54,6 +54,7 @@ help:
 	@echo "make train      train the model (Rasa reuses its cache when nothing changed)"
 	@echo "make validate   rasa data validate plus the project's own checks"
 	@echo "make lookups    regenerate data/nlu/catalog_lookups.yml from the catalog"
+	@echo "make nlu-report NLU quality per language on held-out phrasing (results/nlu/summary.md)"
 	@echo "make orders     list the order ledger (ARGS='--csv orders.csv' exports CSV)"
 	@echo "make request-payment ARGS='--conversation ID --amount 45.00 --description TEXT'"
 
@@ -92,7 +93,7 @@ unit: install system-packages
 	$(PY) -m pytest
 
 train: install
-	$(RASA) train --fixed-model-name kassa --out models
+	$(RASA) train --domain domain --fixed-model-name kassa --out models
 
 test-stories: train
 	$(RASA) test core --model models/kassa.tar.gz --stories tests/test_stories.yml \
@@ -105,6 +106,9 @@ test: validate unit test-stories integration
 
 messenger-profile: install
 	$(PY) -m channels.messenger.profile
+
+nlu-report: train
+	$(PY) -m scripts.nlu_report
 
 orders: install
 	$(PY) -m scripts.orders $(ARGS)

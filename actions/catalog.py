@@ -184,9 +184,9 @@ SEARCH_STOPWORDS = frozenset(
 
 
 def _singular_forms(text: str) -> List[str]:
-    """'mini pumps' -> 'mini pump', 'saddle pouches' -> 'saddle pouch'."""
+    """'mini pumps' -> 'mini pump', 'saddle pouches' -> 'saddle pouch', 'minipompen' -> 'minipomp'."""
     forms = []
-    for suffix in ("es", "s"):
+    for suffix in ("es", "en", "s"):
         if text.endswith(suffix):
             forms.append(text[: -len(suffix)])
     return forms

@@ -1,6 +1,6 @@
 """Short phrases that actions put inside messages: button titles, labels.
 
-Whole answers live in domain.yml as responses; these are the pieces that are
+Whole answers live in domain/responses/ as responses; these are the pieces that are
 assembled per product or per cart line and so cannot be a response of their own.
 """
 from __future__ import annotations

@@ -30,8 +30,64 @@ DATA_WARNING = re.compile(r"UserWarning:|\s(WARNING|ERROR)\s")
 RESPONSE_LITERAL = re.compile(r"[\"'](utter_\w+)[\"']")
 
 
+DOMAIN_PATH = PROJECT_ROOT / "domain"
+
+
+LANGUAGES = ("en", "nl")
+NLU_PATH = PROJECT_ROOT / "data" / "nlu"
+
+
 def domain() -> dict:
-    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    import warnings
+
+    from rasa.shared.core.domain import Domain
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Domain.load(str(DOMAIN_PATH)).as_dict()
+
+
+def _is_dutch(variation: dict) -> bool:
+    return any(c.get("name") == "language" and c.get("value") == "nl" for c in variation.get("condition") or [])
+
+
+def translation_problems() -> List[str]:
+    """Every response has a Dutch variation, for every channel it has a variation for."""
+    problems = []
+    for path in sorted((DOMAIN_PATH / "responses").glob("*.yml")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        responses = (yaml.safe_load("\n".join(lines)) or {}).get("responses") or {}
+        for name, variations in responses.items():
+            line = next((i for i, text in enumerate(lines, start=1) if text.strip() == f"{name}:"), 0)
+            channels = {v.get("channel") for v in variations}
+            for channel in channels:
+                if not any(_is_dutch(v) and v.get("channel") == channel for v in variations):
+                    where = f" for channel {channel}" if channel else ""
+                    problems.append(f"{path.relative_to(PROJECT_ROOT)}:{line}: response '{name}' has no Dutch variation{where}")
+            if all(_is_dutch(v) for v in variations):
+                problems.append(f"{path.relative_to(PROJECT_ROOT)}:{line}: response '{name}' has no English (default) variation")
+    return problems
+
+
+def intents_with_examples(language: str) -> Set[str]:
+    found: Set[str] = set()
+    for path in (NLU_PATH / language).glob("*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if "intent" in block and str(block.get("examples", "")).strip():
+                found.add(block["intent"])
+    return found
+
+
+def example_problems() -> List[str]:
+    """Every intent a customer can say has examples in both languages."""
+    intents = [i if isinstance(i, str) else next(iter(i)) for i in domain().get("intents", [])]
+    problems = []
+    for language in LANGUAGES:
+        have = intents_with_examples(language)
+        for intent in intents:
+            if intent not in have and intent not in EXTERNAL_INTENTS:
+                problems.append(f"data/nlu/{language}/: intent '{intent}' has no examples in this language")
+    return problems
 
 
 def responses_sent_by_code() -> Set[str]:
@@ -45,7 +101,7 @@ def responses_sent_by_code() -> Set[str]:
 
 def rasa_validate() -> List[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings"],
+        [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings", "--domain", str(DOMAIN_PATH)],
         cwd=PROJECT_ROOT, capture_output=True, text=True,
     )
     output = result.stdout + result.stderr
@@ -83,7 +139,7 @@ def response_problems() -> List[str]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             for name in RESPONSE_LITERAL.findall(line):
                 if name not in known:
-                    problems.append(f"{path.relative_to(PROJECT_ROOT)}:{number}: response '{name}' is not in domain.yml")
+                    problems.append(f"{path.relative_to(PROJECT_ROOT)}:{number}: response '{name}' is not in domain/")
     return problems
 
 
@@ -94,12 +150,12 @@ def report(problems: Iterable[str]) -> int:
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
-    print("validation passed: Rasa data, catalog, lookup tables, responses")
+    print("validation passed: Rasa data, catalog, lookup tables, responses in English and Dutch, examples in both languages")
     return 0
 
 
 def main() -> int:
-    return report([*catalog_problems(), *response_problems(), *rasa_validate()])
+    return report([*catalog_problems(), *response_problems(), *translation_problems(), *example_problems(), *rasa_validate()])
 
 
 if __name__ == "__main__":

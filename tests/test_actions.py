@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-import yaml
+from rasa.shared.core.domain import Domain
 from rasa_sdk import Action
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -24,7 +24,7 @@ from actions.cart_actions import (
 from actions.checkout_actions import ActionCheckOrderStatus, ActionCheckout
 from tests.conftest import Sandbox, entity, make_tracker
 
-DOMAIN = yaml.safe_load(Path("domain.yml").read_text())
+DOMAIN = Domain.load("domain").as_dict()
 
 
 def run(action: Action, tracker) -> tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
