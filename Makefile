@@ -96,7 +96,7 @@ train: install
 	$(RASA) train --domain domain --fixed-model-name kassa --out models
 
 test-stories: train
-	$(RASA) test core --model models/kassa.tar.gz --stories tests/test_stories.yml \
+	$(RASA) test core --model models/kassa.tar.gz --stories tests/stories \
 		--fail-on-prediction-errors --out results/test-stories
 
 integration: train system-packages

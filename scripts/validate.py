@@ -47,6 +47,14 @@ def domain() -> dict:
         return Domain.load(str(DOMAIN_PATH)).as_dict()
 
 
+def shown(path: Path) -> str:
+    """A path as designers see it: relative to the project when it is inside."""
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _is_dutch(variation: dict) -> bool:
     return any(c.get("name") == "language" and c.get("value") == "nl" for c in variation.get("condition") or [])
 
@@ -63,9 +71,9 @@ def translation_problems() -> List[str]:
             for channel in channels:
                 if not any(_is_dutch(v) and v.get("channel") == channel for v in variations):
                     where = f" for channel {channel}" if channel else ""
-                    problems.append(f"{path.relative_to(PROJECT_ROOT)}:{line}: response '{name}' has no Dutch variation{where}")
+                    problems.append(f"{shown(path)}:{line}: response '{name}' has no Dutch variation{where}")
             if all(_is_dutch(v) for v in variations):
-                problems.append(f"{path.relative_to(PROJECT_ROOT)}:{line}: response '{name}' has no English (default) variation")
+                problems.append(f"{shown(path)}:{line}: response '{name}' has no English (default) variation")
     return problems
 
 
