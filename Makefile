@@ -45,7 +45,7 @@ export DATABASE_URL ?= sqlite:///$(CURDIR)/.run/orders.db
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 
-.PHONY: help install system-packages lookups validate unit train test-stories integration test demo clean messenger-profile nlu-report orders request-payment
+.PHONY: help install system-packages lookups validate unit train test-stories integration test demo clean messenger-profile nlu-report bench bench-smoke orders request-payment
 
 help:
 	@echo "make demo       run the shop locally and chat with it"
@@ -55,6 +55,7 @@ help:
 	@echo "make validate   rasa data validate plus the project's own checks"
 	@echo "make lookups    regenerate data/nlu/catalog_lookups.yml from the catalog"
 	@echo "make nlu-report NLU quality per language on held-out phrasing (results/nlu/summary.md)"
+	@echo "make bench      cost per message through three doors (results/bench/); FAULTS=1 adds faults"
 	@echo "make orders     list the order ledger (ARGS='--csv orders.csv' exports CSV)"
 	@echo "make request-payment ARGS='--conversation ID --amount 45.00 --description TEXT'"
 
@@ -102,10 +103,18 @@ test-stories: train
 integration: train system-packages
 	$(PY) -m pytest -m integration tests/integration
 
-test: validate unit test-stories integration
+test: validate unit test-stories integration bench-smoke
 
 messenger-profile: install
 	$(PY) -m channels.messenger.profile
+
+# The benchmark: BENCH_ARGS='--users 1,10,50 --seconds 15' (defaults), FAULTS=1 for faults under load.
+bench: train
+	$(PY) -m bench $(BENCH_ARGS)
+
+# A quick run inside make test: fails only on errors, lost or duplicated replies.
+bench-smoke: train
+	$(PY) -m bench --users 1,5 --seconds 5 --doors kassa,rest --out results/bench-smoke
 
 nlu-report: train
 	$(PY) -m scripts.nlu_report

@@ -33,6 +33,8 @@ class GraphSettings:
     app_secret: str
     latency_ms: float = 0.0
     fault_rate: float = 0.0
+    # Facebook checks appsecret_proof when the app requires it; Rasa's built-in connector never sends one.
+    require_appsecret_proof: bool = True
 
 
 @dataclass
@@ -45,6 +47,7 @@ class GraphState:
     faults: List[Fault] = field(default_factory=list)
     counters: Dict[str, int] = field(default_factory=dict)
     errors: List[Dict[str, Any]] = field(default_factory=list)
+    changed: Optional[asyncio.Condition] = None
 
     def count(self, name: str) -> None:
         self.counters[name] = self.counters.get(name, 0) + 1
@@ -53,7 +56,17 @@ class GraphState:
         self.sequence += 1
         entry = {"seq": self.sequence, "time": time.time(), **entry}
         self.records.setdefault(psid, []).append(entry)
+        if self.changed is not None:
+            asyncio.get_running_loop().create_task(self._notify())
         return entry
+
+    async def _notify(self) -> None:
+        assert self.changed is not None
+        async with self.changed:
+            self.changed.notify_all()
+
+    def message_count(self, psid: str) -> int:
+        return sum(1 for r in self.records.get(psid, []) if r["kind"] == "message")
 
 
 GRAPH = web.AppKey("graph", GraphState)
@@ -70,8 +83,10 @@ def _authorized(request: web.Request, state: GraphState) -> Optional[web.Respons
     token = request.query.get("access_token", "")
     if not hmac.compare_digest(token, state.settings.page_access_token):
         return fb_error(400, 190, "Invalid OAuth access token - Cannot parse access token")
-    proof = request.query.get("appsecret_proof", "")
-    if not hmac.compare_digest(proof, appsecret_proof(state.settings.app_secret, token)):
+    proof = request.query.get("appsecret_proof")
+    if proof is None and not state.settings.require_appsecret_proof:
+        return None
+    if not hmac.compare_digest(proof or "", appsecret_proof(state.settings.app_secret, token)):
         return fb_error(400, 100, "Invalid appsecret_proof provided in the API argument", kind="GraphMethodException")
     return None
 
@@ -165,6 +180,23 @@ async def recorded(request: web.Request) -> web.Response:
     return web.json_response([r for r in state.records.get(psid, []) if r["seq"] > after])
 
 
+async def wait_for_messages(request: web.Request) -> web.Response:
+    """Long poll for tests and the benchmark: answers when a PSID has ``count`` messages, or at ``timeout``."""
+    state = request.app[GRAPH]
+    if state.changed is None:
+        state.changed = asyncio.Condition()
+    psid, count = request.query["psid"], int(request.query.get("count", 1))
+    deadline = time.monotonic() + float(request.query.get("timeout", 30))
+    async with state.changed:
+        while state.message_count(psid) < count and time.monotonic() < deadline:
+            try:
+                await asyncio.wait_for(state.changed.wait(), timeout=max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                break
+    messages = [r for r in state.records.get(psid, []) if r["kind"] == "message"]
+    return web.json_response({"count": len(messages), "times": [r["time"] for r in messages]})
+
+
 async def stats(request: web.Request) -> web.Response:
     state = request.app[GRAPH]
     return web.json_response({"counters": state.counters, "errors": state.errors[-20:], "profile": state.profile, "thread_owner": state.thread_owner})
@@ -202,6 +234,7 @@ def add_routes(app: web.Application, settings_: GraphSettings) -> None:
     app.router.add_post("/{version}/me/messenger_profile", messenger_profile)
     app.router.add_get("/_fake/messages", recorded)
     app.router.add_get("/_fake/stats", stats)
+    app.router.add_get("/_fake/wait", wait_for_messages)
     app.router.add_post("/_fake/faults", queue_fault)
     app.router.add_post("/_fake/settings", settings)
     app.router.add_post("/_fake/reset", reset)

@@ -4,7 +4,8 @@ shows what the bot sent to the fake Graph API.
 Run ``python -m sandbox.messenger``; settings from the environment:
 MESSENGER_PAGE_PORT (8080), RASA_WEBHOOK_URL
 (http://localhost:5005/webhooks/facebook/webhook), FB_APP_SECRET,
-FB_PAGE_ACCESS_TOKEN, FAKE_GRAPH_LATENCY_MS, FAKE_GRAPH_FAULT_RATE.
+FB_PAGE_ACCESS_TOKEN, FAKE_GRAPH_LATENCY_MS, FAKE_GRAPH_FAULT_RATE,
+FAKE_GRAPH_REQUIRE_APPSECRET_PROOF (1; 0 lets calls without a proof in).
 """
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ def create_app() -> web.Application:
         app_secret=os.environ["FB_APP_SECRET"],
         latency_ms=float(os.environ.get("FAKE_GRAPH_LATENCY_MS", 0)),
         fault_rate=float(os.environ.get("FAKE_GRAPH_FAULT_RATE", 0)),
+        require_appsecret_proof=os.environ.get("FAKE_GRAPH_REQUIRE_APPSECRET_PROOF", "1") != "0",
     ))
     app.cleanup_ctx.append(_client)
     app.router.add_get("/", index)

@@ -1,0 +1,1 @@
+"""`make bench`: what the shop costs per message, through three doors."""

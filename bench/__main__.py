@@ -1,0 +1,211 @@
+"""`make bench` / `make bench-smoke`: the shop's cost per message through three doors.
+
+Starts the whole local stack (PayPal sandbox, fake Graph API, action server,
+Rasa with the project's connector and REST, and a second Rasa with Rasa's
+built-in facebook connector), drives it with simulated customers in a closed
+loop, and writes results/bench/results.{json,md} and PNG charts. Exits non-zero
+only on errors, lost or duplicated replies: timings are reported, not asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+import requests
+
+from bench import report
+from bench.doors import Faults, MessengerDoor, RestDoor, Turn
+from tests.servers import PROJECT_ROOT, Server
+from tests.stack import APP_SECRET, Stack, start_stack
+
+SCENARIOS = {
+    "browse": ["hi", "what do you sell?", "show me your lights", "do you have something waterproof?", "tell me about the beacon front light"],
+}
+SCENARIOS["buy"] = SCENARIOS["browse"] + ["add two ember rear lights to my cart", "what's in my cart?", "checkout"]
+RESULTS = PROJECT_ROOT / "results" / "bench"
+
+
+def percentile(values: List[float], share: float) -> Optional[float]:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+async def calibrate(door: Any, steps: List[str]) -> List[int]:
+    """How many replies each step gets through this door, from one quiet run."""
+    psid = f"cal{uuid.uuid4().hex[:10]}"
+    counts: List[int] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        for text in steps:
+            if isinstance(door, RestDoor):
+                async with session.post(door.url, json={"sender": psid, "message": text}) as answer:
+                    counts.append(len(await answer.json()))
+                continue
+            before = door.expected.get(psid, 0)
+            await door.turn(session, psid, text, 1)  # at least one reply
+            total = before + 1
+            while True:  # then whatever follows within a quiet second and a half
+                params = {"psid": psid, "count": str(total + 1), "timeout": "1.5"}
+                async with session.get(f"{door.graph_url}/_fake/wait", params=params) as answer:
+                    seen = (await answer.json())["count"]
+                if seen <= total:
+                    break
+                total = seen
+            door.expected[psid] = total
+            counts.append(total - before)
+    return counts
+
+
+async def run_level(door: Any, users: int, seconds: float, scenario: str, counts: Dict[str, List[int]]) -> Dict[str, Any]:
+    turns: List[Turn] = []
+    psids: List[str] = []
+    start = time.monotonic()
+    deadline = start + seconds
+
+    async def customer(index: int, session: aiohttp.ClientSession) -> None:
+        kind = scenario if scenario != "mix" else ("buy" if index % 2 else "browse")
+        while time.monotonic() < deadline:
+            psid = f"b{door.name[:3]}{users}u{index}x{uuid.uuid4().hex[:8]}"
+            psids.append(psid)
+            for text, expected in zip(SCENARIOS[kind], counts[kind]):
+                if time.monotonic() >= deadline:
+                    break
+                turns.append(await door.turn(session, psid, text, expected))
+
+    connector = aiohttp.TCPConnector(limit=users * 4 + 10)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
+        await asyncio.gather(*(customer(i, session) for i in range(users)))
+    elapsed = time.monotonic() - start
+    done = [t for t in turns if t.ok]
+    latencies = [t.latency_ms for t in done if t.latency_ms is not None]
+    webhook = [t.webhook_ms for t in turns if t.webhook_ms is not None]
+    return {
+        "door": door.name, "users": users, "seconds": round(elapsed, 1), "turns": len(done),
+        "throughput": round(len(done) / elapsed, 2),
+        "webhook_p50_ms": percentile(webhook, 0.5), "webhook_p99_ms": percentile(webhook, 0.99),
+        "turn_p50_ms": percentile(latencies, 0.5), "turn_p95_ms": percentile(latencies, 0.95), "turn_p99_ms": percentile(latencies, 0.99),
+        "errors": sum(1 for t in turns if not t.ok and t.error != "lost reply"),
+        "lost": sum(t.expected - t.replies for t in turns if t.error == "lost reply"),
+        "checkouts": sum(1 for t in done if t.step == "checkout"),
+        "latencies": latencies, "psids": psids,
+    }
+
+
+def duplicated_replies(stack: Stack, door: MessengerDoor, psids: List[str]) -> int:
+    """Replies beyond what each conversation should have had, counted after the run."""
+    extra = 0
+    for psid in psids:
+        got = len(stack.messages(psid))
+        extra += max(0, got - door.expected.get(psid, 0))
+    return extra
+
+
+def memory_peaks(servers: List[Server]) -> Dict[str, float]:
+    peaks = {}
+    for server in servers:
+        try:
+            status = Path(f"/proc/{server.process.pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks[server.log_path.stem] = round(int(line.split()[1]) / 1024, 1)
+    return peaks
+
+
+def start_builtin(stack: Stack, workdir: Path) -> tuple[Server, str]:
+    from tests.servers import free_port
+
+    command, env = stack.extra["rasa"]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**env, "TRACKER_STORE_DB": str(workdir / "tracker-builtin.db")}
+    args = [sys.executable, "-m", "bench.builtin_rasa", "run", "--model", command[command.index("--model") + 1],
+            "--endpoints", "endpoints.yml", "--credentials", "bench/credentials-builtin.yml", "--port", str(port)]
+    return Server(args, f"{url}/", env, "rasa-builtin", startup_seconds=240), url
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", default="1,10,50")
+    parser.add_argument("--seconds", type=float, default=15.0, help="measurement time per door and load")
+    parser.add_argument("--doors", default="kassa,builtin,rest")
+    parser.add_argument("--scenario", default="mix", choices=["browse", "buy", "mix"])
+    parser.add_argument("--send-latency-ms", type=float, default=float(os.environ.get("SEND_API_LATENCY_MS", 100)))
+    parser.add_argument("--paypal-latency-ms", type=float, default=float(os.environ.get("PAYPAL_LATENCY_MS", 200)))
+    parser.add_argument("--faults", action="store_true", default=os.environ.get("FAULTS") == "1")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    users = [int(u) for u in args.users.split(",")]
+    doors_wanted = args.doors.split(",")
+    env = {
+        "FAKE_GRAPH_LATENCY_MS": str(args.send_latency_ms), "SANDBOX_LATENCY_MS": str(args.paypal_latency_ms),
+        "FAKE_GRAPH_REQUIRE_APPSECRET_PROOF": "0",
+    }
+    faults = Faults()
+    if args.faults:
+        env.update(FAKE_GRAPH_FAULT_RATE="0.05", SANDBOX_FAULT_RATE="0.05", SANDBOX_TIMEOUT_RATE="0.05")
+        faults = Faults(duplicate_rate=0.10, batch_rate=0.05)
+    workdir = PROJECT_ROOT / ".run" / "bench"
+    started = time.time()
+    stack = start_stack(workdir, env)
+    builtin: Optional[Server] = None
+    try:
+        doors: Dict[str, Any] = {}
+        if "kassa" in doors_wanted:
+            doors["kassa"] = MessengerDoor("kassa", stack.webhook_url, stack.graph_url, APP_SECRET, faults)
+        if "builtin" in doors_wanted:
+            builtin, builtin_url = start_builtin(stack, workdir)
+            stack.servers.append(builtin)
+            doors["builtin"] = MessengerDoor("builtin", f"{builtin_url}/webhooks/facebook/webhook", stack.graph_url, APP_SECRET, faults)
+        if "rest" in doors_wanted:
+            doors["rest"] = RestDoor(f"{stack.rasa_url}/webhooks/rest/webhook")
+        counts = {door: {kind: asyncio.run(calibrate(d, steps)) for kind, steps in SCENARIOS.items()} for door, d in doors.items()}
+        paypal_before = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()["counters"]
+        rows = []
+        for name, door in doors.items():
+            for count in users:
+                row = asyncio.run(run_level(door, count, args.seconds, args.scenario, counts[name]))
+                time.sleep(1.5)
+                row["duplicated"] = duplicated_replies(stack, door, row.pop("psids")) if isinstance(door, MessengerDoor) else 0
+                rows.append(row)
+                print(report.line(row), flush=True)
+        if faults.noise_psids:
+            noise_door = doors.get("kassa")
+            for psid in faults.noise_psids:
+                got = len(stack.messages(psid))
+                if noise_door is not None and psid.startswith("bkas"):
+                    want = counts["kassa"]["browse"][0]
+                    rows[0]["lost"] += max(0, want - got)
+                    rows[0]["duplicated"] += max(0, got - want)
+        paypal_after = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()["counters"]
+        results = {
+            "machine": report.machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(started)),
+            "settings": {"users": users, "seconds": args.seconds, "scenario": args.scenario, "send_api_latency_ms": args.send_latency_ms,
+                         "paypal_latency_ms": args.paypal_latency_ms, "faults": args.faults},
+            "replies_per_step": counts, "rows": rows, "memory_peak_mb": memory_peaks(stack.servers),
+            "paypal": report.paypal_calls(paypal_before, paypal_after, sum(r["checkouts"] for r in rows)),
+            "faults": {"duplicated_webhooks": faults.duplicated, "batched_deliveries": faults.batched},
+            "graph": stack.graph_stats()["counters"],
+        }
+    finally:
+        stack.stop()
+    results["duration_seconds"] = round(time.time() - started, 1)
+    report.write(results, args.out)
+    failures = sum(r["errors"] + r["lost"] + r["duplicated"] for r in rows if r["door"] != "builtin")
+    print(f"\nwrote {args.out}/results.md; {failures} error(s), lost or duplicated replies outside the built-in connector")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Rasa with its built-in `facebook` connector, its Graph API URL pointed at FB_GRAPH_URL.
+
+Rasa 3.6's connector (through the fbmessenger library) always calls
+https://graph.facebook.com/v2.12; the benchmark points it at the local fake
+Graph API so that it can be measured. Nothing else about it is changed.
+"""
+import os
+import sys
+
+import fbmessenger
+
+_original_init = fbmessenger.MessengerClient.__init__
+
+
+def _init(self, page_access_token, **kwargs):  # type: ignore[no-untyped-def]
+    _original_init(self, page_access_token, **kwargs)
+    self.graph_url = f"{os.environ['FB_GRAPH_URL'].rstrip('/')}/v{self.api_version}"
+
+
+fbmessenger.MessengerClient.__init__ = _init
+
+if __name__ == "__main__":
+    from rasa.__main__ import main
+
+    sys.argv = ["rasa", *sys.argv[1:]]
+    main()

@@ -1,0 +1,112 @@
+"""The three doors a message can take into the same Rasa model, as seen by a customer."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+from channels.messenger.signature import sign
+from sandbox.messenger import webhooks
+
+TURN_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass
+class Turn:
+    door: str
+    step: str
+    ok: bool
+    webhook_ms: Optional[float] = None
+    latency_ms: Optional[float] = None
+    replies: int = 0
+    expected: int = 0
+    error: Optional[str] = None
+
+
+@dataclass
+class Faults:
+    """Delivery faults the driver adds (the sandboxes add Send API and PayPal faults)."""
+
+    duplicate_rate: float = 0.0
+    batch_rate: float = 0.0
+    duplicated: int = 0
+    batched: int = 0
+    noise_psids: List[str] = field(default_factory=list)
+
+
+class MessengerDoor:
+    """A signed webhook in; the bot's replies counted at the fake Graph API."""
+
+    def __init__(self, name: str, webhook_url: str, graph_url: str, app_secret: str, faults: Faults) -> None:
+        self.name = name
+        self.webhook_url = webhook_url
+        self.graph_url = graph_url
+        self.app_secret = app_secret
+        self.faults = faults
+        self.expected: Dict[str, int] = {}
+
+    def _headers(self, raw: bytes) -> Dict[str, str]:
+        sha1 = "sha1=" + hmac.new(self.app_secret.encode(), raw, hashlib.sha1).hexdigest()
+        return {"Content-Type": "application/json", "X-Hub-Signature-256": sign(self.app_secret, raw), "X-Hub-Signature": sha1}
+
+    async def turn(self, session: aiohttp.ClientSession, psid: str, text: str, expected: int) -> Turn:
+        events = [webhooks.text_event(psid, text)]
+        if random.random() < self.faults.batch_rate:
+            noise = [f"{psid}n{i}" for i in range(2)]
+            self.faults.noise_psids.extend(noise)
+            self.faults.batched += 1
+            events += [webhooks.text_event(n, "hi") for n in noise]
+        raw = json.dumps(webhooks.delivery(*events)).encode()
+        start = time.time()
+        try:
+            async with session.post(self.webhook_url, data=raw, headers=self._headers(raw)) as answer:
+                status = answer.status
+            webhook_ms = (time.time() - start) * 1000
+            if random.random() < self.faults.duplicate_rate:
+                self.faults.duplicated += 1
+                async with session.post(self.webhook_url, data=raw, headers=self._headers(raw)):
+                    pass
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            return Turn(self.name, text, False, error=type(error).__name__)
+        if status != 200:
+            return Turn(self.name, text, False, webhook_ms, error=f"webhook {status}")
+        total = self.expected.get(psid, 0) + expected
+        self.expected[psid] = total
+        params = {"psid": psid, "count": str(total), "timeout": str(TURN_TIMEOUT_SECONDS)}
+        async with session.get(f"{self.graph_url}/_fake/wait", params=params, timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS + 5)) as answer:
+            seen = await answer.json()
+        if seen["count"] < total:
+            return Turn(self.name, text, False, webhook_ms, replies=seen["count"] - (total - expected), expected=expected, error="lost reply")
+        latency_ms = (seen["times"][total - 1] - start) * 1000
+        return Turn(self.name, text, True, webhook_ms, latency_ms, replies=expected, expected=expected)
+
+
+class RestDoor:
+    """Rasa's REST channel: the replies come back in the HTTP answer; the floor of what Rasa costs."""
+
+    name = "rest"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.expected: Dict[str, int] = {}
+
+    async def turn(self, session: aiohttp.ClientSession, psid: str, text: str, expected: int) -> Turn:
+        start = time.time()
+        try:
+            async with session.post(self.url, json={"sender": psid, "message": text}) as answer:
+                replies = await answer.json() if answer.status == 200 else None
+                status = answer.status
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            return Turn(self.name, text, False, error=type(error).__name__)
+        latency_ms = (time.time() - start) * 1000
+        if status != 200:
+            return Turn(self.name, text, False, error=f"rest {status}")
+        ok = len(replies) == expected
+        return Turn(self.name, text, ok, latency_ms, latency_ms, len(replies), expected, None if ok else "reply count")
