@@ -1,7 +1,7 @@
 """The cart: add, change, remove, show, clear, and the forms that ask what is missing."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions import cart as cart_rules
 from actions import messages, money
 from actions.browse_actions import suggest_products
-from actions.catalog import Catalog, get_catalog
+from actions.catalog import Catalog, Product, get_catalog
 from actions.conversation import current_cart, language, signed_quantity
 
 RESET_ITEM_SLOTS = [SlotSet("product", None), SlotSet("quantity", None)]
@@ -44,28 +44,35 @@ def wanted_quantity(tracker: Tracker) -> Optional[str]:
     return signed_quantity(tracker) or tracker.get_slot("quantity")
 
 
+def change_cart(
+    dispatcher: CollectingDispatcher, tracker: Tracker, change: Callable[[cart_rules.Cart, Product, int], cart_rules.Cart],
+    raw_quantity: Any, ask: str, done: str,
+) -> List[Dict[Text, Any]]:
+    """Apply ``change`` for the product and quantity asked; a refusal leaves the cart as it was."""
+    catalog, lang = get_catalog(), language(tracker)
+    product = catalog.resolve(tracker.get_slot("product"))
+    if product is None:
+        dispatcher.utter_message(response=ask)
+        return RESET_ITEM_SLOTS
+    try:
+        quantity = cart_rules.parse_quantity(raw_quantity)
+        cart = change(current_cart(tracker), product, quantity)
+    except cart_rules.CartError as error:
+        error.details.setdefault("product", product.sku)
+        explain_refusal(dispatcher, error, catalog, lang)
+        return RESET_ITEM_SLOTS
+    dispatcher.utter_message(response=done, quantity=quantity, product_name=product.name(lang), total=total_text(cart, catalog, lang))
+    return [SlotSet("cart", cart), *RESET_ITEM_SLOTS]
+
+
 class ActionAddToCart(Action):
     def name(self) -> Text:
         return "action_add_to_cart"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        catalog, lang = get_catalog(), language(tracker)
-        product = catalog.resolve(tracker.get_slot("product"))
-        if product is None:
-            dispatcher.utter_message(response="utter_ask_add_to_cart_form_product")
-            return RESET_ITEM_SLOTS
-        cart = current_cart(tracker)
-        try:
-            quantity = cart_rules.parse_quantity(wanted_quantity(tracker))
-            cart = cart_rules.add(cart, product, quantity)
-        except cart_rules.CartError as error:
-            error.details.setdefault("product", product.sku)
-            explain_refusal(dispatcher, error, catalog, lang)
-            return RESET_ITEM_SLOTS
-        dispatcher.utter_message(
-            response="utter_added_to_cart", quantity=quantity, product_name=product.name(lang), total=total_text(cart, catalog, lang)
+        return change_cart(
+            dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product", "utter_added_to_cart"
         )
-        return [SlotSet("cart", cart), *RESET_ITEM_SLOTS]
 
 
 class ActionChangeQuantity(Action):
@@ -73,23 +80,10 @@ class ActionChangeQuantity(Action):
         return "action_change_quantity"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        catalog, lang = get_catalog(), language(tracker)
-        product = catalog.resolve(tracker.get_slot("product"))
-        cart = current_cart(tracker)
-        if product is None:
-            dispatcher.utter_message(response="utter_ask_change_quantity_form_product")
-            return RESET_ITEM_SLOTS
-        try:
-            quantity = cart_rules.parse_quantity(tracker.get_slot("quantity"))
-            cart = cart_rules.set_quantity(cart, product, quantity)
-        except cart_rules.CartError as error:
-            error.details.setdefault("product", product.sku)
-            explain_refusal(dispatcher, error, catalog, lang)
-            return RESET_ITEM_SLOTS
-        dispatcher.utter_message(
-            response="utter_quantity_changed", quantity=quantity, product_name=product.name(lang), total=total_text(cart, catalog, lang)
+        return change_cart(
+            dispatcher, tracker, cart_rules.set_quantity, tracker.get_slot("quantity"),
+            "utter_ask_change_quantity_form_product", "utter_quantity_changed",
         )
-        return [SlotSet("cart", cart), *RESET_ITEM_SLOTS]
 
 
 class ActionRemoveFromCart(Action):

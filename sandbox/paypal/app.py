@@ -423,12 +423,14 @@ async def control_settings(request: web.Request) -> web.Response:
     return web.json_response({k: getattr(settings, k) for k in ("latency_ms", "fault_rate", "timeout_rate", "timeout_seconds")})
 
 
-async def control_decline(request: web.Request) -> web.Response:
+async def control_next_capture(request: web.Request) -> web.Response:
+    """Make the order's next capture decline (422 INSTRUMENT_DECLINED) or stay PENDING."""
     order = _find(request)
     if order is None:
         return _not_found(request.match_info["order_id"])
-    order.decline_next_capture = True
-    return web.json_response({"id": order.id, "decline_next_capture": True})
+    flag = f"{request.match_info['outcome']}_next_capture"
+    setattr(order, flag, True)
+    return web.json_response({"id": order.id, flag: True})
 
 
 def _capture(request: web.Request) -> Tuple[Optional[order_rules.Order], Optional[Dict[str, Any]]]:
@@ -462,14 +464,6 @@ async def control_capture(request: web.Request) -> web.Response:
         }
         state.emit("PAYMENT.CAPTURE.REFUNDED", refund)
     return web.json_response({"capture": capture["id"], "status": capture["status"]})
-
-
-async def control_pending(request: web.Request) -> web.Response:
-    order = _find(request)
-    if order is None:
-        return _not_found(request.match_info["order_id"])
-    order.pending_next_capture = True
-    return web.json_response({"id": order.id, "pending_next_capture": True})
 
 
 async def control_webhooks(request: web.Request) -> web.Response:
@@ -520,8 +514,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> web.Application:
     app.router.add_post("/_sandbox/faults", control_faults)
     app.router.add_post("/_sandbox/settings", control_settings)
     app.router.add_post("/_sandbox/reset", control_reset)
-    app.router.add_post("/_sandbox/orders/{order_id}/decline-next-capture", control_decline)
-    app.router.add_post("/_sandbox/orders/{order_id}/pending-next-capture", control_pending)
+    app.router.add_post("/_sandbox/orders/{order_id}/{outcome:(decline|pending)}-next-capture", control_next_capture)
     app.router.add_post("/_sandbox/captures/{capture_id}/{change:(complete|deny|refund)}", control_capture)
     app.router.add_route("*", "/_sandbox/webhooks", control_webhooks)
     return app
