@@ -105,8 +105,12 @@ def duplicated_replies(stack: Stack, door: MessengerDoor, psids: List[str]) -> i
     """Replies beyond what each conversation should have had, counted after the run."""
     extra = 0
     for psid in psids:
-        got = len(stack.messages(psid))
-        extra += max(0, got - door.expected.get(psid, 0))
+        messages = stack.messages(psid)
+        surplus = max(0, len(messages) - door.expected.get(psid, 0))
+        if surplus:
+            print(f"  {door.name}: {psid} got {len(messages)} replies, expected {door.expected.get(psid, 0)}: "
+                  + " | ".join(json.dumps(m, ensure_ascii=False)[:80] for m in messages), flush=True)
+        extra += surplus
     return extra
 
 
@@ -180,14 +184,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                 row["duplicated"] = duplicated_replies(stack, door, row.pop("psids")) if isinstance(door, MessengerDoor) else 0
                 rows.append(row)
                 print(report.line(row), flush=True)
-        if faults.noise_psids:
-            noise_door = doors.get("kassa")
-            for psid in faults.noise_psids:
-                got = len(stack.messages(psid))
-                if noise_door is not None and psid.startswith("bkas"):
-                    want = counts["kassa"]["browse"][0]
-                    rows[0]["lost"] += max(0, want - got)
-                    rows[0]["duplicated"] += max(0, got - want)
+        noise_psids = [p for p in faults.noise_psids if p.startswith("bkas")]
+        kassa_rows = [r for r in rows if r["door"] == "kassa"]
+        for psid in noise_psids if kassa_rows else []:
+            got, want = len(stack.messages(psid)), counts["kassa"]["browse"][0]
+            kassa_rows[-1]["lost"] += max(0, want - got)
+            kassa_rows[-1]["duplicated"] += max(0, got - want)
         paypal_after = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()["counters"]
         results = {
             "machine": report.machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(started)),

@@ -7,6 +7,7 @@ import hmac
 import json
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -59,7 +60,7 @@ class MessengerDoor:
     async def turn(self, session: aiohttp.ClientSession, psid: str, text: str, expected: int) -> Turn:
         events = [webhooks.text_event(psid, text)]
         if random.random() < self.faults.batch_rate:
-            noise = [f"{psid}n{i}" for i in range(2)]
+            noise = [f"{psid}n{uuid.uuid4().hex[:6]}" for _ in range(2)]
             self.faults.noise_psids.extend(noise)
             self.faults.batched += 1
             events += [webhooks.text_event(n, "hi") for n in noise]
