@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional
 import aiohttp
 import requests
 
-from bench import report
+from bench import profile, report
 from bench.doors import Faults, MessengerDoor, RestDoor, Turn
 from tests.servers import PROJECT_ROOT, Server
 from tests.stack import APP_SECRET, Stack, start_stack
@@ -149,6 +149,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--paypal-latency-ms", type=float, default=float(os.environ.get("PAYPAL_LATENCY_MS", 200)))
     parser.add_argument("--faults", action="store_true", default=os.environ.get("FAULTS") == "1")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--profile", action="store_true", help="py-spy the Rasa process during the Kassa connector's largest load")
     args = parser.parse_args(argv)
     users = [int(u) for u in args.users.split(",")]
     doors_wanted = args.doors.split(",")
@@ -179,7 +180,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         rows = []
         for name, door in doors.items():
             for count in users:
+                sampler = None
+                if args.profile and name == "kassa" and count == max(users):
+                    rasa_server = next(s for s in stack.servers if s.log_path.stem == "rasa")
+                    sampler = profile.start(rasa_server.process.pid, args.seconds, args.out)
                 row = asyncio.run(run_level(door, count, args.seconds, args.scenario, counts[name]))
+                if sampler is not None:
+                    sampler.wait(timeout=60)
                 time.sleep(1.5)
                 row["duplicated"] = duplicated_replies(stack, door, row.pop("psids")) if isinstance(door, MessengerDoor) else 0
                 rows.append(row)
@@ -204,6 +211,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         stack.stop()
     results["duration_seconds"] = round(time.time() - started, 1)
     report.write(results, args.out)
+    if args.profile and (args.out / "profile.raw").exists():
+        (args.out / "profile.md").write_text(profile.summarize(args.out / "profile.raw"))
     failures = sum(r["errors"] + r["lost"] + r["duplicated"] for r in rows if r["door"] != "builtin")
     print(f"\nwrote {args.out}/results.md; {failures} error(s), lost or duplicated replies outside the built-in connector")
     return 1 if failures else 0
