@@ -157,3 +157,29 @@ def test_profile_has_get_started_greetings_menu_and_https_domains() -> None:
     assert titles == ["Browse the shop", "My cart", "Help"]
     assert body["whitelisted_domains"] == ["https://shop.example.com"]
     json.dumps(body)
+
+
+def test_sender_queues_keep_order_per_sender_and_bound_active_turns() -> None:
+    from channels.messenger.sender_queues import SenderQueues
+
+    async def scenario() -> None:
+        done, active, peak = [], 0, 0
+
+        async def handle(item) -> None:
+            nonlocal active, peak
+            active += 1
+            peak = max(peak, active)
+            await asyncio.sleep(0.01)
+            done.append(item)
+            active -= 1
+
+        queues = SenderQueues(handle, max_active=3)
+        for index in range(4):
+            for sender in "abcdef":
+                queues.submit(sender, (sender, index))
+        await queues.wait_idle()
+        assert peak == 3
+        for sender in "abcdef":
+            assert [i for s, i in done if s == sender] == [0, 1, 2, 3]
+
+    asyncio.run(scenario())

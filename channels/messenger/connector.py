@@ -56,15 +56,16 @@ class MessengerInput(InputChannel):
             graph_url=str(credentials.get("graph-url") or DEFAULT_GRAPH_URL),
             graph_version=str(credentials.get("graph-version") or DEFAULT_GRAPH_VERSION),
         )
-        return cls(str(credentials["verify"]), config, create_store(os.environ.get("RASA_ENDPOINTS", "endpoints.yml")))
+        max_turns = int(credentials.get("max-concurrent-turns") or os.environ.get("KASSA_MAX_CONCURRENT_TURNS") or 0)
+        return cls(str(credentials["verify"]), config, create_store(os.environ.get("RASA_ENDPOINTS", "endpoints.yml")), max_turns)
 
-    def __init__(self, verify_token: str, config: SendApiConfig, store: StateStore) -> None:
+    def __init__(self, verify_token: str, config: SendApiConfig, store: StateStore, max_concurrent_turns: int = 0) -> None:
         self.verify_token = verify_token
         self.app_secret = config.app_secret
         self.client = SendApiClient(config)
         self.state = ConversationState(store)
         self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
-        self.queues: SenderQueues[Event] = SenderQueues(self.handle_event)
+        self.queues: SenderQueues[Event] = SenderQueues(self.handle_event, max_concurrent_turns)
         self._side_tasks: Set[asyncio.Task] = set()
 
     def get_output_channel(self) -> OutputChannel:

@@ -11,8 +11,11 @@ Item = TypeVar("Item")
 
 
 class SenderQueues(Generic[Item]):
-    def __init__(self, handle: Callable[[Item], Awaitable[None]]) -> None:
+    """``max_active`` bounds the turns in progress, so that a webhook waits behind few of them."""
+
+    def __init__(self, handle: Callable[[Item], Awaitable[None]], max_active: int = 0) -> None:
         self._handle = handle
+        self._slots = asyncio.Semaphore(max_active) if max_active > 0 else None
         self._queues: Dict[str, Deque[Item]] = {}
         self._tasks: Set[asyncio.Task] = set()
 
@@ -32,7 +35,11 @@ class SenderQueues(Generic[Item]):
             while queue:
                 item = queue.popleft()
                 try:
-                    await self._handle(item)
+                    if self._slots is None:
+                        await self._handle(item)
+                    else:
+                        async with self._slots:
+                            await self._handle(item)
                 except Exception:  # one failed event must not stop this sender's next ones
                     logger.exception("Handling an event of sender %s failed", sender_id)
         finally:
