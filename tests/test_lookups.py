@@ -22,11 +22,15 @@ def test_every_product_has_a_synonym_block_and_lookup_entries() -> None:
         assert f"- {product.name('en').lower()}" in product_lookup
 
 
-def test_drift_is_detected(tmp_path: Path, monkeypatch) -> None:
-    changed = Path("catalog/catalog.yml").read_text().replace("Beacon Front Light", "Beacon Headlight")
+def use_catalog_with(tmp_path: Path, monkeypatch, old: str, new: str) -> None:
+    """Point KASSA_CATALOG at a copy of the demo catalog with one text replaced."""
     catalog_path = tmp_path / "catalog.yml"
-    catalog_path.write_text(changed)
+    catalog_path.write_text(Path("catalog/catalog.yml").read_text().replace(old, new))
     monkeypatch.setenv("KASSA_CATALOG", str(catalog_path))
+
+
+def test_drift_is_detected(tmp_path: Path, monkeypatch) -> None:
+    use_catalog_with(tmp_path, monkeypatch, "Beacon Front Light", "Beacon Headlight")
     assert generate_lookups.main(["--check"]) == 1
     output = tmp_path / "lookups.yml"
     assert generate_lookups.main(["--output", str(output)]) == 0
@@ -34,8 +38,5 @@ def test_drift_is_detected(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_a_name_meaning_two_things_is_refused(tmp_path: Path, monkeypatch) -> None:
-    changed = Path("catalog/catalog.yml").read_text().replace("synonyms: [ember,", "synonyms: [beacon, ember,")
-    catalog_path = tmp_path / "catalog.yml"
-    catalog_path.write_text(changed)
-    monkeypatch.setenv("KASSA_CATALOG", str(catalog_path))
+    use_catalog_with(tmp_path, monkeypatch, "synonyms: [ember,", "synonyms: [beacon, ember,")
     assert generate_lookups.main(["--check"]) == 2
