@@ -27,7 +27,7 @@ from aiohttp import web
 
 from sandbox.paypal import openapi
 from sandbox.paypal import orders as order_rules
-from sandbox.paypal.errors import STATUS_NAMES, error_response, issue, json_body
+from sandbox.paypal.errors import STATUS_NAMES, error_body, error_response, issue, json_body
 from sandbox.paypal.webhooks import WebhookSender
 
 logger = logging.getLogger("sandbox.paypal")
@@ -243,13 +243,11 @@ async def create_order(request: web.Request) -> web.Response:
         try:
             order = order_rules.create(body, state.settings.public_url)
         except order_rules.OrderRuleError as error:
-            response = error_response(422, "UNPROCESSABLE_ENTITY", error.details)
-            return 422, json.loads(response.text)
+            return 422, error_body("UNPROCESSABLE_ENTITY", error.details)
         except (KeyError, TypeError, ValueError, ArithmeticError) as error:
             # only reached without the OpenAPI schema, which rejects such bodies first
             detail = issue("MISSING_REQUIRED_PARAMETER", f"A required field or parameter is missing or malformed: {error}")
-            response = error_response(400, "INVALID_REQUEST", [detail])
-            return 400, json.loads(response.text)
+            return 400, error_body("INVALID_REQUEST", [detail])
         state.orders[order.id] = order
         state.count("orders_created")
         return _order_response(order, request, 201)
@@ -292,8 +290,7 @@ async def capture_order(request: web.Request) -> web.Response:
         try:
             order.capture()
         except order_rules.OrderRuleError as error:
-            response = error_response(422, "UNPROCESSABLE_ENTITY", error.details)
-            return 422, json.loads(response.text)
+            return 422, error_body("UNPROCESSABLE_ENTITY", error.details)
         state.count("captures")
         capture = order.captures[-1]
         state.emit(f"PAYMENT.CAPTURE.{capture['status']}", order_rules.capture_resource(order, capture))

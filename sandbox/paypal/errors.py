@@ -31,7 +31,7 @@ def debug_id() -> str:
     return secrets.token_hex(7)
 
 
-def error_response(status: int, name: str, details: Optional[List[Dict[str, str]]] = None) -> web.Response:
+def error_body(name: str, details: Optional[List[Dict[str, str]]] = None) -> Dict[str, object]:
     body: Dict[str, object] = {"name": name, "message": MESSAGES.get(name, name), "debug_id": debug_id()}
     if details:
         body["details"] = details
@@ -42,6 +42,11 @@ def error_response(status: int, name: str, details: Optional[List[Dict[str, str]
             "method": "GET",
         }
     ]
+    return body
+
+
+def error_response(status: int, name: str, details: Optional[List[Dict[str, str]]] = None) -> web.Response:
+    body = error_body(name, details)
     return web.json_response(body, status=status, headers={"Paypal-Debug-Id": str(body["debug_id"])})
 
 
