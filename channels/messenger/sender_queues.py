@@ -4,7 +4,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import Awaitable, Callable, Deque, Dict, Generic, Set, TypeVar
+from contextlib import nullcontext
+from typing import Awaitable, Callable, Deque, Dict, Generic, TypeVar
+
+from channels.background import BackgroundTasks
 
 logger = logging.getLogger(__name__)
 Item = TypeVar("Item")
@@ -17,7 +20,7 @@ class SenderQueues(Generic[Item]):
         self._handle = handle
         self._slots = asyncio.Semaphore(max_active) if max_active > 0 else None
         self._queues: Dict[str, Deque[Item]] = {}
-        self._tasks: Set[asyncio.Task] = set()
+        self._tasks = BackgroundTasks()
 
     def submit(self, sender_id: str, item: Item) -> None:
         queue = self._queues.get(sender_id)
@@ -25,9 +28,7 @@ class SenderQueues(Generic[Item]):
             queue.append(item)  # a worker for this sender is running and will take it
             return
         self._queues[sender_id] = deque([item])
-        task = asyncio.get_running_loop().create_task(self._drain(sender_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._drain(sender_id))
 
     async def _drain(self, sender_id: str) -> None:
         queue = self._queues[sender_id]
@@ -35,20 +36,12 @@ class SenderQueues(Generic[Item]):
             while queue:
                 item = queue.popleft()
                 try:
-                    if self._slots is None:
+                    async with self._slots or nullcontext():
                         await self._handle(item)
-                    else:
-                        async with self._slots:
-                            await self._handle(item)
                 except Exception:  # one failed event must not stop this sender's next ones
                     logger.exception("Handling an event of sender %s failed", sender_id)
         finally:
             del self._queues[sender_id]
 
-    @property
-    def busy(self) -> int:
-        return len(self._queues)
-
     async def wait_idle(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.wait()
