@@ -3,7 +3,6 @@ Messenger page with the fake Graph API, action server, and Rasa with the
 project's connector. Used by the integration tests and the benchmark."""
 from __future__ import annotations
 
-import os
 import sys
 import time
 from dataclasses import dataclass, field

@@ -3,7 +3,6 @@ CollectingDispatcher, and PayPal calls over HTTP to the local sandbox."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest

@@ -6,18 +6,18 @@ an ``/intent``; only payloads of buttons and quick replies the bot sent do.
 """
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.background import BackgroundTasks
 from channels.messenger import payloads, signature
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.output import CHANNEL_NAME, MessengerOutput
@@ -66,7 +66,7 @@ class MessengerInput(InputChannel):
         self.state = ConversationState(store)
         self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.queues: SenderQueues[Event] = SenderQueues(self.handle_event, max_concurrent_turns)
-        self._side_tasks: Set[asyncio.Task] = set()
+        self._side_tasks = BackgroundTasks()
 
     def get_output_channel(self) -> OutputChannel:
         return MessengerOutput(self.client, self.state)
@@ -163,6 +163,4 @@ class MessengerInput(InputChannel):
             except SendApiError:
                 pass
 
-        task = asyncio.get_running_loop().create_task(quietly())
-        self._side_tasks.add(task)
-        task.add_done_callback(self._side_tasks.discard)
+        self._side_tasks.spawn(quietly())

@@ -13,11 +13,9 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import re
 import uuid
-from decimal import Decimal
-from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -27,6 +25,7 @@ from sanic.response import HTTPResponse
 from actions import money, paypal_orders
 from actions.ledger import FINAL_STATUSES, Ledger, get_ledger
 from actions.paypal_client import PayPalClient, PayPalError, get_client
+from channels.background import BackgroundTasks
 from channels.paypal import pages
 from channels.paypal.events import HANDLED, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, from_webhook
 
@@ -61,7 +60,7 @@ class PayPalInput(InputChannel):
         self.retry_delays = retry_delays
         self._ledger = ledger
         self._client = client
-        self._tasks: Set[asyncio.Task] = set()
+        self._tasks = BackgroundTasks()
 
     @property
     def ledger(self) -> Ledger:
@@ -80,7 +79,7 @@ class PayPalInput(InputChannel):
             if pending:
                 logger.info("Resuming %d PayPal webhook event(s) not yet handled", len(pending))
             for event in pending:
-                self._background(self.process_webhook(app, event))
+                self._tasks.spawn(self.process_webhook(app, event))
 
         @paypal.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -122,11 +121,6 @@ class PayPalInput(InputChannel):
             tracker = await agent.processor.fetch_full_tracker_with_initial_session(conversation_id)
             await agent.processor.trigger_external_user_uttered(intent, entities, tracker, self.output_for(app, tracker))
 
-    def _background(self, work: Awaitable[Any]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     # --- return and cancel ----------------------------------------------------------------------
 
     async def buyer_back(self, request: Request, intent: str) -> HTTPResponse:
@@ -143,7 +137,7 @@ class PayPalInput(InputChannel):
         conversation_id = ((order.get("purchase_units") or [{}])[0]).get("custom_id")
         if not conversation_id:
             return pages.unknown(self.page_id)
-        self._background(self._trigger_logged(request.app, conversation_id, intent, {"order_id": order_id}))
+        self._tasks.spawn(self._trigger_logged(request.app, conversation_id, intent, {"order_id": order_id}))
         return pages.received(self.page_id) if intent == PAYMENT_APPROVED else pages.cancelled(self.page_id)
 
     async def _trigger_logged(self, app: Any, conversation_id: str, intent: str, entities: Dict[str, str]) -> None:
@@ -178,7 +172,7 @@ class PayPalInput(InputChannel):
         payment = from_webhook(event)
         new = await asyncio.to_thread(self.ledger.receive_event, event["id"], event["event_type"], payment.order_id if payment else None, event)
         if new:
-            self._background(self.process_webhook(request.app, event))
+            self._tasks.spawn(self.process_webhook(request.app, event))
         return response.json({"status": "accepted" if new else "duplicate"})
 
     async def process_webhook(self, app: Any, event: Dict[str, Any]) -> None:
