@@ -11,12 +11,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cart as cart_rules
-from actions import messages, money
-from actions import paypal_orders
+from actions import messages, money, paypal_orders, payments
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, slot_number
 from actions.ledger import get_ledger
-from actions import payments
 from actions.paypal_client import PayPalError, get_client
 
 logger = logging.getLogger(__name__)
@@ -42,14 +40,14 @@ def report_paypal_error(dispatcher: CollectingDispatcher, error: PayPalError, co
         dispatcher.utter_message(response="utter_payment_refused", reason=error.name)
 
 
-def order_record(order: Dict[str, Any], request_id: str, total: str, currency: str) -> Dict[str, Any]:
+def order_record(order: Dict[str, Any], approval_url: str, request_id: str, total: str, currency: str) -> Dict[str, Any]:
     """What the conversation remembers of the order it created (and later checks capture against)."""
     return {
         "id": order["id"],
         "request_id": request_id,
         "amount": total,
         "currency": currency,
-        "approval_url": paypal_orders.approval_link(order),
+        "approval_url": approval_url,
         "created_at": int(time.time()),
     }
 
@@ -108,7 +106,7 @@ class ActionCheckout(Action):
             approval_url=approval_url,
             buttons=[messages.pay_button(total_text, approval_url, lang, tracker.get_latest_input_channel())],
         )
-        record = order_record(order, request_id, money.paypal_value(total, currency), currency)
+        record = order_record(order, approval_url, request_id, money.paypal_value(total, currency), currency)
         get_ledger().record_order(
             order["id"], tracker.sender_id, payments.ledger_items(lines, currency, lang), record["amount"], currency,
             str(order.get("status")), approval_url,

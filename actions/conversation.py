@@ -9,9 +9,7 @@ from rasa_sdk import Tracker
 
 from actions import cart as cart_rules
 from actions import money
-from actions.catalog import Catalog, Product
-
-LANGUAGES = ("en", "nl")
+from actions.catalog import LANGUAGES, Catalog, Product
 
 
 def language(tracker: Tracker) -> str:
