@@ -70,9 +70,8 @@ def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDis
     status = found.get("status")
     ledger = get_ledger()
     if status in ("PENDING", "DECLINED"):
-        previous = ledger.order(record.order_id)
         ledger.update(record.order_id, status, capture_id=found.get("id"))
-        if previous is not None and previous.status != status:
+        if record.status != status:  # read at the start of this turn, under the conversation's lock
             response = "utter_payment_pending" if status == "PENDING" else "utter_payment_denied"
             dispatcher.utter_message(response=response, order_id=record.order_id, total=total_text(record, lang))
         return []
