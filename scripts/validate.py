@@ -10,6 +10,7 @@ Exits 1 with one line per problem, naming the file.
 """
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -38,13 +39,19 @@ NLU_PATH = PROJECT_ROOT / "data" / "nlu"
 
 
 def domain() -> dict:
+    return _load_domain(str(DOMAIN_PATH))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_domain(path: str) -> dict:
+    """Rasa's merged domain, loaded once per path for all the checks."""
     import warnings
 
     from rasa.shared.core.domain import Domain
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return Domain.load(str(DOMAIN_PATH)).as_dict()
+        return Domain.load(path).as_dict()
 
 
 def shown(path: Path) -> str:
