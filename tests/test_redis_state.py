@@ -68,3 +68,19 @@ def test_the_store_follows_rasas_lock_store(tmp_path: Path, redis_url: str) -> N
     endpoints.write_text("lock_store:\n  type: in_memory\n")
     assert isinstance(create_store(str(endpoints)), MemoryStore)
     assert isinstance(create_store(str(tmp_path / "missing.yml")), MemoryStore)
+
+
+def test_redis_store_serves_the_turn_loop_and_sanics_loop_alike(redis_url: str) -> None:
+    """Each loop gets its own client: an asyncio connection belongs to the loop that opened it."""
+    from channels.turn_loop import TurnLoop
+
+    store = RedisStore(redis_url, prefix="kassa:test:loops:")
+    turns = TurnLoop()
+
+    async def from_both_loops() -> tuple:
+        first = await store.add_once("mid:loops", 60)
+        second = await turns.run(store.add_once("mid:loops", 60))
+        third = await store.add_once("mid:loops", 60)
+        return first, second, third
+
+    assert asyncio.run(from_both_loops()) == (True, False, False)

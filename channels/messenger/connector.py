@@ -25,6 +25,7 @@ from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION
 from channels.messenger.sender_queues import SenderQueues
 from channels.messenger.state import StateStore, create_store
 from channels.messenger.webhook_events import CustomerEvent, Event, InvalidWebhook, ThreadControlEvent, parse
+from channels.turn_loop import TurnLoop, get_turn_loop
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,10 @@ class MessengerInput(InputChannel):
         max_turns = int(credentials.get("max-concurrent-turns") or os.environ.get("KASSA_MAX_CONCURRENT_TURNS") or 0)
         return cls(str(credentials["verify"]), config, create_store(os.environ.get("RASA_ENDPOINTS", "endpoints.yml")), max_turns)
 
-    def __init__(self, verify_token: str, config: SendApiConfig, store: StateStore, max_concurrent_turns: int = 0) -> None:
+    def __init__(
+        self, verify_token: str, config: SendApiConfig, store: StateStore, max_concurrent_turns: int = 0,
+        turns: Optional[TurnLoop] = None,
+    ) -> None:
         self.verify_token = verify_token
         self.app_secret = config.app_secret
         self.client = SendApiClient(config)
@@ -67,6 +71,7 @@ class MessengerInput(InputChannel):
         self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.queues: SenderQueues[Event] = SenderQueues(self.handle_event, max_concurrent_turns)
         self._side_tasks = BackgroundTasks()
+        self.turns = turns or get_turn_loop()
 
     def get_output_channel(self) -> OutputChannel:
         return MessengerOutput(self.client, self.state)
@@ -95,7 +100,8 @@ class MessengerInput(InputChannel):
         return webhook
 
     def accept(self, body: bytes, signature_header: Optional[str]) -> HTTPResponse:
-        """Check, parse and queue a delivery; the answer does not wait for the turns."""
+        """Check, parse and queue a delivery; the answer does not wait for the turns,
+        which run on the turn loop, so that this answer never waits behind them."""
         if not signature.is_valid(self.app_secret, body, signature_header):
             logger.warning("Messenger webhook refused: missing or wrong X-Hub-Signature-256")
             return response.text("invalid signature", status=403)
@@ -105,7 +111,7 @@ class MessengerInput(InputChannel):
             logger.warning("Messenger webhook refused: %s", error)
             return response.text(f"bad request: {error}", status=400)
         for event in events:
-            self.queues.submit(event.sender_id, event)
+            self.turns.call_soon(self.queues.submit, event.sender_id, event)
         return response.text("EVENT_RECEIVED")
 
     async def handle_event(self, event: Event) -> None:

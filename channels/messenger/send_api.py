@@ -16,6 +16,7 @@ from typing import Any, Dict, Mapping, Optional
 import aiohttp
 
 from channels.messenger.signature import appsecret_proof
+from channels.turn_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -57,24 +58,28 @@ class SendApiConfig:
 class SendApiClient:
     def __init__(self, config: SendApiConfig) -> None:
         self.config = config
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._sessions: PerLoop[aiohttp.ClientSession] = PerLoop(self._new_session, lambda session: not session.closed)
         self._proof = appsecret_proof(config.app_secret, config.page_access_token)
 
     def _url(self, path: str) -> str:
         return f"{self.config.graph_url.rstrip('/')}/{self.config.graph_version}/{path}"
 
+    def _new_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.config.timeout_seconds),
+            connector=aiohttp.TCPConnector(limit=200),
+        )
+
     async def session(self) -> aiohttp.ClientSession:
-        """One session per client, made in the running event loop."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.config.timeout_seconds),
-                connector=aiohttp.TCPConnector(limit=200),
-            )
-        return self._session
+        """One session per event loop: turns send from the turn loop, Rasa's own
+        HTTP API (``trigger_intent``) from Sanic's."""
+        return self._sessions.get()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        """Close the session of the running loop."""
+        session = self._sessions.pop()
+        if session is not None:
+            await session.close()
 
     async def send_message(
         self, recipient_id: str, message: Mapping[str, Any], messaging_type: str = "RESPONSE", tag: Optional[str] = None

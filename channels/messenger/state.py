@@ -13,6 +13,8 @@ import time
 from collections import OrderedDict
 from typing import Any, Optional, Protocol, Tuple
 
+from channels.turn_loop import PerLoop
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_KEYS = 100_000
@@ -41,7 +43,7 @@ class MemoryStore:
         if item is None:
             return None
         if item[0] < time.monotonic():
-            del self._items[key]
+            self._items.pop(key, None)
             return None
         return item
 
@@ -66,13 +68,18 @@ class MemoryStore:
 
 
 class RedisStore:
-    """The same store in Redis; values are JSON."""
+    """The same store in Redis; values are JSON. One client per event loop,
+    since an asyncio Redis connection belongs to the loop that opened it."""
 
     def __init__(self, url: str, prefix: str = "kassa:messenger:") -> None:
         import redis.asyncio as redis
 
         self.prefix = prefix
-        self._redis = redis.from_url(url)
+        self._clients: PerLoop[Any] = PerLoop(lambda: redis.from_url(url))
+
+    @property
+    def _redis(self) -> Any:
+        return self._clients.get()
 
     async def add_once(self, key: str, ttl_seconds: int) -> bool:
         return bool(await self._redis.set(self.prefix + key, "1", ex=ttl_seconds, nx=True))

@@ -28,6 +28,7 @@ from actions.paypal_client import PayPalClient, PayPalError, get_client
 from channels.background import BackgroundTasks
 from channels.paypal import pages
 from channels.paypal.events import HANDLED, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, from_webhook
+from channels.turn_loop import TurnLoop, get_turn_loop
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class PayPalInput(InputChannel):
     def __init__(
         self, webhook_id: str, merchant_api_token: str, page_id: Optional[str] = None,
         retry_delays: tuple = RETRY_DELAYS_SECONDS, ledger: Optional[Ledger] = None, client: Optional[PayPalClient] = None,
+        turns: Optional[TurnLoop] = None,
     ) -> None:
         self.webhook_id = webhook_id
         self.merchant_api_token = merchant_api_token
@@ -61,6 +63,7 @@ class PayPalInput(InputChannel):
         self._ledger = ledger
         self._client = client
         self._tasks = BackgroundTasks()
+        self.turns = turns or get_turn_loop()
 
     @property
     def ledger(self) -> Ledger:
@@ -116,6 +119,10 @@ class PayPalInput(InputChannel):
         return CollectingOutputChannel()
 
     async def trigger(self, app: Any, conversation_id: str, intent: str, entities: Dict[str, str]) -> None:
+        """Run the payment event's turn on the turn loop, where the customer's own turns run."""
+        await self.turns.run(self._trigger(app, conversation_id, intent, entities))
+
+    async def _trigger(self, app: Any, conversation_id: str, intent: str, entities: Dict[str, str]) -> None:
         agent = app.ctx.agent
         async with agent.lock_store.lock(conversation_id):
             tracker = await agent.processor.fetch_full_tracker_with_initial_session(conversation_id)

@@ -1,0 +1,78 @@
+"""The turn loop: work handed over from another event loop runs in its thread, in order."""
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from channels.turn_loop import PerLoop, TurnLoop
+
+
+async def _thread_name() -> str:
+    await asyncio.sleep(0)
+    return threading.current_thread().name
+
+
+def test_work_runs_on_the_turn_thread_and_its_result_comes_back() -> None:
+    turns = TurnLoop()
+    assert asyncio.run(turns.run(_thread_name())) == "kassa-turns"
+
+
+def test_an_error_in_the_turn_reaches_the_caller() -> None:
+    async def fail() -> None:
+        raise LookupError("no such conversation")
+
+    with pytest.raises(LookupError, match="no such conversation"):
+        asyncio.run(TurnLoop().run(fail()))
+
+
+def test_callbacks_keep_the_order_they_were_handed_over_in() -> None:
+    turns = TurnLoop()
+    seen = []
+    for number in range(200):
+        turns.call_soon(seen.append, number)
+    asyncio.run(turns.run(asyncio.sleep(0)))
+    assert seen == list(range(200))
+
+
+def test_switched_off_it_runs_work_where_it_is() -> None:
+    turns = TurnLoop(enabled=False)
+    assert asyncio.run(turns.run(_thread_name())) == threading.current_thread().name
+    seen = []
+    turns.call_soon(seen.append, 1)
+    assert seen == [1]
+
+
+def test_a_busy_turn_loop_does_not_hold_up_the_caller_loop() -> None:
+    """The reason the loop exists: CPU work on it leaves the other loop responsive."""
+    turns = TurnLoop()
+
+    async def cpu_work() -> None:
+        total = 0
+        for number in range(3_000_000):
+            total += number
+
+    async def scenario() -> int:
+        busy = asyncio.ensure_future(turns.run(cpu_work()))
+        ticks = 0
+        while not busy.done():
+            await asyncio.sleep(0.001)
+            ticks += 1
+        return ticks
+
+    assert asyncio.run(scenario()) > 5
+
+
+def test_per_loop_resources_are_made_once_per_loop() -> None:
+    made = []
+    resources = PerLoop(lambda: made.append(object()) or made[-1])
+    turns = TurnLoop()
+
+    async def get_twice() -> tuple:
+        return resources.get(), resources.get()
+
+    here = asyncio.run(get_twice())
+    there = asyncio.run(turns.run(get_twice()))
+    assert here[0] is here[1] and there[0] is there[1]
+    assert here[0] is not there[0] and len(made) == 2
