@@ -57,19 +57,15 @@ class MessengerInput(InputChannel):
             graph_url=str(credentials.get("graph-url") or DEFAULT_GRAPH_URL),
             graph_version=str(credentials.get("graph-version") or DEFAULT_GRAPH_VERSION),
         )
-        max_turns = int(credentials.get("max-concurrent-turns") or os.environ.get("KASSA_MAX_CONCURRENT_TURNS") or 0)
-        return cls(str(credentials["verify"]), config, create_store(os.environ.get("RASA_ENDPOINTS", "endpoints.yml")), max_turns)
+        return cls(str(credentials["verify"]), config, create_store(os.environ.get("RASA_ENDPOINTS", "endpoints.yml")))
 
-    def __init__(
-        self, verify_token: str, config: SendApiConfig, store: StateStore, max_concurrent_turns: int = 0,
-        turns: Optional[TurnLoop] = None,
-    ) -> None:
+    def __init__(self, verify_token: str, config: SendApiConfig, store: StateStore, turns: Optional[TurnLoop] = None) -> None:
         self.verify_token = verify_token
         self.app_secret = config.app_secret
         self.client = SendApiClient(config)
         self.state = ConversationState(store)
         self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
-        self.queues: SenderQueues[Event] = SenderQueues(self.handle_event, max_concurrent_turns)
+        self.queues: SenderQueues[Event] = SenderQueues(self.handle_event)
         self._side_tasks = BackgroundTasks()
         self.turns = turns or get_turn_loop()
 

@@ -1,10 +1,8 @@
 """Run work per sender in arrival order, one item at a time; senders in parallel."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import deque
-from contextlib import nullcontext
 from typing import Awaitable, Callable, Deque, Dict, Generic, TypeVar
 
 from channels.background import BackgroundTasks
@@ -14,11 +12,8 @@ Item = TypeVar("Item")
 
 
 class SenderQueues(Generic[Item]):
-    """``max_active`` bounds the turns in progress, so that a webhook waits behind few of them."""
-
-    def __init__(self, handle: Callable[[Item], Awaitable[None]], max_active: int = 0) -> None:
+    def __init__(self, handle: Callable[[Item], Awaitable[None]]) -> None:
         self._handle = handle
-        self._slots = asyncio.Semaphore(max_active) if max_active > 0 else None
         self._queues: Dict[str, Deque[Item]] = {}
         self._tasks = BackgroundTasks()
 
@@ -36,8 +31,7 @@ class SenderQueues(Generic[Item]):
             while queue:
                 item = queue.popleft()
                 try:
-                    async with self._slots or nullcontext():
-                        await self._handle(item)
+                    await self._handle(item)
                 except Exception:  # one failed event must not stop this sender's next ones
                     logger.exception("Handling an event of sender %s failed", sender_id)
         finally:
