@@ -76,3 +76,33 @@ def test_per_loop_resources_are_made_once_per_loop() -> None:
     there = asyncio.run(turns.run(get_twice()))
     assert here[0] is here[1] and there[0] is there[1]
     assert here[0] is not there[0] and len(made) == 2
+
+
+def test_the_connector_hands_turns_to_the_turn_loop_and_finishes_them_on_stop() -> None:
+    """Accepted events run on the turn thread, in order, and a stop waits for them."""
+    from channels.messenger.connector import MessengerInput
+    from channels.messenger.send_api import SendApiConfig
+    from channels.messenger.state import MemoryStore
+    from sandbox.messenger import webhooks
+
+    unreachable_graph = SendApiConfig(page_access_token="token", app_secret="secret", graph_url="http://127.0.0.1:9", max_attempts=1)
+    connector = MessengerInput("verify", unreachable_graph, MemoryStore(), turns=TurnLoop())
+    handled = []
+
+    async def slow_turn(message) -> None:
+        await asyncio.sleep(0.2)
+        handled.append((message.text, threading.current_thread().name))
+
+    connector.on_new_message = slow_turn
+    body, headers = webhooks.signed(
+        webhooks.delivery(webhooks.text_event("p1", "hello"), webhooks.text_event("p1", "show lights")), "secret"
+    )
+
+    async def accept_then_stop() -> int:
+        answer = connector.accept(body, headers["X-Hub-Signature-256"])
+        assert handled == []  # answered before any turn ran
+        await connector.stop(5)
+        return answer.status
+
+    assert asyncio.run(accept_then_stop()) == 200
+    assert handled == [("hello", "kassa-turns"), ("show lights", "kassa-turns")]

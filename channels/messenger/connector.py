@@ -6,6 +6,7 @@ an ``/intent``; only payloads of buttons and quick replies the bot sent do.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 # makes typed text an ordinary message for NLU. It is invisible and not white space.
 TYPED_TEXT_GUARD = "\u2060"
 GET_STARTED_PAYLOAD = "/greet"
+# On shutdown, how long accepted events may take to finish: Facebook got its
+# 200 for them and will not deliver them again.
+DRAIN_SECONDS = 10.0
 PROFILE_PAYLOADS = frozenset({GET_STARTED_PAYLOAD, "/browse_catalog", "/view_cart", "/help"})
 
 
@@ -76,6 +80,10 @@ class MessengerInput(InputChannel):
         self.on_new_message = on_new_message
         webhook = Blueprint(f"kassa_messenger_{id(self)}", __name__)
 
+        @webhook.listener("before_server_stop")
+        async def stop(app: Any, loop: Any) -> None:
+            await self.stop(DRAIN_SECONDS)
+
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
@@ -109,6 +117,15 @@ class MessengerInput(InputChannel):
         for event in events:
             self.turns.call_soon(self.queues.submit, event.sender_id, event)
         return response.text("EVENT_RECEIVED")
+
+    async def stop(self, seconds: float) -> None:
+        """Let the events already accepted finish, for at most ``seconds``, then close
+        the turn loop's Send API session."""
+        try:
+            await asyncio.wait_for(self.turns.run(self.queues.wait_idle()), seconds)
+        except asyncio.TimeoutError:
+            logger.error("Stopping with Messenger events still in progress after %ss", seconds)
+        await self.turns.run(self.client.close())
 
     async def handle_event(self, event: Event) -> None:
         if isinstance(event, ThreadControlEvent):
