@@ -41,7 +41,7 @@ async def fetch_order(record: OrderRecord) -> Optional[Dict[str, Any]]:
         return None
 
 
-async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, lang: str) -> Optional[Dict[str, Any]]:
+async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[str, Any]]:
     """Capture under a PayPal-Request-Id bound to the order; the order after capture, or None."""
     try:
         return await asyncio.to_thread(get_client().capture_order, record.order_id, paypal_orders.capture_request_id(record.order_id))
@@ -50,9 +50,10 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, lang: s
             return await fetch_order(record)
         if "INSTRUMENT_DECLINED" in error.issues:
             get_ledger().update(record.order_id, "PAYER_ACTION_REQUIRED")
+            lang = language(tracker)
             dispatcher.utter_message(
                 response="utter_payment_declined", order_id=record.order_id,
-                buttons=[messages.url_button(messages.phrase("pay_short", lang, total=total_text(record, lang)), record.approval_url or "")],
+                buttons=[messages.pay_button(total_text(record, lang), record.approval_url or "", lang, tracker.get_latest_input_channel())],
             )
             return None
         logger.error("Capture of %s failed: status=%s debug_id=%s issues=%s", record.order_id, error.status, error.debug_id, error.issues)
@@ -111,7 +112,7 @@ class ActionCapturePayment(Action):
         except payments.PaymentCheckError:
             return []
         if order.get("status") == "APPROVED":
-            order = await capture(record, dispatcher, language(tracker))
+            order = await capture(record, dispatcher, tracker)
         elif order.get("status") != "COMPLETED":
             return []  # not approved yet: nothing to capture
         return finish(record, order, dispatcher, tracker) if order else []

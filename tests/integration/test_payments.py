@@ -247,6 +247,7 @@ def test_a_declined_instrument_sends_the_buyer_back_to_paypal(stack: Stack, psid
     assert wait_for(lambda: any("declined" in t for t in texts(stack, psid)), 30)
     retry = [b for p in templates(stack, psid, "button") if "declined" in p["text"] for b in p["buttons"]]
     assert retry and retry[0]["url"] == url
+    assert retry[0]["title"].startswith("Pay €") and len(retry[0]["title"]) <= 20
     assert receipts(stack, psid) == []
 
 
