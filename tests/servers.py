@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -63,9 +64,34 @@ class Server:
                 self.process.kill()
 
 
-def start_sandbox(**settings: str) -> tuple[Server, str]:
+def start_sandbox(log_name: str = "sandbox", **settings: str) -> tuple[Server, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"SANDBOX_PORT": str(port), "SANDBOX_PUBLIC_URL": url, **settings}
-    server = Server([sys.executable, "-m", "sandbox.paypal"], f"{url}/_sandbox/health", env, "sandbox")
+    server = Server([sys.executable, "-m", "sandbox.paypal"], f"{url}/_sandbox/health", env, log_name)
     return server, url
+
+
+def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
+    """A throwaway redis-server (Debian's, installed by `make install`) and its URL (db 1)."""
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed: `make install` installs it")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/1"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            return process, url
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.05)

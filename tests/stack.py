@@ -31,6 +31,7 @@ class Stack:
     rasa_log: Path
     servers: List[Server] = field(default_factory=list)
     extra: Dict[str, Any] = field(default_factory=dict)
+    log_prefix: str = ""
 
     @property
     def webhook_url(self) -> str:
@@ -41,7 +42,7 @@ class Stack:
             server.stop()
 
     def _server(self, name: str) -> Server:
-        return next(s for s in self.servers if s.log_path.stem == name)
+        return next(s for s in self.servers if s.log_path.stem == self.log_prefix + name)
 
     def stop_service(self, name: str) -> None:
         """Stop the action server ("actions") or Rasa ("rasa"), as a crash would."""
@@ -50,7 +51,7 @@ class Stack:
     def start_service(self, name: str) -> None:
         command, env = self.extra[name]
         health = f"{self.rasa_url}/" if name == "rasa" else f"{self.actions_url}/health"
-        replacement = Server(command, health, env, name, startup_seconds=240)
+        replacement = Server(command, health, env, self.log_prefix + name, startup_seconds=240)
         self.servers[self.servers.index(self._server(name))] = replacement
         if name == "rasa":
             self.rasa_log = replacement.log_path
@@ -85,7 +86,10 @@ def wait_for(check: Callable[[], Any], seconds: float = 30, interval: float = 0.
     return value
 
 
-def start_stack(workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: Optional[List[str]] = None) -> Stack:
+def start_stack(
+    workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: Optional[List[str]] = None, log_prefix: str = "",
+) -> Stack:
+    """``log_prefix`` names the log files in .run/tests, for a second stack beside the first."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
     env = dict(env or {})
@@ -99,7 +103,7 @@ def start_stack(workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: 
             "SANDBOX_WEBHOOK_RETRY_SECONDS": "0.5",
             **{k: v for k, v in env.items() if k.startswith("SANDBOX_")},
         }
-        sandbox, paypal_url = start_sandbox(**sandbox_settings)
+        sandbox, paypal_url = start_sandbox(log_prefix + "sandbox", **sandbox_settings)
         servers.append(sandbox)
         graph_port = free_port()
         graph_url = f"http://127.0.0.1:{graph_port}"
@@ -115,13 +119,13 @@ def start_stack(workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: 
         }
         servers.append(Server(
             [sys.executable, "-m", "sandbox.messenger"], f"{graph_url}/_fake/health",
-            {**common, "MESSENGER_PAGE_PORT": str(graph_port), "RASA_WEBHOOK_URL": f"{rasa_url}/webhooks/facebook/webhook"}, "messenger",
+            {**common, "MESSENGER_PAGE_PORT": str(graph_port), "RASA_WEBHOOK_URL": f"{rasa_url}/webhooks/facebook/webhook"}, log_prefix + "messenger",
         ))
         actions_port = free_port()
         actions_url = f"http://127.0.0.1:{actions_port}"
         servers.append(Server(
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-            f"{actions_url}/health", common, "actions",
+            f"{actions_url}/health", common, log_prefix + "actions",
         ))
         rasa_env = {
             **common, "ACTION_ENDPOINT_URL": f"{actions_url}/webhook", "TRACKER_STORE_DIALECT": "sqlite",
@@ -129,11 +133,11 @@ def start_stack(workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: 
         }
         rasa_command = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                         "--credentials", "credentials.yml", "--port", str(rasa_port), "--enable-api", *(rasa_args or [])]
-        rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, "rasa", startup_seconds=240)
+        rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, log_prefix + "rasa", startup_seconds=240)
         servers.append(rasa)
         actions_command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)]
         extra = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, common)}
-        return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra)
+        return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra, log_prefix)
     except Exception:
         for server in reversed(servers):
             server.stop()

@@ -2,43 +2,21 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-import redis
 
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.state import MemoryStore, RedisStore, create_store, redis_url_from_lock_store
-from tests.servers import free_port
-
-REDIS_SERVER = shutil.which("redis-server")
-
+from tests.servers import start_redis
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    if REDIS_SERVER is None:
-        pytest.fail("redis-server is not installed: `make install` installs it")
-    port = free_port()
-    directory = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/1"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.05)
+    try:
+        process, url = start_redis(tmp_path_factory.mktemp("redis"))
+    except RuntimeError as error:
+        pytest.fail(str(error))
     yield url
     process.terminate()
     process.wait(timeout=10)
