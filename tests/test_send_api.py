@@ -136,3 +136,22 @@ def test_a_turn_goes_on_after_a_refused_message(graph_url: str) -> None:
     run(scenario)
     messages = [r["message"] for r in recorded(graph_url, "u5")]
     assert messages == [{"text": "first", "quick_replies": [{"content_type": "text", "title": "A", "payload": "/a"}]}]
+
+
+def test_the_locale_comes_from_the_user_profile_api_where_the_page_may_read_it(graph_url: str) -> None:
+    requests.post(f"{graph_url}/_fake/users", json={"psid": "locale-nl", "locale": "nl_BE"}, timeout=5)
+
+    async def scenario() -> tuple:
+        readers = [client(graph_url), client(graph_url, page_access_token="wrong-token"), client("http://127.0.0.1:9")]
+        try:
+            return (
+                await readers[0].user_locale("locale-nl"),
+                await readers[0].user_locale("locale-withheld"),
+                await readers[1].user_locale("locale-nl"),
+                await readers[2].user_locale("locale-nl"),
+            )
+        finally:
+            for reader in readers:
+                await reader.close()
+
+    assert run(scenario) == ("nl_BE", None, None, None)

@@ -144,16 +144,28 @@ class MessengerInput(InputChannel):
         self._background(self.client.sender_action(event.sender_id, "mark_seen"))
         self._background(self.client.sender_action(event.sender_id, "typing_on"))
         text = await self.text_for_rasa(event)
+        metadata: Dict[str, Any] = {"messenger": event.raw}
+        locale = await self.customer_locale(event.sender_id)
+        if locale:
+            metadata["locale"] = locale
         message = UserMessage(
             text=text,
             output_channel=self.get_output_channel(),
             sender_id=event.sender_id,
             input_channel=CHANNEL_NAME,
             message_id=event.mid,
-            metadata={"messenger": event.raw},
+            metadata=metadata,
         )
         assert self.on_new_message is not None
         await self.on_new_message(message)
+
+    async def customer_locale(self, sender_id: str) -> Optional[str]:
+        """Messenger's locale of the customer, asked of Facebook once and remembered."""
+        known = await self.state.known_locale(sender_id)
+        if known is None:
+            known = await self.client.user_locale(sender_id) or ""
+            await self.state.remember_locale(sender_id, known)
+        return known or None
 
     async def text_for_rasa(self, event: CustomerEvent) -> str:
         if event.kind in ("quick_reply", "postback"):

@@ -15,6 +15,7 @@ LAST_MESSAGE_TTL = 30 * DAY
 PAYLOAD_TTL = 30 * DAY
 HANDOVER_TTL = 7 * DAY
 PAGES_TTL = DAY
+LOCALE_TTL = 30 * DAY
 
 
 def _digest(text: str) -> str:
@@ -36,6 +37,13 @@ class ConversationState:
         """True when the customer wrote within 24 hours (or we do not know)."""
         last = await self.store.get(f"last:{sender_id}")
         return last is None or time.time() - float(last) < WINDOW_SECONDS
+
+    async def known_locale(self, sender_id: str) -> Optional[str]:
+        """The locale asked for before: None when never asked, "" when Facebook gave none."""
+        return await self.store.get(f"locale:{sender_id}")
+
+    async def remember_locale(self, sender_id: str, locale: Optional[str]) -> None:
+        await self.store.put(f"locale:{sender_id}", locale or "", LOCALE_TTL)
 
     async def remember_payloads(self, sender_id: str, payloads: Sequence[str]) -> None:
         for payload in payloads:

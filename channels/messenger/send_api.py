@@ -99,8 +99,30 @@ class SendApiClient:
     async def set_messenger_profile(self, profile: Mapping[str, Any]) -> Dict[str, Any]:
         return await self.post("me/messenger_profile", profile)
 
+    async def user_locale(self, psid: str) -> Optional[str]:
+        """The customer's locale from the User Profile API ("nl_BE"), where the Page may read it.
+
+        One attempt and no error: the locale only helps choose the first reply's language,
+        and the field needs a permission that not every app has."""
+        try:
+            session = await self.session()
+            async with session.get(self._url(psid), params={**self._auth(), "fields": "locale"}) as response:
+                answer = await _json(response)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            logger.info("User Profile API unavailable for %s: %s", psid, type(error).__name__)
+            return None
+        if response.status >= 400:
+            error = _error(response.status, answer)
+            logger.info("User Profile API refused the locale of %s: code=%s fbtrace_id=%s", psid, error.code, error.fbtrace_id)
+            return None
+        locale = answer.get("locale")
+        return locale if isinstance(locale, str) and locale else None
+
+    def _auth(self) -> Dict[str, str]:
+        return {"access_token": self.config.page_access_token, "appsecret_proof": self._proof}
+
     async def post(self, path: str, body: Mapping[str, Any]) -> Dict[str, Any]:
-        params = {"access_token": self.config.page_access_token, "appsecret_proof": self._proof}
+        params = self._auth()
         last_error: Optional[SendApiError] = None
         for attempt in range(1, self.config.max_attempts + 1):
             try:

@@ -43,6 +43,7 @@ class GraphState:
     sequence: int = 0
     records: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
     profile: Dict[str, Any] = field(default_factory=dict)
+    users: Dict[str, Dict[str, str]] = field(default_factory=dict)
     thread_owner: Dict[str, str] = field(default_factory=dict)
     faults: List[Fault] = field(default_factory=list)
     counters: Dict[str, int] = field(default_factory=dict)
@@ -168,7 +169,32 @@ async def messenger_profile(request: web.Request) -> web.Response:
     return web.json_response({"result": "success"})
 
 
+async def user_profile(request: web.Request) -> web.Response:
+    """The User Profile API: the fields asked for that this customer has; a field the
+    Page may not read (locale needs a permission) is simply not in the answer."""
+    state = request.app[GRAPH]
+    refusal = _authorized(request, state)
+    if refusal is not None:
+        return refusal
+    psid = request.match_info["psid"]
+    known = state.users.get(psid, {})
+    fields = [name.strip() for name in request.query.get("fields", "").split(",") if name.strip()]
+    state.count("user_profile")
+    return web.json_response({**{name: known[name] for name in fields if name in known}, "id": psid})
+
+
+def set_user(state: GraphState, psid: str, **fields: str) -> None:
+    state.users.setdefault(psid, {}).update({name: value for name, value in fields.items() if value})
+
+
 # --- controls for tests and the page ---------------------------------------------------
+
+
+async def users(request: web.Request) -> web.Response:
+    body = await request.json()
+    set_user(request.app[GRAPH], str(body["psid"]), locale=str(body.get("locale") or ""))
+    return web.json_response({"psid": body["psid"]})
+
 
 
 async def recorded(request: web.Request) -> web.Response:
@@ -224,6 +250,7 @@ async def reset(request: web.Request) -> web.Response:
     state.faults.clear()
     state.counters.clear()
     state.errors.clear()
+    state.users.clear()
     return web.json_response({"reset": True})
 
 
@@ -238,3 +265,5 @@ def add_routes(app: web.Application, settings_: GraphSettings) -> None:
     app.router.add_post("/_fake/faults", queue_fault)
     app.router.add_post("/_fake/settings", settings)
     app.router.add_post("/_fake/reset", reset)
+    app.router.add_post("/_fake/users", users)
+    app.router.add_get(r"/{version:v\d+\.\d+}/{psid:[A-Za-z0-9_-]+}", user_profile)

@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from sandbox.messenger import images, webhooks
-from sandbox.messenger.graph import GraphSettings, add_routes
+from sandbox.messenger.graph import GRAPH, GraphSettings, add_routes, set_user
 
 STATIC = Path(__file__).parent / "static"
 WEBHOOK_URL = web.AppKey("webhook_url", str)
@@ -43,6 +43,9 @@ async def send(request: web.Request) -> web.Response:
         event = webhooks.text_event(psid, str(body["text"]))
     else:
         return web.json_response({"error": "text, quick_reply or postback is required"}, status=400)
+    locale = str(body.get("locale") or "").replace("-", "_")
+    if locale and psid not in request.app[GRAPH].users:
+        set_user(request.app[GRAPH], psid, locale=locale)  # the browser's language plays the customer's Facebook locale
     raw, headers = webhooks.signed(webhooks.delivery(event), request.app[APP_SECRET])
     try:
         async with request.app[CLIENT].post(request.app[WEBHOOK_URL], data=raw, headers=headers) as answer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import time
+import uuid
 from typing import Any, Dict, List
 
 import pytest
@@ -162,6 +163,23 @@ def test_get_started_and_attachments_reach_the_assistant(stack: Stack, psid: str
     assert greet["parse_data"]["intent"]["name"] == "greet"
     assert files["text"] == "https://example.test/a.jpg https://example.test/b.jpg"
     assert len(files["metadata"]["messenger"]["message"]["attachments"]) == 2
+
+
+def test_messengers_locale_picks_the_language_of_the_first_reply(stack: Stack) -> None:
+    """Get Started carries no words to detect a language from; the User Profile locale decides."""
+    dutch, unknown = "loc" + uuid.uuid4().hex[:12], "loc" + uuid.uuid4().hex[:12]
+    requests.post(f"{stack.graph_url}/_fake/users", json={"psid": dutch, "locale": "nl_BE"}, timeout=5)
+    asked_before = stack.graph_stats()["counters"].get("user_profile", 0)
+    for customer in (dutch, unknown):
+        deliver(stack, webhooks.postback_event(customer, "Get Started", "/greet"))
+    dutch_reply = wait_for_messages(stack, dutch, 1)[0]
+    english_reply = wait_for_messages(stack, unknown, 1)[0]
+    assert dutch_reply["attachment"]["payload"]["text"].startswith("Hoi! Ik ben Kassa")
+    assert english_reply["attachment"]["payload"]["text"].startswith("Hi! I'm Kassa")
+    assert stack.user_events(dutch)[0]["metadata"]["locale"] == "nl_BE"
+    deliver(stack, webhooks.postback_event(dutch, "Help", "/help"))
+    wait_for_messages(stack, dutch, 2)
+    assert stack.graph_stats()["counters"]["user_profile"] - asked_before == 2  # once per customer
 
 
 # --- sending ---------------------------------------------------------------------------------------

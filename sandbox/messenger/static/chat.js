@@ -23,7 +23,7 @@
 
   async function deliver(body) {
     const response = await fetch("/chat/send", {
-      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({psid, ...body}),
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({psid, locale: navigator.language, ...body}),
     });
     if (!response.ok) thread.append(el("div", "handover", "not delivered: " + (await response.text())));
   }
