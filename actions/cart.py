@@ -1,6 +1,7 @@
-"""The cart: a mapping of SKU to quantity kept in the ``cart`` slot.
+"""The cart: a mapping of line key to quantity kept in the ``cart`` slot.
 
-Only SKUs and quantities are stored. Prices and totals are computed from the
+A line key is the SKU, or "<SKU>:<variant>" for a chosen size or colour
+(actions/variants.py). Only keys and quantities are stored. Prices and totals are computed from the
 catalog every time, so nothing a customer sends can change what they pay.
 Every operation returns a new cart and leaves the old one untouched.
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional
 
+from actions import variants
 from actions.catalog import Catalog, Product
 
 MAX_QUANTITY_PER_LINE = 20
@@ -40,10 +42,20 @@ class CartError(ValueError):
 class CartLine:
     product: Product
     quantity: int
+    variant: Optional[str] = None
 
     @property
     def total(self) -> Decimal:
         return self.product.price * self.quantity
+
+    @property
+    def key(self) -> str:
+        return variants.line_key(self.product.sku, self.variant)
+
+    def name(self, language: str = "en") -> str:
+        """The product's name, with the chosen variant: "Urban Helmet (M / black)"."""
+        name = self.product.name(language)
+        return f"{name} ({variants.display(self.variant, language)})" if self.variant else name
 
 
 def parse_quantity(value: Any) -> int:
@@ -70,12 +82,14 @@ def parse_quantity(value: Any) -> int:
     return int(number)
 
 
-def check_quantity(product: Product, quantity: int) -> None:
-    limit = min(product.stock, MAX_QUANTITY_PER_LINE)
+def check_quantity(product: Product, quantity: int, in_other_lines: int = 0) -> None:
+    """``quantity`` on one line, with ``in_other_lines`` of the same product on others
+    (other sizes or colours): at most 20 per line, and never more than the stock."""
+    limit = min(product.stock - in_other_lines, MAX_QUANTITY_PER_LINE)
     if product.stock == 0:
         raise CartError("out_of_stock", product=product.sku)
     if quantity > limit:
-        raise CartError("too_many", product=product.sku, quantity=quantity, limit=limit)
+        raise CartError("too_many", product=product.sku, quantity=quantity, limit=max(limit, 0))
 
 
 def from_slot(value: Any) -> Cart:
@@ -83,52 +97,83 @@ def from_slot(value: Any) -> Cart:
     if not isinstance(value, Mapping):
         return {}
     cart: Cart = {}
-    for sku, quantity in value.items():
+    for key, quantity in value.items():
         try:
-            cart[str(sku)] = parse_quantity(quantity)
+            cart[str(key)] = parse_quantity(quantity)
         except CartError:
             continue
     return cart
 
 
-def add(cart: Cart, product: Product, quantity: int) -> Cart:
-    new_quantity = cart.get(product.sku, 0) + quantity
-    check_quantity(product, new_quantity)
-    if product.sku not in cart and len(cart) >= MAX_LINES:
+def product_lines(cart: Cart, product: Product) -> Dict[str, int]:
+    """The lines of ``product`` in the cart (one per variant), by key."""
+    return {key: quantity for key, quantity in cart.items() if variants.split_key(key)[0] == product.sku}
+
+
+def in_other_lines_of(cart: Cart, product: Product, key: str) -> int:
+    return sum(quantity for other, quantity in product_lines(cart, product).items() if other != key)
+
+
+def in_other_lines(cart: Cart, line: CartLine) -> int:
+    """How many of the line's product the cart holds in its other sizes or colours."""
+    return in_other_lines_of(cart, line.product, line.key)
+
+
+def line_of(cart: Cart, product: Product, variant: Optional[str]) -> str:
+    """The key of the product's line to change: the variant's, or the product's only line."""
+    if variant:
+        key = variants.line_key(product.sku, variant)
+        if key not in cart:
+            raise CartError("not_in_cart", product=product.sku)
+        return key
+    keys = list(product_lines(cart, product))
+    if not keys:
+        raise CartError("not_in_cart", product=product.sku)
+    if len(keys) > 1:
+        raise CartError("which_variant", product=product.sku, choices=[variants.split_key(key)[1] for key in keys])
+    return keys[0]
+
+
+def add(cart: Cart, product: Product, quantity: int, variant: Optional[str] = None) -> Cart:
+    key = variants.line_key(product.sku, variant)
+    new_quantity = cart.get(key, 0) + quantity
+    check_quantity(product, new_quantity, in_other_lines_of(cart, product, key))
+    if key not in cart and len(cart) >= MAX_LINES:
         raise CartError("cart_full", limit=MAX_LINES)
-    return {**cart, product.sku: new_quantity}
+    return {**cart, key: new_quantity}
 
 
-def set_quantity(cart: Cart, product: Product, quantity: int) -> Cart:
-    if product.sku not in cart:
-        raise CartError("not_in_cart", product=product.sku)
-    check_quantity(product, quantity)
-    return {**cart, product.sku: quantity}
+def set_quantity(cart: Cart, product: Product, quantity: int, variant: Optional[str] = None) -> Cart:
+    key = line_of(cart, product, variant)
+    check_quantity(product, quantity, in_other_lines_of(cart, product, key))
+    return {**cart, key: quantity}
 
 
-def remove(cart: Cart, product: Product, quantity: Optional[int] = None) -> Cart:
+def remove(cart: Cart, product: Product, quantity: Optional[int] = None, variant: Optional[str] = None) -> Cart:
     """Remove the whole line, or ``quantity`` items of it."""
-    if product.sku not in cart:
-        raise CartError("not_in_cart", product=product.sku)
-    remaining = 0 if quantity is None else cart[product.sku] - quantity
+    key = line_of(cart, product, variant)
+    remaining = 0 if quantity is None else cart[key] - quantity
     if remaining > 0:
-        return {**cart, product.sku: remaining}
-    return {sku: qty for sku, qty in cart.items() if sku != product.sku}
+        return {**cart, key: remaining}
+    return {other: qty for other, qty in cart.items() if other != key}
 
 
 def without(cart: Cart, paid: Mapping[str, int]) -> Cart:
     """The cart once ``paid`` quantities are taken out (what was added since stays)."""
-    remaining = {sku: quantity - paid.get(sku, 0) for sku, quantity in cart.items()}
-    return {sku: quantity for sku, quantity in remaining.items() if quantity > 0}
+    remaining = {key: quantity - paid.get(key, 0) for key, quantity in cart.items()}
+    return {key: quantity for key, quantity in remaining.items() if quantity > 0}
 
 
 def lines(cart: Cart, catalog: Catalog) -> List[CartLine]:
-    """Priced lines from the catalog; SKUs the catalog no longer has are skipped."""
+    """Priced lines from the catalog; products the catalog no longer has, or variants
+    it no longer offers, are skipped."""
     result = []
-    for sku, quantity in cart.items():
+    for key, quantity in cart.items():
+        sku, variant = variants.split_key(key)
         product = catalog.product(sku)
-        if product is not None:
-            result.append(CartLine(product, quantity))
+        if product is None or (variant is not None and variants.checked(product, variant) != variant):
+            continue
+        result.append(CartLine(product, quantity, variant))
     return result
 
 

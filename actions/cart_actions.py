@@ -9,10 +9,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import cart as cart_rules
-from actions import messages, money
+from actions import messages, money, variants
 from actions.browse_actions import suggest_products
 from actions.catalog import Catalog, Product, get_catalog
-from actions.conversation import current_cart, language, signed_quantity
+from actions.conversation import current_cart, language, latest_entity, latest_text, signed_quantity
 
 RESET_ITEM_SLOTS = [SlotSet("product", None), SlotSet("quantity", None)]
 REFUSAL_RESPONSES = {
@@ -44,11 +44,35 @@ def wanted_quantity(tracker: Tracker) -> Optional[str]:
     return signed_quantity(tracker) or tracker.get_slot("quantity")
 
 
-def change_cart(
-    dispatcher: CollectingDispatcher, tracker: Tracker, change: Callable[[cart_rules.Cart, Product, int], cart_rules.Cart],
-    raw_quantity: Any, ask: str, done: str,
+def chosen_variant(tracker: Tracker, product: Product) -> Optional[str]:
+    """The size/colour picked with a button, or named in the message; None if not (fully) named."""
+    if not product.variants:
+        return None
+    text = latest_text(tracker)
+    return variants.checked(product, latest_entity(tracker, "variant")) or (
+        None if text.startswith("/") else variants.from_text(product, text)
+    )
+
+
+def ask_variant(
+    dispatcher: CollectingDispatcher, product: Product, labels: List[str], intent: str, lang: str, **entities: Any
 ) -> List[Dict[Text, Any]]:
-    """Apply ``change`` for the product and quantity asked; a refusal leaves the cart as it was."""
+    dispatcher.utter_message(
+        response="utter_ask_variant", product_name=product.name(lang),
+        quick_replies=messages.variant_quick_replies(product, labels, intent, lang, **entities),
+    )
+    return RESET_ITEM_SLOTS
+
+
+def change_cart(
+    dispatcher: CollectingDispatcher, tracker: Tracker, change: Callable[..., cart_rules.Cart],
+    raw_quantity: Any, ask: str, done: str, intent: str, ask_variant_first: bool = False,
+) -> List[Dict[Text, Any]]:
+    """Apply ``change`` for the product, variant and quantity asked; a refusal leaves the cart as it was.
+
+    With ``ask_variant_first`` (adding), a product that comes in sizes or colours
+    needs one chosen; otherwise (changing) the variant is the one in the cart, or asked
+    when the cart holds several."""
     catalog, lang = get_catalog(), language(tracker)
     product = catalog.resolve(tracker.get_slot("product"))
     if product is None:
@@ -56,12 +80,22 @@ def change_cart(
         return RESET_ITEM_SLOTS
     try:
         quantity = cart_rules.parse_quantity(raw_quantity)
-        cart = change(current_cart(tracker), product, quantity)
+        cart = current_cart(tracker)
+        variant = chosen_variant(tracker, product)
+        if ask_variant_first and product.variants and variant is None:
+            cart_rules.check_quantity(product, quantity, sum(cart_rules.product_lines(cart, product).values()))
+            return ask_variant(dispatcher, product, variants.choices(product), intent, lang, quantity=str(quantity))
+        if not ask_variant_first and variant is None:
+            variant = variants.split_key(cart_rules.line_of(cart, product, None))[1]
+        cart = change(cart, product, quantity, variant)
     except cart_rules.CartError as error:
+        if error.code == "which_variant":
+            return ask_variant(dispatcher, product, error.details["choices"], intent, lang, quantity=str(quantity))
         error.details.setdefault("product", product.sku)
         explain_refusal(dispatcher, error, catalog, lang)
         return RESET_ITEM_SLOTS
-    dispatcher.utter_message(response=done, quantity=quantity, product_name=product.name(lang), total=total_text(cart, catalog, lang))
+    line = cart_rules.CartLine(product, quantity, variant)
+    dispatcher.utter_message(response=done, quantity=quantity, product_name=line.name(lang), total=total_text(cart, catalog, lang))
     return [SlotSet("cart", cart), *RESET_ITEM_SLOTS]
 
 
@@ -71,7 +105,8 @@ class ActionAddToCart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         return change_cart(
-            dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product", "utter_added_to_cart"
+            dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product", "utter_added_to_cart",
+            "add_to_cart", ask_variant_first=True,
         )
 
 
@@ -82,7 +117,7 @@ class ActionChangeQuantity(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         return change_cart(
             dispatcher, tracker, cart_rules.set_quantity, tracker.get_slot("quantity"),
-            "utter_ask_change_quantity_form_product", "utter_quantity_changed",
+            "utter_ask_change_quantity_form_product", "utter_quantity_changed", "change_quantity",
         )
 
 
@@ -97,10 +132,10 @@ class ActionRemoveFromCart(Action):
             dispatcher.utter_message(response="utter_cart_empty")
             return RESET_ITEM_SLOTS
         product = catalog.resolve(tracker.get_slot("product"))
-        if product is None and len(cart) == 1:
-            product = catalog.product(next(iter(cart)))
+        in_cart = list({line.product.sku: line.product for line in cart_rules.lines(cart, catalog)}.values())
+        if product is None and len(in_cart) == 1:
+            product = in_cart[0]
         if product is None:
-            in_cart = [line.product for line in cart_rules.lines(cart, catalog)]
             dispatcher.utter_message(
                 response="utter_which_product_to_remove",
                 buttons=messages.product_buttons(in_cart[:3], "remove_from_cart", lang),
@@ -109,13 +144,17 @@ class ActionRemoveFromCart(Action):
         try:
             raw_quantity = signed_quantity(tracker)
             quantity = cart_rules.parse_quantity(raw_quantity) if raw_quantity else None
-            cart = cart_rules.remove(cart, product, quantity)
+            variant = chosen_variant(tracker, product) or variants.split_key(cart_rules.line_of(cart, product, None))[1]
+            cart = cart_rules.remove(cart, product, quantity, variant)
         except cart_rules.CartError as error:
+            if error.code == "which_variant":
+                return ask_variant(dispatcher, product, error.details["choices"], "remove_from_cart", lang)
             error.details.setdefault("product", product.sku)
             explain_refusal(dispatcher, error, catalog, lang)
             return RESET_ITEM_SLOTS
+        removed = cart_rules.CartLine(product, quantity or 0, variant)
         dispatcher.utter_message(
-            response="utter_removed_from_cart", product_name=product.name(lang), total=total_text(cart, catalog, lang)
+            response="utter_removed_from_cart", product_name=removed.name(lang), total=total_text(cart, catalog, lang)
         )
         return [SlotSet("cart", cart), *RESET_ITEM_SLOTS]
 
@@ -176,8 +215,8 @@ class ValidateChangeQuantityForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         result = validate_product_choice(slot_value, dispatcher, "change_quantity", tracker)
-        if result["product"] and result["product"] not in current_cart(tracker):
-            product = get_catalog().product(result["product"])
+        product = get_catalog().product(result["product"]) if result["product"] else None
+        if product is not None and not cart_rules.product_lines(current_cart(tracker), product):
             dispatcher.utter_message(response="utter_not_in_cart", product_name=product.name(language(tracker)))
             return {"product": None}
         return result

@@ -7,6 +7,7 @@ and the field, so a typo never turns into a wrong price.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ DEFAULT_CATALOG_PATH = PROJECT_ROOT / "catalog" / "catalog.yml"
 LANGUAGES = ("en", "nl")
 REQUIRED_PRODUCT_FIELDS = ("sku", "name", "category", "price", "description", "image", "stock")
 ALLOWED_VARIANT_KINDS = ("size", "colour")
+MAX_VARIANT_COMBINATIONS = 13  # Messenger shows at most 13 quick replies
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}$")
 
 
@@ -288,6 +290,14 @@ def _parse_variants(checker: _Checker, raw: Any, where: str) -> Dict[str, Tuple[
         variants[kind] = checker.words(options, where, f"variants.{kind}")
         if not variants[kind]:
             raise checker.fail(where, f"field 'variants.{kind}' is empty")
+        if any(":" in option or "/" in option for option in variants[kind]):
+            raise checker.fail(where, f"field 'variants.{kind}': options may not contain ':' or '/'")
+    combinations = math.prod(len(options) for options in variants.values())
+    if combinations > MAX_VARIANT_COMBINATIONS:
+        raise checker.fail(
+            where, f"field 'variants' makes {combinations} combinations; at most {MAX_VARIANT_COMBINATIONS} "
+            "(the customer picks one from Messenger's quick replies)",
+        )
     return variants
 
 

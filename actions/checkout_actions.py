@@ -65,18 +65,18 @@ class ActionCheckout(Action):
             return []
         for line in lines:
             try:
-                cart_rules.check_quantity(line.product, line.quantity)
+                cart_rules.check_quantity(line.product, line.quantity, cart_rules.in_other_lines(cart, line))
             except cart_rules.CartError as error:
                 dispatcher.utter_message(
                     response="utter_checkout_item_unavailable",
-                    product_name=line.product.name(lang),
+                    product_name=line.name(lang),
                     limit=error.details.get("limit", 0),
                 )
                 return []
         client = get_client()
         config = client.config
         currency = catalog.currency
-        priced_cart = {line.product.sku: line.quantity for line in lines}
+        priced_cart = {line.key: line.quantity for line in lines}
         request_id = paypal_orders.checkout_request_id(
             tracker.sender_id, priced_cart, currency, epoch=slot_number(tracker, "paid_orders")
         )

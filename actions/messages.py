@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Iterable, List, Sequence
 
-from actions import money
+from actions import money, variants
 from actions.cart import CartLine
 from actions.catalog import Catalog, Product
 from actions.phrases import phrase
@@ -77,6 +77,15 @@ def product_buttons(products: Iterable[Product], intent: str, language: str) -> 
     return [postback_button(p.name(language), intent_payload(intent, product=p.sku)) for p in products]
 
 
+def variant_quick_replies(product: Product, labels: Iterable[str], intent: str, language: str, **entities: Any) -> List[Dict[str, str]]:
+    """One quick reply per size/colour (the catalog allows at most 13); the payload
+    carries the catalog's label, checked again when it comes back."""
+    return [
+        postback_button(variants.display(label, language), intent_payload(intent, product=product.sku, variant=label, **entities))
+        for label in labels
+    ]
+
+
 def category_quick_replies(catalog: Catalog, language: str) -> List[Dict[str, str]]:
     return [
         {"title": c.name(language), "payload": intent_payload("browse_catalog", category=c.id)}
@@ -94,12 +103,13 @@ def availability(product: Product, language: str) -> str:
 
 def variant_list(product: Product, language: str) -> str:
     return "".join(
-        f"\n{phrase(kind, language)}: {', '.join(options)}" for kind, options in product.variants.items()
+        f"\n{phrase(kind, language)}: {', '.join(variants.display(option, language) for option in options)}"
+        for kind, options in product.variants.items()
     )
 
 
 def cart_lines_text(lines: Sequence[CartLine], currency: str, language: str) -> str:
     return "\n".join(
-        f"{line.quantity} × {line.product.name(language)}, {money.format_money(line.total, currency, language)}"
+        f"{line.quantity} × {line.name(language)}, {money.format_money(line.total, currency, language)}"
         for line in lines
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional
 
-from actions import money, paypal_orders
+from actions import money, paypal_orders, variants
 from actions.cart import CartLine
 from actions.catalog import Catalog
 from actions.ledger import OrderRecord
@@ -25,7 +25,7 @@ class PaymentCheckError(Exception):
 
 def ledger_items(lines: List[CartLine], currency: str, language: str) -> List[Dict[str, Any]]:
     return [
-        {"sku": line.product.sku, "name": line.product.name(language), "quantity": line.quantity,
+        {"sku": line.key, "name": line.name(language), "quantity": line.quantity,
          "unit_amount": money.paypal_value(line.product.price, currency)}
         for line in lines
     ]
@@ -79,7 +79,7 @@ def receipt(record: OrderRecord, order: Mapping[str, Any], capture: Mapping[str,
     """Messenger's receipt template. Its API takes numbers, so amounts leave Decimal only here."""
     elements = []
     for item in record.items:
-        product = catalog.product(item.get("sku"))
+        product = catalog.product(variants.split_key(str(item.get("sku") or ""))[0])
         element: Dict[str, Any] = {
             "title": item["name"], "quantity": int(item["quantity"]),
             "price": float(Decimal(item["unit_amount"])), "currency": record.currency,

@@ -52,8 +52,8 @@ def experience_context(
 
 def _item(line: CartLine, currency: str, language: str) -> Dict[str, Any]:
     return {
-        "name": line.product.name(language)[:ITEM_NAME_MAX],
-        "sku": line.product.sku,
+        "name": line.name(language)[:ITEM_NAME_MAX],
+        "sku": line.key,
         "unit_amount": money.paypal_money(line.product.price, currency),
         "quantity": str(line.quantity),
         "category": "PHYSICAL_GOODS",

@@ -277,3 +277,74 @@ def test_order_status_follows_the_order(actions_env: Sandbox) -> None:
     messages, _ = run(ActionCheckOrderStatus(), status_tracker)
     assert messages[0]["response"] == "utter_order_approved"
     assert messages[0]["total"] == "€19.95" and messages[0]["order_id"] == order["id"]
+
+
+# --- sizes and colours -------------------------------------------------------------
+
+
+def test_adding_a_product_with_sizes_and_colours_asks_which_first() -> None:
+    text = "add two urban helmets"
+    tracker = make_tracker(text, "add_to_cart", [entity("quantity", "two", text)], slots={"product": "HLM-001", "quantity": "two"})
+    messages, events = run(ActionAddToCart(), tracker)
+    assert messages[0]["response"] == "utter_ask_variant" and messages[0]["product_name"] == "Urban Helmet"
+    assert [b["title"] for b in messages[0]["quick_replies"]][:2] == ["S / black", "S / white"]
+    assert messages[0]["quick_replies"][2]["payload"] == '/add_to_cart{"product": "HLM-001", "variant": "M / black", "quantity": "2"}'
+    assert "cart" not in slots_set(events)
+
+
+def test_the_tapped_variant_goes_into_the_cart() -> None:
+    payload = '/add_to_cart{"product": "HLM-001", "variant": "M / black", "quantity": "2"}'
+    entities = [entity("product", "HLM-001"), entity("variant", "M / black"), entity("quantity", "2")]
+    tracker = make_tracker(payload, "add_to_cart", entities, slots={"product": "HLM-001", "cart": {"HLM-001:L / white": 1}})
+    messages, events = run(ActionAddToCart(), tracker)
+    assert messages[0]["response"] == "utter_added_to_cart"
+    assert messages[0]["product_name"] == "Urban Helmet (M / black)" and messages[0]["total"] == "€207.00"
+    assert slots_set(events)["cart"] == {"HLM-001:L / white": 1, "HLM-001:M / black": 2}
+
+
+def test_a_variant_typed_with_the_product_needs_no_question() -> None:
+    text = "een grote witte urban helm"
+    tracker = make_tracker(text, "add_to_cart", [entity("product", "urban helm", text)], slots={"product": "HLM-001", "language": "nl"})
+    messages, events = run(ActionAddToCart(), tracker)
+    assert messages[0]["product_name"] == "Urban helm (L / wit)"
+    assert slots_set(events)["cart"] == {"HLM-001:L / white": 1}
+
+
+def test_a_forged_variant_is_asked_again() -> None:
+    payload = '/add_to_cart{"product": "HLM-001", "variant": "XXL / gold"}'
+    tracker = make_tracker(payload, "add_to_cart", [entity("variant", "XXL / gold")], slots={"product": "HLM-001"})
+    messages, events = run(ActionAddToCart(), tracker)
+    assert messages[0]["response"] == "utter_ask_variant"
+    assert "cart" not in slots_set(events)
+
+
+def test_removing_a_product_in_two_sizes_asks_which() -> None:
+    text = "remove the trail helmet"
+    tracker = make_tracker(text, "remove_from_cart", slots={"product": "HLM-004", "cart": {"HLM-004:M": 1, "HLM-004:L": 1}})
+    messages, events = run(ActionRemoveFromCart(), tracker)
+    assert messages[0]["response"] == "utter_ask_variant"
+    assert [b["payload"] for b in messages[0]["quick_replies"]] == [
+        '/remove_from_cart{"product": "HLM-004", "variant": "M"}', '/remove_from_cart{"product": "HLM-004", "variant": "L"}',
+    ]
+    assert "cart" not in slots_set(events)
+
+
+def test_checkout_sends_the_variant_to_paypal(actions_env: Sandbox) -> None:
+    from actions.paypal_client import get_client
+
+    _, events = run(ActionCheckout(), make_tracker("checkout", slots={"cart": {"HLM-001:M / black": 1, "LGT-002": 1}}))
+    order = get_client().get_order(slots_set(events)["last_order"]["id"])
+    items = {item["sku"]: item["name"] for item in order["purchase_units"][0]["items"]}
+    assert items == {"HLM-001:M / black": "Urban Helmet (M / black)", "LGT-002": "Ember Rear Light"}
+
+
+def test_changing_the_quantity_of_a_chosen_size() -> None:
+    dispatcher = CollectingDispatcher()
+    cart = {"HLM-004:L": 1}
+    form_tracker = make_tracker("the trail helmet", slots={"cart": cart})
+    assert ValidateChangeQuantityForm().validate_product("trail mips helmet", dispatcher, form_tracker, DOMAIN) == {"product": "HLM-004"}
+    text = "make it 2 trail helmets"
+    tracker = make_tracker(text, "change_quantity", [entity("quantity", "2", text)], slots={"product": "HLM-004", "quantity": "2", "cart": cart})
+    messages, events = run(ActionChangeQuantity(), tracker)
+    assert messages[0]["product_name"] == "Trail MIPS Helmet (L)"
+    assert slots_set(events)["cart"] == {"HLM-004:L": 2}

@@ -112,3 +112,16 @@ def test_orders_cli_lists_and_exports_csv(ledger: Ledger, tmp_path: Path, capsys
     assert orders_cli.main(["--database-url", ledger.url, "--csv", str(target)]) == 0
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert rows[0]["order_id"] == "ORDER1" and rows[0]["status"] == "COMPLETED" and rows[0]["items"] == "2 x Ember Rear Light @ 14.50"
+
+
+def test_a_receipt_line_of_a_chosen_size_keeps_its_name_and_picture(ledger: Ledger) -> None:
+    from actions.cart import CartLine
+    from actions.catalog import load_catalog as load
+
+    catalog = load(image_base_url="http://img")
+    items = payments.ledger_items([CartLine(catalog.product("HLM-004"), 1, "L")], "EUR", "en")
+    assert items[0]["sku"] == "HLM-004:L" and items[0]["name"] == "Trail MIPS Helmet (L)"
+    record = ledger.record_order("ORDER2", "c1", items, items[0]["unit_amount"], "EUR", "APPROVED", None)
+    order = paypal_order(order_id="ORDER2")
+    element = payments.receipt(record, order, payments.latest_capture(order), catalog)["elements"][0]
+    assert element["title"] == "Trail MIPS Helmet (L)" and element["image_url"] == "http://img/hlm-004.png"

@@ -182,6 +182,22 @@ def test_messengers_locale_picks_the_language_of_the_first_reply(stack: Stack) -
     assert stack.graph_stats()["counters"]["user_profile"] - asked_before == 2  # once per customer
 
 
+def test_a_size_and_colour_is_picked_with_a_quick_reply(stack: Stack, psid: str) -> None:
+    deliver(stack, webhooks.text_event(psid, "show me your helmets"))
+    cards = wait_for(lambda: [e for m in stack.messages(psid) for e in m.get("attachment", {}).get("payload", {}).get("elements", [])], 60)
+    urban = next(card for card in cards if card["title"] == "Urban Helmet")
+    add = next(button for button in urban["buttons"] if button["title"] == "Add to cart")
+    deliver(stack, webhooks.postback_event(psid, add["title"], add["payload"]))
+    question = wait_for(lambda: [m for m in stack.messages(psid) if m.get("quick_replies")], 60)
+    assert question and question[0]["text"].startswith("Which Urban Helmet do you mean?")
+    choices = {reply["title"]: reply["payload"] for reply in question[0]["quick_replies"]}
+    assert len(choices) == 6 and "M / black" in choices
+    deliver(stack, webhooks.quick_reply_event(psid, "M / black", choices["M / black"]))
+    assert wait_for(lambda: any("Urban Helmet (M / black)" in t for t in texts(stack, psid)), 60)
+    deliver(stack, webhooks.text_event(psid, "what's in my cart?"))
+    assert wait_for(lambda: any("1 × Urban Helmet (M / black), €69.00" in t for t in texts(stack, psid)), 60)
+
+
 # --- sending ---------------------------------------------------------------------------------------
 
 
