@@ -173,6 +173,8 @@ async def user_profile(request: web.Request) -> web.Response:
     """The User Profile API: the fields asked for that this customer has; a field the
     Page may not read (locale needs a permission) is simply not in the answer."""
     state = request.app[GRAPH]
+    if state.settings.latency_ms:  # the Graph API's latency, as for the Send API
+        await asyncio.sleep(state.settings.latency_ms / 1000)
     refusal = _authorized(request, state)
     if refusal is not None:
         return refusal
