@@ -111,12 +111,8 @@ def product_lines(cart: Cart, product: Product) -> Dict[str, int]:
 
 
 def in_other_lines_of(cart: Cart, product: Product, key: str) -> int:
+    """How many of ``product`` the cart holds on lines other than ``key`` (other sizes or colours)."""
     return sum(quantity for other, quantity in product_lines(cart, product).items() if other != key)
-
-
-def in_other_lines(cart: Cart, line: CartLine) -> int:
-    """How many of the line's product the cart holds in its other sizes or colours."""
-    return in_other_lines_of(cart, line.product, line.key)
 
 
 def line_of(cart: Cart, product: Product, variant: Optional[str]) -> str:
@@ -132,6 +128,12 @@ def line_of(cart: Cart, product: Product, variant: Optional[str]) -> str:
     if len(keys) > 1:
         raise CartError("which_variant", product=product.sku, choices=[variants.split_key(key)[1] for key in keys])
     return keys[0]
+
+
+def variant_in_cart(cart: Cart, product: Product, variant: Optional[str]) -> Optional[str]:
+    """The variant of the product's line to change: ``variant`` if that line is in the cart,
+    else the variant of the product's only line (CartError when there are several or none)."""
+    return variants.split_key(line_of(cart, product, variant))[1]
 
 
 def add(cart: Cart, product: Product, quantity: int, variant: Optional[str] = None) -> Cart:

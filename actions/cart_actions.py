@@ -85,8 +85,8 @@ def change_cart(
         if ask_variant_first and product.variants and variant is None:
             cart_rules.check_quantity(product, quantity, sum(cart_rules.product_lines(cart, product).values()))
             return ask_variant(dispatcher, product, variants.choices(product), intent, lang, quantity=str(quantity))
-        if not ask_variant_first and variant is None:
-            variant = variants.split_key(cart_rules.line_of(cart, product, None))[1]
+        if not ask_variant_first:
+            variant = cart_rules.variant_in_cart(cart, product, variant)
         cart = change(cart, product, quantity, variant)
     except cart_rules.CartError as error:
         if error.code == "which_variant":
@@ -144,7 +144,7 @@ class ActionRemoveFromCart(Action):
         try:
             raw_quantity = signed_quantity(tracker)
             quantity = cart_rules.parse_quantity(raw_quantity) if raw_quantity else None
-            variant = chosen_variant(tracker, product) or variants.split_key(cart_rules.line_of(cart, product, None))[1]
+            variant = cart_rules.variant_in_cart(cart, product, chosen_variant(tracker, product))
             cart = cart_rules.remove(cart, product, quantity, variant)
         except cart_rules.CartError as error:
             if error.code == "which_variant":

@@ -65,7 +65,7 @@ class ActionCheckout(Action):
             return []
         for line in lines:
             try:
-                cart_rules.check_quantity(line.product, line.quantity, cart_rules.in_other_lines(cart, line))
+                cart_rules.check_quantity(line.product, line.quantity, cart_rules.in_other_lines_of(cart, line.product, line.key))
             except cart_rules.CartError as error:
                 dispatcher.utter_message(
                     response="utter_checkout_item_unavailable",
