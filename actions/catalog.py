@@ -6,7 +6,6 @@ and the field, so a typo never turns into a wrong price.
 """
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
@@ -32,11 +31,15 @@ class CatalogError(ValueError):
     """The catalog file is invalid; the message says where."""
 
 
+Uses = Mapping[str, Tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class Category:
     id: str
     names: Mapping[str, str]
     synonyms: Tuple[str, ...] = ()
+    uses: Uses = field(default_factory=dict)
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names["en"]
@@ -53,6 +56,7 @@ class Product:
     stock: int
     variants: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
     synonyms: Tuple[str, ...] = ()
+    uses: Uses = field(default_factory=dict)
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names["en"]
@@ -108,107 +112,6 @@ class Catalog:
             return product.image
         return f"{self.image_base_url}/{product.image}"
 
-    def match_category(self, text: str) -> Optional[Category]:
-        """The category a word or name stands for: its id, a name or a synonym."""
-        wanted = text.strip().lower()
-        for candidate in (wanted, wanted[:-1] if wanted.endswith("s") else wanted):
-            for category in self.categories.values():
-                names = {category.id, *(n.lower() for n in category.names.values()), *(s.lower() for s in category.synonyms)}
-                if candidate in names:
-                    return category
-        return None
-
-    def search(
-        self, text: str = "", max_price: Optional[Decimal] = None, category_id: Optional[str] = None
-    ) -> List[Product]:
-        """Products matching every word of ``text``, cheapest first.
-
-        Words that name a category narrow the search to it. Names and synonyms
-        are searched first; descriptions only when no name matches.
-        """
-        remaining = []
-        for word in _search_words(text):
-            category = self.match_category(word)
-            if category is not None and category_id in (None, category.id):
-                category_id = category.id
-            elif category is None:
-                remaining.append(word)
-        candidates = [
-            p for p in self.products.values()
-            if (category_id is None or p.category == category_id) and (max_price is None or p.price <= max_price)
-        ]
-        found = [p for p in candidates if _matches_all(remaining, " ".join(p.search_terms()))]
-        if not found:
-            found = [
-                p for p in candidates
-                if _matches_all(remaining, " ".join([*p.search_terms(), *p.descriptions.values()]).lower())
-            ]
-        return sorted(found, key=lambda p: (p.price, p.sku))
-
-    def resolve(self, text: Optional[str]) -> Optional[Product]:
-        """A product from an id, an exact name or a synonym; None when unsure."""
-        if not text:
-            return None
-        product = self.product(text)
-        if product:
-            return product
-        wanted = " ".join(text.strip().lower().split())
-        for form in (wanted, *_singular_forms(wanted)):
-            for candidate in self.products.values():
-                if form in candidate.search_terms():
-                    return candidate
-        return None
-
-    def closest(self, text: str, limit: int = 3) -> List[Product]:
-        """The products whose names come closest to ``text``, best first."""
-        wanted = text.strip().lower()
-        by_term: Dict[str, Product] = {}
-        for product in self.products.values():
-            for term in product.search_terms():
-                by_term.setdefault(term, product)
-        matches = difflib.get_close_matches(wanted, list(by_term), n=limit * 3, cutoff=0.5)
-        result: List[Product] = []
-        for term in matches:
-            if by_term[term] not in result:
-                result.append(by_term[term])
-        if not result:
-            result = self.search(text)
-        return result[:limit]
-
-
-SEARCH_STOPWORDS = frozenset(
-    """a an any anything are can cheap cheaper do does euro euros eur for found get got have i
-    is it less looking me more my need of or please show some something than the there to
-    under up want what which with you your
-    aan al alles een en graag heb hebben hebt ik iets is je jullie kan kosten met mijn minder
-    naar onder of te toon tot van voor wat zijn zoek""".split()
-)
-
-
-def _singular_forms(text: str) -> List[str]:
-    """'mini pumps' -> 'mini pump', 'saddle pouches' -> 'saddle pouch', 'minipompen' -> 'minipomp'."""
-    forms = []
-    for suffix in ("es", "en", "s"):
-        if text.endswith(suffix):
-            forms.append(text[: -len(suffix)])
-    return forms
-
-
-def _search_words(text: str) -> List[str]:
-    words = re.findall(r"[^\W\d_]{2,}", text.lower())
-    return [w for w in words if w not in SEARCH_STOPWORDS]
-
-
-def _matches_all(words: List[str], haystack: str) -> bool:
-    return all(_word_matches(word, haystack) for word in words)
-
-
-def _word_matches(word: str, haystack: str) -> bool:
-    if re.search(rf"\b{re.escape(word)}", haystack):
-        return True
-    singular = word[:-1] if word.endswith("s") else word
-    return len(singular) > 2 and re.search(rf"\b{re.escape(singular)}", haystack) is not None
-
 
 # --- loading and validation -------------------------------------------------
 
@@ -236,6 +139,17 @@ class _Checker:
             return texts
         raise self.fail(where, f"field '{field_name}' must be a text or a mapping of language to text")
 
+    def uses(self, value: Any, where: str) -> Dict[str, Tuple[str, ...]]:
+        """What a product or category is for: per language, a list of words and phrases."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail(where, "field 'uses' must map a language (en, nl) to a list of words and phrases")
+        unknown = set(map(str, value)) - set(LANGUAGES)
+        if unknown:
+            raise self.fail(where, f"field 'uses' has unknown language(s) {sorted(unknown)}")
+        return {str(language): self.words(phrases, where, f"uses.{language}") for language, phrases in value.items()}
+
     def words(self, value: Any, where: str, field_name: str) -> Tuple[str, ...]:
         if value is None:
             return ()
@@ -256,6 +170,7 @@ def _parse_category(checker: _Checker, raw: Any, index: int) -> Category:
         id=category_id,
         names=checker.texts(raw["name"], where, "name"),
         synonyms=checker.words(raw.get("synonyms"), where, "synonyms"),
+        uses=checker.uses(raw.get("uses"), where),
     )
 
 
@@ -310,7 +225,7 @@ def _parse_product(
     for name in REQUIRED_PRODUCT_FIELDS:
         if raw.get(name) is None or raw.get(name) == "":
             raise checker.fail(where, f"missing field '{name}'")
-    unknown = set(raw) - set(REQUIRED_PRODUCT_FIELDS) - {"variants", "synonyms"}
+    unknown = set(raw) - set(REQUIRED_PRODUCT_FIELDS) - {"variants", "synonyms", "uses"}
     if unknown:
         raise checker.fail(where, f"unknown field(s) {sorted(unknown)}")
     sku = str(raw["sku"])
@@ -328,6 +243,7 @@ def _parse_product(
         stock=_parse_stock(checker, raw["stock"], where),
         variants=_parse_variants(checker, raw.get("variants"), where),
         synonyms=checker.words(raw.get("synonyms"), where, "synonyms"),
+        uses=checker.uses(raw.get("uses"), where),
     )
 
 
