@@ -1,36 +1,84 @@
-"""Browsing: categories, products of a category, search, product details."""
+"""Browsing: categories, products of a category, search, product details, and
+messages that are off the shop's topic (which get a search first)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Text
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import messages
+from actions import messages, money
 from actions.catalog import Catalog, Product, get_catalog
-from actions.conversation import language, latest_entity, latest_text, max_price, requested_product
+from actions.conversation import language, latest_entity, max_price, product_in_message, typed_text
+from actions.finder import Found, finder_for
+
+# A message the NLU found off topic is answered with products only on this much evidence
+# (one word of what a category is for scores 0.48; a stray description word 0.25).
+OFF_TOPIC_MIN_SCORE = 0.4
 
 
 def show_products(
     dispatcher: CollectingDispatcher, response: str, products: Sequence[Product], catalog: Catalog, lang: str, **values: Any
+) -> List[Dict[Text, Any]]:
+    """A carousel of ``products``; remembered so that "the second one" can point into it."""
+    shown = list(products[: messages.MAX_RESULTS])
+    dispatcher.utter_message(response=response, elements=messages.carousel(shown, catalog, lang), **values)
+    return [SlotSet("shown_products", [p.sku for p in shown])]
+
+
+def suggest_products(
+    dispatcher: CollectingDispatcher, query: str, candidates: Sequence[Product], intent: str, lang: str
 ) -> None:
-    dispatcher.utter_message(
-        response=response,
-        elements=messages.carousel(products, catalog, lang),
-        **values,
-    )
-
-
-def suggest_products(dispatcher: CollectingDispatcher, query: str, intent: str, catalog: Catalog, lang: str) -> None:
-    """Answer an unknown product with the closest matches as buttons."""
-    closest = catalog.closest(query)
-    if closest:
+    """Answer a product we could not pin down: "did you mean" buttons, or that we don't sell it."""
+    if candidates:
         dispatcher.utter_message(
-            response="utter_unknown_product", query=query, buttons=messages.product_buttons(closest, intent, lang)
+            response="utter_unknown_product", query=query, buttons=messages.product_buttons(candidates, intent, lang)
         )
     else:
         dispatcher.utter_message(response="utter_unknown_product_no_match", query=query)
+
+
+def show_categories(dispatcher: CollectingDispatcher, catalog: Catalog, lang: str, response: str = "utter_categories", **values: Any) -> None:
+    dispatcher.utter_message(response=response, quick_replies=messages.category_quick_replies(catalog, lang), **values)
+
+
+def show_found(
+    dispatcher: CollectingDispatcher, found: Found, limit: Optional[Decimal], catalog: Catalog, lang: str
+) -> List[Dict[Text, Any]]:
+    """What a search found: a category as the category, else the products, best first."""
+    if found.category is not None and limit is None:
+        return show_products(
+            dispatcher, "utter_products_in_category", found.products, catalog, lang, category_name=found.category.name(lang).lower()
+        )
+    return show_products(dispatcher, "utter_search_results", found.products, catalog, lang)
+
+
+def search(text: str, limit: Optional[Decimal], catalog: Catalog) -> Found:
+    """Products for the words and the limit; with a limit and no words, everything under it."""
+    found = finder_for(catalog).find(text, limit)
+    if not found.products and limit is not None and not finder_for(catalog).score(text)[0] and not found.unknown_words:
+        found.products = sorted((p for p in catalog.products.values() if p.price <= limit), key=lambda p: (p.price, p.sku))
+    return found
+
+
+def explain_nothing_found(
+    dispatcher: CollectingDispatcher, text: str, limit: Optional[Decimal], catalog: Catalog, lang: str,
+    response: str = "utter_no_search_results",
+) -> List[Dict[Text, Any]]:
+    """Nothing matched: under the limit (the cheapest match is shown), or at all (the categories)."""
+    if limit is not None:
+        unlimited = finder_for(catalog).find(text)
+        if unlimited.products:
+            cheapest = min(unlimited.products, key=lambda p: (p.price, p.sku))
+            return show_products(
+                dispatcher, "utter_nothing_under_price", [cheapest], catalog, lang,
+                price=money.format_money(limit, catalog.currency, lang),
+            )
+    words = " ".join(finder_for(catalog).find(text).unknown_words) or text
+    show_categories(dispatcher, catalog, lang, response, query=words)
+    return []
 
 
 class ActionShowCatalog(Action):
@@ -39,18 +87,18 @@ class ActionShowCatalog(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
-        wanted = latest_entity(tracker, "category")
-        if not wanted:
-            dispatcher.utter_message(response="utter_categories", quick_replies=messages.category_quick_replies(catalog, lang))
-            return []
-        category = catalog.category(wanted) or catalog.match_category(wanted)
-        if category is None:
-            dispatcher.utter_message(
-                response="utter_unknown_category", query=wanted, quick_replies=messages.category_quick_replies(catalog, lang)
-            )
-            return []
-        products = catalog.in_category(category.id)
-        show_products(dispatcher, "utter_products_in_category", products, catalog, lang, category_name=category.name(lang).lower())
+        wanted, text, limit = latest_entity(tracker, "category"), typed_text(tracker), max_price(tracker)
+        found = search(text, limit, catalog) if text else Found()
+        if found.products:
+            return show_found(dispatcher, found, limit, catalog, lang)
+        category = catalog.category(wanted)
+        if category is None and wanted:
+            category = finder_for(catalog).find(wanted).category
+        if category is not None:
+            return show_found(dispatcher, Found(catalog.in_category(category.id), category), None, catalog, lang)
+        if wanted or limit is not None:
+            return explain_nothing_found(dispatcher, text or str(wanted), limit, catalog, lang, "utter_unknown_category")
+        show_categories(dispatcher, catalog, lang)
         return []
 
 
@@ -60,17 +108,33 @@ class ActionSearchProducts(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
-        category_word = latest_entity(tracker, "category")
-        category = (catalog.category(category_word) or catalog.match_category(category_word)) if category_word else None
-        product, _ = requested_product(tracker, catalog) if latest_entity(tracker, "product") else (None, None)
-        if product is not None:
-            found = [product]
+        text, limit = typed_text(tracker), max_price(tracker)
+        found = search(text or str(latest_entity(tracker, "product") or latest_entity(tracker, "category") or ""), limit, catalog)
+        if not found.products:
+            return explain_nothing_found(dispatcher, text, limit, catalog, lang)
+        return show_found(dispatcher, found, limit, catalog, lang)
+
+
+class ActionAnswerOutOfScope(Action):
+    """Out of scope only when it is: a need phrased oddly ("I cycle home in the dark")
+    gets the products for it; anything else the polite no, with the categories."""
+
+    def name(self) -> Text:
+        return "action_answer_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        catalog, lang = get_catalog(), language(tracker)
+        text, limit = typed_text(tracker), max_price(tracker)
+        scores, _, _ = finder_for(catalog).score(text)
+        if scores and max(s.score for s in scores.values()) >= OFF_TOPIC_MIN_SCORE:
+            found = search(text, limit, catalog)
+            if found.products:
+                return show_found(dispatcher, found, limit, catalog, lang)
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        if intent == "nlu_fallback":
+            dispatcher.utter_message(response="utter_default")
         else:
-            found = catalog.search(latest_text(tracker), max_price(tracker), category.id if category else None)
-        if not found:
-            dispatcher.utter_message(response="utter_no_search_results", query=latest_text(tracker))
-            return []
-        show_products(dispatcher, "utter_search_results", found, catalog, lang)
+            show_categories(dispatcher, catalog, lang, "utter_out_of_scope")
         return []
 
 
@@ -80,12 +144,14 @@ class ActionShowProduct(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
-        product, raw = requested_product(tracker, catalog)
+        resolution = product_in_message(tracker, catalog)
+        product = resolution.product
         if product is None:
-            if raw:
-                suggest_products(dispatcher, raw, "product_details", catalog, lang)
+            query = latest_entity(tracker, "product") or typed_text(tracker)
+            if query or resolution.candidates:
+                suggest_products(dispatcher, str(query), resolution.candidates, "product_details", lang)
             else:
-                dispatcher.utter_message(response="utter_categories", quick_replies=messages.category_quick_replies(catalog, lang))
+                show_categories(dispatcher, catalog, lang)
             return [SlotSet("product", None)]
         dispatcher.utter_message(
             response="utter_product_details",
@@ -101,4 +167,4 @@ class ActionShowProduct(Action):
                 )
             ],
         )
-        return [SlotSet("product", product.sku)]
+        return [SlotSet("product", None), SlotSet("shown_products", [product.sku]), SlotSet("last_product", product.sku)]

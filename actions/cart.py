@@ -12,19 +12,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional
 
-from actions import variants
+from actions import numbers, variants
 from actions.catalog import Catalog, Product
 
 MAX_QUANTITY_PER_LINE = 20
 MAX_LINES = 30
 
-NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "couple": 2, "pair": 2, "three": 3,
-    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "dozen": 12,
-    "een": 1, "één": 1, "eentje": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
-    "zeven": 7, "acht": 8, "negen": 9, "tien": 10, "elf": 11, "twaalf": 12,
-}
+# Words for a quantity that are not number words: the rest goes through numbers.to_digits.
+QUANTITY_WORDS = {"a": 1, "an": 1, "single": 1, "eentje": 1, "pair": 2, "couple": 2, "paar": 2, "dozen": 12}
 
 Cart = Dict[str, int]
 
@@ -61,7 +56,8 @@ class CartLine:
 def parse_quantity(value: Any) -> int:
     """A whole number of at least 1, from an entity value or a slot.
 
-    Accepts 2, "2", "2x", "two", "twee". Refuses 0, -3, 2.5 and words it does not know.
+    Accepts 2, "2", "2x", "two", "twee", "vier stuks", "twenty". Refuses 0, -3, 2.5 and
+    words it does not know.
     """
     if value is None or value == "":
         return 1
@@ -71,8 +67,9 @@ def parse_quantity(value: Any) -> int:
         number = Decimal(str(value))
     else:
         text = str(value).strip().lower()
-        if text in NUMBER_WORDS:
-            return NUMBER_WORDS[text]
+        if text in QUANTITY_WORDS:
+            return QUANTITY_WORDS[text]
+        text = numbers.to_digits(text).strip()
         match = re.fullmatch(r"[x×]?\s*(-?\d+(?:[.,]\d+)?)\s*(?:x|×|pcs|stuks?)?", text)
         if not match:
             raise CartError("invalid_quantity", quantity=value)

@@ -12,7 +12,7 @@ from actions import cart as cart_rules
 from actions import messages, money, variants
 from actions.browse_actions import suggest_products
 from actions.catalog import Catalog, Product, get_catalog
-from actions.conversation import current_cart, language, latest_entity, latest_text, signed_quantity
+from actions.conversation import current_cart, language, latest_entity, latest_text, product_in_message, signed_quantity, typed_text
 
 RESET_ITEM_SLOTS = [SlotSet("product", None), SlotSet("quantity", None)]
 REFUSAL_RESPONSES = {
@@ -74,7 +74,7 @@ def change_cart(
     needs one chosen; otherwise (changing) the variant is the one in the cart, or asked
     when the cart holds several."""
     catalog, lang = get_catalog(), language(tracker)
-    product = catalog.resolve(tracker.get_slot("product"))
+    product = catalog.product(tracker.get_slot("product"))
     if product is None:
         dispatcher.utter_message(response=ask)
         return RESET_ITEM_SLOTS
@@ -96,7 +96,7 @@ def change_cart(
         return RESET_ITEM_SLOTS
     line = cart_rules.CartLine(product, quantity, variant)
     dispatcher.utter_message(response=done, quantity=quantity, product_name=line.name(lang), total=total_text(cart, catalog, lang))
-    return [SlotSet("cart", cart), *RESET_ITEM_SLOTS]
+    return [SlotSet("cart", cart), SlotSet("last_product", line.key), *RESET_ITEM_SLOTS]
 
 
 class ActionAddToCart(Action):
@@ -115,6 +115,13 @@ class ActionChangeQuantity(Action):
         return "action_change_quantity"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        product = get_catalog().product(tracker.get_slot("product"))
+        if product is not None and not cart_rules.product_lines(current_cart(tracker), product):
+            # "and the frame bag as well", "make it two frame bags": not in the cart yet, so it is an add
+            return change_cart(
+                dispatcher, tracker, cart_rules.add, tracker.get_slot("quantity"), "utter_ask_add_to_cart_form_product",
+                "utter_added_to_cart", "add_to_cart", ask_variant_first=True,
+            )
         return change_cart(
             dispatcher, tracker, cart_rules.set_quantity, tracker.get_slot("quantity"),
             "utter_ask_change_quantity_form_product", "utter_quantity_changed", "change_quantity",
@@ -131,7 +138,7 @@ class ActionRemoveFromCart(Action):
         if not cart:
             dispatcher.utter_message(response="utter_cart_empty")
             return RESET_ITEM_SLOTS
-        product = catalog.resolve(tracker.get_slot("product"))
+        product = product_in_message(tracker, catalog).product
         in_cart = list({line.product.sku: line.product for line in cart_rules.lines(cart, catalog)}.values())
         if product is None and len(in_cart) == 1:
             product = in_cart[0]
@@ -156,7 +163,7 @@ class ActionRemoveFromCart(Action):
         dispatcher.utter_message(
             response="utter_removed_from_cart", product_name=removed.name(lang), total=total_text(cart, catalog, lang)
         )
-        return [SlotSet("cart", cart), *RESET_ITEM_SLOTS]
+        return [SlotSet("cart", cart), SlotSet("last_product", removed.key), *RESET_ITEM_SLOTS]
 
 
 class ActionShowCart(Action):
@@ -189,17 +196,30 @@ class ActionClearCart(Action):
 def validate_product_choice(
     slot_value: Any, dispatcher: CollectingDispatcher, intent: str, tracker: Tracker
 ) -> Dict[Text, Any]:
+    """The product named, found in the words, or pointed at; else "did you mean" or "we don't sell that"."""
     catalog = get_catalog()
-    product = catalog.resolve(slot_value)
-    if product is None:
-        suggest_products(dispatcher, str(slot_value), intent, catalog, language(tracker))
+    resolution = product_in_message(tracker, catalog, named=str(slot_value) if slot_value else None)
+    if resolution.product is None:
+        suggest_products(dispatcher, str(slot_value or typed_text(tracker)), resolution.candidates, intent, language(tracker))
         return {"product": None}
-    return {"product": product.sku}
+    return {"product": resolution.product.sku}
+
+
+def product_from_context(tracker: Tracker) -> Dict[Text, Any]:
+    """Fill the product before the form asks, when the message names or points at one
+    that NLU did not mark ("I'll take the second one", "make it five")."""
+    if tracker.get_slot("product") or tracker.get_slot("requested_slot") or not typed_text(tracker):
+        return {}
+    product = product_in_message(tracker, get_catalog()).product
+    return {"product": product.sku} if product else {}
 
 
 class ValidateAddToCartForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_add_to_cart_form"
+
+    async def extract_product(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return product_from_context(tracker)
 
     def validate_product(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -211,15 +231,30 @@ class ValidateChangeQuantityForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_change_quantity_form"
 
+    async def extract_product(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        found = product_from_context(tracker)
+        if found or tracker.get_slot("product") or tracker.get_slot("requested_slot"):
+            return found
+        lines = cart_rules.lines(current_cart(tracker), get_catalog())
+        return {"product": lines[0].product.sku} if len({line.product.sku for line in lines}) == 1 else {}
+
+    async def extract_quantity(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """A number anywhere in the message; one when the product is not in the cart yet
+        ("and the frame bag as well" is an add)."""
+        if tracker.get_slot("requested_slot") not in (None, "quantity") or not typed_text(tracker):
+            return {}
+        found = signed_quantity(tracker)
+        if found is not None:
+            return {"quantity": found}
+        product = get_catalog().product(tracker.get_slot("product"))
+        if product is not None and not cart_rules.product_lines(current_cart(tracker), product) and not tracker.get_slot("quantity"):
+            return {"quantity": "1"}
+        return {}
+
     def validate_product(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        result = validate_product_choice(slot_value, dispatcher, "change_quantity", tracker)
-        product = get_catalog().product(result["product"]) if result["product"] else None
-        if product is not None and not cart_rules.product_lines(current_cart(tracker), product):
-            dispatcher.utter_message(response="utter_not_in_cart", product_name=product.name(language(tracker)))
-            return {"product": None}
-        return result
+        return validate_product_choice(slot_value, dispatcher, "change_quantity", tracker)
 
     def validate_quantity(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

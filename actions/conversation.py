@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from rasa_sdk import Tracker
 
 from actions import cart as cart_rules
-from actions import money
+from actions import money, numbers, references
 from actions.catalog import LANGUAGES, Catalog, Product
+from actions.finder import Resolution, finder_for
 
 
 def language(tracker: Tracker) -> str:
@@ -29,12 +30,30 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
-def signed_quantity(tracker: Tracker) -> Optional[str]:
-    """The quantity entity as the customer wrote it, with a minus sign kept.
+def typed_text(tracker: Tracker) -> str:
+    """What the customer typed this turn; "" for a button payload or an event from a channel."""
+    text = latest_text(tracker)
+    return "" if text.startswith(("/", "EXTERNAL:")) else text
 
-    Tokenizers drop the '-' of '-3'; looking at the text before the entity
-    keeps a customer's -3 from turning into 3.
+
+def shown_products(tracker: Tracker) -> List[str]:
+    value = tracker.get_slot("shown_products")
+    return [str(sku) for sku in value] if isinstance(value, list) else []
+
+
+def signed_quantity(tracker: Tracker) -> Optional[str]:
+    """The quantity the customer asked for this turn, with a minus sign kept.
+
+    Read from the typed text first ("three", "vier stuks", "a pair of", "-3"), so
+    that a number word next to a product name never becomes part of the name;
+    else the quantity entity (a button's payload), whose '-' the tokenizer drops,
+    recovered from the text before it.
     """
+    typed = typed_text(tracker)
+    if typed:
+        found = numbers.quantity(typed, language(tracker))
+        if found is not None:
+            return found
     for entity in (tracker.latest_message or {}).get("entities", []):
         if entity.get("entity") != "quantity":
             continue
@@ -47,13 +66,30 @@ def signed_quantity(tracker: Tracker) -> Optional[str]:
     return None
 
 
-def requested_product(tracker: Tracker, catalog: Catalog) -> tuple[Optional[Product], Optional[str]]:
-    """The product the customer named now (or earlier), and the words they used."""
-    raw = latest_entity(tracker, "product") or tracker.get_slot("product")
-    return catalog.resolve(raw), raw
+def product_in_message(tracker: Tracker, catalog: Catalog, named: Optional[str] = None) -> Resolution:
+    """The product this message means: named (the entity, or ``named``), found in the
+    typed words, or pointed at ("the second one", "that one", "die van 12,95")."""
+    finder = finder_for(catalog)
+    candidates: List[Product] = []
+    for words in (named, latest_entity(tracker, "product"), typed_text(tracker)):
+        if not words:
+            continue
+        found = finder.resolve(str(words))
+        if found.product is not None:
+            return found
+        candidates = candidates or found.candidates
+    referenced = references.referenced_product(
+        typed_text(tracker), shown_products(tracker), tracker.get_slot("last_product"), catalog, language(tracker)
+    )
+    return Resolution(referenced) if referenced else Resolution(None, candidates)
 
 
 def max_price(tracker: Tracker) -> Optional[Decimal]:
+    """The price limit of this message: "under 30", "onder de dertig euro", "max €25"."""
+    typed = typed_text(tracker)
+    limit = numbers.price_limit(typed, language(tracker)) if typed else None
+    if limit is not None:
+        return limit
     raw = latest_entity(tracker, "max_price")
     if raw is None:
         return None

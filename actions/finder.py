@@ -243,7 +243,8 @@ class ProductFinder:
                 self.catalog.in_category(only.id)
             ):
                 category = only
-                products.sort(key=lambda p: (p.price, p.sku))
+                order = [p.sku for p in self.catalog.in_category(only.id)]
+                products.sort(key=lambda p: order.index(p.sku))  # as the merchant lists them
         return Found(products, category, unknown)
 
     def resolve(self, text: Optional[str]) -> Resolution:

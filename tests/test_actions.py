@@ -68,9 +68,11 @@ def test_browse_a_category_sends_a_carousel() -> None:
 
 
 def test_browse_an_unknown_category() -> None:
-    messages, _ = run(ActionShowCatalog(), make_tracker("show me tyres", "browse_catalog", [entity("category", "tyres")]))
+    text = "show me your unicycles"
+    messages, _ = run(ActionShowCatalog(), make_tracker(text, "browse_catalog", [entity("category", "unicycles", text)]))
     assert messages[0]["response"] == "utter_unknown_category"
-    assert messages[0]["query"] == "tyres"
+    assert messages[0]["query"] == "unicycles"
+    assert len(messages[0]["quick_replies"]) == 5
 
 
 def test_search_by_maximum_price() -> None:
@@ -81,7 +83,7 @@ def test_search_by_maximum_price() -> None:
 
 
 def test_search_without_results() -> None:
-    messages, _ = run(ActionSearchProducts(), make_tracker("do you have unicorn saddles", "search_products"))
+    messages, _ = run(ActionSearchProducts(), make_tracker("do you have unicorn costumes", "search_products"))
     assert messages[0]["response"] == "utter_no_search_results"
 
 
@@ -93,13 +95,20 @@ def test_details_of_a_product() -> None:
     assert message["product_name"] == "Urban Helmet" and message["price"] == "€69.00"
     assert "Sizes: S, M, L" in message["variant_list"]
     assert message["buttons"][0]["payload"] == '/add_to_cart{"product": "HLM-001"}'
-    assert slots_set(events) == {"product": "HLM-001"}
+    assert slots_set(events) == {"product": None, "shown_products": ["HLM-001"], "last_product": "HLM-001"}
 
 
-def test_unknown_product_gets_the_closest_matches() -> None:
+def test_a_typo_in_a_name_still_finds_the_product() -> None:
     messages, _ = run(ActionShowProduct(), make_tracker("tell me about the ironclat", "product_details", [entity("product", "ironclat")]))
+    assert messages[0]["response"] == "utter_product_details"
+    assert messages[0]["product_name"] == "Ironclad U-Lock"
+
+
+def test_a_kind_of_product_gets_did_you_mean_buttons() -> None:
+    messages, _ = run(ActionShowProduct(), make_tracker("tell me about the helmet", "product_details", [entity("product", "helmet")]))
     assert messages[0]["response"] == "utter_unknown_product"
-    assert messages[0]["buttons"][0]["payload"] == '/product_details{"product": "LCK-001"}'
+    assert len(messages[0]["buttons"]) == 3
+    assert all(b["payload"].startswith('/product_details{"product": "HLM-') for b in messages[0]["buttons"])
 
 
 # --- cart ----------------------------------------------------------------------------
@@ -116,7 +125,7 @@ def test_add_with_a_quantity_word() -> None:
     text = "add two ember rear lights"
     tracker = make_tracker(text, "add_to_cart", [entity("quantity", "two", text)], slots={"product": "LGT-002", "quantity": "two", "cart": {"LGT-002": 1}})
     messages, events = run(ActionAddToCart(), tracker)
-    assert slots_set(events) == {"cart": {"LGT-002": 3}, "product": None, "quantity": None}
+    assert slots_set(events) == {"cart": {"LGT-002": 3}, "last_product": "LGT-002", "product": None, "quantity": None}
     assert messages[0]["quantity"] == 2 and messages[0]["total"] == "€43.50"
 
 
@@ -141,6 +150,7 @@ def test_form_validation_resolves_names_and_suggests_for_unknown() -> None:
     form = ValidateAddToCartForm()
     tracker = make_tracker("the ember rear lights", active_loop="add_to_cart_form")
     assert form.validate_product("ember rear lights", dispatcher, tracker, DOMAIN) == {"product": "LGT-002"}
+    tracker = make_tracker("a hammer", active_loop="add_to_cart_form")
     assert form.validate_product("hammer", dispatcher, tracker, DOMAIN) == {"product": None}
     assert dispatcher.messages[0]["response"] in ("utter_unknown_product", "utter_unknown_product_no_match")
 
@@ -153,11 +163,15 @@ def test_quantity_form_refuses_minus_three() -> None:
     assert dispatcher.messages[0]["response"] == "utter_invalid_quantity"
 
 
-def test_quantity_form_needs_the_product_in_the_cart() -> None:
-    dispatcher = CollectingDispatcher()
-    tracker = make_tracker("the floor pump", slots={"cart": {"LGT-001": 1}})
-    assert ValidateChangeQuantityForm().validate_product("floor pump", dispatcher, tracker, DOMAIN) == {"product": None}
-    assert dispatcher.messages[0]["response"] == "utter_not_in_cart"
+def test_a_change_of_a_product_not_in_the_cart_adds_it() -> None:
+    # "and the floor pump as well" read as a change: not in the cart yet, so it goes in
+    tracker = make_tracker("and the floor pump as well", "change_quantity", slots={"cart": {"LGT-001": 1}, "product": "PMP-001"})
+    extracted = asyncio.run(ValidateChangeQuantityForm().extract_quantity(CollectingDispatcher(), tracker, DOMAIN))
+    assert extracted == {"quantity": "1"}
+    tracker.slots.update(extracted)
+    messages, events = run(ActionChangeQuantity(), tracker)
+    assert slots_set(events)["cart"] == {"LGT-001": 1, "PMP-001": 1}
+    assert messages[0]["response"] == "utter_added_to_cart"
 
 
 def test_change_quantity() -> None:

@@ -58,6 +58,9 @@ def _catalog_with(tmp_path: Path, change: Dict[str, Any], index: int = 0) -> Pat
         ({"variants": {"size": ["S", "M", "L", "XL", "XXL"], "colour": ["red", "blue", "green"]}},
          r"product 'LGT-001': field 'variants' makes 15 combinations; at most 13"),
         ({"variants": {"colour": ["black/white"]}}, r"product 'LGT-001': field 'variants.colour': options may not contain"),
+        ({"uses": {"fr": ["nuit"]}}, r"product 'LGT-001': field 'uses' has unknown language"),
+        ({"uses": ["night"]}, r"product 'LGT-001': field 'uses' must map a language"),
+        ({"uses": {"en": "night"}}, r"product 'LGT-001': field 'uses.en' must be a list"),
     ],
 )
 def test_invalid_catalog_names_file_product_and_field(tmp_path: Path, change: Dict[str, Any], expected: str) -> None:
@@ -91,30 +94,11 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
         load_catalog(bad)
 
 
-def test_search_by_category_word_text_and_price() -> None:
+def test_uses_are_read_per_language() -> None:
     catalog = load_catalog()
-    assert {p.category for p in catalog.search("show me lights")} == {"lights"}
-    assert [p.sku for p in catalog.search("rear light")] == ["LGT-002"]
-    assert [p.sku for p in catalog.search("something waterproof")] == ["BAG-001"]
-    cheap_locks = catalog.search("locks", max_price=Decimal("25"))
-    assert [p.sku for p in cheap_locks] == ["LCK-002"]
-    assert catalog.search("unicorn saddle") == []
-
-
-def test_resolve_names_synonyms_plurals_and_ids() -> None:
-    catalog = load_catalog()
-    assert catalog.resolve("LGT-001").sku == "LGT-001"
-    assert catalog.resolve("lgt-001").sku == "LGT-001"
-    assert catalog.resolve("Ember Rear Light").sku == "LGT-002"
-    assert catalog.resolve("mini pumps").sku == "PMP-002"
-    assert catalog.resolve("beugelslot").sku == "LCK-001"
-    assert catalog.resolve("hammer") is None
-
-
-def test_closest_matches_for_a_typo() -> None:
-    catalog = load_catalog()
-    assert catalog.closest("ironclat")[0].sku == "LCK-001"
-    assert catalog.closest("zzzzzz") == []
+    assert "stolen" in catalog.category("locks").uses["en"]
+    assert "lekke band" in catalog.category("pumps").uses["nl"]
+    assert "laptop" in catalog.product("BAG-001").uses["en"]
 
 
 def test_image_urls_use_the_base_url() -> None:

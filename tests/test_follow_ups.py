@@ -1,0 +1,82 @@
+"""Shopper language in the actions: follow-ups, needs, limits and off-topic messages,
+with real Trackers as the action server receives them."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.browse_actions import ActionAnswerOutOfScope, ActionSearchProducts, ActionShowCatalog
+from actions.cart_actions import ActionAddToCart, ActionRemoveFromCart, ValidateAddToCartForm, ValidateChangeQuantityForm
+from tests.conftest import make_tracker
+from tests.test_actions import DOMAIN, run, slots_set
+
+LOCKS_SHOWN = {"shown_products": ["LCK-001", "LCK-002", "LCK-003", "LCK-004"]}
+
+
+def extracted(form: Any, slot: str, tracker: Any) -> Dict[str, Any]:
+    return asyncio.run(getattr(form, f"extract_{slot}")(CollectingDispatcher(), tracker, DOMAIN))
+
+
+def test_the_second_one_is_the_second_card_shown() -> None:
+    tracker = make_tracker("I'll take the second one", "add_to_cart", slots=LOCKS_SHOWN)
+    assert extracted(ValidateAddToCartForm(), "product", tracker) == {"product": "LCK-002"}
+
+
+def test_die_van_a_price_is_the_card_with_that_price() -> None:
+    tracker = make_tracker("doe die van 12,95 maar", "add_to_cart", slots={**LOCKS_SHOWN, "language": "nl"})
+    assert extracted(ValidateAddToCartForm(), "product", tracker) == {"product": "LCK-002"}
+
+
+def test_make_it_five_changes_the_product_last_handled() -> None:
+    tracker = make_tracker("make it five", "change_quantity", slots={"cart": {"LGT-001": 1, "PMP-001": 2}, "last_product": "PMP-001"})
+    form = ValidateChangeQuantityForm()
+    product = extracted(form, "product", tracker)
+    assert product == {"product": "PMP-001"}
+    tracker.slots.update(product)
+    assert extracted(form, "quantity", tracker) == {"quantity": "5"}
+
+
+def test_remove_it_takes_out_the_product_last_handled() -> None:
+    tracker = make_tracker("remove it", "remove_from_cart", slots={"cart": {"LGT-001": 1, "PMP-001": 2}, "last_product": "PMP-001"})
+    messages, events = run(ActionRemoveFromCart(), tracker)
+    assert slots_set(events)["cart"] == {"LGT-001": 1}
+    assert messages[0]["product_name"] == "Floor Pump"
+
+
+def test_a_number_word_next_to_a_plural_dutch_name() -> None:
+    tracker = make_tracker("doe maar drie kettingsloten", "add_to_cart", slots={"product": "LCK-003", "language": "nl"})
+    messages, events = run(ActionAddToCart(), tracker)
+    assert slots_set(events)["cart"] == {"LCK-003": 3}
+    assert messages[0]["total"] == "€ 193,50"
+
+
+def test_a_category_with_a_price_limit_in_words() -> None:
+    messages, events = run(ActionShowCatalog(), make_tracker("tassen onder de veertig euro", "browse_catalog", slots={"language": "nl"}))
+    assert [e["title"] for e in messages[0]["elements"]] == ["Zadeltasje", "Frametas", "Stuurmand"]
+    assert slots_set(events)["shown_products"] == ["BAG-002", "BAG-003", "BAG-004"]
+
+
+def test_a_limit_nothing_meets_shows_the_cheapest() -> None:
+    messages, _ = run(ActionSearchProducts(), make_tracker("helmets under 20 euros", "search_products"))
+    assert messages[0]["response"] == "utter_nothing_under_price"
+    assert [e["title"] for e in messages[0]["elements"]] == ["Kids Helmet"]
+
+
+def test_a_typo_in_a_category_word() -> None:
+    messages, _ = run(ActionSearchProducts(), make_tracker("do you have helmts", "search_products"))
+    assert messages[0]["response"] == "utter_products_in_category"
+
+
+def test_a_need_marked_out_of_scope_gets_the_products_for_it() -> None:
+    messages, _ = run(ActionAnswerOutOfScope(), make_tracker("I cycle home in the dark", "out_of_scope"))
+    assert messages[0]["response"] == "utter_search_results"
+    assert all(e["title"] for e in messages[0]["elements"])
+    assert {e["buttons"][0]["payload"][:27] for e in messages[0]["elements"]} == {'/add_to_cart{"product": "LG'}
+
+
+def test_a_message_that_is_really_off_topic_gets_the_categories() -> None:
+    messages, _ = run(ActionAnswerOutOfScope(), make_tracker("what's the weather tomorrow?", "out_of_scope"))
+    assert messages[0]["response"] == "utter_out_of_scope"
+    assert len(messages[0]["quick_replies"]) == 5
