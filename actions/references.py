@@ -17,7 +17,8 @@ from actions.catalog import Catalog, Product
 # Words that point back at a product; Dutch "het" only next to a verb of the cart.
 POINTERS = re.compile(
     r"\b(?:it|that|this|those|these|them|one|same|die|dat|deze|dit|hem|ze|diezelfde|dezelfde)\b"
-    r"|\b(?:zet|doe|maak|haal|verwijder|gooi)\s+het\b|\bhet\s+(?:maar|eruit|weg)\b",
+    r"|\b(?:zet|doe|maak|haal|verwijder|gooi)\s+het\b|\bhet\s+(?:maar|eruit|weg)\b"
+    r"|\b(?:doe|zet|gooi|stop|steek|leg)\s+(?:er|d'r)\b",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,279 @@
+"""Run the conversation tests over the Messenger door and report task success.
+
+Each conversation is one new customer (a fresh PSID) talking to the whole local
+stack: signed webhooks into Rasa's Messenger connector, the fake Graph API
+recording what the bot sends, the action server and the PayPal sandbox. A tap
+sends the payload of the button the bot really sent; "pay" clicks Pay Now on
+the sandbox's approval page and follows PayPal's redirect back to the shop.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from actions import cart as cart_rules
+from actions import money
+from actions.catalog import load_catalog
+from sandbox.messenger import webhooks
+from tests.conversations.format import Conversation, Step
+from tests.stack import APP_SECRET, Stack
+
+TURN_SECONDS = 60.0
+POLL_SECONDS = 0.15
+
+
+class StepFailed(AssertionError):
+    pass
+
+
+@dataclass
+class Outcome:
+    conversation: Conversation
+    failure: Optional[str] = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+@dataclass
+class Customer:
+    """One customer's side of a conversation: what they send and what they received."""
+
+    stack: Stack
+    psid: str
+    user_turns: int = 0
+    seen_seq: int = 0
+    history: List[Dict[str, Any]] = field(default_factory=list)
+
+    # --- sending ------------------------------------------------------------------
+    def deliver(self, event: Dict[str, Any]) -> None:
+        raw, headers = webhooks.signed(webhooks.delivery(event), APP_SECRET)
+        answer = requests.post(self.stack.webhook_url, data=raw, headers=headers, timeout=10)
+        if answer.status_code != 200:
+            raise StepFailed(f"the webhook answered {answer.status_code}")
+        self.user_turns += 1
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        self.deliver(webhooks.text_event(self.psid, text))
+        return self.finish_turn()
+
+    def tap(self, title: str, card: Optional[str]) -> List[Dict[str, Any]]:
+        kind, payload = self.find_button(title, card)
+        if kind == "quick_reply":
+            self.deliver(webhooks.quick_reply_event(self.psid, title, payload))
+        else:
+            self.deliver(webhooks.postback_event(self.psid, title, payload))
+        return self.finish_turn()
+
+    def pay(self) -> List[Dict[str, Any]]:
+        url = self.pay_link(self.history)
+        if url is None:
+            raise StepFailed("there is no pay button to click")
+        token = parse_qs(urlsplit(url).query)["token"][0]
+        approval = requests.post(f"{self.stack.paypal_url}/checkoutnow/approve", data={"token": token}, allow_redirects=False, timeout=10)
+        if approval.status_code not in (302, 303):
+            raise StepFailed(f"the sandbox's approval answered {approval.status_code}")
+        back = requests.get(approval.headers["Location"], timeout=30)
+        if back.status_code != 200:
+            raise StepFailed(f"PayPal's return to the shop answered {back.status_code}")
+        self.user_turns += 1  # the paypal channel hands the conversation a payment event
+        return self.finish_turn()
+
+    # --- reading ----------------------------------------------------------------------
+    def finish_turn(self) -> List[Dict[str, Any]]:
+        """Wait until Rasa saved the turn (its replies were sent before that), then the new messages."""
+        deadline = time.monotonic() + TURN_SECONDS
+        while True:
+            events = self.stack.tracker(self.psid).get("events", [])
+            users = sum(1 for e in events if e["event"] == "user")
+            if users >= self.user_turns and events[-1]["event"] == "action" and events[-1]["name"] == "action_listen":
+                break
+            if time.monotonic() > deadline:
+                raise StepFailed(f"the turn did not finish within {TURN_SECONDS:.0f}s")
+            time.sleep(POLL_SECONDS)
+        new = [r for r in self.stack.records(self.psid) if r["seq"] > self.seen_seq]
+        if new:
+            self.seen_seq = max(r["seq"] for r in new)
+        self.history += new
+        return new
+
+    def find_button(self, title: str, card: Optional[str]) -> tuple[str, str]:
+        wanted = title.strip().lower()
+        for record in reversed(self.history):
+            message = record.get("message") or {}
+            for reply in message.get("quick_replies") or []:
+                if reply.get("title", "").lower() == wanted:
+                    return "quick_reply", reply["payload"]
+            payload = (message.get("attachment") or {}).get("payload") or {}
+            for element in payload.get("elements") or []:
+                if card and card.strip().lower() not in element.get("title", "").lower():
+                    continue
+                for button in element.get("buttons") or []:
+                    if button.get("title", "").lower() == wanted and button.get("type") == "postback":
+                        return "postback", button["payload"]
+            for button in payload.get("buttons") or []:
+                if not card and button.get("title", "").lower() == wanted and button.get("type") == "postback":
+                    return "postback", button["payload"]
+        raise StepFailed(f"no button or quick reply '{title}'" + (f" on the card '{card}'" if card else "") + " was sent")
+
+    @staticmethod
+    def pay_link(records: List[Dict[str, Any]]) -> Optional[str]:
+        for button in reversed(list(_buttons(records))):
+            if button.get("type") == "web_url" and "checkoutnow" in button.get("url", ""):
+                return button["url"]
+        return None
+
+
+def _messages(records: List[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
+    return (r["message"] for r in records if r["kind"] == "message")
+
+
+def _buttons(records: List[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
+    for message in _messages(records):
+        payload = (message.get("attachment") or {}).get("payload") or {}
+        yield from payload.get("buttons") or []
+        for element in payload.get("elements") or []:
+            yield from element.get("buttons") or []
+
+
+def shown_skus(records: List[Dict[str, Any]]) -> List[str]:
+    """The products whose cards (carousel or details) were shown, from their buttons' payloads."""
+    found: List[str] = []
+    for button in _buttons(records):
+        payload = button.get("payload") or ""
+        if button.get("type") == "postback" and payload.startswith(("/add_to_cart{", "/product_details{")):
+            sku = json.loads(payload[payload.index("{"):]).get("product")
+            if sku and sku not in found:
+                found.append(sku)
+    return found
+
+
+def reply_text(records: List[Dict[str, Any]]) -> str:
+    parts: List[str] = []
+    for message in _messages(records):
+        parts.append(message.get("text") or "")
+        payload = (message.get("attachment") or {}).get("payload") or {}
+        parts.append(payload.get("text") or "")
+        parts += [e.get("title", "") + " " + e.get("subtitle", "") for e in payload.get("elements") or []]
+    return "\n".join(p for p in parts if p)
+
+
+# --- expectations ---------------------------------------------------------------------
+
+CATALOG = load_catalog()
+
+
+def _cart(tracker: Dict[str, Any]) -> Dict[str, int]:
+    return cart_rules.from_slot((tracker.get("slots") or {}).get("cart"))
+
+
+def check(expect: Dict[str, Any], records: List[Dict[str, Any]], tracker: Dict[str, Any]) -> None:
+    slots = tracker.get("slots") or {}
+    cart = _cart(tracker)
+    language = slots.get("language") or "en"
+    for name, wanted in expect.items():
+        if name == "cart":
+            wanted_cart = {str(k): int(v) for k, v in (wanted or {}).items()}
+            if cart != wanted_cart:
+                raise StepFailed(f"cart {wanted_cart}, got {cart}")
+        elif name == "cart_includes":
+            missing = {str(k): int(v) for k, v in wanted.items() if cart.get(str(k)) != int(v)}
+            if missing:
+                raise StepFailed(f"cart lines {missing}, got {cart}")
+        elif name == "total":
+            total = cart_rules.total(cart_rules.lines(cart, CATALOG))
+            if total != Decimal(str(wanted)):
+                raise StepFailed(f"total {wanted}, got {total}")
+        elif name in ("shown", "shown_only"):
+            shown = shown_skus(records)
+            wanted_skus = [str(s) for s in wanted]
+            if (name == "shown" and not set(wanted_skus) <= set(shown)) or (name == "shown_only" and set(wanted_skus) != set(shown)):
+                raise StepFailed(f"{name} {wanted_skus}, the cards shown were {shown}")
+        elif name == "pay_link":
+            url = Customer.pay_link(records)
+            total = money.format_money(cart_rules.total(cart_rules.lines(cart, CATALOG)), CATALOG.currency, language)
+            titles = [b.get("title", "") for b in _buttons(records) if b.get("type") == "web_url"]
+            if bool(url) != bool(wanted) or (wanted and not any(total in t for t in titles)):
+                raise StepFailed(f"pay_link {wanted} for {total}, the link buttons were {titles}")
+        elif name == "paid":
+            receipts = [m for m in _messages(records) if ((m.get("attachment") or {}).get("payload") or {}).get("template_type") == "receipt"]
+            if bool(receipts) != bool(wanted):
+                raise StepFailed(f"paid {wanted}, receipts sent: {len(receipts)}")
+        elif name == "says":
+            text = reply_text(records)
+            if str(wanted).lower() not in text.lower():
+                raise StepFailed(f"a reply saying '{wanted}', the replies were: {text[:300]!r}")
+        elif name == "language":
+            if language != wanted:
+                raise StepFailed(f"language {wanted}, got {language}")
+        elif name == "handover":
+            handed = any(r["kind"] == "pass_thread_control" for r in records)
+            if handed != bool(wanted):
+                raise StepFailed(f"handover {wanted}, got {handed}")
+        elif name == "quick_replies":
+            offered = any(m.get("quick_replies") for m in _messages(records))
+            if offered != bool(wanted):
+                raise StepFailed(f"quick_replies {wanted}, got {offered}")
+
+
+def run_step(customer: Customer, step: Step) -> None:
+    if step.kind == "user":
+        records = customer.say(str(step.value))
+    elif step.kind == "tap":
+        records = customer.tap(str(step.value), step.card)
+    else:
+        records = customer.pay()
+    if step.expect:
+        check(dict(step.expect), records, customer.stack.tracker(customer.psid))
+
+
+def run_conversation(stack: Stack, conversation: Conversation) -> Outcome:
+    started = time.monotonic()
+    customer = Customer(stack, "cv" + uuid.uuid4().hex[:14])
+    if conversation.locale:
+        requests.post(f"{stack.graph_url}/_fake/users", json={"psid": customer.psid, "locale": conversation.locale}, timeout=5)
+    for number, step in enumerate(conversation.steps, start=1):
+        try:
+            run_step(customer, step)
+        except (StepFailed, requests.RequestException) as error:
+            return Outcome(conversation, f"step {number} ({step.describe()}): expected {error}", time.monotonic() - started)
+    return Outcome(conversation, None, time.monotonic() - started)
+
+
+def run_all(stack: Stack, conversations: List[Conversation], workers: int = 4) -> List[Outcome]:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda c: run_conversation(stack, c), conversations))
+
+
+def summary(outcomes: List[Outcome], target: float) -> tuple[str, Dict[str, float]]:
+    rates: Dict[str, float] = {}
+    lines = ["# Conversation tests", "", "Whole conversations over the Messenger door (signed webhooks, the fake Graph API,",
+             "the action server, the PayPal sandbox). A conversation succeeds when every expectation holds.", "",
+             f"Target: task success >= {target:.2f} per language.", "",
+             "| language | conversations | succeeded | task success |", "| --- | ---: | ---: | ---: |"]
+    for language in sorted({o.conversation.language for o in outcomes}):
+        mine = [o for o in outcomes if o.conversation.language == language]
+        rates[language] = sum(o.ok for o in mine) / len(mine)
+        lines.append(f"| {language} | {len(mine)} | {sum(o.ok for o in mine)} | {rates[language]:.3f} |")
+    failed = [o for o in outcomes if not o.ok]
+    lines += ["", f"## Misses ({len(failed)})", ""]
+    lines += [f"- {o.conversation.id}: {o.failure}" for o in failed] or ["none"]
+    return "\n".join(lines) + "\n", rates
+
+
+def write_results(out: Path, outcomes: List[Outcome], text: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.md").write_text(text, encoding="utf-8")
+    rows = [{"id": o.conversation.id, "ok": o.ok, "failure": o.failure, "seconds": round(o.seconds, 2)} for o in outcomes]
+    (out / "results.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
