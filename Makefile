@@ -45,7 +45,7 @@ export DATABASE_URL ?= sqlite:///$(CURDIR)/.run/orders.db
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 
-.PHONY: help install system-packages lookups validate unit train test-stories integration test demo clean messenger-profile nlu-report bench bench-smoke orders request-payment
+.PHONY: help install system-packages lookups validate unit train test-stories integration conversations test demo clean messenger-profile nlu-report bench bench-smoke orders request-payment
 
 help:
 	@echo "make demo       run the shop locally and chat with it"
@@ -55,6 +55,7 @@ help:
 	@echo "make validate   rasa data validate plus the project's own checks"
 	@echo "make lookups    regenerate data/nlu/catalog_lookups.yml from the catalog"
 	@echo "make nlu-report NLU quality per language on held-out phrasing (results/nlu/summary.md)"
+	@echo "make conversations  whole conversations over the Messenger door (results/conversations/summary.md)"
 	@echo "make bench      cost per message through three doors (results/bench/); FAULTS=1 adds faults"
 	@echo "make orders     list the order ledger (ARGS='--csv orders.csv' exports CSV)"
 	@echo "make request-payment ARGS='--conversation ID --amount 45.00 --description TEXT'"
@@ -103,7 +104,11 @@ test-stories: train
 integration: train system-packages
 	$(PY) -m pytest -m integration tests/integration
 
-test: validate unit test-stories integration bench-smoke
+# Whole conversations as customers write them, judged by outcomes (tests/conversations/).
+conversations: train system-packages
+	$(PY) -m tests.conversations
+
+test: validate unit test-stories integration conversations bench-smoke
 
 messenger-profile: install
 	$(PY) -m channels.messenger.profile

@@ -50,7 +50,7 @@ WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
 STOPWORDS = frozenset("""
     a an and any anything are as at be been bike bikes buy but by can could cycle cycling do does
-    for from get got have having i i'd i'll i'm if in is it it's its just kind like looking me my
+    for from get got have having i i'd i'll i'm if in is it it's its just like looking me my
     need needs of on one ones or please pls put really sell selling should show so some something
     somewhere sort that the their them then there these they thing things this those to too up us
     want wanted was we what what's which who will with would you your you've also well as else
@@ -61,8 +61,17 @@ STOPWORDS = frozenset("""
     kunnen kun kunt maar me mee meer met mijn moet na naar niet nog of om onder ook op te tegen
     toch toe tot u uw van veel verkopen verkoop voor wat wel welke wil wilt ze zijn zo zoek zoeken
     zou ene soort prijs prijzen kost kosten goedkoop goedkope goedkoopste duur minder euro's
-    show toon laat zien tonen hebt heeft geef
+    show toon laat zien tonen hebt heeft geef weer weg eruit erin erbij erbij stuks stuk keer
+    cart mandje winkelmandje winkelwagen winkelwagentje karretje winkelkar wagentje
 """.split())
+# "what kind of locks": English "kind" is no child (Dutch "kind" is, and counts).
+KIND_OF = re.compile(r"\b(?:kinds?|sorts?|types?)\s+of\b", re.IGNORECASE)
+# "in my basket", "uit het mandje": the cart, not the Handlebar Basket.
+CART_PHRASE = re.compile(
+    r"\b(?:in|into|to|from|out\s+of|uit|naar|bij)\s+(?:my|the|your|mijn|het|de|m'n|je)\s+"
+    r"(?:shopping\s+)?(?:basket|cart|bag|mandje|winkelmandje|winkelwagen\w*|karretje|winkelkar)\b",
+    re.IGNORECASE,
+)
 
 _STEMMERS = (snowballstemmer.stemmer("english"), snowballstemmer.stemmer("dutch"))
 
@@ -77,7 +86,7 @@ def forms(word: str) -> FrozenSet[str]:
 def words(text: str) -> List[str]:
     """Content words of a text: lower-case, hyphenated words also in parts, no stopwords, no numbers."""
     found: List[str] = []
-    for word in WORD.findall((text or "").lower()):
+    for word in WORD.findall(KIND_OF.sub(" ", CART_PHRASE.sub(" ", text or "")).lower()):
         parts = [word, *word.split("-")] if "-" in word else [word]
         found += [p for p in parts if len(p) > 1 and not p.isdigit() and p not in STOPWORDS]
     return found

@@ -19,7 +19,8 @@ from typing import Iterable, List, Set
 
 import yaml
 
-from actions.catalog import PROJECT_ROOT, CatalogError, load_catalog
+from actions.catalog import PROJECT_ROOT, Catalog, CatalogError, load_catalog
+from actions.finder import words as finder_words
 from channels.paypal.events import EXTERNAL_INTENTS
 from scripts.generate_lookups import LOOKUPS_PATH, SynonymClash, render
 
@@ -138,13 +139,25 @@ def rasa_validate() -> List[str]:
 
 def catalog_problems() -> List[str]:
     try:
-        text = render(load_catalog())
+        catalog = load_catalog()
+        text = render(catalog)
     except (CatalogError, SynonymClash) as error:
         return [str(error)]
     current = LOOKUPS_PATH.read_text(encoding="utf-8") if LOOKUPS_PATH.exists() else ""
+    problems = use_problems(catalog)
     if current != text:
-        return [f"{LOOKUPS_PATH.relative_to(PROJECT_ROOT)}: out of date with catalog/catalog.yml; run `make lookups`"]
-    return []
+        problems.append(f"{LOOKUPS_PATH.relative_to(PROJECT_ROOT)}: out of date with catalog/catalog.yml; run `make lookups`")
+    return problems
+
+
+def use_problems(catalog: Catalog) -> List[str]:
+    """A use made only of words search ignores ("the", "for", "iets") can never match."""
+    owners = [(f"category '{c.id}'", c.uses) for c in catalog.categories.values()]
+    owners += [(f"product '{p.sku}'", p.uses) for p in catalog.products.values()]
+    return [
+        f"catalog/catalog.yml: {owner}: use '{phrase}' ({language}) has no word search can match"
+        for owner, uses in owners for language, phrases in uses.items() for phrase in phrases if not finder_words(phrase)
+    ]
 
 
 def response_problems() -> List[str]:

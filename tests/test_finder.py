@@ -84,3 +84,21 @@ def test_kinds_list_the_matching_products_not_the_category(finder: ProductFinder
 def test_unknown_words_are_reported_for_the_answer(finder: ProductFinder) -> None:
     assert finder.find("unicorn saddle").unknown_words == ["unicorn"]
     assert finder.find("my bike keeps getting stolen").unknown_words == ["keeps", "getting"]
+
+
+def test_validation_names_a_use_search_can_never_match() -> None:
+    from dataclasses import replace
+
+    from scripts.validate import use_problems
+
+    catalog = load_catalog()
+    assert use_problems(catalog) == []
+    locks = catalog.categories["locks"]
+    catalog.categories["locks"] = replace(locks, uses={**locks.uses, "en": (*locks.uses["en"], "for the")})
+    assert use_problems(catalog) == ["catalog/catalog.yml: category 'locks': use 'for the' (en) has no word search can match"]
+
+
+def test_kind_of_is_not_a_child_but_kind_is() -> None:
+    finder = ProductFinder(load_catalog())
+    assert {p.category for p in finder.find("what kind of locks do you have").products} == {"locks"}
+    assert [p.sku for p in finder.find("mijn kind leert fietsen").products] == ["HLM-003"]

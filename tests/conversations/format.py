@@ -89,17 +89,24 @@ def _step(raw: Any, where: str) -> Step:
     return Step(kinds[0], raw[kinds[0]], raw.get("card"), dict(expect))
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def load_file(path: Path, language: str) -> List[Conversation]:
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(document, Mapping) or not isinstance(document.get("conversations"), list):
         raise FormatError(f"{path}: needs a list 'conversations'")
     result = []
     for index, raw in enumerate(document["conversations"]):
-        where = f"{path.relative_to(PROJECT_ROOT)}: conversation #{index + 1}"
+        where = f"{_shown(path)}: conversation #{index + 1}"
         if not isinstance(raw, Mapping) or set(raw) - CONVERSATION_KEYS or not raw.get("name") or not raw.get("steps"):
             raise FormatError(f"{where}: needs 'name' and 'steps' (and optionally 'locale')")
         steps = [_step(step, f"{where} ({raw['name']}), step {n + 1}") for n, step in enumerate(raw["steps"])]
-        result.append(Conversation(language, str(path.relative_to(PROJECT_ROOT)), str(raw["name"]), steps, raw.get("locale")))
+        result.append(Conversation(language, _shown(path), str(raw["name"]), steps, raw.get("locale")))
     return result
 
 
