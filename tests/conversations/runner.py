@@ -122,8 +122,9 @@ class Customer:
                 for button in element.get("buttons") or []:
                     if button.get("title", "").lower() == wanted and button.get("type") == "postback":
                         return "postback", button["payload"]
+            on_card = not card or card.strip().lower() in (payload.get("text") or "").lower()  # a product's details
             for button in payload.get("buttons") or []:
-                if not card and button.get("title", "").lower() == wanted and button.get("type") == "postback":
+                if on_card and button.get("title", "").lower() == wanted and button.get("type") == "postback":
                     return "postback", button["payload"]
         raise StepFailed(f"no button or quick reply '{title}'" + (f" on the card '{card}'" if card else "") + " was sent")
 
