@@ -82,6 +82,10 @@ def explain_nothing_found(
 
 
 class ActionShowCatalog(Action):
+    """Browsing and searching are one thing to a customer ("show me locks", "any cable
+    locks under 20?", "my bike got stolen"): the finder reads the words, a category
+    named alone shows the category, nothing asked shows the categories."""
+
     def name(self) -> Text:
         return "action_show_catalog"
 
@@ -96,23 +100,12 @@ class ActionShowCatalog(Action):
             category = finder_for(catalog).find(wanted).category
         if category is not None:
             return show_found(dispatcher, Found(catalog.in_category(category.id), category), None, catalog, lang)
-        if wanted or limit is not None:
+        if wanted:
             return explain_nothing_found(dispatcher, text or str(wanted), limit, catalog, lang, "utter_unknown_category")
+        if limit is not None or (text and found.unknown_words):
+            return explain_nothing_found(dispatcher, text, limit, catalog, lang)
         show_categories(dispatcher, catalog, lang)
         return []
-
-
-class ActionSearchProducts(Action):
-    def name(self) -> Text:
-        return "action_search_products"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        catalog, lang = get_catalog(), language(tracker)
-        text, limit = typed_text(tracker), max_price(tracker)
-        found = search(text or str(latest_entity(tracker, "product") or latest_entity(tracker, "category") or ""), limit, catalog)
-        if not found.products:
-            return explain_nothing_found(dispatcher, text, limit, catalog, lang)
-        return show_found(dispatcher, found, limit, catalog, lang)
 
 
 class ActionAnswerOutOfScope(Action):

@@ -31,6 +31,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from actions import numbers
 from actions.catalog import Catalog, Category, Product
 
 KIND_WEIGHTS = {"name": 1.0, "category": 0.5, "use": 0.6, "description": 0.25}
@@ -62,6 +63,10 @@ STOPWORDS = frozenset("""
     toch toe tot u uw van veel verkopen verkoop voor wat wel welke wil wilt ze zijn zo zoek zoeken
     zou ene soort prijs prijzen kost kosten goedkoop goedkope goedkoopste duur minder euro's
     show toon laat zien tonen hebt heeft geef weer weg eruit erin erbij erbij stuks stuk keer
+    product products item items catalog catalogue range offer stock shop store sale available everything
+    producten product artikelen assortiment aanbod winkel koop voorraad alles beschikbaar spullen stuff things
+    browse let categories category here ve search gift present catalogus rondkijken categorie categorieën
+    bieden krijgen ge gij aanbieding zit mag allemaal eens cadeau cadeautje
     cart mandje winkelmandje winkelwagen winkelwagentje karretje winkelkar wagentje
 """.split())
 # "what kind of locks": English "kind" is no child (Dutch "kind" is, and counts).
@@ -196,7 +201,7 @@ class ProductFinder:
         scores: Dict[str, Scored] = {}
         unknown: List[str] = []
         categories: Set[str] = set()
-        for word in words(text):
+        for word in words(numbers.to_digits(text)):  # "under fifteen euros": no word to find
             owners = self._owners_of(word)
             if not owners:
                 unknown.append(word)

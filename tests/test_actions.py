@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa_sdk import Action
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.browse_actions import ActionSearchProducts, ActionShowCatalog, ActionShowProduct
+from actions.browse_actions import ActionShowCatalog, ActionShowProduct
 from actions.cart_actions import (
     ActionAddToCart,
     ActionChangeQuantity,
@@ -77,13 +77,13 @@ def test_browse_an_unknown_category() -> None:
 
 def test_search_by_maximum_price() -> None:
     text = "locks cheaper than 25"
-    tracker = make_tracker(text, "search_products", [entity("category", "locks", text), entity("max_price", "25", text)])
-    messages, _ = run(ActionSearchProducts(), tracker)
+    tracker = make_tracker(text, "browse_catalog", [entity("category", "locks", text), entity("max_price", "25", text)])
+    messages, _ = run(ActionShowCatalog(), tracker)
     assert [e["title"] for e in messages[0]["elements"]] == ["Coil Cable Lock"]
 
 
 def test_search_without_results() -> None:
-    messages, _ = run(ActionSearchProducts(), make_tracker("do you have unicorn costumes", "search_products"))
+    messages, _ = run(ActionShowCatalog(), make_tracker("do you have unicorn costumes", "browse_catalog"))
     assert messages[0]["response"] == "utter_no_search_results"
 
 

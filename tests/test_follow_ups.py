@@ -7,7 +7,7 @@ from typing import Any, Dict
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.browse_actions import ActionAnswerOutOfScope, ActionSearchProducts, ActionShowCatalog
+from actions.browse_actions import ActionAnswerOutOfScope, ActionShowCatalog
 from actions.cart_actions import ActionAddToCart, ActionRemoveFromCart, ValidateAddToCartForm, ValidateChangeQuantityForm
 from tests.conftest import make_tracker
 from tests.test_actions import DOMAIN, run, slots_set
@@ -59,13 +59,13 @@ def test_a_category_with_a_price_limit_in_words() -> None:
 
 
 def test_a_limit_nothing_meets_shows_the_cheapest() -> None:
-    messages, _ = run(ActionSearchProducts(), make_tracker("helmets under 20 euros", "search_products"))
+    messages, _ = run(ActionShowCatalog(), make_tracker("helmets under 20 euros", "browse_catalog"))
     assert messages[0]["response"] == "utter_nothing_under_price"
     assert [e["title"] for e in messages[0]["elements"]] == ["Kids Helmet"]
 
 
 def test_a_typo_in_a_category_word() -> None:
-    messages, _ = run(ActionSearchProducts(), make_tracker("do you have helmts", "search_products"))
+    messages, _ = run(ActionShowCatalog(), make_tracker("do you have helmts", "browse_catalog"))
     assert messages[0]["response"] == "utter_products_in_category"
 
 
