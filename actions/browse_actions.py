@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages, money
 from actions.catalog import Catalog, Product, get_catalog
-from actions.conversation import language, latest_entity, max_price, product_in_message, typed_text
+from actions.conversation import language, latest_entity, max_price, ordered_product, product_in_message, typed_text
 from actions.finder import Found, finder_for
 
 # A message the NLU found off topic is answered with products only on this much evidence
@@ -81,6 +81,16 @@ def explain_nothing_found(
     return []
 
 
+def take_order(dispatcher: CollectingDispatcher, tracker: Tracker, catalog: Catalog) -> Optional[List[Dict[Text, Any]]]:
+    """A message that orders ("two floor pumps please") goes in the cart, whatever intent NLU gave it."""
+    ordered = ordered_product(tracker, catalog)
+    if ordered is None:
+        return None
+    from actions.cart_actions import add_ordered_product  # the cart actions import this module
+
+    return add_ordered_product(dispatcher, tracker, ordered)
+
+
 class ActionShowCatalog(Action):
     """Browsing and searching are one thing to a customer ("show me locks", "any cable
     locks under 20?", "my bike got stolen"): the finder reads the words, a category
@@ -91,10 +101,15 @@ class ActionShowCatalog(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
+        order = take_order(dispatcher, tracker, catalog)
+        if order is not None:
+            return order
         wanted, text, limit = latest_entity(tracker, "category"), typed_text(tracker), max_price(tracker)
         found = search(text, limit, catalog) if text else Found()
         if found.products:
             return show_found(dispatcher, found, limit, catalog, lang)
+        if limit is not None and text:
+            return explain_nothing_found(dispatcher, text, limit, catalog, lang)
         category = catalog.category(wanted)
         if category is None and wanted:
             category = finder_for(catalog).find(wanted).category
@@ -117,6 +132,9 @@ class ActionAnswerOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
+        order = take_order(dispatcher, tracker, catalog)
+        if order is not None:
+            return order
         text, limit = typed_text(tracker), max_price(tracker)
         scores, _, _ = finder_for(catalog).score(text)
         if scores and max(s.score for s in scores.values()) >= OFF_TOPIC_MIN_SCORE:
@@ -137,6 +155,9 @@ class ActionShowProduct(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
+        order = take_order(dispatcher, tracker, catalog)
+        if order is not None:
+            return order
         resolution = product_in_message(tracker, catalog)
         product = resolution.product
         if product is None:

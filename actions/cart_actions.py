@@ -66,7 +66,7 @@ def ask_variant(
 
 def change_cart(
     dispatcher: CollectingDispatcher, tracker: Tracker, change: Callable[..., cart_rules.Cart],
-    raw_quantity: Any, ask: str, done: str, intent: str, ask_variant_first: bool = False,
+    raw_quantity: Any, ask: str, done: str, intent: str, ask_variant_first: bool = False, product: Optional[Product] = None,
 ) -> List[Dict[Text, Any]]:
     """Apply ``change`` for the product, variant and quantity asked; a refusal leaves the cart as it was.
 
@@ -74,7 +74,7 @@ def change_cart(
     needs one chosen; otherwise (changing) the variant is the one in the cart, or asked
     when the cart holds several."""
     catalog, lang = get_catalog(), language(tracker)
-    product = catalog.product(tracker.get_slot("product"))
+    product = product or catalog.product(tracker.get_slot("product"))
     if product is None:
         dispatcher.utter_message(response=ask)
         return RESET_ITEM_SLOTS
@@ -97,6 +97,14 @@ def change_cart(
     line = cart_rules.CartLine(product, quantity, variant)
     dispatcher.utter_message(response=done, quantity=quantity, product_name=line.name(lang), total=total_text(cart, catalog, lang))
     return [SlotSet("cart", cart), SlotSet("last_product", line.key), *RESET_ITEM_SLOTS]
+
+
+def add_ordered_product(dispatcher: CollectingDispatcher, tracker: Tracker, product: Product) -> List[Dict[Text, Any]]:
+    """Add what a message ordered ("two floor pumps please") whichever intent NLU gave it."""
+    return change_cart(
+        dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product",
+        "utter_added_to_cart", "add_to_cart", ask_variant_first=True, product=product,
+    )
 
 
 class ActionAddToCart(Action):

@@ -84,6 +84,23 @@ def product_in_message(tracker: Tracker, catalog: Catalog, named: Optional[str] 
     return Resolution(referenced) if referenced else Resolution(None, candidates)
 
 
+QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:do|does|are|is|have|has|got|how|what|which|can|could|any|hebben|heb|hebt|zijn|is|wat|welke|"
+    r"hoeveel|verkopen|verkoop|kan|kun|kunnen|bestaan)\b",
+    re.IGNORECASE,
+)
+
+
+def ordered_product(tracker: Tracker, catalog: Catalog) -> Optional[Product]:
+    """The product a typed message orders: a quantity and one product, and not a question
+    ("two floor pumps please", "de elektrische pomp, twee stuks")."""
+    typed = typed_text(tracker)
+    if not typed or QUESTION.search(typed) or numbers.quantity(typed, language(tracker)) is None:
+        return None
+    found = finder_for(catalog).resolve(typed)
+    return found.product
+
+
 def max_price(tracker: Tracker) -> Optional[Decimal]:
     """The price limit of this message: "under 30", "onder de dertig euro", "max €25"."""
     typed = typed_text(tracker)

@@ -80,3 +80,15 @@ def test_a_message_that_is_really_off_topic_gets_the_categories() -> None:
     messages, _ = run(ActionAnswerOutOfScope(), make_tracker("what's the weather tomorrow?", "out_of_scope"))
     assert messages[0]["response"] == "utter_out_of_scope"
     assert len(messages[0]["quick_replies"]) == 5
+
+
+def test_an_order_read_as_browsing_still_goes_in_the_cart() -> None:
+    messages, events = run(ActionShowCatalog(), make_tracker("two floor pumps please", "browse_catalog"))
+    assert slots_set(events)["cart"] == {"PMP-001": 2}
+    assert messages[0]["response"] == "utter_added_to_cart"
+
+
+def test_a_question_with_a_number_is_not_an_order() -> None:
+    messages, events = run(ActionShowCatalog(), make_tracker("do you have two floor pumps?", "browse_catalog"))
+    assert "cart" not in slots_set(events)
+    assert messages[0]["response"] == "utter_search_results"
