@@ -37,7 +37,9 @@ def suggest_products(
             response="utter_unknown_product", query=query, buttons=messages.product_buttons(candidates, intent, lang)
         )
     else:
-        dispatcher.utter_message(response="utter_unknown_product_no_match", query=query)
+        catalog = get_catalog()
+        unknown = " ".join(finder_for(catalog).find(query).unknown_words) or query
+        show_categories(dispatcher, catalog, lang, "utter_unknown_product_no_match", query=unknown)
 
 
 def show_categories(dispatcher: CollectingDispatcher, catalog: Catalog, lang: str, response: str = "utter_categories", **values: Any) -> None:

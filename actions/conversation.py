@@ -86,16 +86,18 @@ def product_in_message(tracker: Tracker, catalog: Catalog, named: Optional[str] 
 
 QUESTION = re.compile(
     r"\?\s*$|^\s*(?:do|does|are|is|have|has|got|how|what|which|can|could|any|hebben|heb|hebt|zijn|is|wat|welke|"
-    r"hoeveel|verkopen|verkoop|kan|kun|kunnen|bestaan)\b",
+    r"hoeveel|verkopen|verkoop|kan|kun|kunnen|bestaan)\b|\b(?:looking\s+for|search|zoek|zoeken|need|nodig)\b",
     re.IGNORECASE,
 )
+# Dutch "een" is an article as often as it is "one": an order needs a number said as one.
+ARTICLE_EEN = re.compile(r"\been\b", re.IGNORECASE)
 
 
 def ordered_product(tracker: Tracker, catalog: Catalog) -> Optional[Product]:
     """The product a typed message orders: a quantity and one product, and not a question
     ("two floor pumps please", "de elektrische pomp, twee stuks")."""
     typed = typed_text(tracker)
-    if not typed or QUESTION.search(typed) or numbers.quantity(typed, language(tracker)) is None:
+    if not typed or QUESTION.search(typed) or numbers.quantity(ARTICLE_EEN.sub(" ", typed), language(tracker)) is None:
         return None
     found = finder_for(catalog).resolve(typed)
     return found.product
