@@ -93,6 +93,25 @@ def take_order(dispatcher: CollectingDispatcher, tracker: Tracker, catalog: Cata
     return add_ordered_product(dispatcher, tracker, ordered)
 
 
+def show_details(dispatcher: CollectingDispatcher, product: Product, catalog: Catalog, lang: str) -> List[Dict[Text, Any]]:
+    """One product's card: picture, price, description, stock, sizes and colours, Add to cart."""
+    dispatcher.utter_message(
+        response="utter_product_details",
+        image=catalog.image_url(product),
+        product_name=product.name(lang),
+        price=messages.price_text(product, catalog, lang),
+        description=product.description(lang),
+        availability=messages.availability(product, lang),
+        variant_list=messages.variant_list(product, lang),
+        buttons=[
+            messages.postback_button(
+                messages.phrase("add_to_cart", lang), messages.intent_payload("add_to_cart", product=product.sku)
+            )
+        ],
+    )
+    return [SlotSet("product", None), SlotSet("shown_products", [product.sku]), SlotSet("last_product", product.sku)]
+
+
 class ActionShowCatalog(Action):
     """Browsing and searching are one thing to a customer ("show me locks", "any cable
     locks under 20?", "my bike got stolen"): the finder reads the words, a category
@@ -169,18 +188,4 @@ class ActionShowProduct(Action):
             else:
                 show_categories(dispatcher, catalog, lang)
             return [SlotSet("product", None)]
-        dispatcher.utter_message(
-            response="utter_product_details",
-            image=catalog.image_url(product),
-            product_name=product.name(lang),
-            price=messages.price_text(product, catalog, lang),
-            description=product.description(lang),
-            availability=messages.availability(product, lang),
-            variant_list=messages.variant_list(product, lang),
-            buttons=[
-                messages.postback_button(
-                    messages.phrase("add_to_cart", lang), messages.intent_payload("add_to_cart", product=product.sku)
-                )
-            ],
-        )
-        return [SlotSet("product", None), SlotSet("shown_products", [product.sku]), SlotSet("last_product", product.sku)]
+        return show_details(dispatcher, product, catalog, lang)

@@ -10,9 +10,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import cart as cart_rules
 from actions import messages, money, variants
-from actions.browse_actions import suggest_products
+from actions.browse_actions import ActionShowCatalog, show_details, suggest_products
 from actions.catalog import Catalog, Product, get_catalog
-from actions.conversation import current_cart, language, latest_entity, latest_text, product_in_message, signed_quantity, typed_text
+from actions.conversation import asks_availability, current_cart, language, latest_entity, latest_text, product_in_message, signed_quantity, typed_text
 
 RESET_ITEM_SLOTS = [SlotSet("product", None), SlotSet("quantity", None)]
 REFUSAL_RESPONSES = {
@@ -112,6 +112,10 @@ class ActionAddToCart(Action):
         return "action_add_to_cart"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        product = get_catalog().product(tracker.get_slot("product"))
+        if product is not None and asks_availability(tracker):
+            # "do you have the guardian lock?" read as an order: show it, let the customer tap Add to cart
+            return [*show_details(dispatcher, product, get_catalog(), language(tracker)), *RESET_ITEM_SLOTS]
         return change_cart(
             dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product", "utter_added_to_cart",
             "add_to_cart", ask_variant_first=True,
@@ -141,6 +145,8 @@ class ActionRemoveFromCart(Action):
         return "action_remove_from_cart"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if asks_availability(tracker):  # "do you have ...?" never takes anything out
+            return await ActionShowCatalog().run(dispatcher, tracker, domain)
         catalog, lang = get_catalog(), language(tracker)
         cart = current_cart(tracker)
         if not cart:
@@ -197,6 +203,8 @@ class ActionClearCart(Action):
         return "action_clear_cart"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if asks_availability(tracker):  # "do you have a basket for ...?" read as "empty the basket"
+            return await ActionShowCatalog().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_cart_cleared")
         return [SlotSet("cart", {}), *RESET_ITEM_SLOTS]
 

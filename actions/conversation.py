@@ -93,6 +93,19 @@ QUESTION = re.compile(
 ARTICLE_EEN = re.compile(r"\been\b", re.IGNORECASE)
 
 
+AVAILABILITY = re.compile(
+    r"^\s*(?:(?:do|does)\s+you\s+(?:still\s+)?(?:have|sell|stock|carry|do)|have\s+you\s+got|got\s+any|is\s+there|are\s+there|"
+    r"hebben\s+jullie|heb\s+je|hebt\s+u|hebt\s+ge|zijn\s+er|is\s+er|verkopen\s+jullie)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_availability(tracker: Tracker) -> bool:
+    """ "Do you have the guardian lock?" asks to see it; "can I get two?" still orders."""
+    typed = typed_text(tracker)
+    return bool(typed) and AVAILABILITY.search(typed) is not None and numbers.quantity(ARTICLE_EEN.sub(" ", typed)) is None
+
+
 def ordered_product(tracker: Tracker, catalog: Catalog) -> Optional[Product]:
     """The product a typed message orders: a quantity and one product, and not a question
     ("two floor pumps please", "de elektrische pomp, twee stuks")."""

@@ -92,3 +92,22 @@ def test_a_question_with_a_number_is_not_an_order() -> None:
     messages, events = run(ActionShowCatalog(), make_tracker("do you have two floor pumps?", "browse_catalog"))
     assert "cart" not in slots_set(events)
     assert messages[0]["response"] == "utter_search_results"
+
+
+def test_a_question_read_as_an_order_shows_the_product() -> None:
+    tracker = make_tracker("do you have the gaurdian lock?", "add_to_cart", slots={"product": "LCK-003"})
+    messages, events = run(ActionAddToCart(), tracker)
+    assert messages[0]["response"] == "utter_product_details"
+    assert "cart" not in slots_set(events)
+    tracker = make_tracker("can I get two guardian locks?", "add_to_cart", slots={"product": "LCK-003"})
+    _, events = run(ActionAddToCart(), tracker)
+    assert slots_set(events)["cart"] == {"LCK-003": 2}
+
+
+def test_a_question_read_as_emptying_the_cart_keeps_the_cart() -> None:
+    from actions.cart_actions import ActionClearCart
+
+    tracker = make_tracker("do you have a basket for the front of my bike?", "clear_cart", slots={"cart": {"LGT-001": 1}})
+    messages, events = run(ActionClearCart(), tracker)
+    assert "cart" not in slots_set(events)
+    assert "BAG-004" in slots_set(events)["shown_products"]
