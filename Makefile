@@ -23,27 +23,23 @@ export TRACKER_STORE_DIALECT ?= sqlite
 export TRACKER_STORE_URL ?=
 export TRACKER_STORE_DB ?= $(CURDIR)/.run/tracker.db
 export PUBLIC_URL ?= http://localhost:5005
-# The local PayPal sandbox and the fixed test credentials it accepts (not secrets).
+# The local PayPal sandbox.
 export PAYPAL_BASE_URL ?= http://localhost:8090
-export PAYPAL_CLIENT_ID ?= kassa-sandbox-client
-export PAYPAL_CLIENT_SECRET ?= kassa-sandbox-secret
-# Messenger: local values that the Messenger page (the fake Graph API) shares with Rasa.
-export FB_VERIFY_TOKEN ?= kassa-local-verify-token
-export FB_APP_SECRET ?= kassa-local-app-secret
-export FB_PAGE_ACCESS_TOKEN ?= kassa-local-page-token
+# Messenger: the Messenger page (the fake Graph API) that plays Facebook locally.
 export FB_GRAPH_URL ?= http://localhost:8080
 export FB_GRAPH_VERSION ?= v21.0
 export RASA_WEBHOOK_URL ?= http://localhost:5005/webhooks/facebook/webhook
 export CATALOG_IMAGE_BASE_URL ?= http://localhost:8080/images
-# PayPal webhooks and merchant payment requests (the sandbox's webhook id; a local token).
+# PayPal webhooks (the sandbox's webhook id).
 export PAYPAL_WEBHOOK_ID ?= 8PT597110X687430L
 export PAYPAL_WEBHOOK_RETRY_DELAYS ?=
 export SANDBOX_WEBHOOK_URL ?= $(PUBLIC_URL)/webhooks/paypal/webhook
-export MERCHANT_API_TOKEN ?= kassa-local-merchant-token
 export FB_PAGE_ID ?=
 export DATABASE_URL ?= sqlite:///$(CURDIR)/.run/orders.db
 export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
+# Local tokens and keys (not secrets; refused outside localhost).
+include local-defaults.mk
 
 .PHONY: help install system-packages lookups validate unit train test-stories integration conversations test demo clean messenger-profile nlu-report bench bench-smoke orders request-payment
 

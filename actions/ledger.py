@@ -13,14 +13,15 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.run' / 'orders.db'}"
-FINAL_STATUSES = frozenset({"COMPLETED", "DECLINED", "CANCELLED", "REFUNDED"})
+# Orders the buyer has not approved yet: the only ones a cancel may close.
+OPEN_STATUSES = ("CREATED", "PAYER_ACTION_REQUIRED")
 
 metadata = sa.MetaData()
 
@@ -55,6 +56,18 @@ webhook_events_table = sa.Table(
     sa.Column("received_at", sa.String(32), nullable=False),
     sa.Column("done_at", sa.String(32)),
 )
+
+payment_requests_table = sa.Table(
+    "kassa_payment_requests", metadata,
+    sa.Column("idempotency_key", sa.String(255), primary_key=True),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.String(64)),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with another request body."""
 
 
 def now() -> str:
@@ -102,7 +115,9 @@ class Ledger:
         self, order_id: str, conversation_id: str, items: List[Dict[str, Any]], amount: str, currency: str,
         status: str, approval_url: Optional[str], kind: str = "cart", description: str = "",
     ) -> OrderRecord:
-        """Record a created order; recording the same order again changes nothing."""
+        """Record a created order. Recording the same order again changes nothing, except
+        that an order the buyer cancelled and PayPal gave back open (the same checkout
+        again, under the same PayPal-Request-Id) is open again."""
         stamp = now()
         row = dict(
             order_id=order_id, conversation_id=conversation_id, kind=kind, description=description,
@@ -114,7 +129,8 @@ class Ledger:
             with self.engine.begin() as connection:
                 connection.execute(orders_table.insert().values(**row))
         except IntegrityError:
-            pass
+            if status in OPEN_STATUSES:
+                self.move(order_id, status, from_statuses=("CANCELLED",))
         record = self.order(order_id)
         assert record is not None
         return record
@@ -155,6 +171,24 @@ class Ledger:
             )
         return self.order(order_id)
 
+    def move(self, order_id: str, status: str, from_statuses: Tuple[str, ...]) -> bool:
+        """Set ``status`` only if the order is in one of ``from_statuses``; True for the one caller that moved it."""
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                sa.select(orders_table.c.status_history).where(
+                    orders_table.c.order_id == order_id, orders_table.c.status.in_(from_statuses)
+                )
+            ).first()
+            if row is None:
+                return False
+            history = json.loads(row.status_history) + [{"status": status, "at": now()}]
+            result = connection.execute(
+                orders_table.update()
+                .where(orders_table.c.order_id == order_id, orders_table.c.status.in_(from_statuses))
+                .values(status=status, status_history=json.dumps(history), updated_at=now())
+            )
+        return result.rowcount == 1
+
     def claim_receipt(self, order_id: str) -> bool:
         """True for exactly one caller: the one that sends the receipt."""
         with self.engine.begin() as connection:
@@ -162,6 +196,34 @@ class Ledger:
                 orders_table.update()
                 .where(orders_table.c.order_id == order_id, orders_table.c.receipt_sent_at.is_(None))
                 .values(receipt_sent_at=now())
+            )
+        return result.rowcount == 1
+
+    # --- merchant payment requests ---------------------------------------------------------
+
+    def claim_payment_request(self, key: str, body_hash: str) -> Optional[str]:
+        """Register a merchant's Idempotency-Key with its body's hash: the order already
+        made under it (None if none yet); IdempotencyConflict if the body differs."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(payment_requests_table.insert().values(idempotency_key=key, body_hash=body_hash, created_at=now()))
+            return None
+        except IntegrityError:
+            with self.engine.connect() as connection:
+                row = connection.execute(
+                    sa.select(payment_requests_table).where(payment_requests_table.c.idempotency_key == key)
+                ).first()
+            if row.body_hash != body_hash:
+                raise IdempotencyConflict(key) from None
+            return row.order_id
+
+    def payment_request_made(self, key: str, order_id: str) -> bool:
+        """Note the order made under ``key``; True for the one caller that noted it first."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                payment_requests_table.update()
+                .where(payment_requests_table.c.idempotency_key == key, payment_requests_table.c.order_id.is_(None))
+                .values(order_id=order_id)
             )
         return result.rowcount == 1
 

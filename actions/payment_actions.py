@@ -13,14 +13,34 @@ from actions import cart as cart_rules
 from actions import messages, money, paypal_orders, payments
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, slot_number
-from actions.ledger import OrderRecord, get_ledger
+from actions.ledger import OPEN_STATUSES, OrderRecord, get_ledger
+from actions.payment_intents import EXTERNAL_INTENTS
 from actions.paypal_client import PayPalError, get_client
+
+# Rasa's EXTERNAL_MESSAGE_PREFIX (rasa.shared.core.constants); the action server needs rasa_sdk only.
+EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "
 
 logger = logging.getLogger(__name__)
 
 
+def from_payment_channel(tracker: Tracker) -> bool:
+    """True when this turn is an external event (what the paypal channel sends), never typed text.
+
+    Rasa marks an external event with ``is_external`` metadata and the text
+    ``EXTERNAL: <intent>``; a typed ``/payment_update{...}`` keeps its own text,
+    and NLU never predicts the payment intents, which have no examples.
+    """
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    external = bool((message.get("metadata") or {}).get("is_external"))
+    return external and intent in EXTERNAL_INTENTS and message.get("text") == f"{EXTERNAL_MESSAGE_PREFIX}{intent}"
+
+
 def own_record(tracker: Tracker) -> Optional[OrderRecord]:
-    """The ledger's order named by the event, if it belongs to this conversation."""
+    """The ledger's order named by the event, if the event is real and the order belongs to this conversation."""
+    if not from_payment_channel(tracker):
+        logger.warning("SECURITY: payment action refused: the turn in conversation %s is not a payment event", tracker.sender_id)
+        return None
     order_id = latest_entity(tracker, "order_id")
     record = get_ledger().order(str(order_id)) if order_id else None
     if record is None or record.conversation_id != tracker.sender_id:
@@ -151,10 +171,13 @@ class ActionCancelPayment(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         record = own_record(tracker)
-        if record is None or record.status == "COMPLETED":
-            return []
-        get_ledger().update(record.order_id, "CANCELLED")
-        dispatcher.utter_message(response="utter_payment_cancelled")
+        if record is None or record.status not in OPEN_STATUSES:
+            return []  # never backwards
+        order = await fetch_order(record)
+        if order is None or order.get("status") not in OPEN_STATUSES:
+            return []  # PayPal does not confirm it: approved meanwhile, or unknown
+        if get_ledger().move(record.order_id, "CANCELLED", from_statuses=OPEN_STATUSES):
+            dispatcher.utter_message(response="utter_payment_cancelled")  # once per order
         return []
 
 

@@ -23,8 +23,8 @@ import requests
 
 from bench import profile, report
 from bench.doors import Faults, MessengerDoor, RestDoor, Turn
-from tests.servers import PROJECT_ROOT, Server
-from tests.stack import APP_SECRET, Stack, start_stack
+from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server
+from tests.stack import APP_SECRET, REST_TOKEN, Stack, start_stack
 
 SCENARIOS = {
     "browse": ["hi", "what do you sell?", "show me your lights", "do you have something waterproof?", "tell me about the beacon front light"],
@@ -135,7 +135,7 @@ def start_builtin(stack: Stack, workdir: Path) -> tuple[Server, str]:
     env = {**env, "TRACKER_STORE_DB": str(workdir / "tracker-builtin.db")}
     args = [sys.executable, "-m", "bench.builtin_rasa", "run", "--model", command[command.index("--model") + 1],
             "--endpoints", "endpoints.yml", "--credentials", "bench/credentials-builtin.yml", "--port", str(port)]
-    return Server(args, f"{url}/", env, "rasa-builtin", startup_seconds=240), url
+    return Server(args, f"{url}/", env, "rasa-builtin", startup_seconds=RASA_STARTUP_SECONDS), url
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -173,7 +173,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             stack.servers.append(builtin)
             doors["builtin"] = MessengerDoor("builtin", f"{builtin_url}/webhooks/facebook/webhook", stack.graph_url, APP_SECRET, faults)
         if "rest" in doors_wanted:
-            doors["rest"] = RestDoor(f"{stack.rasa_url}/webhooks/rest/webhook")
+            doors["rest"] = RestDoor(f"{stack.rasa_url}/webhooks/rest/webhook", REST_TOKEN)
         counts = {door: {kind: asyncio.run(calibrate(d, steps)) for kind, steps in SCENARIOS.items()} for door, d in doors.items()}
         paypal_before = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()["counters"]
         rows = []

@@ -94,14 +94,15 @@ class RestDoor:
 
     name = "rest"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str) -> None:
         self.url = url
+        self.headers = {"Authorization": f"Bearer {token}"}
         self.expected: Dict[str, int] = {}
 
     async def turn(self, session: aiohttp.ClientSession, psid: str, text: str, expected: int) -> Turn:
         start = time.time()
         try:
-            async with session.post(self.url, json={"sender": psid, "message": text}) as answer:
+            async with session.post(self.url, json={"sender": psid, "message": text}, headers=self.headers) as answer:
                 replies = await answer.json() if answer.status == 200 else None
                 status = answer.status
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:

@@ -31,7 +31,9 @@ stop_stack() {
 start_backends() {
   start_service sandbox .venv/bin/python -m sandbox.paypal
   start_service messenger .venv/bin/python -m sandbox.messenger
-  start_service actions .venv/bin/rasa run actions --actions actions --port 5055
+  # The action server trusts whoever calls it: it listens on ACTION_SERVER_HOST
+  # (127.0.0.1 unless set; a private address when Rasa runs on another machine).
+  start_service actions env SANIC_HOST="${ACTION_SERVER_HOST:-127.0.0.1}" .venv/bin/rasa run actions --actions actions --port 5055
   wait_for_url sandbox "${PAYPAL_BASE_URL}/_sandbox/health" 30
   wait_for_url messenger "${FB_GRAPH_URL}/_fake/health" 30
   wait_for_url actions "http://localhost:5055/health" 120

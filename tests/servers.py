@@ -21,7 +21,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+# How long a server may take to answer its health check. The integration tests'
+# pytest timeouts are derived from these (tests/integration/conftest.py), so a
+# slow start fails as "did not start" with its log, never as a timeout mid-wait.
+SERVER_STARTUP_SECONDS = 60
+RASA_STARTUP_SECONDS = 240
+# The whole local stack: sandbox, Messenger page, action server, Rasa.
+STACK_STARTUP_SECONDS = 3 * SERVER_STARTUP_SECONDS + RASA_STARTUP_SECONDS
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = SERVER_STARTUP_SECONDS) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -36,11 +45,12 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> N
 
 
 class Server:
-    """A child process serving HTTP; stopped by ``stop`` or at the end of the tests."""
+    """A child process serving HTTP; stopped by ``stop``, and also when its start fails
+    or is interrupted (a pytest timeout, Ctrl-C)."""
 
     def __init__(
         self, args: List[str], health_url: str, env: Optional[Dict[str, str]] = None, log_name: str = "server",
-        startup_seconds: float = 60,
+        startup_seconds: float = SERVER_STARTUP_SECONDS,
     ) -> None:
         log_dir = PROJECT_ROOT / ".run" / "tests"
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -53,7 +63,10 @@ class Server:
             wait_until_up(health_url, self.process, startup_seconds)
         except RuntimeError:
             self.stop()
-            raise RuntimeError(f"{health_url} did not start:\n{self.log_path.read_text()[-3000:]}")
+            raise RuntimeError(f"{health_url} did not start:\n{self.log_path.read_text()[-3000:]}") from None
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import requests
 
-from tests.servers import PROJECT_ROOT, Server, free_port, start_sandbox
+from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server, free_port, start_sandbox
 
 MODEL = PROJECT_ROOT / "models" / "kassa.tar.gz"
 APP_SECRET = "integration-app-secret"
@@ -19,6 +19,7 @@ PAGE_TOKEN = "integration-page-token"
 VERIFY_TOKEN = "integration-verify-token"
 WEBHOOK_ID = "4JH86294D6297924G"
 MERCHANT_TOKEN = "integration-merchant-token"
+REST_TOKEN = "integration-rest-token"
 BIN = Path(sys.executable).parent
 
 
@@ -51,7 +52,7 @@ class Stack:
     def start_service(self, name: str) -> None:
         command, env = self.extra[name]
         health = f"{self.rasa_url}/" if name == "rasa" else f"{self.actions_url}/health"
-        replacement = Server(command, health, env, self.log_prefix + name, startup_seconds=240)
+        replacement = Server(command, health, env, self.log_prefix + name, startup_seconds=RASA_STARTUP_SECONDS)
         self.servers[self.servers.index(self._server(name))] = replacement
         if name == "rasa":
             self.rasa_log = replacement.log_path
@@ -112,7 +113,7 @@ def start_stack(
             "FB_GRAPH_URL": graph_url, "FB_GRAPH_VERSION": "v21.0",
             "PAYPAL_BASE_URL": paypal_url, "PAYPAL_CLIENT_ID": "kassa-sandbox-client", "PAYPAL_CLIENT_SECRET": "kassa-sandbox-secret",
             "PUBLIC_URL": rasa_url, "CATALOG_IMAGE_BASE_URL": f"{graph_url}/images", "RASA_TELEMETRY_ENABLED": "false",
-            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "FB_PAGE_ID": "100000000000001",
+            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "REST_API_TOKEN": REST_TOKEN, "FB_PAGE_ID": "100000000000001",
             "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5", "DATABASE_URL": f"sqlite:///{workdir / 'orders.db'}",
             "PAYPAL_TIMEOUT_SECONDS": "2", "SANDBOX_TIMEOUT_SECONDS": "3",
             **env,
@@ -125,7 +126,7 @@ def start_stack(
         actions_url = f"http://127.0.0.1:{actions_port}"
         servers.append(Server(
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-            f"{actions_url}/health", common, log_prefix + "actions",
+            f"{actions_url}/health", {**common, "SANIC_HOST": "127.0.0.1"}, log_prefix + "actions",
         ))
         rasa_env = {
             **common, "ACTION_ENDPOINT_URL": f"{actions_url}/webhook", "TRACKER_STORE_DIALECT": "sqlite",
@@ -133,12 +134,12 @@ def start_stack(
         }
         rasa_command = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                         "--credentials", "credentials.yml", "--port", str(rasa_port), "--enable-api", *(rasa_args or [])]
-        rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, log_prefix + "rasa", startup_seconds=240)
+        rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, log_prefix + "rasa", startup_seconds=RASA_STARTUP_SECONDS)
         servers.append(rasa)
         actions_command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)]
-        extra = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, common)}
+        extra = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, {**common, "SANIC_HOST": "127.0.0.1"})}
         return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra, log_prefix)
-    except Exception:
+    except BaseException:  # also a pytest timeout or Ctrl-C: nothing started is left running
         for server in reversed(servers):
             server.stop()
         raise

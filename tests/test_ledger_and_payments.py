@@ -91,7 +91,7 @@ def test_webhooks_map_to_payment_events() -> None:
 
 
 @pytest.mark.parametrize("body, problem", [
-    ({"conversation_id": "c", "amount": "-3", "currency": "EUR", "description": "x"}, "positive"),
+    ({"conversation_id": "c", "amount": "-3", "currency": "EUR", "description": "x"}, "digits"),
     ({"conversation_id": "c", "amount": 2.5, "currency": "EUR", "description": "x"}, "not a float"),
     ({"conversation_id": "c", "amount": "2.555", "currency": "EUR", "description": "x"}, "decimals"),
     ({"conversation_id": "c", "amount": "10", "currency": "euro", "description": "x"}, "currency"),

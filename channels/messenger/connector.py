@@ -7,7 +7,6 @@ an ``/intent``; only payloads of buttons and quick replies the bot sent do.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import os
@@ -26,6 +25,8 @@ from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION
 from channels.messenger.sender_queues import SenderQueues
 from channels.messenger.state import StateStore, create_store
 from channels.messenger.webhook_events import CustomerEvent, Event, InvalidWebhook, ThreadControlEvent, parse
+from channels.request_limits import ClientLimits, cap_body_size
+from channels.secrets import same_secret
 from channels.turn_loop import TurnLoop, get_turn_loop
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class MessengerInput(InputChannel):
         self.queues: SenderQueues[Event] = SenderQueues(self.handle_event)
         self._side_tasks = BackgroundTasks()
         self.turns = turns or get_turn_loop()
+        self.limits = ClientLimits()
 
     def get_output_channel(self) -> OutputChannel:
         return MessengerOutput(self.client, self.state)
@@ -79,6 +81,10 @@ class MessengerInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self.on_new_message = on_new_message
         webhook = Blueprint(f"kassa_messenger_{id(self)}", __name__)
+
+        @webhook.listener("before_server_start")
+        async def limit_bodies(app: Any, loop: Any) -> None:
+            cap_body_size(app)
 
         @webhook.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -90,10 +96,14 @@ class MessengerInput(InputChannel):
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
-            if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
-                request.args.get("hub.verify_token", ""), self.verify_token
+            refused = self.limits.refuse(request, "verify")
+            if refused is not None:
+                return refused
+            if request.args.get("hub.mode") == "subscribe" and same_secret(
+                request.args.get("hub.verify_token"), self.verify_token
             ):
                 return response.text(request.args.get("hub.challenge", ""))
+            self.limits.failed(request, "verify")
             logger.warning("Messenger webhook verification refused: wrong hub.mode or verify token")
             return response.text("forbidden", status=403)
 

@@ -5,6 +5,8 @@ import hashlib
 import hmac
 from typing import Optional
 
+from channels.secrets import same_secret
+
 PREFIX = "sha256="
 
 
@@ -17,7 +19,7 @@ def is_valid(app_secret: str, body: bytes, header: Optional[str]) -> bool:
     """Constant-time check of X-Hub-Signature-256; a missing or SHA-1 header is invalid."""
     if not app_secret or not header or not header.startswith(PREFIX):
         return False
-    return hmac.compare_digest(sign(app_secret, body), header.strip())
+    return same_secret(header.strip(), sign(app_secret, body))
 
 
 def appsecret_proof(app_secret: str, access_token: str) -> str:

@@ -10,12 +10,14 @@ was down, PayPal failed) is tried again, also after a restart.
 from __future__ import annotations
 
 import asyncio
-import hmac
+import functools
+import hashlib
 import json
 import logging
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, TypeVar
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -23,17 +25,33 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions import money, paypal_orders
-from actions.ledger import FINAL_STATUSES, Ledger, get_ledger
+from actions.ledger import OPEN_STATUSES, IdempotencyConflict, Ledger, get_ledger
 from actions.paypal_client import PayPalClient, PayPalError, get_client
 from channels.background import BackgroundTasks
 from channels.paypal import pages
 from channels.paypal.events import HANDLED, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, from_webhook
+from channels.request_limits import ClientLimits, cap_body_size
+from channels.secrets import bearer_token, same_secret
 from channels.turn_loop import TurnLoop, get_turn_loop
 
 logger = logging.getLogger(__name__)
 
 ORDER_ID = re.compile(r"^[A-Z0-9-]{5,64}$")
 RETRY_DELAYS_SECONDS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
+# What ends an approval's retries: the capture's outcome. Not CANCELLED: a buyer
+# may cancel and then approve after all, and that approval must still be captured.
+CAPTURE_OUTCOMES = ("COMPLETED", "DECLINED", "REFUNDED", "PENDING", "PAYER_ACTION_REQUIRED")
+# The headers PayPal signs a webhook with; a request without them is refused before any outbound call.
+SIGNATURE_HEADERS = ("PAYPAL-AUTH-ALGO", "PAYPAL-CERT-URL", "PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-SIG", "PAYPAL-TRANSMISSION-TIME")
+# Calls to PayPal from this channel run on their own few threads, and at most this
+# many webhook verifications wait for one: beyond that PayPal is asked to redeliver (503).
+PAYPAL_THREADS = 4
+MAX_WAITING_VERIFICATIONS = 16
+T = TypeVar("T")
+# Merchant payment requests: amounts as plain decimals up to a sane maximum, keys as sent.
+AMOUNT_TEXT = re.compile(r"\d{1,7}(\.\d{1,3})?")
+MAX_REQUEST_AMOUNT = money.to_decimal("10000")
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,255}")
 
 
 class PayPalInput(InputChannel):
@@ -49,12 +67,13 @@ class PayPalInput(InputChannel):
             merchant_api_token=str(credentials.get("merchant-api-token") or ""),
             page_id=str(credentials.get("page-id") or "") or None,
             retry_delays=tuple(float(x) for x in str(credentials.get("retry-delays") or "").split(",") if x) or RETRY_DELAYS_SECONDS,
+            limits=ClientLimits(credentials.get("rate-limit"), credentials.get("failure-rate-limit")),
         )
 
     def __init__(
         self, webhook_id: str, merchant_api_token: str, page_id: Optional[str] = None,
         retry_delays: tuple = RETRY_DELAYS_SECONDS, ledger: Optional[Ledger] = None, client: Optional[PayPalClient] = None,
-        turns: Optional[TurnLoop] = None,
+        turns: Optional[TurnLoop] = None, limits: Optional[ClientLimits] = None,
     ) -> None:
         self.webhook_id = webhook_id
         self.merchant_api_token = merchant_api_token
@@ -64,6 +83,9 @@ class PayPalInput(InputChannel):
         self._client = client
         self._tasks = BackgroundTasks()
         self.turns = turns or get_turn_loop()
+        self.limits = limits or ClientLimits()
+        self._paypal_threads = ThreadPoolExecutor(PAYPAL_THREADS, thread_name_prefix="kassa-paypal")
+        self._waiting_verifications = 0
 
     @property
     def ledger(self) -> Ledger:
@@ -75,6 +97,10 @@ class PayPalInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         paypal = Blueprint(f"kassa_paypal_{id(self)}", __name__)
+
+        @paypal.listener("before_server_start")
+        async def limit_bodies(app: Any, loop: Any) -> None:
+            cap_body_size(app)
 
         @paypal.listener("after_server_start")
         async def resume(app: Any, loop: Any) -> None:
@@ -106,6 +132,11 @@ class PayPalInput(InputChannel):
 
         return paypal
 
+    async def call_paypal(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a blocking PayPal client call on the channel's own bounded threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._paypal_threads, functools.partial(function, *args))
+
     # --- delivering payment events to a conversation --------------------------------------
 
     @staticmethod
@@ -131,19 +162,27 @@ class PayPalInput(InputChannel):
     # --- return and cancel ----------------------------------------------------------------------
 
     async def buyer_back(self, request: Request, intent: str) -> HTTPResponse:
+        refused = self.limits.refuse(request, "buyer-back")
+        if refused is not None:
+            return refused
         order_id = request.args.get("token", "")
         if not ORDER_ID.match(order_id):
+            self.limits.failed(request, "buyer-back")
             return pages.unknown(self.page_id)
         try:
-            order = await asyncio.to_thread(self.client.get_order, order_id)
+            order = await self.call_paypal(self.client.get_order, order_id)
         except PayPalError as error:
             if error.status == 404:
+                self.limits.failed(request, "buyer-back")
                 return pages.unknown(self.page_id)
             logger.error("PayPal order %s lookup on return failed: debug_id=%s", order_id, error.debug_id)
             return pages.pending(self.page_id)
         conversation_id = ((order.get("purchase_units") or [{}])[0]).get("custom_id")
         if not conversation_id:
             return pages.unknown(self.page_id)
+        if intent == PAYMENT_CANCELLED and order.get("status") not in OPEN_STATUSES:
+            # approved or paid: a cancel link opened later (or by someone else) changes nothing
+            return pages.received(self.page_id) if order.get("status") in ("APPROVED", "COMPLETED") else pages.unknown(self.page_id)
         self._tasks.spawn(self._trigger_logged(request.app, conversation_id, intent, {"order_id": order_id}))
         return pages.received(self.page_id) if intent == PAYMENT_APPROVED else pages.cancelled(self.page_id)
 
@@ -156,23 +195,31 @@ class PayPalInput(InputChannel):
     # --- webhooks -----------------------------------------------------------------------------------
 
     async def receive_webhook(self, request: Request) -> HTTPResponse:
-        try:
-            event = json.loads(request.body)
-            if not isinstance(event, dict) or not event.get("id") or not event.get("event_type"):
-                raise ValueError("not a PayPal webhook event")
-        except ValueError as error:
-            logger.warning("PayPal webhook refused: %s", error)
-            return response.json({"error": str(error)}, status=400)
+        """Cheap checks first (rate, headers, shape), then one bounded verification call to PayPal."""
+        refused = self.limits.refuse(request, "webhook")
+        if refused is not None:
+            return refused
         if not self.webhook_id:
             logger.error("PayPal webhook refused: PAYPAL_WEBHOOK_ID is not set")
             return response.json({"error": "webhooks are not configured"}, status=503)
+        if not all(request.headers.get(name) for name in SIGNATURE_HEADERS):
+            self.limits.failed(request, "webhook")
+            logger.warning("SECURITY: PayPal webhook without its signature headers refused")
+            return response.json({"error": "signature verification failed"}, status=401)
         try:
-            verified = await asyncio.to_thread(self.client.verify_webhook_signature, dict(request.headers), event, self.webhook_id)
-        except PayPalError as error:
-            logger.error("PayPal webhook %s could not be verified: debug_id=%s", event["id"], error.debug_id)
+            event = json.loads(request.body)
+            if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("event_type"), str):
+                raise ValueError("not a PayPal webhook event")
+        except ValueError as error:
+            self.limits.failed(request, "webhook")
+            logger.warning("PayPal webhook refused: %s", error)
+            return response.json({"error": str(error)}, status=400)
+        verified = await self._verify(request, event)
+        if verified is None:
             return response.json({"error": "verification unavailable"}, status=503)
         if not verified:
-            logger.warning("SECURITY: PayPal webhook %s failed signature verification", event["id"])
+            self.limits.failed(request, "webhook")
+            logger.warning("SECURITY: PayPal webhook %r failed signature verification", event["id"])
             return response.json({"error": "signature verification failed"}, status=401)
         if event["event_type"] not in HANDLED:
             return response.json({"status": "ignored"})
@@ -181,6 +228,20 @@ class PayPalInput(InputChannel):
         if new:
             self._tasks.spawn(self.process_webhook(request.app, event))
         return response.json({"status": "accepted" if new else "duplicate"})
+
+    async def _verify(self, request: Request, event: Dict[str, Any]) -> Optional[bool]:
+        """PayPal's verdict on the webhook's signature; None when it cannot be had now."""
+        if self._waiting_verifications >= MAX_WAITING_VERIFICATIONS:
+            logger.warning("PayPal webhook %r: %d verifications waiting, asking for redelivery", event["id"], self._waiting_verifications)
+            return None
+        self._waiting_verifications += 1
+        try:
+            return await self.call_paypal(self.client.verify_webhook_signature, dict(request.headers), event, self.webhook_id)
+        except PayPalError as error:
+            logger.error("PayPal webhook %r could not be verified: debug_id=%s", event["id"], error.debug_id)
+            return None
+        finally:
+            self._waiting_verifications -= 1
 
     async def process_webhook(self, app: Any, event: Dict[str, Any]) -> None:
         """Hand the event to its conversation until it has had its effect."""
@@ -193,7 +254,7 @@ class PayPalInput(InputChannel):
         elif payment.capture_id:
             record = await asyncio.to_thread(self.ledger.order_by_capture, payment.capture_id)
         if record is None:
-            logger.warning("PayPal webhook %s names no order of this shop", event["id"])
+            logger.warning("PayPal webhook %r names no order of this shop", event["id"])
             await asyncio.to_thread(self.ledger.event_done, event["id"])
             return
         entities = {**payment.entities, "order_id": record.order_id}
@@ -202,55 +263,80 @@ class PayPalInput(InputChannel):
             try:
                 await self.trigger(app, record.conversation_id, payment.intent, entities)
             except Exception:
-                logger.exception("PayPal webhook %s: attempt %d failed", event["id"], attempts)
+                logger.exception("PayPal webhook %r: attempt %d failed", event["id"], attempts)
             if payment.intent != PAYMENT_APPROVED or await self._capture_settled(record.order_id):
                 await asyncio.to_thread(self.ledger.event_done, event["id"])
                 return
             if delay is None:
                 break
-            logger.warning("PayPal webhook %s: order %s not captured yet, retrying in %ss", event["id"], record.order_id, delay)
+            logger.warning("PayPal webhook %r: order %s not captured yet, retrying in %ss", event["id"], record.order_id, delay)
             await asyncio.sleep(delay)
-        logger.error("PayPal webhook %s: gave up on order %s after %d attempts", event["id"], record.order_id, attempts)
+        logger.error("PayPal webhook %r: gave up on order %s after %d attempts", event["id"], record.order_id, attempts)
 
     async def _capture_settled(self, order_id: str) -> bool:
         record = await asyncio.to_thread(self.ledger.order, order_id)
-        return record is not None and (record.status in FINAL_STATUSES or record.status in ("PENDING", "PAYER_ACTION_REQUIRED"))
+        return record is not None and record.status in CAPTURE_OUTCOMES
 
     # --- merchant payment requests ----------------------------------------------------------------
 
-    def _authorized(self, request: Request) -> bool:
-        header = request.headers.get("Authorization", "")
-        return bool(self.merchant_api_token) and header.startswith("Bearer ") and hmac.compare_digest(header[7:], self.merchant_api_token)
-
     async def create_payment_request(self, request: Request) -> HTTPResponse:
-        if not self._authorized(request):
+        """A merchant's payment request: 202 with the order once PayPal made it; the pay
+        button reaches the conversation in the background. The same Idempotency-Key
+        with the same body gives the same order; with another body, 409."""
+        refused = self.limits.refuse(request, "payment-requests")
+        if refused is not None:
+            return refused
+        if not same_secret(bearer_token(request.headers.get("Authorization")), self.merchant_api_token):
+            self.limits.failed(request, "payment-requests")
             return response.json({"error": "a valid bearer token (MERCHANT_API_TOKEN) is required"}, status=401)
         try:
-            body = json.loads(request.body)
-            conversation_id, amount, currency, description = _payment_request_fields(body)
+            key = _idempotency_key(request.headers.get("Idempotency-Key"))
+            fields = _payment_request_fields(json.loads(request.body))
         except (ValueError, TypeError, money.MoneyError) as error:
             return response.json({"error": str(error)}, status=400)
-        agent = request.app.ctx.agent
-        if not await agent.tracker_store.exists(conversation_id):
+        conversation_id, amount, currency, description = fields
+        if not await request.app.ctx.agent.tracker_store.exists(conversation_id):
             return response.json({"error": f"no conversation {conversation_id}"}, status=404)
+        value = money.paypal_value(amount, currency)
+        body_hash = hashlib.sha256(json.dumps([conversation_id, value, currency, description]).encode()).hexdigest()
+        try:
+            known_order = await asyncio.to_thread(self.ledger.claim_payment_request, key, body_hash)
+        except IdempotencyConflict:
+            return response.json({"error": "this Idempotency-Key was used with another request"}, status=409)
+        if known_order:
+            record = await asyncio.to_thread(self.ledger.order, known_order)
+            return _accepted(known_order, record.approval_url if record else None, value, currency)
         config = self.client.config
         context = paypal_orders.experience_context(config.public_url, config.shop_name, "en", "NO_SHIPPING")
         order_body = paypal_orders.payment_request(amount, currency, description, conversation_id, context)
-        request_id = "kassa-request-" + (request.headers.get("Idempotency-Key") or uuid.uuid4().hex)[:80]
+        request_id = "kassa-request-" + hashlib.sha256(key.encode()).hexdigest()[:48]
         try:
-            order = await asyncio.to_thread(self.client.create_order, order_body, request_id)
+            order = await self.call_paypal(self.client.create_order, order_body, request_id)
         except PayPalError as error:
             status = 502 if error.retryable else 422
             return response.json({"error": f"PayPal refused the order: {error.name}", "debug_id": error.debug_id}, status=status)
         approval_url = paypal_orders.approval_link(order)
-        value = money.paypal_value(amount, currency)
         item = {"sku": None, "name": description, "quantity": 1, "unit_amount": value}
         await asyncio.to_thread(
             self.ledger.record_order, order["id"], conversation_id, [item], value, currency, str(order.get("status")),
             approval_url, "merchant_request", description,
         )
-        await self.trigger(request.app, conversation_id, PAYMENT_REQUESTED, {"order_id": order["id"]})
-        return response.json({"order_id": order["id"], "approval_url": approval_url, "amount": value, "currency": currency}, status=201)
+        if await asyncio.to_thread(self.ledger.payment_request_made, key, order["id"]):  # one pay button per key
+            self._tasks.spawn(self._trigger_logged(request.app, conversation_id, PAYMENT_REQUESTED, {"order_id": order["id"]}))
+        return _accepted(order["id"], approval_url, value, currency)
+
+
+def _accepted(order_id: str, approval_url: Optional[str], value: str, currency: str) -> HTTPResponse:
+    return response.json({"order_id": order_id, "approval_url": approval_url, "amount": value, "currency": currency}, status=202)
+
+
+def _idempotency_key(header: Optional[str]) -> str:
+    """The merchant's Idempotency-Key, whole; a fresh one when none was sent."""
+    if header is None:
+        return uuid.uuid4().hex
+    if not IDEMPOTENCY_KEY.fullmatch(header):
+        raise ValueError("Idempotency-Key must be 1 to 255 letters, digits or -_.:")
+    return header
 
 
 def _payment_request_fields(body: Any) -> tuple:
@@ -267,7 +353,11 @@ def _payment_request_fields(body: Any) -> tuple:
         raise ValueError("description must be 1 to 127 characters")
     if isinstance(body.get("amount"), float):
         raise ValueError("amount must be a string such as \"25.00\", not a float")
+    if not AMOUNT_TEXT.fullmatch(str(body.get("amount") or "").strip()):
+        raise ValueError("amount must be written as digits with an optional decimal point, such as \"25.00\"")
     amount = money.to_decimal(body.get("amount"))
     if amount <= 0 or not money.has_valid_precision(amount, currency):
         raise ValueError(f"amount must be positive with at most {money.currency_exponent(currency)} decimals for {currency}")
+    if amount > MAX_REQUEST_AMOUNT:
+        raise ValueError(f"amount must be at most {MAX_REQUEST_AMOUNT} {currency} for a payment request")
     return conversation_id, amount, currency, description

@@ -4,12 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional
 
-# Intents only this channel sends (Rasa's external events); nobody types them.
-PAYMENT_APPROVED = "payment_approved"
-PAYMENT_CANCELLED = "payment_cancelled"
-PAYMENT_UPDATE = "payment_update"
-PAYMENT_REQUESTED = "payment_requested"
-EXTERNAL_INTENTS = (PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_UPDATE, PAYMENT_REQUESTED)
+from actions.payment_intents import (  # noqa: F401  (the channel's vocabulary, re-exported)
+    EXTERNAL_INTENTS, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, PAYMENT_UPDATE,
+)
 
 CAPTURE_EVENTS = {
     "PAYMENT.CAPTURE.COMPLETED": "COMPLETED",

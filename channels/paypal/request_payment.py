@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
+import uuid
 from typing import List, Optional
 
 import requests
@@ -22,27 +24,38 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--currency", default=os.environ.get("SHOP_CURRENCY", "EUR"))
     parser.add_argument("--description", required=True)
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
-    parser.add_argument("--idempotency-key", help="send the same key again to get the same order back")
+    parser.add_argument("--idempotency-key", help="send the same key again to get the same order back (default: a new key, kept across retries)")
     args = parser.parse_args(argv)
     token = os.environ.get("MERCHANT_API_TOKEN")
     if not token:
         print("error: set MERCHANT_API_TOKEN", file=sys.stderr)
         return 2
-    headers = {"Authorization": f"Bearer {token}"}
-    if args.idempotency_key:
-        headers["Idempotency-Key"] = args.idempotency_key
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": args.idempotency_key or uuid.uuid4().hex}
     body = {"conversation_id": args.conversation, "amount": args.amount, "currency": args.currency, "description": args.description}
-    try:
-        answer = requests.post(f"{args.rasa_url.rstrip('/')}/webhooks/paypal/payment-requests", json=body, headers=headers, timeout=30)
-    except requests.RequestException as error:
-        print(f"error: Rasa is not reachable at {args.rasa_url}: {error}", file=sys.stderr)
+    answer = post_with_retries(f"{args.rasa_url.rstrip('/')}/webhooks/paypal/payment-requests", body, headers)
+    if answer is None:
+        print(f"error: Rasa is not reachable at {args.rasa_url}", file=sys.stderr)
         return 1
-    if answer.status_code != 201:
+    if answer.status_code != 202:
         print(f"error: {answer.status_code}: {answer.text}", file=sys.stderr)
         return 1
     result = answer.json()
     print(f"Sent: order {result['order_id']} for {result['amount']} {result['currency']}; pay link {result['approval_url']}")
     return 0
+
+
+def post_with_retries(url: str, body: dict, headers: dict, attempts: int = 3) -> Optional[requests.Response]:
+    """POST, trying again on a network error or a 5xx under the same Idempotency-Key: at most one order."""
+    answer = None
+    for attempt in range(attempts):
+        try:
+            answer = requests.post(url, json=body, headers=headers, timeout=30)
+            if answer.status_code < 500:
+                return answer
+        except requests.RequestException as error:
+            print(f"warning: attempt {attempt + 1} failed: {error}", file=sys.stderr)
+        time.sleep(2 ** attempt)
+    return answer
 
 
 if __name__ == "__main__":

@@ -6,8 +6,21 @@ from typing import Iterator
 
 import pytest
 
+from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, STACK_STARTUP_SECONDS
 from tests.stack import Stack, start_stack
-from tests.servers import PROJECT_ROOT
+
+# What a test itself may take once its servers are up (pytest.ini's timeout for unit tests).
+TEST_SECONDS = 120
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Give each integration test the time its fixtures may spend starting servers, plus
+    its own: the stack, and for the scale-out tests a second Rasa beside it."""
+    for item in items:
+        if item.get_closest_marker("integration") is None or item.get_closest_marker("timeout") is not None:
+            continue
+        startup = STACK_STARTUP_SECONDS + (RASA_STARTUP_SECONDS if "instances" in item.fixturenames else 0)
+        item.add_marker(pytest.mark.timeout(startup + TEST_SECONDS))
 
 
 @pytest.fixture(scope="session")

@@ -316,7 +316,7 @@ def test_a_merchant_payment_request_is_paid_like_a_cart(stack: Stack, psid: str)
     assert requests.post(url, json={**body, "amount": "-3"}, headers=auth, timeout=10).status_code == 400
     assert requests.post(url, json={**body, "conversation_id": "nobody-here"}, headers=auth, timeout=10).status_code == 404
     answer = requests.post(url, json=body, headers=auth, timeout=30)
-    assert answer.status_code == 201, answer.text
+    assert answer.status_code == 202, answer.text
     order_id = answer.json()["order_id"]
     assert wait_for(lambda: any(t.startswith("Wheel truing and new spokes: €45.00") for t in texts(stack, psid)), 30)
     requests.get(approve(stack, order_id), timeout=10)

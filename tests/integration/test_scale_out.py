@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from sandbox.messenger import webhooks
-from tests.servers import PROJECT_ROOT, Server, free_port, start_redis
+from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server, free_port, start_redis
 from tests.stack import APP_SECRET, Stack, start_stack, wait_for
 
 pytestmark = pytest.mark.integration
@@ -34,24 +34,26 @@ def second_rasa(stack: Stack) -> Tuple[Server, str]:
     command = list(command)
     command[command.index("--port") + 1] = str(port)
     url = f"http://127.0.0.1:{port}"
-    return Server(command, f"{url}/", env, "scale-out-rasa-2", startup_seconds=240), url
+    return Server(command, f"{url}/", env, "scale-out-rasa-2", startup_seconds=RASA_STARTUP_SECONDS), url
 
 
 @pytest.fixture(scope="module")
 def instances(tmp_path_factory) -> Iterator[Tuple[Stack, List[str]]]:
     directory = tmp_path_factory.mktemp("scale-out")
     redis_process, redis_url = start_redis(directory)
-    endpoints = redis_endpoints(directory, redis_url)
-    stack = start_stack(
-        PROJECT_ROOT / ".run" / "tests" / "scale-out", env={"RASA_ENDPOINTS": str(endpoints)},
-        rasa_args=["--endpoints", str(endpoints)], log_prefix="scale-out-",
-    )
+    stack = None
     try:
+        endpoints = redis_endpoints(directory, redis_url)
+        stack = start_stack(
+            PROJECT_ROOT / ".run" / "tests" / "scale-out", env={"RASA_ENDPOINTS": str(endpoints)},
+            rasa_args=["--endpoints", str(endpoints)], log_prefix="scale-out-",
+        )
         other, other_url = second_rasa(stack)
         stack.servers.append(other)
         yield stack, [stack.rasa_url, other_url]
-    finally:
-        stack.stop()
+    finally:  # also after a failed start or a timeout: nothing is left running
+        if stack is not None:
+            stack.stop()
         redis_process.terminate()
         redis_process.wait(timeout=10)
 

@@ -1,0 +1,155 @@
+"""The side doors, tried as an attacker would over real HTTP. Each attack must
+change nothing it should not: the ledger, the cart, the messages, PayPal."""
+from __future__ import annotations
+
+import json
+from typing import Dict, Optional
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+import urllib3
+
+from sandbox.messenger import webhooks
+from tests.integration.test_messenger_connector import deliver
+from tests.integration.test_payments import approve, captures_of, checkout, ledger, receipts, sandbox_stats, texts
+from tests.stack import MERCHANT_TOKEN, REST_TOKEN, VERIFY_TOKEN, Stack, wait_for
+
+pytestmark = pytest.mark.integration
+
+TWO_MB = b"x" * (2 * 1024 * 1024)
+SIGNATURE_HEADERS = {
+    "PAYPAL-AUTH-ALGO": "SHA256withRSA", "PAYPAL-CERT-URL": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-x",
+    "PAYPAL-TRANSMISSION-ID": "1a2b3c", "PAYPAL-TRANSMISSION-SIG": "forged", "PAYPAL-TRANSMISSION-TIME": "2026-11-28T10:00:00Z",
+    "Content-Type": "application/json",
+}
+
+
+def paid_order(stack: Stack, psid: str) -> str:
+    """A cart checked out, approved and captured: the order id."""
+    _, order_id = checkout(stack, psid)
+    requests.get(approve(stack, order_id), timeout=10)
+    assert wait_for(lambda: receipts(stack, psid), 30)
+    return order_id
+
+
+def rest_post(stack: Stack, sender: str, text: str, token: Optional[str] = REST_TOKEN, **extra: object) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text, **extra},
+                         headers=headers, timeout=60)
+
+
+def from_another_address(stack: Stack) -> urllib3.HTTPConnectionPool:
+    """Requests from 127.0.0.2: another client for the per-client limits, so the flood
+    does not spend the budget of the sandbox's own webhooks from 127.0.0.1."""
+    url = urlsplit(stack.rasa_url)
+    return urllib3.HTTPConnectionPool(url.hostname, url.port, source_address=("127.0.0.2", 0), maxsize=4, retries=False, timeout=30)
+
+
+# --- the REST channel ---------------------------------------------------------------------------------------------
+
+
+def test_the_rest_channel_refuses_posts_without_its_token(stack: Stack, psid: str) -> None:
+    for token in (None, "wrong", "tökén"):
+        assert rest_post(stack, psid, "hi", token=token).status_code == 401
+    assert stack.user_events(psid) == []
+
+
+def test_payment_intents_typed_through_rest_change_nothing(stack: Stack, psid: str) -> None:
+    order_id = paid_order(stack, psid)
+    before = len(stack.messages(psid))
+    for text in (f'/payment_update{{"order_id": "{order_id}", "payment_event": "REFUNDED"}}',
+                 f'/payment_cancelled{{"order_id": "{order_id}"}}',
+                 f'/payment_approved{{"order_id": "{order_id}"}}'):
+        answer = rest_post(stack, psid, text, metadata={"is_external": True}, input_channel="facebook")
+        assert answer.status_code == 200
+        assert not any("refund" in (m.get("text") or "").lower() for m in answer.json())
+    record = ledger(stack).order(order_id)
+    assert record.status == "COMPLETED" and [h["status"] for h in record.status_history].count("COMPLETED") == 1
+    assert len(stack.messages(psid)) == before and len(receipts(stack, psid)) == 1
+    assert captures_of(stack, order_id) == 1
+    assert {e.get("input_channel") for e in stack.user_events(psid)[-3:]} == {"rest"}
+
+
+# --- cancel links -----------------------------------------------------------------------------------------------------
+
+
+def test_a_cancel_link_opened_again_and_again_cancels_once_and_never_a_paid_order(stack: Stack, psid: str) -> None:
+    _, order_id = checkout(stack, psid)
+    cancel_url = f"{stack.rasa_url}/webhooks/paypal/cancel?token={order_id}"
+    for _ in range(3):
+        assert requests.get(cancel_url, timeout=10).status_code == 200
+    assert wait_for(lambda: ledger(stack).order(order_id).status == "CANCELLED", 30)
+    wait_for(lambda: len(stack.user_events(psid)) >= 5, 10)
+    assert len([t for t in texts(stack, psid) if "You cancelled the payment" in t]) == 1
+    # The same cart checked out again is the same PayPal order, open again, and it is captured.
+    deliver(stack, webhooks.text_event(psid, "checkout"))
+    assert wait_for(lambda: ledger(stack).order(order_id).status != "CANCELLED", 30)
+    requests.get(approve(stack, order_id), timeout=10)
+    assert wait_for(lambda: receipts(stack, psid), 30)
+    assert captures_of(stack, order_id) == 1
+    for _ in range(2):
+        requests.get(cancel_url, timeout=10)
+    assert ledger(stack).order(order_id).status == "COMPLETED"
+    assert len([t for t in texts(stack, psid) if "You cancelled the payment" in t]) == 1
+
+
+# --- request limits --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/webhooks/facebook/webhook", "/webhooks/paypal/webhook", "/webhooks/paypal/payment-requests",
+                                  "/webhooks/rest/webhook"])
+def test_a_body_over_one_megabyte_is_refused(stack: Stack, path: str) -> None:
+    answer = requests.post(f"{stack.rasa_url}{path}", data=TWO_MB, headers={"Content-Type": "application/json"}, timeout=30)
+    assert answer.status_code == 413
+    assert requests.get(f"{stack.rasa_url}/", timeout=10).status_code == 200
+
+
+def test_a_flood_of_forged_paypal_webhooks_costs_a_bounded_number_of_verifications(stack: Stack) -> None:
+    before = sandbox_stats(stack)["counters"].get("webhook_verifications", 0)
+    pool = from_another_address(stack)
+    statuses: Dict[int, int] = {}
+    for number in range(60):
+        event = {"id": f"WH-FLOOD-{number}", "event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": "5O190127TN364715T"}}
+        answer = pool.request("POST", "/webhooks/paypal/webhook", body=json.dumps(event), headers=SIGNATURE_HEADERS)
+        statuses[answer.status] = statuses.get(answer.status, 0) + 1
+    verifications = sandbox_stats(stack)["counters"].get("webhook_verifications", 0) - before
+    assert set(statuses) <= {401, 429} and statuses.get(429, 0) >= 45, statuses
+    assert verifications <= 10, verifications
+
+
+def test_non_ascii_tokens_are_refused_not_errors(stack: Stack) -> None:
+    verify = requests.get(f"{stack.rasa_url}/webhooks/facebook/webhook?hub.mode=subscribe&hub.verify_token={quote('tökén')}"
+                          "&hub.challenge=42", timeout=10)
+    assert verify.status_code == 403
+    raw, headers = webhooks.signed(webhooks.delivery(webhooks.text_event("attacker", "hi")), "wrong")
+    headers["X-Hub-Signature-256"] = "sha256=ö" + "0" * 63
+    assert requests.post(f"{stack.rasa_url}/webhooks/facebook/webhook", data=raw, headers=headers, timeout=10).status_code == 403
+    merchant = requests.post(f"{stack.rasa_url}/webhooks/paypal/payment-requests", json={},
+                             headers={"Authorization": "Bearer tökén"}, timeout=10)
+    assert merchant.status_code == 401
+    good = requests.get(f"{stack.rasa_url}/webhooks/facebook/webhook?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}"
+                        "&hub.challenge=42", timeout=10)
+    assert good.status_code == 200 and good.text == "42"
+
+
+# --- merchant payment requests --------------------------------------------------------------------------------------
+
+
+def test_a_reused_idempotency_key_gives_the_same_order_or_a_conflict(stack: Stack, psid: str) -> None:
+    deliver(stack, webhooks.text_event(psid, "hi"))
+    assert wait_for(lambda: stack.messages(psid))
+    url = f"{stack.rasa_url}/webhooks/paypal/payment-requests"
+    body = {"conversation_id": psid, "amount": "45.00", "currency": "EUR", "description": "Wheel truing"}
+    headers = {"Authorization": f"Bearer {MERCHANT_TOKEN}", "Idempotency-Key": f"truing-{psid}"}
+    assert requests.post(url, json={**body, "amount": "1e30"}, headers=headers, timeout=10).status_code == 400
+    first = requests.post(url, json=body, headers=headers, timeout=30)
+    again = requests.post(url, json=body, headers=headers, timeout=30)
+    assert first.status_code == again.status_code == 202, (first.text, again.text)
+    assert first.json()["order_id"] == again.json()["order_id"]
+    other = requests.post(url, json={**body, "amount": "4500.00"}, headers=headers, timeout=30)
+    assert other.status_code == 409
+    assert wait_for(lambda: any(t.startswith("Wheel truing: €45.00") for t in texts(stack, psid)), 30)
+    wait_for(lambda: len(stack.user_events(psid)) >= 3, 5)
+    assert len([t for t in texts(stack, psid) if t.startswith("Wheel truing")]) == 1
+    assert len([o for o in ledger(stack).orders(psid) if o.kind == "merchant_request"]) == 1

@@ -1,0 +1,178 @@
+"""The checks behind the side doors: secrets, local defaults, payment events,
+cancels, merchant payment requests (the attacks over HTTP are in
+tests/integration/test_attacks.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from actions.deployment import LocalSecretInPublic, check_deployment, is_local, local_defaults
+from actions.ledger import IdempotencyConflict, Ledger
+from actions.payment_actions import from_payment_channel
+from channels.paypal.connector import _idempotency_key, _payment_request_fields
+from channels.request_limits import ClientLimits
+from channels.secrets import bearer_token, same_secret
+from tests.conftest import make_tracker
+
+ITEMS = [{"sku": "LGT-002", "name": "Ember Rear Light", "quantity": 2, "unit_amount": "14.50"}]
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger(f"sqlite:///{tmp_path / 'orders.db'}")
+
+
+# --- secrets -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given", ["tökén", "ünïcode-😀", "", "kassa", None])
+def test_a_wrong_secret_is_refused_whatever_its_characters(given) -> None:
+    assert same_secret(given, "kassa-token") is False
+
+
+def test_the_right_secret_matches_also_when_it_is_not_ascii() -> None:
+    assert same_secret("kassa-token", "kassa-token") and same_secret("sleutel-ë", "sleutel-ë")
+
+
+def test_an_unset_secret_matches_nothing() -> None:
+    assert same_secret("", "") is False and same_secret("x", None) is False
+
+
+def test_only_a_bearer_header_gives_a_token() -> None:
+    assert bearer_token("Bearer abc") == "abc"
+    assert bearer_token("Basic abc") is None and bearer_token(None) is None
+
+
+# --- local defaults ------------------------------------------------------------------------------------
+
+
+def test_local_defaults_are_read_from_the_makefile_include() -> None:
+    defaults = local_defaults()
+    assert defaults["MERCHANT_API_TOKEN"] == "kassa-local-merchant-token" and "REST_API_TOKEN" in defaults
+
+
+@pytest.mark.parametrize("url, local", [
+    ("http://localhost:5005", True), ("http://127.0.0.1:9000", True), (None, True),
+    ("https://shop.example.com", False), ("https://localhost.example.com", False),
+])
+def test_what_counts_as_local(url, local) -> None:
+    assert is_local(url) is local
+
+
+def test_a_public_shop_with_a_local_token_refuses_to_start() -> None:
+    with pytest.raises(LocalSecretInPublic, match="MERCHANT_API_TOKEN"):
+        check_deployment({"PUBLIC_URL": "https://shop.example.com", "MERCHANT_API_TOKEN": "kassa-local-merchant-token"})
+    with pytest.raises(LocalSecretInPublic, match="FB_APP_SECRET"):  # a local value under another name
+        check_deployment({"PUBLIC_URL": "https://shop.example.com", "FB_APP_SECRET": "kassa-local-rest-token"})
+
+
+def test_a_public_shop_with_its_own_tokens_and_a_local_shop_start() -> None:
+    check_deployment({"PUBLIC_URL": "https://shop.example.com", "MERCHANT_API_TOKEN": "4f1c-real"})
+    check_deployment({"PUBLIC_URL": "http://localhost:5005", "MERCHANT_API_TOKEN": "kassa-local-merchant-token"})
+
+
+# --- payment events only from the paypal channel -----------------------------------------------------------
+
+
+def external(intent: str) -> dict:
+    return {"text": f"EXTERNAL: {intent}", "intent": {"name": intent, "confidence": 1.0}, "entities": [], "metadata": {"is_external": True}}
+
+
+def test_an_external_payment_event_is_accepted() -> None:
+    tracker = make_tracker()
+    tracker.latest_message = external("payment_approved")
+    assert from_payment_channel(tracker)
+
+
+@pytest.mark.parametrize("message", [
+    {"text": '/payment_update{"order_id": "O1", "payment_event": "REFUNDED"}', "intent": {"name": "payment_update"}, "metadata": {"is_external": True}},
+    {"text": "EXTERNAL: payment_update", "intent": {"name": "payment_update"}, "metadata": {}},
+    {"text": "EXTERNAL: greet", "intent": {"name": "greet"}, "metadata": {"is_external": True}},
+    {"text": "EXTERNAL: payment_cancelled", "intent": {"name": "payment_update"}, "metadata": {"is_external": True}},
+])
+def test_typed_or_forged_payment_events_are_refused(message) -> None:
+    tracker = make_tracker()
+    tracker.latest_message = message
+    assert not from_payment_channel(tracker)
+
+
+# --- cancel never goes backwards; the same checkout after a cancel is open again ---------------------------
+
+
+def test_a_cancel_moves_only_an_open_order_and_only_once(ledger: Ledger) -> None:
+    ledger.record_order("O1", "c1", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay")
+    assert ledger.move("O1", "CANCELLED", ("CREATED", "PAYER_ACTION_REQUIRED"))
+    assert not ledger.move("O1", "CANCELLED", ("CREATED", "PAYER_ACTION_REQUIRED"))
+    ledger.record_order("O2", "c1", ITEMS, "29.00", "EUR", "CREATED", "https://pay")
+    ledger.update("O2", "COMPLETED")
+    assert not ledger.move("O2", "CANCELLED", ("CREATED", "PAYER_ACTION_REQUIRED"))
+    assert ledger.order("O2").status == "COMPLETED"
+
+
+def test_the_same_order_recorded_open_after_a_cancel_is_open_again(ledger: Ledger) -> None:
+    ledger.record_order("O1", "c1", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay")
+    ledger.move("O1", "CANCELLED", ("PAYER_ACTION_REQUIRED",))
+    again = ledger.record_order("O1", "c1", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay")
+    assert again.status == "PAYER_ACTION_REQUIRED"
+    assert [h["status"] for h in again.status_history] == ["PAYER_ACTION_REQUIRED", "CANCELLED", "PAYER_ACTION_REQUIRED"]
+
+
+# --- merchant payment requests --------------------------------------------------------------------------------
+
+
+BODY = {"conversation_id": "c", "amount": "10.00", "currency": "EUR", "description": "Wheel truing"}
+
+
+@pytest.mark.parametrize("amount, problem", [
+    ("1e30", "digits"), ("1E2", "digits"), ("NaN", "digits"), ("12,50", "digits"), (" ", "digits"),
+    ("10000.01", "at most 10000"), ("0", "positive"), ("-3", "digits"), ("1.234", "decimals"),
+])
+def test_payment_request_amounts_are_plain_positive_and_sane(amount, problem) -> None:
+    with pytest.raises(ValueError, match=problem):
+        _payment_request_fields({**BODY, "amount": amount})
+
+
+def test_a_sane_payment_request_passes() -> None:
+    assert _payment_request_fields(BODY)[1:3] == (pytest.approx(10), "EUR")
+
+
+@pytest.mark.parametrize("key", ["", "a" * 256, "key with spaces", "sleutel-ë"])
+def test_idempotency_keys_are_checked_not_truncated(key) -> None:
+    with pytest.raises(ValueError, match="Idempotency-Key"):
+        _idempotency_key(key)
+
+
+def test_an_idempotency_key_is_bound_to_its_body(ledger: Ledger) -> None:
+    assert ledger.claim_payment_request("k1", "hash-a") is None
+    assert ledger.payment_request_made("k1", "O1") and not ledger.payment_request_made("k1", "O2")
+    assert ledger.claim_payment_request("k1", "hash-a") == "O1"
+    with pytest.raises(IdempotencyConflict):
+        ledger.claim_payment_request("k1", "hash-b")
+
+
+# --- limits per client ------------------------------------------------------------------------------------------------
+
+
+class Peer:
+    """What ClientLimits reads of a Sanic request: the client's address."""
+
+    def __init__(self, address: str) -> None:
+        self.remote_addr = ""
+        self.ip = address
+
+
+def test_a_client_over_its_rate_is_refused_and_others_are_not() -> None:
+    limits = ClientLimits("3/minute", "2/minute")
+    answers = [limits.refuse(Peer("10.0.0.1"), "webhook") for _ in range(4)]
+    assert answers[:3] == [None, None, None] and answers[3].status == 429
+    assert limits.refuse(Peer("10.0.0.2"), "webhook") is None
+    assert limits.refuse(Peer("10.0.0.1"), "verify") is None  # another endpoint, another window
+
+
+def test_failed_proofs_close_the_door_before_the_rate_does() -> None:
+    limits = ClientLimits("100/minute", "2/minute")
+    for _ in range(2):
+        assert limits.refuse(Peer("10.0.0.3"), "webhook") is None
+        limits.failed(Peer("10.0.0.3"), "webhook")
+    assert limits.refuse(Peer("10.0.0.3"), "webhook").status == 429
