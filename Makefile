@@ -27,7 +27,7 @@ export PUBLIC_URL ?= http://localhost:5005
 export PAYPAL_BASE_URL ?= http://localhost:8090
 # Messenger: the Messenger page (the fake Graph API) that plays Facebook locally.
 export FB_GRAPH_URL ?= http://localhost:8080
-export FB_GRAPH_VERSION ?= v21.0
+export FB_GRAPH_VERSION ?= v25.0
 export RASA_WEBHOOK_URL ?= http://localhost:5005/webhooks/facebook/webhook
 export CATALOG_IMAGE_BASE_URL ?= http://localhost:8080/images
 # PayPal webhooks (the sandbox's webhook id).

@@ -76,9 +76,8 @@ class ActionCheckout(Action):
         client = get_client()
         config = client.config
         currency = catalog.currency
-        priced_cart = {line.key: line.quantity for line in lines}
         request_id = paypal_orders.checkout_request_id(
-            tracker.sender_id, priced_cart, currency, epoch=slot_number(tracker, "paid_orders")
+            tracker.sender_id, lines, currency, epoch=slot_number(tracker, "paid_orders")
         )
         context = paypal_orders.experience_context(config.public_url, config.shop_name, lang, config.shipping_preference)
         try:
@@ -107,10 +106,12 @@ class ActionCheckout(Action):
             buttons=[messages.pay_button(total_text, approval_url, lang, tracker.get_latest_input_channel())],
         )
         record = order_record(order, approval_url, request_id, money.paypal_value(total, currency), currency)
-        get_ledger().record_order(
+        ledger = get_ledger()
+        ledger.record_order(
             order["id"], tracker.sender_id, payments.ledger_items(lines, currency, lang), record["amount"], currency,
             str(order.get("status")), approval_url,
         )
+        ledger.supersede_open_orders(tracker.sender_id, newest=order["id"])  # one pay button works: the latest
         return [SlotSet("last_order", record)]
 
 

@@ -22,6 +22,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.run' / 'orders.db'}"
 # Orders the buyer has not approved yet: the only ones a cancel may close.
 OPEN_STATUSES = ("CREATED", "PAYER_ACTION_REQUIRED")
+# A cart order replaced by a newer checkout of the same conversation is SUPERSEDED,
+# and VOIDED once a buyer who approved it anyway was told: never captured.
+SUPERSEDED = "SUPERSEDED"
+VOIDED = "VOIDED"
 
 metadata = sa.MetaData()
 
@@ -51,7 +55,7 @@ webhook_events_table = sa.Table(
     sa.Column("event_type", sa.String(64), nullable=False),
     sa.Column("order_id", sa.String(64)),
     sa.Column("body", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),  # received | done
+    sa.Column("status", sa.String(16), nullable=False),  # received | done | dead
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("received_at", sa.String(32), nullable=False),
     sa.Column("done_at", sa.String(32)),
@@ -63,6 +67,14 @@ payment_requests_table = sa.Table(
     sa.Column("body_hash", sa.String(64), nullable=False),
     sa.Column("order_id", sa.String(64)),
     sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+# What the customer was told about an order, once each ("processing", ...).
+order_notices_table = sa.Table(
+    "kassa_order_notices", metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("notice", sa.String(64), primary_key=True),
+    sa.Column("told_at", sa.String(32), nullable=False),
 )
 
 
@@ -189,6 +201,28 @@ class Ledger:
             )
         return result.rowcount == 1
 
+    def supersede_open_orders(self, conversation_id: str, newest: str) -> List[str]:
+        """Mark the conversation's other open (or cancelled) cart orders SUPERSEDED; their ids."""
+        superseded = []
+        replaceable = (*OPEN_STATUSES, "CANCELLED")
+        for record in self.orders(conversation_id):
+            if record.kind == "cart" and record.order_id != newest and self.move(record.order_id, SUPERSEDED, replaceable):
+                superseded.append(record.order_id)
+        return superseded
+
+    def latest_open_order(self, conversation_id: str) -> Optional[OrderRecord]:
+        open_orders = [r for r in self.orders(conversation_id) if r.kind == "cart" and r.status in OPEN_STATUSES]
+        return open_orders[-1] if open_orders else None
+
+    def claim_notice(self, order_id: str, notice: str) -> bool:
+        """True for the one caller that tells the customer ``notice`` about the order."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(order_notices_table.insert().values(order_id=order_id, notice=notice, told_at=now()))
+            return True
+        except IntegrityError:
+            return False
+
     def claim_receipt(self, order_id: str) -> bool:
         """True for exactly one caller: the one that sends the receipt."""
         with self.engine.begin() as connection:
@@ -243,7 +277,7 @@ class Ledger:
                 status = connection.execute(
                     sa.select(webhook_events_table.c.status).where(webhook_events_table.c.event_id == event_id)
                 ).scalar_one()
-            return status != "done"
+            return status == "received"  # a redelivery of an event still in hand; not of a done or dead one
 
     def event_attempted(self, event_id: str) -> int:
         with self.engine.begin() as connection:
@@ -262,10 +296,33 @@ class Ledger:
                 .values(status="done", done_at=now())
             )
 
+    def event_dead(self, event_id: str) -> None:
+        """Give up on an event: the dead letters, which `make orders` lists for a person to look at."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                webhook_events_table.update().where(webhook_events_table.c.event_id == event_id)
+                .values(status="dead", done_at=now())
+            )
+
+    def event_state(self, event_id: str) -> Optional[Dict[str, Any]]:
+        """The event's status, attempts and received_at."""
+        query = sa.select(webhook_events_table.c.status, webhook_events_table.c.attempts, webhook_events_table.c.received_at)
+        with self.engine.connect() as connection:
+            row = connection.execute(query.where(webhook_events_table.c.event_id == event_id)).first()
+        return dict(row._mapping) if row else None
+
     def pending_events(self) -> List[Dict[str, Any]]:
-        query = sa.select(webhook_events_table.c.body).where(webhook_events_table.c.status != "done").order_by(webhook_events_table.c.received_at)
+        query = sa.select(webhook_events_table.c.body).where(webhook_events_table.c.status == "received").order_by(webhook_events_table.c.received_at)
         with self.engine.connect() as connection:
             return [json.loads(row.body) for row in connection.execute(query)]
+
+    def dead_events(self) -> List[Dict[str, Any]]:
+        query = sa.select(
+            webhook_events_table.c.event_id, webhook_events_table.c.event_type, webhook_events_table.c.order_id,
+            webhook_events_table.c.attempts, webhook_events_table.c.received_at, webhook_events_table.c.done_at,
+        ).where(webhook_events_table.c.status == "dead").order_by(webhook_events_table.c.received_at)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
 
 
 _ledger: Optional[Ledger] = None

@@ -13,7 +13,7 @@ from actions import cart as cart_rules
 from actions import messages, money, paypal_orders, payments
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, slot_number
-from actions.ledger import OPEN_STATUSES, OrderRecord, get_ledger
+from actions.ledger import OPEN_STATUSES, SUPERSEDED, VOIDED, OrderRecord, get_ledger
 from actions.payment_intents import EXTERNAL_INTENTS
 from actions.paypal_client import PayPalError, get_client
 
@@ -78,8 +78,14 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker
             return None
         logger.error("Capture of %s failed: status=%s debug_id=%s issues=%s", record.order_id, error.status, error.debug_id, error.issues)
         if error.retryable:
-            dispatcher.utter_message(response="utter_payment_processing")
+            tell_processing_once(record, dispatcher)
         return None
+
+
+def tell_processing_once(record: OrderRecord, dispatcher: CollectingDispatcher) -> None:
+    """"Confirming your payment": once per order, however often the capture is retried."""
+    if get_ledger().claim_notice(record.order_id, "processing"):
+        dispatcher.utter_message(response="utter_payment_processing")
 
 
 def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -115,6 +121,21 @@ def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDis
     return events
 
 
+def refuse_replaced_order(record: OrderRecord, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """An older pay link of a cart checked out again (other items or prices): never
+    captured; the buyer is told once, with the latest pay button if there is one."""
+    ledger = get_ledger()
+    if not ledger.move(record.order_id, VOIDED, (SUPERSEDED,)):
+        return
+    logger.warning("Order %s was approved after a newer checkout replaced it: not captured", record.order_id)
+    latest = ledger.latest_open_order(record.conversation_id)
+    lang = language(tracker)
+    buttons = []
+    if latest is not None and latest.approval_url:
+        buttons = [messages.pay_button(total_text(latest, lang), latest.approval_url, lang, tracker.get_latest_input_channel())]
+    dispatcher.utter_message(response="utter_payment_link_replaced", order_id=record.order_id, buttons=buttons)
+
+
 class ActionCapturePayment(Action):
     def name(self) -> Text:
         return "action_capture_payment"
@@ -123,9 +144,12 @@ class ActionCapturePayment(Action):
         record = own_record(tracker)
         if record is None or record.receipt_sent_at:
             return []
+        if record.status in (SUPERSEDED, VOIDED):
+            refuse_replaced_order(record, dispatcher, tracker)
+            return []
         order = await fetch_order(record)
         if order is None:
-            dispatcher.utter_message(response="utter_payment_processing")
+            tell_processing_once(record, dispatcher)
             return []
         try:
             payments.check_order(order, record, tracker.sender_id)

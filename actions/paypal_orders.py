@@ -18,14 +18,17 @@ CUSTOM_ID_MAX = 127
 ITEM_NAME_MAX = 127
 
 
-def checkout_request_id(conversation_id: str, cart: Mapping[str, int], currency: str, epoch: int = 0) -> str:
-    """PayPal-Request-Id for a checkout: the same conversation, cart and epoch give the same id.
+def checkout_request_id(conversation_id: str, lines: Sequence[CartLine], currency: str, epoch: int = 0) -> str:
+    """PayPal-Request-Id for a checkout: the same conversation, lines, prices and epoch give the same id.
 
     ``epoch`` counts the orders this conversation has paid, so buying the same
-    cart again later is a new order while a repeated checkout is not.
+    cart again later is a new order while a repeated checkout is not. The unit
+    prices are part of it: after a price change the same cart is a new order at
+    the new amount, never the old order at the old one.
     """
+    priced = sorted((line.key, line.quantity, money.paypal_value(line.product.price, currency)) for line in lines)
     canonical = json.dumps(
-        {"conversation": conversation_id, "cart": dict(sorted(cart.items())), "currency": currency, "epoch": epoch},
+        {"conversation": conversation_id, "lines": priced, "currency": currency, "epoch": epoch},
         sort_keys=True,
     )
     return "kassa-checkout-" + hashlib.sha256(canonical.encode()).hexdigest()[:48]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from typing import IO, List, Optional
+from typing import IO, Any, Dict, List, Optional
 
 from actions.ledger import Ledger, OrderRecord
 
@@ -36,13 +36,24 @@ def write_table(records: List[OrderRecord], out: IO[str]) -> None:
         print(f"{r.order_id:<18} {r.created_at:<25} {r.status:<22} {r.amount:>6} {r.currency} {r.payer_name or '-':<20} {r.conversation_id}", file=out)
 
 
+def write_dead_letters(events: List[Dict[str, Any]], out: IO[str]) -> None:
+    """PayPal webhooks given up on: the order's state may be behind PayPal's; look it up there."""
+    if not events:
+        return
+    print(f"\n{len(events)} PayPal webhook event(s) given up on (dead letters): check these orders in PayPal", file=out)
+    for event in events:
+        print(f"  {event['event_id']:<28} {event['event_type']:<28} order {event['order_id'] or '-':<18} "
+              f"{event['attempts']} attempts, received {event['received_at']}", file=out)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", metavar="FILE", help="export every order as CSV ('-' for standard output)")
     parser.add_argument("--conversation", help="only the orders of this conversation")
     parser.add_argument("--database-url", help="default: DATABASE_URL")
     args = parser.parse_args(argv)
-    records = Ledger(args.database_url).orders(args.conversation)
+    ledger = Ledger(args.database_url)
+    records = ledger.orders(args.conversation)
     if args.csv == "-":
         write_csv(records, sys.stdout)
     elif args.csv:
@@ -51,6 +62,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"wrote {len(records)} order(s) to {args.csv}")
     else:
         write_table(records, sys.stdout)
+        write_dead_letters(ledger.dead_events(), sys.stdout)
     return 0
 
 

@@ -11,6 +11,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 import requests
 
+from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION
+
 from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server, free_port, start_sandbox
 
 MODEL = PROJECT_ROOT / "models" / "kassa.tar.gz"
@@ -110,7 +112,7 @@ def start_stack(
         graph_url = f"http://127.0.0.1:{graph_port}"
         common = {
             "FB_APP_SECRET": APP_SECRET, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-            "FB_GRAPH_URL": graph_url, "FB_GRAPH_VERSION": "v21.0",
+            "FB_GRAPH_URL": graph_url, "FB_GRAPH_VERSION": DEFAULT_GRAPH_VERSION,
             "PAYPAL_BASE_URL": paypal_url, "PAYPAL_CLIENT_ID": "kassa-sandbox-client", "PAYPAL_CLIENT_SECRET": "kassa-sandbox-secret",
             "PUBLIC_URL": rasa_url, "CATALOG_IMAGE_BASE_URL": f"{graph_url}/images", "RASA_TELEMETRY_ENABLED": "false",
             "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "REST_API_TOKEN": REST_TOKEN, "FB_PAGE_ID": "100000000000001",

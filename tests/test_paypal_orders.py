@@ -1,4 +1,5 @@
 """Order bodies: totals, currency decimals, ids, and PayPal's OpenAPI schema."""
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -40,12 +41,20 @@ def test_zero_decimal_currency_amounts() -> None:
 
 
 def test_request_id_is_stable_for_the_same_cart_and_changes_otherwise() -> None:
-    first = paypal_orders.checkout_request_id("c1", {"A": 1, "B": 2}, "EUR")
-    assert first == paypal_orders.checkout_request_id("c1", {"B": 2, "A": 1}, "EUR")
-    assert first != paypal_orders.checkout_request_id("c1", {"A": 1, "B": 3}, "EUR")
-    assert first != paypal_orders.checkout_request_id("c2", {"A": 1, "B": 2}, "EUR")
-    assert first != paypal_orders.checkout_request_id("c1", {"A": 1, "B": 2}, "EUR", epoch=1)
+    catalog = load_catalog()
+    lines = cart.lines({"LGT-001": 1, "LGT-002": 2}, catalog)
+    first = paypal_orders.checkout_request_id("c1", lines, "EUR")
+    assert first == paypal_orders.checkout_request_id("c1", list(reversed(lines)), "EUR")
+    assert first != paypal_orders.checkout_request_id("c1", cart.lines({"LGT-001": 1, "LGT-002": 3}, catalog), "EUR")
+    assert first != paypal_orders.checkout_request_id("c2", lines, "EUR")
+    assert first != paypal_orders.checkout_request_id("c1", lines, "EUR", epoch=1)
     assert len(first) <= 108
+
+
+def test_a_price_change_gives_a_new_request_id() -> None:
+    lines = cart.lines({"LGT-001": 1}, load_catalog())
+    repriced = [replace(lines[0], product=replace(lines[0].product, price=lines[0].product.price + Decimal("5")))]
+    assert paypal_orders.checkout_request_id("c1", lines, "EUR") != paypal_orders.checkout_request_id("c1", repriced, "EUR")
 
 
 def test_bad_orders_are_refused_before_paypal() -> None:

@@ -176,3 +176,43 @@ def test_failed_proofs_close_the_door_before_the_rate_does() -> None:
         assert limits.refuse(Peer("10.0.0.3"), "webhook") is None
         limits.failed(Peer("10.0.0.3"), "webhook")
     assert limits.refuse(Peer("10.0.0.3"), "webhook").status == 429
+
+
+# --- one working pay button per cart -----------------------------------------------------------------------------------
+
+
+def test_a_newer_checkout_supersedes_older_open_and_cancelled_cart_orders(ledger: Ledger) -> None:
+    ledger.record_order("O1", "c1", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/1")
+    ledger.record_order("O2", "c1", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/2")
+    ledger.move("O2", "CANCELLED", ("PAYER_ACTION_REQUIRED",))
+    ledger.record_order("PAID", "c1", ITEMS, "29.00", "EUR", "COMPLETED", None)
+    ledger.record_order("REQ", "c1", ITEMS, "45.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/r", kind="merchant_request")
+    ledger.record_order("OTHER", "c2", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/o")
+    ledger.record_order("O3", "c1", ITEMS, "34.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/3")
+    assert sorted(ledger.supersede_open_orders("c1", newest="O3")) == ["O1", "O2"]
+    statuses = {r.order_id: r.status for r in ledger.orders()}
+    assert statuses == {"O1": "SUPERSEDED", "O2": "SUPERSEDED", "PAID": "COMPLETED", "REQ": "PAYER_ACTION_REQUIRED",
+                        "OTHER": "PAYER_ACTION_REQUIRED", "O3": "PAYER_ACTION_REQUIRED"}
+    assert ledger.latest_open_order("c1").order_id == "O3"
+
+
+# --- webhook events: dead letters, and telling once ----------------------------------------------------------------------
+
+
+def test_a_dead_event_is_neither_resumed_nor_taken_again_and_is_listed(ledger: Ledger, capsys) -> None:
+    from scripts import orders as orders_cli
+
+    body = {"id": "WH-1", "event_type": "PAYMENT.CAPTURE.COMPLETED"}
+    assert ledger.receive_event("WH-1", "PAYMENT.CAPTURE.COMPLETED", "O1", body)
+    assert ledger.receive_event("WH-1", "PAYMENT.CAPTURE.COMPLETED", "O1", body)  # still in hand: redelivery is taken
+    assert ledger.event_attempted("WH-1") == 1
+    ledger.event_dead("WH-1")
+    assert ledger.pending_events() == [] and not ledger.receive_event("WH-1", "PAYMENT.CAPTURE.COMPLETED", "O1", body)
+    assert ledger.event_state("WH-1")["status"] == "dead"
+    assert orders_cli.main(["--database-url", ledger.url]) == 0
+    assert "WH-1" in capsys.readouterr().out
+
+
+def test_a_notice_is_claimed_once_per_order(ledger: Ledger) -> None:
+    assert ledger.claim_notice("O1", "processing") and not ledger.claim_notice("O1", "processing")
+    assert ledger.claim_notice("O2", "processing")

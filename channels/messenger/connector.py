@@ -20,6 +20,7 @@ from sanic.response import HTTPResponse
 from channels.background import BackgroundTasks
 from channels.messenger import payloads, signature
 from channels.messenger.conversation_state import ConversationState
+from channels.messenger.graph_versions import lifetime_warning
 from channels.messenger.output import CHANNEL_NAME, MessengerOutput
 from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
 from channels.messenger.sender_queues import SenderQueues
@@ -62,6 +63,9 @@ class MessengerInput(InputChannel):
             graph_url=str(credentials.get("graph-url") or DEFAULT_GRAPH_URL),
             graph_version=str(credentials.get("graph-version") or DEFAULT_GRAPH_VERSION),
         )
+        warning = lifetime_warning(config.graph_version)
+        if warning:
+            logger.warning(warning)
         return cls(str(credentials["verify"]), config, create_store(os.environ.get("RASA_ENDPOINTS", "endpoints.yml")))
 
     def __init__(self, verify_token: str, config: SendApiConfig, store: StateStore, turns: Optional[TurnLoop] = None) -> None:

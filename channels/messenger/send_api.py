@@ -15,13 +15,13 @@ from typing import Any, Dict, Mapping, Optional
 
 import aiohttp
 
+from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION
 from channels.messenger.signature import appsecret_proof
 from channels.turn_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
-DEFAULT_GRAPH_VERSION = "v21.0"
 # Facebook error codes worth another try: unknown, service, rate limits.
 TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
 # The customer cannot be reached (blocked the page, deleted account, no such user).

@@ -17,6 +17,7 @@ import logging
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, TypeVar
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -25,11 +26,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions import money, paypal_orders
-from actions.ledger import OPEN_STATUSES, IdempotencyConflict, Ledger, get_ledger
+from actions.ledger import OPEN_STATUSES, SUPERSEDED, VOIDED, IdempotencyConflict, Ledger, get_ledger
 from actions.paypal_client import PayPalClient, PayPalError, get_client
 from channels.background import BackgroundTasks
 from channels.paypal import pages
-from channels.paypal.events import HANDLED, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, from_webhook
+from channels.paypal.events import (
+    CAPTURE_EFFECTS, HANDLED, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, PaymentEvent, from_webhook,
+)
 from channels.request_limits import ClientLimits, cap_body_size
 from channels.secrets import bearer_token, same_secret
 from channels.turn_loop import TurnLoop, get_turn_loop
@@ -38,9 +41,13 @@ logger = logging.getLogger(__name__)
 
 ORDER_ID = re.compile(r"^[A-Z0-9-]{5,64}$")
 RETRY_DELAYS_SECONDS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
-# What ends an approval's retries: the capture's outcome. Not CANCELLED: a buyer
-# may cancel and then approve after all, and that approval must still be captured.
-CAPTURE_OUTCOMES = ("COMPLETED", "DECLINED", "REFUNDED", "PENDING", "PAYER_ACTION_REQUIRED")
+# An event still without effect this long after it came is a dead letter (PayPal itself
+# retries a webhook delivery for up to three days).
+MAX_EVENT_AGE = timedelta(days=3)
+# What ends an approval's retries: the capture's outcome, or the shop's refusal of
+# a replaced order. Not CANCELLED: a buyer may cancel and then approve after all,
+# and that approval must still be captured.
+CAPTURE_OUTCOMES = ("COMPLETED", "DECLINED", "REFUNDED", "PENDING", "PAYER_ACTION_REQUIRED", SUPERSEDED, VOIDED)
 # The headers PayPal signs a webhook with; a request without them is refused before any outbound call.
 SIGNATURE_HEADERS = ("PAYPAL-AUTH-ALGO", "PAYPAL-CERT-URL", "PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-SIG", "PAYPAL-TRANSMISSION-TIME")
 # Calls to PayPal from this channel run on their own few threads, and at most this
@@ -244,7 +251,9 @@ class PayPalInput(InputChannel):
             self._waiting_verifications -= 1
 
     async def process_webhook(self, app: Any, event: Dict[str, Any]) -> None:
-        """Hand the event to its conversation until it has had its effect."""
+        """Hand the event to its conversation until the ledger shows its effect, then mark it
+        done. Attempts and age are counted in the database, across restarts; past
+        either cap the event becomes a dead letter that `make orders` lists."""
         payment = from_webhook(event)
         if payment is None:
             return
@@ -258,24 +267,40 @@ class PayPalInput(InputChannel):
             await asyncio.to_thread(self.ledger.event_done, event["id"])
             return
         entities = {**payment.entities, "order_id": record.order_id}
-        for delay in (*self.retry_delays, None):
+        delays = iter(self.retry_delays)
+        while True:
+            state = await asyncio.to_thread(self.ledger.event_state, event["id"])
+            if state is None or state["status"] != "received":
+                return
+            if state["attempts"] >= len(self.retry_delays) + 1 or _older_than(state["received_at"], MAX_EVENT_AGE):
+                await asyncio.to_thread(self.ledger.event_dead, event["id"])
+                logger.error("PayPal webhook %r: gave up on order %s after %d attempts (dead letter; see make orders)",
+                             event["id"], record.order_id, state["attempts"])
+                return
             attempts = await asyncio.to_thread(self.ledger.event_attempted, event["id"])
             try:
                 await self.trigger(app, record.conversation_id, payment.intent, entities)
             except Exception:
                 logger.exception("PayPal webhook %r: attempt %d failed", event["id"], attempts)
-            if payment.intent != PAYMENT_APPROVED or await self._capture_settled(record.order_id):
+            if await self._had_effect(payment, record.order_id):
                 await asyncio.to_thread(self.ledger.event_done, event["id"])
                 return
-            if delay is None:
-                break
-            logger.warning("PayPal webhook %r: order %s not captured yet, retrying in %ss", event["id"], record.order_id, delay)
+            delay = next(delays, 0.0)
+            logger.warning("PayPal webhook %r: order %s not settled yet, retrying in %ss", event["id"], record.order_id, delay)
             await asyncio.sleep(delay)
-        logger.error("PayPal webhook %r: gave up on order %s after %d attempts", event["id"], record.order_id, attempts)
 
-    async def _capture_settled(self, order_id: str) -> bool:
+    async def _had_effect(self, payment: PaymentEvent, order_id: str) -> bool:
+        """Whether the ledger shows the event's outcome: a capture's outcome for an
+        approval, the reported state (and for COMPLETED the receipt) for a capture event."""
         record = await asyncio.to_thread(self.ledger.order, order_id)
-        return record is not None and record.status in CAPTURE_OUTCOMES
+        if record is None:
+            return False
+        if payment.intent == PAYMENT_APPROVED:
+            return record.status in CAPTURE_OUTCOMES
+        reported = payment.entities.get("payment_event", "")
+        if record.status not in CAPTURE_EFFECTS.get(reported, ()):
+            return False
+        return reported != "COMPLETED" or record.receipt_sent_at is not None or record.status == "REFUNDED"
 
     # --- merchant payment requests ----------------------------------------------------------------
 
@@ -324,6 +349,13 @@ class PayPalInput(InputChannel):
         if await asyncio.to_thread(self.ledger.payment_request_made, key, order["id"]):  # one pay button per key
             self._tasks.spawn(self._trigger_logged(request.app, conversation_id, PAYMENT_REQUESTED, {"order_id": order["id"]}))
         return _accepted(order["id"], approval_url, value, currency)
+
+
+def _older_than(stamp: str, age: timedelta) -> bool:
+    try:
+        return datetime.now(timezone.utc) - datetime.fromisoformat(stamp) > age
+    except (TypeError, ValueError):
+        return False
 
 
 def _accepted(order_id: str, approval_url: Optional[str], value: str, currency: str) -> HTTPResponse:

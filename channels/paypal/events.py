@@ -16,6 +16,13 @@ CAPTURE_EVENTS = {
     "PAYMENT.CAPTURE.REFUNDED": "REFUNDED",
 }
 HANDLED = ("CHECKOUT.ORDER.APPROVED", *CAPTURE_EVENTS)
+# The ledger statuses that show a capture event has had its effect (a later state counts too).
+CAPTURE_EFFECTS = {
+    "COMPLETED": ("COMPLETED", "REFUNDED"),
+    "PENDING": ("PENDING", "COMPLETED", "DECLINED", "REFUNDED"),
+    "DECLINED": ("DECLINED", "COMPLETED", "REFUNDED"),
+    "REFUNDED": ("REFUNDED",),
+}
 
 
 @dataclass(frozen=True)

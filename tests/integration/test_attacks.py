@@ -12,7 +12,9 @@ import urllib3
 
 from sandbox.messenger import webhooks
 from tests.integration.test_messenger_connector import deliver
-from tests.integration.test_payments import approve, captures_of, checkout, ledger, receipts, sandbox_stats, texts
+from tests.integration.test_payments import (
+    approve, captures_of, checkout, deliveries, ledger, receipts, sandbox, sandbox_stats, texts,
+)
 from tests.stack import MERCHANT_TOKEN, REST_TOKEN, VERIFY_TOKEN, Stack, wait_for
 
 pytestmark = pytest.mark.integration
@@ -153,3 +155,60 @@ def test_a_reused_idempotency_key_gives_the_same_order_or_a_conflict(stack: Stac
     wait_for(lambda: len(stack.user_events(psid)) >= 3, 5)
     assert len([t for t in texts(stack, psid) if t.startswith("Wheel truing")]) == 1
     assert len([o for o in ledger(stack).orders(psid) if o.kind == "merchant_request"]) == 1
+
+
+# --- one working pay button per cart ------------------------------------------------------------------------------------
+
+
+def test_an_older_pay_link_approved_after_a_new_checkout_is_not_charged(stack: Stack, psid: str) -> None:
+    _, old_order = checkout(stack, psid)
+    deliver(stack, webhooks.text_event(psid, "add 1 beacon front light"))
+    assert wait_for(lambda: len([t for t in texts(stack, psid) if "Added" in t]) >= 2, 30)
+    deliver(stack, webhooks.text_event(psid, "checkout"))
+    new_order = wait_for(lambda: next((o.order_id for o in ledger(stack).orders(psid) if o.order_id != old_order), None), 30)
+    assert new_order and wait_for(lambda: ledger(stack).order(old_order).status == "SUPERSEDED", 10)
+    requests.get(approve(stack, old_order), timeout=10)
+    assert wait_for(lambda: any("earlier checkout" in t for t in texts(stack, psid)), 30)
+    wait_for(lambda: deliveries(stack, old_order), 10)  # the approval webhook, too, is refused
+    assert captures_of(stack, old_order) == 0 and ledger(stack).order(old_order).status == "VOIDED"
+    requests.get(approve(stack, new_order), timeout=10)
+    assert wait_for(lambda: receipts(stack, psid), 30)
+    assert captures_of(stack, new_order) == 1
+    assert len([t for t in texts(stack, psid) if "earlier checkout" in t]) == 1
+
+
+# --- webhook retries ---------------------------------------------------------------------------------------------------------
+
+
+def pending_capture(stack: Stack, psid: str) -> tuple:
+    """An order whose capture PayPal left PENDING: its id and the capture id."""
+    _, order_id = checkout(stack, psid)
+    sandbox(stack, f"orders/{order_id}/pending-next-capture")
+    requests.get(approve(stack, order_id), timeout=10)
+    assert wait_for(lambda: any("still processing" in t for t in texts(stack, psid)), 30)
+    return order_id, wait_for(lambda: ledger(stack).order(order_id).capture_id)
+
+
+def test_a_capture_event_whose_turn_failed_is_tried_again_until_the_receipt(stack: Stack, psid: str) -> None:
+    order_id, capture_id = pending_capture(stack, psid)
+    # Every call of the first attempt's order lookup fails (the client's own retries included).
+    sandbox(stack, "faults", method="GET", path_prefix=f"/v2/checkout/orders/{order_id}", status=500, count=4)
+    sandbox(stack, f"captures/{capture_id}/complete")
+    assert wait_for(lambda: receipts(stack, psid), 60)
+    assert ledger(stack).order(order_id).status == "COMPLETED" and len(receipts(stack, psid)) == 1
+
+
+def test_an_event_that_never_has_its_effect_becomes_a_dead_letter_listed_by_make_orders(stack: Stack, psid: str, capsys) -> None:
+    from scripts import orders as orders_cli
+
+    order_id, capture_id = pending_capture(stack, psid)
+    sandbox(stack, "faults", method="GET", path_prefix=f"/v2/checkout/orders/{order_id}", status=500, count=1000)
+    try:
+        sandbox(stack, f"captures/{capture_id}/complete")
+        dead = wait_for(lambda: [e for e in ledger(stack).dead_events() if e["order_id"] == order_id], 100, interval=0.5)
+        assert dead and dead[0]["event_type"] == "PAYMENT.CAPTURE.COMPLETED" and dead[0]["attempts"] == 8
+    finally:
+        sandbox(stack, "reset")
+    assert orders_cli.main(["--database-url", ledger(stack).url]) == 0
+    assert dead[0]["event_id"] in capsys.readouterr().out
+    assert len([t for t in texts(stack, psid) if "still processing" in t]) == 1
