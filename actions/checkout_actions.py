@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import cart as cart_rules
 from actions import messages, money, paypal_orders, payments
 from actions.catalog import get_catalog
-from actions.conversation import current_cart, language, slot_number
+from actions.conversation import current_cart, language
 from actions.ledger import get_ledger
 from actions.paypal_client import PayPalError, get_client
 
@@ -77,7 +77,7 @@ class ActionCheckout(Action):
         config = client.config
         currency = catalog.currency
         request_id = paypal_orders.checkout_request_id(
-            tracker.sender_id, lines, currency, epoch=slot_number(tracker, "paid_orders")
+            tracker.sender_id, lines, currency, epoch=get_ledger().checkout_epoch(tracker.sender_id)
         )
         context = paypal_orders.experience_context(config.public_url, config.shop_name, lang, config.shipping_preference)
         try:

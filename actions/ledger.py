@@ -22,6 +22,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.run' / 'orders.db'}"
 # Orders the buyer has not approved yet: the only ones a cancel may close.
 OPEN_STATUSES = ("CREATED", "PAYER_ACTION_REQUIRED")
+# Cart orders whose capture has happened: the same cart checked out again is a new order.
+CAPTURED_OR_DECLINED = ("COMPLETED", "REFUNDED", "DECLINED")
 # A cart order replaced by a newer checkout of the same conversation is SUPERSEDED,
 # and VOIDED once a buyer who approved it anyway was told: never captured.
 SUPERSEDED = "SUPERSEDED"
@@ -209,6 +211,12 @@ class Ledger:
             if record.kind == "cart" and record.order_id != newest and self.move(record.order_id, SUPERSEDED, replaceable):
                 superseded.append(record.order_id)
         return superseded
+
+    def checkout_epoch(self, conversation_id: str) -> int:
+        """How many of the conversation's cart orders were captured or finally declined: the
+        epoch of its next checkout's PayPal-Request-Id. Read from the ledger, so a turn lost
+        after a payment (and the slot it would have set) cannot bring back an old order."""
+        return sum(1 for r in self.orders(conversation_id) if r.kind == "cart" and r.status in CAPTURED_OR_DECLINED)
 
     def latest_open_order(self, conversation_id: str) -> Optional[OrderRecord]:
         open_orders = [r for r in self.orders(conversation_id) if r.kind == "cart" and r.status in OPEN_STATUSES]

@@ -216,3 +216,13 @@ def test_a_dead_event_is_neither_resumed_nor_taken_again_and_is_listed(ledger: L
 def test_a_notice_is_claimed_once_per_order(ledger: Ledger) -> None:
     assert ledger.claim_notice("O1", "processing") and not ledger.claim_notice("O1", "processing")
     assert ledger.claim_notice("O2", "processing")
+
+
+def test_the_checkout_epoch_counts_captured_and_declined_cart_orders_from_the_ledger(ledger: Ledger) -> None:
+    assert ledger.checkout_epoch("c1") == 0
+    ledger.record_order("O1", "c1", ITEMS, "29.00", "EUR", "COMPLETED", None)
+    ledger.record_order("O2", "c1", ITEMS, "29.00", "EUR", "DECLINED", None)
+    ledger.record_order("O3", "c1", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay")
+    ledger.record_order("R1", "c1", ITEMS, "45.00", "EUR", "COMPLETED", None, kind="merchant_request")
+    ledger.record_order("X1", "c2", ITEMS, "29.00", "EUR", "COMPLETED", None)
+    assert ledger.checkout_epoch("c1") == 2
