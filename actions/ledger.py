@@ -3,7 +3,9 @@
 SQLite (``.run/orders.db``) by default, PostgreSQL through ``DATABASE_URL``.
 It is the shop's own record of what a conversation ordered and may pay; the
 capture checks PayPal's answer against it. Status changes append to a history,
-and ``claim_receipt`` lets exactly one process send the receipt.
+``claim_receipt`` lets one process at a time send the receipt, and
+``receipt_delivered`` records that Facebook accepted it: until then it is
+claimed again after a growing pause (``receipts_due``), for a day.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -20,6 +22,10 @@ from sqlalchemy.exc import IntegrityError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.run' / 'orders.db'}"
+# A receipt not delivered is tried again after this pause (doubling), for at most a day:
+# after that Messenger's 24-hour window has closed anyway.
+RECEIPT_FIRST_RETRY_SECONDS = float(os.environ.get("KASSA_RECEIPT_RETRY_SECONDS") or 30)
+RECEIPT_MAX_AGE = timedelta(days=1)
 # Orders the buyer has not approved yet: the only ones a cancel may close.
 OPEN_STATUSES = ("CREATED", "PAYER_ACTION_REQUIRED")
 # Cart orders whose capture has happened: the same cart checked out again is a new order.
@@ -71,6 +77,15 @@ payment_requests_table = sa.Table(
     sa.Column("created_at", sa.String(32), nullable=False),
 )
 
+# Attempts at an order's receipt: claimed by one sender at a time, again after a growing pause.
+receipt_claims_table = sa.Table(
+    "kassa_receipt_claims", metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("claimed_at", sa.String(32), nullable=False),
+    sa.Column("retry_after", sa.String(32), nullable=False),
+)
+
 # What the customer was told about an order, once each ("processing", ...).
 order_notices_table = sa.Table(
     "kassa_order_notices", metadata,
@@ -86,6 +101,10 @@ class IdempotencyConflict(Exception):
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _later(stamp: datetime, seconds: float) -> str:
+    return (stamp + timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -231,8 +250,41 @@ class Ledger:
         except IntegrityError:
             return False
 
-    def claim_receipt(self, order_id: str) -> bool:
-        """True for exactly one caller: the one that sends the receipt."""
+    def claim_receipt(self, order_id: str, first_retry_seconds: float = RECEIPT_FIRST_RETRY_SECONDS) -> bool:
+        """True for the one caller that sends the receipt now: no receipt delivered yet and
+        no other attempt within its pause (first_retry_seconds, doubling, at most an hour)."""
+        record = self.order(order_id)
+        if record is None or record.receipt_sent_at:
+            return False
+        stamp = datetime.now(timezone.utc)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(receipt_claims_table.insert().values(
+                    order_id=order_id, attempts=1, claimed_at=stamp.isoformat(timespec="seconds"),
+                    retry_after=_later(stamp, first_retry_seconds),
+                ))
+            return True
+        except IntegrityError:
+            pass
+        with self.engine.begin() as connection:
+            row = connection.execute(sa.select(receipt_claims_table).where(receipt_claims_table.c.order_id == order_id)).first()
+            pause = min(first_retry_seconds * 2 ** row.attempts, 3600)
+            result = connection.execute(
+                receipt_claims_table.update()
+                .where(receipt_claims_table.c.order_id == order_id, receipt_claims_table.c.attempts == row.attempts,
+                       receipt_claims_table.c.retry_after <= stamp.isoformat(timespec="seconds"))
+                .values(attempts=row.attempts + 1, claimed_at=stamp.isoformat(timespec="seconds"), retry_after=_later(stamp, pause))
+            )
+        return result.rowcount == 1
+
+    def receipt_claimed(self, order_id: str) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(receipt_claims_table.c.order_id).where(receipt_claims_table.c.order_id == order_id)
+            ).first() is not None
+
+    def receipt_delivered(self, order_id: str) -> bool:
+        """Record that the receipt reached the customer; True the first time."""
         with self.engine.begin() as connection:
             result = connection.execute(
                 orders_table.update()
@@ -240,6 +292,19 @@ class Ledger:
                 .values(receipt_sent_at=now())
             )
         return result.rowcount == 1
+
+    def receipts_due(self, max_age: timedelta = RECEIPT_MAX_AGE) -> List[OrderRecord]:
+        """Completed orders whose receipt was tried, not delivered, and may be tried again now."""
+        stamp = datetime.now(timezone.utc)
+        query = (
+            sa.select(orders_table)
+            .join(receipt_claims_table, receipt_claims_table.c.order_id == orders_table.c.order_id)
+            .where(orders_table.c.status == "COMPLETED", orders_table.c.receipt_sent_at.is_(None),
+                   receipt_claims_table.c.retry_after <= stamp.isoformat(timespec="seconds"),
+                   orders_table.c.updated_at >= (stamp - max_age).isoformat(timespec="seconds"))
+        )
+        with self.engine.connect() as connection:
+            return [OrderRecord.from_row(row) for row in connection.execute(query)]
 
     # --- merchant payment requests ---------------------------------------------------------
 

@@ -107,9 +107,14 @@ def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDis
     ledger.update(record.order_id, "COMPLETED", capture_id=found.get("id"),
                   payer_name=payments.payer_name(order), payer_email=payments.payer_email(order))
     if not ledger.claim_receipt(record.order_id):
-        return []  # another turn already sent the receipt
+        return []  # delivered, or another turn is sending it now
     if tracker.get_latest_input_channel() == "facebook":
+        # marked delivered by the Messenger output once Facebook accepted it; tried again until then
         dispatcher.utter_message(json_message={"receipt": payments.receipt(record, order, found, get_catalog())})
+    else:
+        ledger.receipt_delivered(record.order_id)  # other channels get no receipt template: the text below is it
+    if not ledger.claim_notice(record.order_id, "payment received"):
+        return []  # a receipt sent again: the thanks and the cart were done the first time
     dispatcher.utter_message(
         response="utter_payment_received", total=total_text(record, lang), order_id=record.order_id,
         payer_name=payments.payer_name(order),

@@ -117,7 +117,7 @@ def start_stack(
             "PUBLIC_URL": rasa_url, "CATALOG_IMAGE_BASE_URL": f"{graph_url}/images", "RASA_TELEMETRY_ENABLED": "false",
             "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "REST_API_TOKEN": REST_TOKEN, "FB_PAGE_ID": "100000000000001",
             "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5", "DATABASE_URL": f"sqlite:///{workdir / 'orders.db'}",
-            "PAYPAL_TIMEOUT_SECONDS": "2", "SANDBOX_TIMEOUT_SECONDS": "3",
+            "PAYPAL_TIMEOUT_SECONDS": "2", "SANDBOX_TIMEOUT_SECONDS": "3", "KASSA_RECEIPT_RETRY_SECONDS": "1",
             **env,
         }
         servers.append(Server(

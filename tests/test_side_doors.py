@@ -226,3 +226,19 @@ def test_the_checkout_epoch_counts_captured_and_declined_cart_orders_from_the_le
     ledger.record_order("R1", "c1", ITEMS, "45.00", "EUR", "COMPLETED", None, kind="merchant_request")
     ledger.record_order("X1", "c2", ITEMS, "29.00", "EUR", "COMPLETED", None)
     assert ledger.checkout_epoch("c1") == 2
+
+
+# --- receipts at least once ------------------------------------------------------------------------------------------------
+
+
+def test_a_receipt_not_delivered_is_claimed_again_after_its_pause_and_never_after_delivery(ledger: Ledger) -> None:
+    ledger.record_order("O1", "c1", ITEMS, "29.00", "EUR", "COMPLETED", None)
+    assert ledger.claim_receipt("O1", first_retry_seconds=3600)
+    assert not ledger.claim_receipt("O1", first_retry_seconds=3600)  # another sender, within the pause
+    assert ledger.receipts_due() == []
+    ledger.record_order("O2", "c1", ITEMS, "29.00", "EUR", "COMPLETED", None)
+    assert ledger.claim_receipt("O2", first_retry_seconds=0)
+    assert [r.order_id for r in ledger.receipts_due()] == ["O2"]
+    assert ledger.claim_receipt("O2", first_retry_seconds=0)  # tried again: the first send was refused
+    assert ledger.receipt_delivered("O2") and not ledger.receipt_delivered("O2")
+    assert not ledger.claim_receipt("O2", first_retry_seconds=0) and ledger.receipts_due() == []

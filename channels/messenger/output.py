@@ -1,12 +1,14 @@
 """The output side: Rasa's bot messages as Messenger Send API calls."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from rasa.core.channels.channel import OutputChannel
 
+from actions.ledger import get_ledger
 from channels.messenger import limits, payloads
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.send_api import SendApiClient, SendApiError
@@ -105,7 +107,8 @@ class MessengerOutput(OutputChannel):
             except ValueError as error:
                 logger.error("Not sending a receipt to %s: %s", recipient_id, error)
                 return
-            await self.deliver(recipient_id, message)
+            if await self.deliver(recipient_id, message) is not None:
+                await asyncio.to_thread(get_ledger().receipt_delivered, str(json_message["receipt"].get("order_number")))
         elif "handover" in json_message:
             await self.hand_over(recipient_id, json_message["handover"])
         else:

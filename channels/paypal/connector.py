@@ -26,12 +26,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions import money, paypal_orders
-from actions.ledger import OPEN_STATUSES, SUPERSEDED, VOIDED, IdempotencyConflict, Ledger, get_ledger
+from actions.ledger import (
+    OPEN_STATUSES, RECEIPT_FIRST_RETRY_SECONDS, SUPERSEDED, VOIDED, IdempotencyConflict, Ledger, get_ledger,
+)
 from actions.paypal_client import PayPalClient, PayPalError, get_client
 from channels.background import BackgroundTasks
 from channels.paypal import pages
 from channels.paypal.events import (
-    CAPTURE_EFFECTS, HANDLED, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, PaymentEvent, from_webhook,
+    CAPTURE_EFFECTS, HANDLED, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, PAYMENT_UPDATE, PaymentEvent,
+    from_webhook,
 )
 from channels.request_limits import ClientLimits, cap_body_size
 from channels.secrets import bearer_token, same_secret
@@ -116,6 +119,7 @@ class PayPalInput(InputChannel):
                 logger.info("Resuming %d PayPal webhook event(s) not yet handled", len(pending))
             for event in pending:
                 self._tasks.spawn(self.process_webhook(app, event))
+            self._tasks.spawn(self.resend_receipts(app))
 
         @paypal.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -289,6 +293,21 @@ class PayPalInput(InputChannel):
             logger.warning("PayPal webhook %r: order %s not settled yet, retrying in %ss", event["id"], record.order_id, delay)
             await asyncio.sleep(delay)
 
+    async def resend_receipts(self, app: Any) -> None:
+        """Receipts Facebook did not accept (or a crash lost) go out again: the order's
+        COMPLETED event once more, in its conversation; the ledger's claim keeps it to one sender."""
+        while True:
+            await asyncio.sleep(RECEIPT_FIRST_RETRY_SECONDS)
+            try:
+                due = await asyncio.to_thread(self.ledger.receipts_due)
+            except Exception:
+                logger.exception("Looking for receipts to send again failed")
+                continue
+            for record in due:
+                logger.warning("Receipt for order %s not delivered yet: sending it again", record.order_id)
+                entities = {"order_id": record.order_id, "payment_event": "COMPLETED"}
+                await self._trigger_logged(app, record.conversation_id, PAYMENT_UPDATE, entities)
+
     async def _had_effect(self, payment: PaymentEvent, order_id: str) -> bool:
         """Whether the ledger shows the event's outcome: a capture's outcome for an
         approval, the reported state (and for COMPLETED the receipt) for a capture event."""
@@ -300,7 +319,9 @@ class PayPalInput(InputChannel):
         reported = payment.entities.get("payment_event", "")
         if record.status not in CAPTURE_EFFECTS.get(reported, ()):
             return False
-        return reported != "COMPLETED" or record.receipt_sent_at is not None or record.status == "REFUNDED"
+        if reported != "COMPLETED" or record.receipt_sent_at is not None or record.status == "REFUNDED":
+            return True
+        return await asyncio.to_thread(self.ledger.receipt_claimed, order_id)  # resend_receipts takes it from here
 
     # --- merchant payment requests ----------------------------------------------------------------
 

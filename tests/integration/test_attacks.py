@@ -13,7 +13,7 @@ import urllib3
 from sandbox.messenger import webhooks
 from tests.integration.test_messenger_connector import deliver
 from tests.integration.test_payments import (
-    approve, captures_of, checkout, deliveries, ledger, receipts, sandbox, sandbox_stats, texts,
+    approve, captures_of, checkout, deliveries, ledger, receipts, sandbox, sandbox_stats, settle, texts,
 )
 from tests.stack import MERCHANT_TOKEN, REST_TOKEN, VERIFY_TOKEN, Stack, wait_for
 
@@ -212,3 +212,20 @@ def test_an_event_that_never_has_its_effect_becomes_a_dead_letter_listed_by_make
     assert orders_cli.main(["--database-url", ledger(stack).url]) == 0
     assert dead[0]["event_id"] in capsys.readouterr().out
     assert len([t for t in texts(stack, psid) if "still processing" in t]) == 1
+
+
+# --- receipts at least once -------------------------------------------------------------------------------------------------
+
+
+def test_a_receipt_the_send_api_refuses_is_delivered_later_once_with_one_thanks(stack: Stack, psid: str) -> None:
+    _, order_id = checkout(stack, psid)
+    # Facebook refuses the next message to this customer (the receipt) with a non-transient error.
+    stack.graph("faults", psid=psid, status=400, code=100, count=1)
+    requests.get(approve(stack, order_id), timeout=10)
+    assert wait_for(lambda: any(t.startswith("Thank you") for t in texts(stack, psid)), 30)
+    assert wait_for(lambda: receipts(stack, psid), 30)
+    assert wait_for(lambda: ledger(stack).order(order_id).receipt_sent_at, 10)
+    settle(3)  # room for a wrongly repeated receipt or thanks to show up
+    assert len(receipts(stack, psid)) == 1
+    assert len([t for t in texts(stack, psid) if t.startswith("Thank you")]) == 1
+    assert captures_of(stack, order_id) == 1
