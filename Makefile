@@ -41,7 +41,7 @@ export SHOP_NAME ?= Kassa Bike Shop
 # Local tokens and keys (not secrets; refused outside localhost).
 include local-defaults.mk
 
-.PHONY: help install system-packages lookups validate unit train test-stories integration conversations test demo clean messenger-profile nlu-report bench bench-smoke orders request-payment
+.PHONY: help install system-packages lookups validate unit train test-stories integration conversations test demo clean messenger-profile nlu-report bench bench-smoke orders request-payment refund
 
 help:
 	@echo "make demo       run the shop locally and chat with it"
@@ -55,6 +55,7 @@ help:
 	@echo "make bench      cost per message through three doors (results/bench/); FAULTS=1 adds faults"
 	@echo "make orders     list the order ledger (ARGS='--csv orders.csv' exports CSV)"
 	@echo "make request-payment ARGS='--conversation ID --amount 45.00 --description TEXT'"
+	@echo "make refund     ARGS='--order ID [--amount 5.00]' refunds a paid order, whole or in part"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -126,6 +127,9 @@ orders: install
 # make request-payment ARGS='--conversation 2468 --amount 45.00 --description "Wheel truing"'
 request-payment: install
 	$(PY) -m channels.paypal.request_payment $(ARGS)
+
+refund: install
+	$(PY) -m channels.paypal.refund $(ARGS)
 
 demo: install train
 	./scripts/demo.sh

@@ -29,7 +29,7 @@ RECEIPT_MAX_AGE = timedelta(days=1)
 # Orders the buyer has not approved yet: the only ones a cancel may close.
 OPEN_STATUSES = ("CREATED", "PAYER_ACTION_REQUIRED")
 # Cart orders whose capture has happened: the same cart checked out again is a new order.
-CAPTURED_OR_DECLINED = ("COMPLETED", "REFUNDED", "DECLINED")
+CAPTURED_OR_DECLINED = ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED", "DECLINED")
 # A cart order replaced by a newer checkout of the same conversation is SUPERSEDED,
 # and VOIDED once a buyer who approved it anyway was told: never captured.
 SUPERSEDED = "SUPERSEDED"
@@ -84,6 +84,17 @@ receipt_claims_table = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("claimed_at", sa.String(32), nullable=False),
     sa.Column("retry_after", sa.String(32), nullable=False),
+)
+
+# Refunds of an order's capture, each its own row (several partial ones may follow each other).
+refunds_table = sa.Table(
+    "kassa_refunds", metadata,
+    sa.Column("refund_id", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.String(64), nullable=False, index=True),
+    sa.Column("amount", sa.String(32), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
 )
 
 # What the customer was told about an order, once each ("processing", ...).
@@ -241,6 +252,28 @@ class Ledger:
         open_orders = [r for r in self.orders(conversation_id) if r.kind == "cart" and r.status in OPEN_STATUSES]
         return open_orders[-1] if open_orders else None
 
+    def record_refund(self, refund_id: str, order_id: str, amount: str, currency: str, status: str) -> bool:
+        """Keep a refund; False when it was already kept."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(refunds_table.insert().values(
+                    refund_id=refund_id, order_id=order_id, amount=amount, currency=currency, status=status, created_at=now(),
+                ))
+            return True
+        except IntegrityError:
+            return False
+
+    def refunds(self, order_id: str) -> List[Dict[str, Any]]:
+        query = sa.select(refunds_table).where(refunds_table.c.order_id == order_id).order_by(refunds_table.c.created_at)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def has_refund(self, refund_id: str) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(refunds_table.c.refund_id).where(refunds_table.c.refund_id == refund_id)
+            ).first() is not None
+
     def claim_notice(self, order_id: str, notice: str) -> bool:
         """True for the one caller that tells the customer ``notice`` about the order."""
         try:
@@ -306,11 +339,11 @@ class Ledger:
         with self.engine.connect() as connection:
             return [OrderRecord.from_row(row) for row in connection.execute(query)]
 
-    # --- merchant payment requests ---------------------------------------------------------
+    # --- merchant requests (payment requests, refunds) -----------------------------------------
 
-    def claim_payment_request(self, key: str, body_hash: str) -> Optional[str]:
-        """Register a merchant's Idempotency-Key with its body's hash: the order already
-        made under it (None if none yet); IdempotencyConflict if the body differs."""
+    def claim_merchant_key(self, key: str, body_hash: str) -> Optional[str]:
+        """Register a merchant's Idempotency-Key with its body's hash: the id already made
+        under it (an order, a refund; None if none yet); IdempotencyConflict if the body differs."""
         try:
             with self.engine.begin() as connection:
                 connection.execute(payment_requests_table.insert().values(idempotency_key=key, body_hash=body_hash, created_at=now()))
@@ -324,7 +357,7 @@ class Ledger:
                 raise IdempotencyConflict(key) from None
             return row.order_id
 
-    def payment_request_made(self, key: str, order_id: str) -> bool:
+    def merchant_key_done(self, key: str, order_id: str) -> bool:
         """Note the order made under ``key``; True for the one caller that noted it first."""
         with self.engine.begin() as connection:
             result = connection.execute(

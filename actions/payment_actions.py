@@ -141,6 +141,27 @@ def refuse_replaced_order(record: OrderRecord, dispatcher: CollectingDispatcher,
     dispatcher.utter_message(response="utter_payment_link_replaced", order_id=record.order_id, buttons=buttons)
 
 
+def report_refunds(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Keep each refund PayPal lists as its own row and tell the customer each one once,
+    with its amount; the order is REFUNDED only when the whole capture is."""
+    ledger, lang = get_ledger(), language(tracker)
+    completed = [r for r in payments.refunds(order) if r.get("status") == "COMPLETED"]
+    for refund in completed:
+        ledger.record_refund(refund["id"], record.order_id, refund["amount"]["value"], refund["amount"]["currency_code"], "COMPLETED")
+    refunded = sum((money.to_decimal(r["amount"]) for r in ledger.refunds(record.order_id)), money.to_decimal("0"))
+    whole = refunded >= money.to_decimal(record.amount)
+    if completed:
+        ledger.update(record.order_id, "REFUNDED" if whole else "PARTIALLY_REFUNDED")
+    for refund in completed:
+        if not ledger.claim_notice(record.order_id, f"refund {refund['id']}"):
+            continue
+        if whole and len(completed) == 1:
+            dispatcher.utter_message(response="utter_payment_refunded", order_id=record.order_id, total=total_text(record, lang))
+        else:
+            value = money.format_money(money.to_decimal(refund["amount"]["value"]), record.currency, lang)
+            dispatcher.utter_message(response="utter_payment_partly_refunded", order_id=record.order_id, refunded=value)
+
+
 class ActionCapturePayment(Action):
     def name(self) -> Text:
         return "action_capture_payment"
@@ -178,18 +199,15 @@ class ActionReportPaymentUpdate(Action):
         if record is None:
             return []
         event = latest_entity(tracker, "payment_event")
-        lang = language(tracker)
-        if event == "REFUNDED":
-            if record.status != "REFUNDED":
-                get_ledger().update(record.order_id, "REFUNDED")
-                dispatcher.utter_message(response="utter_payment_refunded", order_id=record.order_id, total=total_text(record, lang))
-            return []
         order = await fetch_order(record)
         if order is None:
             return []
         try:
             payments.check_order(order, record, tracker.sender_id)
         except payments.PaymentCheckError:
+            return []
+        if event == "REFUNDED":
+            report_refunds(record, order, dispatcher, tracker)
             return []
         return finish(record, order, dispatcher, tracker)
 

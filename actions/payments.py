@@ -58,6 +58,14 @@ def latest_capture(order: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
     return None
 
 
+def refunds(order: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """The refunds PayPal lists on the order (purchase_units[].payments.refunds)."""
+    found: List[Dict[str, Any]] = []
+    for unit in order.get("purchase_units") or []:
+        found.extend(dict(refund) for refund in (unit.get("payments") or {}).get("refunds") or [])
+    return found
+
+
 def payer_name(order: Mapping[str, Any]) -> str:
     name = (order.get("payer") or {}).get("name") or ((order.get("payment_source") or {}).get("paypal") or {}).get("name") or {}
     return " ".join(part for part in (name.get("given_name"), name.get("surname")) if part) or "PayPal customer"

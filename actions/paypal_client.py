@@ -147,6 +147,14 @@ class PayPalClient:
             "POST", f"/v2/checkout/orders/{_path_segment(order_id)}/capture", json={}, request_id=request_id
         )
 
+    # --- Payments v2 -------------------------------------------------------------------
+
+    def refund_capture(self, capture_id: str, request_id: str, amount: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+        """Refund a capture: all that is left of it, or ``amount`` ({currency_code, value}).
+        POST /v2/payments/captures/{id}/refund (Payments v2, read 2026-11-28)."""
+        body = {"amount": dict(amount)} if amount else {}
+        return self._api("POST", f"/v2/payments/captures/{_path_segment(capture_id)}/refund", json=body, request_id=request_id)
+
     # --- Webhooks v1 ------------------------------------------------------------------
 
     def verify_webhook_signature(self, headers: Mapping[str, str], event: Mapping[str, Any], webhook_id: str) -> bool:

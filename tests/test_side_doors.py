@@ -144,11 +144,11 @@ def test_idempotency_keys_are_checked_not_truncated(key) -> None:
 
 
 def test_an_idempotency_key_is_bound_to_its_body(ledger: Ledger) -> None:
-    assert ledger.claim_payment_request("k1", "hash-a") is None
-    assert ledger.payment_request_made("k1", "O1") and not ledger.payment_request_made("k1", "O2")
-    assert ledger.claim_payment_request("k1", "hash-a") == "O1"
+    assert ledger.claim_merchant_key("k1", "hash-a") is None
+    assert ledger.merchant_key_done("k1", "O1") and not ledger.merchant_key_done("k1", "O2")
+    assert ledger.claim_merchant_key("k1", "hash-a") == "O1"
     with pytest.raises(IdempotencyConflict):
-        ledger.claim_payment_request("k1", "hash-b")
+        ledger.claim_merchant_key("k1", "hash-b")
 
 
 # --- limits per client ------------------------------------------------------------------------------------------------

@@ -50,7 +50,9 @@ MAX_EVENT_AGE = timedelta(days=3)
 # What ends an approval's retries: the capture's outcome, or the shop's refusal of
 # a replaced order. Not CANCELLED: a buyer may cancel and then approve after all,
 # and that approval must still be captured.
-CAPTURE_OUTCOMES = ("COMPLETED", "DECLINED", "REFUNDED", "PENDING", "PAYER_ACTION_REQUIRED", SUPERSEDED, VOIDED)
+CAPTURE_OUTCOMES = (
+    "COMPLETED", "DECLINED", "PARTIALLY_REFUNDED", "REFUNDED", "PENDING", "PAYER_ACTION_REQUIRED", SUPERSEDED, VOIDED,
+)
 # The headers PayPal signs a webhook with; a request without them is refused before any outbound call.
 SIGNATURE_HEADERS = ("PAYPAL-AUTH-ALGO", "PAYPAL-CERT-URL", "PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-SIG", "PAYPAL-TRANSMISSION-TIME")
 # Calls to PayPal from this channel run on their own few threads, and at most this
@@ -140,6 +142,10 @@ class PayPalInput(InputChannel):
         @paypal.route("/payment-requests", methods=["POST"])
         async def payment_request(request: Request) -> HTTPResponse:
             return await self.create_payment_request(request)
+
+        @paypal.route("/refunds", methods=["POST"])
+        async def refund(request: Request) -> HTTPResponse:
+            return await self.create_refund(request)
 
         return paypal
 
@@ -319,22 +325,31 @@ class PayPalInput(InputChannel):
         reported = payment.entities.get("payment_event", "")
         if record.status not in CAPTURE_EFFECTS.get(reported, ()):
             return False
+        if reported == "REFUNDED" and payment.refund_id:
+            return await asyncio.to_thread(self.ledger.has_refund, payment.refund_id)
         if reported != "COMPLETED" or record.receipt_sent_at is not None or record.status == "REFUNDED":
             return True
         return await asyncio.to_thread(self.ledger.receipt_claimed, order_id)  # resend_receipts takes it from here
 
     # --- merchant payment requests ----------------------------------------------------------------
 
+    def refuse_merchant(self, request: Request, scope: str) -> Optional[HTTPResponse]:
+        """429 over the client's limits, 401 without MERCHANT_API_TOKEN; None to go on."""
+        refused = self.limits.refuse(request, scope)
+        if refused is not None:
+            return refused
+        if not same_secret(bearer_token(request.headers.get("Authorization")), self.merchant_api_token):
+            self.limits.failed(request, scope)
+            return response.json({"error": "a valid bearer token (MERCHANT_API_TOKEN) is required"}, status=401)
+        return None
+
     async def create_payment_request(self, request: Request) -> HTTPResponse:
         """A merchant's payment request: 202 with the order once PayPal made it; the pay
         button reaches the conversation in the background. The same Idempotency-Key
         with the same body gives the same order; with another body, 409."""
-        refused = self.limits.refuse(request, "payment-requests")
+        refused = self.refuse_merchant(request, "payment-requests")
         if refused is not None:
             return refused
-        if not same_secret(bearer_token(request.headers.get("Authorization")), self.merchant_api_token):
-            self.limits.failed(request, "payment-requests")
-            return response.json({"error": "a valid bearer token (MERCHANT_API_TOKEN) is required"}, status=401)
         try:
             key = _idempotency_key(request.headers.get("Idempotency-Key"))
             fields = _payment_request_fields(json.loads(request.body))
@@ -346,7 +361,7 @@ class PayPalInput(InputChannel):
         value = money.paypal_value(amount, currency)
         body_hash = hashlib.sha256(json.dumps([conversation_id, value, currency, description]).encode()).hexdigest()
         try:
-            known_order = await asyncio.to_thread(self.ledger.claim_payment_request, key, body_hash)
+            known_order = await asyncio.to_thread(self.ledger.claim_merchant_key, key, body_hash)
         except IdempotencyConflict:
             return response.json({"error": "this Idempotency-Key was used with another request"}, status=409)
         if known_order:
@@ -367,9 +382,50 @@ class PayPalInput(InputChannel):
             self.ledger.record_order, order["id"], conversation_id, [item], value, currency, str(order.get("status")),
             approval_url, "merchant_request", description,
         )
-        if await asyncio.to_thread(self.ledger.payment_request_made, key, order["id"]):  # one pay button per key
+        if await asyncio.to_thread(self.ledger.merchant_key_done, key, order["id"]):  # one pay button per key
             self._tasks.spawn(self._trigger_logged(request.app, conversation_id, PAYMENT_REQUESTED, {"order_id": order["id"]}))
         return _accepted(order["id"], approval_url, value, currency)
+
+
+    async def create_refund(self, request: Request) -> HTTPResponse:
+        """A merchant's refund of a paid order, whole or ``amount``: 201 with PayPal's refund.
+        The customer hears of it from PayPal's PAYMENT.CAPTURE.REFUNDED webhook, like a
+        refund made in PayPal's dashboard. Idempotency-Key as for payment requests."""
+        refused = self.refuse_merchant(request, "refunds")
+        if refused is not None:
+            return refused
+        try:
+            key = _idempotency_key(request.headers.get("Idempotency-Key"))
+            body = json.loads(request.body)
+            if not isinstance(body, dict) or not isinstance(body.get("order_id"), str):
+                raise ValueError("the body must be a JSON object with order_id")
+            record = await asyncio.to_thread(self.ledger.order, body["order_id"])
+            if record is None:
+                return response.json({"error": f"no order {body['order_id']}"}, status=404)
+            amount = _refund_amount(body.get("amount"), record.amount, record.currency)
+        except (ValueError, TypeError, money.MoneyError) as error:
+            return response.json({"error": str(error)}, status=400)
+        if record.status not in ("COMPLETED", "PARTIALLY_REFUNDED") or not record.capture_id:
+            return response.json({"error": f"order {record.order_id} is {record.status}: nothing to refund"}, status=409)
+        body_hash = hashlib.sha256(json.dumps([record.order_id, amount]).encode()).hexdigest()
+        try:
+            known = await asyncio.to_thread(self.ledger.claim_merchant_key, f"refund:{key}", body_hash)
+        except IdempotencyConflict:
+            return response.json({"error": "this Idempotency-Key was used with another request"}, status=409)
+        wanted = {"currency_code": record.currency, "value": amount} if amount else None
+        request_id = "kassa-refund-" + hashlib.sha256(key.encode()).hexdigest()[:48]
+        try:  # the same PayPal-Request-Id again (a retry, or ``known``) gives PayPal's same refund
+            refund = await self.call_paypal(self.client.refund_capture, record.capture_id, request_id, wanted)
+        except PayPalError as error:
+            status = 502 if error.retryable else 422
+            return response.json({"error": f"PayPal refused the refund: {', '.join(error.issues) or error.name}",
+                                  "debug_id": error.debug_id}, status=status)
+        value = (refund.get("amount") or {}).get("value") or amount or record.amount
+        await asyncio.to_thread(self.ledger.record_refund, refund["id"], record.order_id, value, record.currency, str(refund.get("status")))
+        if not known:
+            await asyncio.to_thread(self.ledger.merchant_key_done, f"refund:{key}", refund["id"])
+        return response.json({"refund_id": refund["id"], "status": refund.get("status"), "order_id": record.order_id,
+                              "amount": value, "currency": record.currency}, status=201)
 
 
 def _older_than(stamp: str, age: timedelta) -> bool:
@@ -377,6 +433,18 @@ def _older_than(stamp: str, age: timedelta) -> bool:
         return datetime.now(timezone.utc) - datetime.fromisoformat(stamp) > age
     except (TypeError, ValueError):
         return False
+
+
+def _refund_amount(given: Any, paid: str, currency: str) -> Optional[str]:
+    """A partial refund's amount as PayPal writes it; None for the whole rest."""
+    if given is None:
+        return None
+    if isinstance(given, float) or not AMOUNT_TEXT.fullmatch(str(given).strip()):
+        raise ValueError("amount must be written as digits with an optional decimal point, such as \"5.00\"")
+    amount = money.to_decimal(given)
+    if amount <= 0 or not money.has_valid_precision(amount, currency) or amount > money.to_decimal(paid):
+        raise ValueError(f"amount must be positive, with at most {money.currency_exponent(currency)} decimals, and at most {paid} {currency}")
+    return money.paypal_value(amount, currency)
 
 
 def _accepted(order_id: str, approval_url: Optional[str], value: str, currency: str) -> HTTPResponse:

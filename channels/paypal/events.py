@@ -17,11 +17,12 @@ CAPTURE_EVENTS = {
 }
 HANDLED = ("CHECKOUT.ORDER.APPROVED", *CAPTURE_EVENTS)
 # The ledger statuses that show a capture event has had its effect (a later state counts too).
+# A refund's effect is its own row in the ledger (PaymentEvent.refund_id).
 CAPTURE_EFFECTS = {
-    "COMPLETED": ("COMPLETED", "REFUNDED"),
-    "PENDING": ("PENDING", "COMPLETED", "DECLINED", "REFUNDED"),
-    "DECLINED": ("DECLINED", "COMPLETED", "REFUNDED"),
-    "REFUNDED": ("REFUNDED",),
+    "COMPLETED": ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"),
+    "PENDING": ("PENDING", "COMPLETED", "DECLINED", "PARTIALLY_REFUNDED", "REFUNDED"),
+    "DECLINED": ("DECLINED", "COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"),
+    "REFUNDED": ("PARTIALLY_REFUNDED", "REFUNDED"),
 }
 
 
@@ -31,6 +32,7 @@ class PaymentEvent:
     entities: Dict[str, str]
     order_id: Optional[str] = None
     capture_id: Optional[str] = None
+    refund_id: Optional[str] = None
 
 
 def _capture_id_from_links(resource: Mapping[str, Any]) -> Optional[str]:
@@ -53,5 +55,6 @@ def from_webhook(event: Mapping[str, Any]) -> Optional[PaymentEvent]:
         entities = {"payment_event": CAPTURE_EVENTS[kind]}
         if order_id:
             entities["order_id"] = order_id
-        return PaymentEvent(PAYMENT_UPDATE, entities, order_id=order_id, capture_id=capture_id)
+        refund_id = resource.get("id") if kind == "PAYMENT.CAPTURE.REFUNDED" else None
+        return PaymentEvent(PAYMENT_UPDATE, entities, order_id=order_id, capture_id=capture_id, refund_id=refund_id)
     return None

@@ -54,7 +54,8 @@ def post_with_retries(url: str, body: dict, headers: dict, attempts: int = 3) ->
                 return answer
         except requests.RequestException as error:
             print(f"warning: attempt {attempt + 1} failed: {error}", file=sys.stderr)
-        time.sleep(2 ** attempt)
+        if attempt + 1 < attempts:
+            time.sleep(2 ** attempt)
     return answer
 
 

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from sandbox.paypal import openapi
 from sandbox.paypal import orders as order_rules
+from sandbox.paypal import refunds as refund_rules
 from sandbox.paypal.errors import STATUS_NAMES, error_body, error_response, issue, json_body
 from sandbox.paypal.webhooks import WebhookSender
 
@@ -452,15 +453,41 @@ async def control_capture(request: web.Request) -> web.Response:
     elif change == "deny":
         capture["status"] = "DECLINED"
         state.emit("PAYMENT.CAPTURE.DENIED", order_rules.capture_resource(order, capture))
-    else:
-        capture["status"] = "REFUNDED"
-        refund = {
-            "id": order_rules.new_id(), "status": "COMPLETED", "amount": capture["amount"],
-            "custom_id": capture.get("custom_id"), "create_time": order_rules.now(),
-            "links": [{"href": f"{state.settings.public_url}/v2/payments/captures/{capture['id']}", "rel": "up", "method": "GET"}],
-        }
-        state.emit("PAYMENT.CAPTURE.REFUNDED", refund)
+    else:  # a refund made in PayPal's dashboard: the whole capture, or {"amount": "5.00"}
+        body = await request.json() if request.can_read_body else {}
+        wanted = {"amount": {"currency_code": capture["amount"]["currency_code"], "value": body["amount"]}} if body.get("amount") else {}
+        try:
+            made = refund_rules.refund(capture, order.refunds, wanted, state.settings.public_url)
+        except refund_rules.RefundRuleError as error:
+            return web.json_response(error_body("UNPROCESSABLE_ENTITY", error.details), status=422)
+        state.emit("PAYMENT.CAPTURE.REFUNDED", made)
     return web.json_response({"capture": capture["id"], "status": capture["status"]})
+
+
+async def refund_capture(request: web.Request) -> web.Response:
+    """POST /v2/payments/captures/{capture_id}/refund: the whole rest, or ``amount``."""
+    if not _authorized(request):
+        return error_response(401, "AUTHENTICATION_FAILURE")
+    body, failure = await _json(request)
+    if failure is None and not isinstance(body, dict):
+        failure = error_response(400, "INVALID_REQUEST", [issue("MALFORMED_REQUEST_JSON", "The request body must be a JSON object.")])
+    if failure is not None:
+        return failure
+    order, capture = _capture(request)
+    if order is None or capture is None:
+        return error_response(404, "RESOURCE_NOT_FOUND", [issue("INVALID_RESOURCE_ID", "Specified resource ID does not exist.")])
+    state = request.app[STATE]
+
+    async def work() -> Tuple[int, Dict[str, Any]]:
+        try:
+            made = refund_rules.refund(capture, order.refunds, body, state.settings.public_url)
+        except refund_rules.RefundRuleError as error:
+            return 422, error_body("UNPROCESSABLE_ENTITY", error.details)
+        state.count("refunds")
+        state.emit("PAYMENT.CAPTURE.REFUNDED", made)
+        return 201, made
+
+    return await _idempotent(request, f"refund:{capture['id']}", work)
 
 
 async def control_webhooks(request: web.Request) -> web.Response:
@@ -502,6 +529,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> web.Application:
     app.router.add_post("/v2/checkout/orders", create_order)
     app.router.add_get("/v2/checkout/orders/{order_id}", get_order)
     app.router.add_post("/v2/checkout/orders/{order_id}/capture", capture_order)
+    app.router.add_post("/v2/payments/captures/{capture_id}/refund", refund_capture)
     app.router.add_post("/v1/notifications/verify-webhook-signature", verify_webhook_signature)
     app.router.add_get("/checkoutnow", approval_page)
     app.router.add_post("/checkoutnow/approve", approve)

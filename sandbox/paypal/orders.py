@@ -78,6 +78,7 @@ class Order:
     update_time: str = field(default_factory=now)
     payer: Optional[Dict[str, Any]] = None
     captures: List[Dict[str, Any]] = field(default_factory=list)
+    refunds: List[Dict[str, Any]] = field(default_factory=list)
     decline_next_capture: bool = False
     pending_next_capture: bool = False
 
@@ -112,6 +113,8 @@ class Order:
             unit["payee"] = {"email_address": "merchant@kassa.example", "merchant_id": "KASSAMERCHANT"}
             if self.captures:
                 unit["payments"] = {"captures": copy.deepcopy(self.captures)}
+                if self.refunds:
+                    unit["payments"]["refunds"] = copy.deepcopy(self.refunds)
         body: Dict[str, Any] = {
             "id": self.id,
             "intent": self.request["intent"],

@@ -3,6 +3,7 @@ change nothing it should not: the ledger, the cart, the messages, PayPal."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Dict, Optional
 from urllib.parse import quote, urlsplit
 
@@ -229,3 +230,31 @@ def test_a_receipt_the_send_api_refuses_is_delivered_later_once_with_one_thanks(
     assert len(receipts(stack, psid)) == 1
     assert len([t for t in texts(stack, psid) if t.startswith("Thank you")]) == 1
     assert captures_of(stack, order_id) == 1
+
+
+# --- refunds -------------------------------------------------------------------------------------------------------------------
+
+
+def test_partial_and_double_refunds_are_kept_apart_and_told_with_their_amounts(stack: Stack, psid: str) -> None:
+    order_id = paid_order(stack, psid)  # 2 Ember Rear Lights
+    paid = ledger(stack).order(order_id).amount
+    url = f"{stack.rasa_url}/webhooks/paypal/refunds"
+    headers = {"Authorization": f"Bearer {MERCHANT_TOKEN}", "Idempotency-Key": f"refund-1-{psid}"}
+    assert requests.post(url, json={"order_id": order_id, "amount": "5.00"}, timeout=10).status_code == 401
+    first = requests.post(url, json={"order_id": order_id, "amount": "5.00"}, headers=headers, timeout=30)
+    again = requests.post(url, json={"order_id": order_id, "amount": "5.00"}, headers=headers, timeout=30)
+    assert first.status_code == again.status_code == 201, (first.text, again.text)
+    assert first.json()["refund_id"] == again.json()["refund_id"]
+    assert requests.post(url, json={"order_id": order_id, "amount": "6.00"}, headers=headers, timeout=30).status_code == 409
+    assert wait_for(lambda: any("We refunded €5.00" in t for t in texts(stack, psid)), 30)
+    assert wait_for(lambda: ledger(stack).order(order_id).status == "PARTIALLY_REFUNDED", 10)
+    too_much = requests.post(url, json={"order_id": order_id, "amount": paid}, timeout=30,
+                             headers={**headers, "Idempotency-Key": f"refund-2-{psid}"})
+    assert too_much.status_code == 422 and "REFUND_AMOUNT_EXCEEDED" in too_much.text
+    rest = requests.post(url, json={"order_id": order_id}, timeout=30, headers={**headers, "Idempotency-Key": f"refund-3-{psid}"})
+    assert rest.status_code == 201 and rest.json()["amount"] == f"{Decimal(paid) - Decimal('5.00'):.2f}"
+    assert wait_for(lambda: ledger(stack).order(order_id).status == "REFUNDED", 30)
+    assert wait_for(lambda: len([t for t in texts(stack, psid) if "We refunded" in t]) == 2, 30)
+    assert [r["amount"] for r in ledger(stack).refunds(order_id)] == ["5.00", rest.json()["amount"]]
+    settle(2)
+    assert len([t for t in texts(stack, psid) if "refunded" in t.lower()]) == 2
