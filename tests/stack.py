@@ -47,6 +47,12 @@ class Stack:
     def _server(self, name: str) -> Server:
         return next(s for s in self.servers if s.log_path.stem == self.log_prefix + name)
 
+    def set_catalog(self, text: str) -> None:
+        """Write the stack's catalog and restart the action server, which reads it once."""
+        Path(self.extra["actions"][1]["KASSA_CATALOG"]).write_text(text, encoding="utf-8")
+        self.stop_service("actions")
+        self.start_service("actions")
+
     def stop_service(self, name: str) -> None:
         """Stop the action server ("actions") or Rasa ("rasa"), as a crash would."""
         self._server(name).stop()
@@ -100,6 +106,8 @@ def start_stack(
     rasa_port = free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     workdir.mkdir(parents=True, exist_ok=True)
+    catalog = workdir / "catalog.yml"  # a copy the tests may reprice (Stack.set_catalog)
+    catalog.write_text((PROJECT_ROOT / "catalog" / "catalog.yml").read_text(encoding="utf-8"), encoding="utf-8")
     try:
         sandbox_settings = {
             "SANDBOX_WEBHOOK_URL": f"{rasa_url}/webhooks/paypal/webhook", "SANDBOX_WEBHOOK_ID": WEBHOOK_ID,
@@ -118,6 +126,7 @@ def start_stack(
             "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "REST_API_TOKEN": REST_TOKEN, "FB_PAGE_ID": "100000000000001",
             "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5", "DATABASE_URL": f"sqlite:///{workdir / 'orders.db'}",
             "PAYPAL_TIMEOUT_SECONDS": "2", "SANDBOX_TIMEOUT_SECONDS": "3", "KASSA_RECEIPT_RETRY_SECONDS": "1",
+            "KASSA_CATALOG": str(catalog),
             **env,
         }
         servers.append(Server(

@@ -16,6 +16,7 @@ from tests.integration.test_messenger_connector import deliver
 from tests.integration.test_payments import (
     approve, captures_of, checkout, deliveries, ledger, receipts, sandbox, sandbox_stats, settle, texts,
 )
+from tests.servers import PROJECT_ROOT
 from tests.stack import MERCHANT_TOKEN, REST_TOKEN, VERIFY_TOKEN, Stack, wait_for
 
 pytestmark = pytest.mark.integration
@@ -258,3 +259,23 @@ def test_partial_and_double_refunds_are_kept_apart_and_told_with_their_amounts(s
     assert [r["amount"] for r in ledger(stack).refunds(order_id)] == ["5.00", rest.json()["amount"]]
     settle(2)
     assert len([t for t in texts(stack, psid) if "refunded" in t.lower()]) == 2
+
+
+def test_a_price_change_between_two_checkouts_charges_the_new_price_only(stack: Stack, psid: str) -> None:
+    original = (PROJECT_ROOT / "catalog" / "catalog.yml").read_text(encoding="utf-8")
+    _, old_order = checkout(stack, psid)  # 2 Ember Rear Lights at 14.50
+    assert ledger(stack).order(old_order).amount == "29.00"
+    stack.set_catalog(original.replace("    price: 14.50\n", "    price: 16.00\n", 1))
+    try:
+        deliver(stack, webhooks.text_event(psid, "checkout"))
+        new_order = wait_for(lambda: next((o for o in ledger(stack).orders(psid) if o.order_id != old_order), None), 30)
+        assert new_order is not None and new_order.amount == "32.00"
+        assert wait_for(lambda: ledger(stack).order(old_order).status == "SUPERSEDED", 10)
+        requests.get(approve(stack, old_order), timeout=10)
+        assert wait_for(lambda: any("earlier checkout" in t for t in texts(stack, psid)), 30)
+        requests.get(approve(stack, new_order.order_id), timeout=10)
+        assert wait_for(lambda: receipts(stack, psid), 30)
+        assert captures_of(stack, old_order) == 0 and captures_of(stack, new_order.order_id) == 1
+        assert receipts(stack, psid)[0]["summary"]["total_cost"] == 32.0
+    finally:
+        stack.set_catalog(original)
