@@ -47,7 +47,8 @@ async def calibrate(door: Any, steps: List[str]) -> List[int]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         for text in steps:
             if isinstance(door, RestDoor):
-                async with session.post(door.url, json={"sender": psid, "message": text}) as answer:
+                async with session.post(door.url, json={"sender": psid, "message": text}, headers=door.headers) as answer:
+                    answer.raise_for_status()
                     counts.append(len(await answer.json()))
                 continue
             before = door.expected.get(psid, 0)
