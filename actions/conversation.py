@@ -86,7 +86,7 @@ def product_in_message(tracker: Tracker, catalog: Catalog, named: Optional[str] 
 
 QUESTION = re.compile(
     r"\?\s*$|^\s*(?:do|does|are|is|have|has|got|how|what|which|can|could|any|hebben|heb|hebt|zijn|is|wat|welke|"
-    r"hoeveel|verkopen|verkoop|kan|kun|kunnen|bestaan)\b|\b(?:looking\s+for|search|zoek|zoeken|need|nodig)\b",
+    r"hoeveel|verkopen|verkoop|kan|kun|kunnen|bestaan)\b|\b(?:looking\s+for|search|zoek|zoeken)\b",
     re.IGNORECASE,
 )
 # Dutch "een" is an article as often as it is "one": an order needs a number said as one.
@@ -108,7 +108,9 @@ def asks_availability(tracker: Tracker) -> bool:
 
 def ordered_product(tracker: Tracker, catalog: Catalog) -> Optional[Product]:
     """The product a typed message orders: a quantity and one product, and not a question
-    ("two floor pumps please", "de elektrische pomp, twee stuks")."""
+    ("two floor pumps please", "de elektrische pomp, twee stuks", "we need ten saddle
+    pouches"; a need with a quantity is an order, "I need something for the rain" is not,
+    as it has no quantity)."""
     typed = typed_text(tracker)
     if not typed or QUESTION.search(typed) or numbers.quantity(ARTICLE_EEN.sub(" ", typed), language(tracker)) is None:
         return None

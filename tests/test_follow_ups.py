@@ -88,6 +88,15 @@ def test_an_order_read_as_browsing_still_goes_in_the_cart() -> None:
     assert messages[0]["response"] == "utter_added_to_cart"
 
 
+def test_a_need_with_a_quantity_is_an_order_and_without_one_a_search() -> None:
+    messages, events = run(ActionShowCatalog(), make_tracker("we need ten saddle pouches for the club", "browse_catalog"))
+    assert slots_set(events)["cart"] == {"BAG-002": 10}
+    messages, events = run(ActionShowCatalog(), make_tracker("ik heb drie kettingsloten nodig", "browse_catalog", slots={"language": "nl"}))
+    assert slots_set(events)["cart"] == {"LCK-003": 3}
+    messages, events = run(ActionShowCatalog(), make_tracker("i need a lock for my bike", "browse_catalog"))
+    assert "cart" not in slots_set(events) and "LCK-003" in slots_set(events)["shown_products"]
+
+
 def test_a_question_with_a_number_is_not_an_order() -> None:
     messages, events = run(ActionShowCatalog(), make_tracker("do you have two floor pumps?", "browse_catalog"))
     assert "cart" not in slots_set(events)
