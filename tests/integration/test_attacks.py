@@ -279,3 +279,22 @@ def test_a_price_change_between_two_checkouts_charges_the_new_price_only(stack: 
         assert receipts(stack, psid)[0]["summary"]["total_cost"] == 32.0
     finally:
         stack.set_catalog(original)
+
+
+def test_the_merchant_commands_send_a_key_and_say_what_happened(stack: Stack, psid: str, monkeypatch, capsys) -> None:
+    from channels.paypal import refund, request_payment
+
+    deliver(stack, webhooks.text_event(psid, "hi"))
+    assert wait_for(lambda: stack.messages(psid))
+    monkeypatch.setenv("MERCHANT_API_TOKEN", MERCHANT_TOKEN)
+    common = ["--rasa-url", stack.rasa_url, "--idempotency-key", f"cli-{psid}"]
+    request = ["--conversation", psid, "--amount", "12.50", "--currency", "EUR", "--description", "Brake check", *common]
+    assert request_payment.main(request) == 0 and request_payment.main(request) == 0  # the same key: the same order
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("Sent: order ") and printed[0] == printed[1]
+    order_id = printed[0].split()[2]
+    assert refund.main(["--order", order_id, *common]) == 1  # not paid yet: 409
+    assert "nothing to refund" in capsys.readouterr().err
+    monkeypatch.delenv("MERCHANT_API_TOKEN")
+    assert refund.main(["--order", order_id, *common]) == 1
+    assert "set MERCHANT_API_TOKEN" in capsys.readouterr().err
