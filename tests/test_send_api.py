@@ -102,7 +102,7 @@ def test_an_unreachable_customer_is_not_retried(graph_url: str) -> None:
     assert remaining == 4  # one call, no retries
 
 
-def test_outside_24_hours_messages_go_with_the_post_purchase_tag(graph_url: str) -> None:
+def test_outside_24_hours_nothing_is_sent_and_no_retired_tag_is_used(graph_url: str, caplog) -> None:
     async def scenario() -> None:
         api = client(graph_url)
         state = ConversationState(MemoryStore())
@@ -111,14 +111,29 @@ def test_outside_24_hours_messages_go_with_the_post_purchase_tag(graph_url: str)
             await state.customer_wrote("recent", at=time.time() - 60)
             await state.customer_wrote("old", at=time.time() - 25 * 3600)
             await output.send_text_message("recent", "Your payment went through.")
-            await output.send_text_message("old", "Your refund was processed.")
+            assert await output.deliver("old", {"text": "Your refund was processed."}) is None
         finally:
             await api.close()
 
     run(scenario)
-    recent, old = recorded(graph_url, "recent")[-1], recorded(graph_url, "old")[-1]
+    recent = recorded(graph_url, "recent")[-1]
     assert (recent["messaging_type"], recent["tag"]) == ("RESPONSE", None)
-    assert (old["messaging_type"], old["tag"]) == ("MESSAGE_TAG", "POST_PURCHASE_UPDATE")
+    assert recorded(graph_url, "old") == []
+    assert "outside the 24-hour window" in caplog.text
+
+
+@pytest.mark.parametrize("tag", ["POST_PURCHASE_UPDATE", "CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE"])
+def test_the_fake_graph_api_refuses_the_retired_tags_as_facebook_does(graph_url: str, tag: str) -> None:
+    async def scenario() -> None:
+        api = client(graph_url)
+        try:
+            with pytest.raises(SendApiError) as refused:
+                await api.send_message("tagged", {"text": "An update"}, "MESSAGE_TAG", tag)
+            assert refused.value.code == 100 and not refused.value.retryable
+        finally:
+            await api.close()
+
+    run(scenario)
 
 
 def test_a_turn_goes_on_after_a_refused_message(graph_url: str) -> None:

@@ -12,7 +12,11 @@ ELEMENT_SUBTITLE_MAX = 80
 PAYLOAD_MAX = 1000
 WEBVIEW_HEIGHT_RATIOS = ("compact", "tall", "full")
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
-MESSAGE_TAGS = ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE", "HUMAN_AGENT")
+# Message tags still accepted: HUMAN_AGENT (7 days), for what a person writes during a handover.
+MESSAGE_TAGS = ("HUMAN_AGENT",)
+# Retired by Meta on 2026-04-27 (issue 12; utility messages replace them, see the README):
+# a send with one of them fails with error 100. Kassa never sends them.
+RETIRED_MESSAGE_TAGS = ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE")
 SENDER_ACTIONS = ("mark_seen", "typing_on", "typing_off")
 # The Page Inbox's app id, the target of handover to a person (conversation routing).
 PAGE_INBOX_APP_ID = "263902037430900"

@@ -127,16 +127,19 @@ class MessengerOutput(OutputChannel):
             await self.deliver(recipient_id, message)
 
     async def deliver(self, recipient_id: str, message: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
-        """Send one message as RESPONSE, or with the POST_PURCHASE_UPDATE tag outside the 24-hour window."""
+        """Send one message as RESPONSE inside the 24-hour window. Outside it nothing is sent:
+        the message tags that allowed it were retired in 2026 and Facebook refuses them, and
+        utility templates are not built yet (issue 12). The ledger still shows every state,
+        and an undelivered receipt is tried again while it may still be delivered."""
+        if not await self.state.inside_window(recipient_id):
+            logger.warning("Not sent to %s: outside the 24-hour window, and no utility template for it: %s",
+                           recipient_id, json.dumps(message)[:120])
+            return None
         sent = _payloads_in(message)
         if sent:
             await self.state.remember_payloads(recipient_id, sent)
-        tag: Optional[str] = None
-        messaging_type = "RESPONSE"
-        if not await self.state.inside_window(recipient_id):
-            messaging_type, tag = "MESSAGE_TAG", "POST_PURCHASE_UPDATE"
         try:
-            return await self.client.send_message(recipient_id, message, messaging_type, tag)
+            return await self.client.send_message(recipient_id, message, "RESPONSE", None)
         except SendApiError:
             logger.error("Message to %s not delivered: %s", recipient_id, json.dumps(message)[:200])
             return None

@@ -104,6 +104,8 @@ def check_send(body: Any) -> Optional[Problem]:
         return None
     if body.get("messaging_type") not in limits.MESSAGING_TYPES:
         return 100, "(#100) param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG"
+    if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") in limits.RETIRED_MESSAGE_TAGS:
+        return 100, f"(#100) The message tag {body['tag']} is no longer supported"
     if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") not in limits.MESSAGE_TAGS:
         return 100, "(#100) param tag must be a valid message tag"
     return check_message(body["message"])
