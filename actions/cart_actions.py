@@ -12,7 +12,10 @@ from actions import cart as cart_rules
 from actions import messages, money, variants
 from actions.browse_actions import ActionShowCatalog, show_details, suggest_products
 from actions.catalog import Catalog, Product, get_catalog
-from actions.conversation import asks_availability, current_cart, language, latest_entity, latest_text, product_in_message, signed_quantity, typed_text
+from actions.conversation import (
+    asks_availability, current_cart, language, latest_entity, latest_text, product_in_message, replaces_quantity, signed_quantity,
+    typed_text,
+)
 
 RESET_ITEM_SLOTS = [SlotSet("product", None), SlotSet("quantity", None)]
 REFUSAL_RESPONSES = {
@@ -100,10 +103,22 @@ def change_cart(
 
 
 def add_ordered_product(dispatcher: CollectingDispatcher, tracker: Tracker, product: Product) -> List[Dict[Text, Any]]:
-    """Add what a message ordered ("two floor pumps please") whichever intent NLU gave it."""
+    """Add what a message ordered ("two floor pumps please") whichever intent NLU gave it;
+    "3 saddle pouches instead of one" for a product in the cart sets its quantity."""
+    if replaces_quantity(tracker) and cart_rules.product_lines(current_cart(tracker), product):
+        return set_line_quantity(dispatcher, tracker, wanted_quantity(tracker), product)
     return change_cart(
         dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product",
         "utter_added_to_cart", "add_to_cart", ask_variant_first=True, product=product,
+    )
+
+
+def set_line_quantity(
+    dispatcher: CollectingDispatcher, tracker: Tracker, raw_quantity: Any, product: Optional[Product] = None,
+) -> List[Dict[Text, Any]]:
+    return change_cart(
+        dispatcher, tracker, cart_rules.set_quantity, raw_quantity,
+        "utter_ask_change_quantity_form_product", "utter_quantity_changed", "change_quantity", product=product,
     )
 
 
@@ -116,6 +131,8 @@ class ActionAddToCart(Action):
         if product is not None and asks_availability(tracker):
             # "do you have the guardian lock?" read as an order: show it, let the customer tap Add to cart
             return [*show_details(dispatcher, product, get_catalog(), language(tracker)), *RESET_ITEM_SLOTS]
+        if product is not None and replaces_quantity(tracker) and cart_rules.product_lines(current_cart(tracker), product):
+            return set_line_quantity(dispatcher, tracker, wanted_quantity(tracker), product)
         return change_cart(
             dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product", "utter_added_to_cart",
             "add_to_cart", ask_variant_first=True,
@@ -134,10 +151,7 @@ class ActionChangeQuantity(Action):
                 dispatcher, tracker, cart_rules.add, tracker.get_slot("quantity"), "utter_ask_add_to_cart_form_product",
                 "utter_added_to_cart", "add_to_cart", ask_variant_first=True,
             )
-        return change_cart(
-            dispatcher, tracker, cart_rules.set_quantity, tracker.get_slot("quantity"),
-            "utter_ask_change_quantity_form_product", "utter_quantity_changed", "change_quantity",
-        )
+        return set_line_quantity(dispatcher, tracker, tracker.get_slot("quantity"))
 
 
 class ActionRemoveFromCart(Action):

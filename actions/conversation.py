@@ -93,6 +93,15 @@ QUESTION = re.compile(
 ARTICLE_EEN = re.compile(r"\been\b", re.IGNORECASE)
 
 
+# "3 saddle pouches instead of one", "4 in plaats van 2": a new quantity for a line, not more of it.
+INSTEAD = re.compile(r"\b(?:instead\s+of|rather\s+than|in\s+plaats\s+van|i\.?p\.?v\.?)(?=\s|$)", re.IGNORECASE)
+
+
+def replaces_quantity(tracker: Tracker) -> bool:
+    typed = typed_text(tracker)
+    return bool(typed) and INSTEAD.search(typed) is not None
+
+
 AVAILABILITY = re.compile(
     r"^\s*(?:(?:do|does)\s+you\s+(?:still\s+)?(?:have|sell|stock|carry|do)|have\s+you\s+got|got\s+any|is\s+there|are\s+there|"
     r"hebben\s+jullie|heb\s+je|hebt\s+u|hebt\s+ge|zijn\s+er|is\s+er|verkopen\s+jullie)\b",

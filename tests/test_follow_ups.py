@@ -97,6 +97,18 @@ def test_a_need_with_a_quantity_is_an_order_and_without_one_a_search() -> None:
     assert "cart" not in slots_set(events) and "LCK-003" in slots_set(events)["shown_products"]
 
 
+def test_a_new_quantity_instead_of_the_old_one_sets_the_line() -> None:
+    tracker = make_tracker("i want 3 saddle pouches instead of one", "add_to_cart", slots={"product": "BAG-002", "cart": {"BAG-002": 1}})
+    messages, events = run(ActionAddToCart(), tracker)
+    assert slots_set(events)["cart"] == {"BAG-002": 3} and messages[0]["response"] == "utter_quantity_changed"
+    tracker = make_tracker("ik wil 3 zadeltasjes in plaats van één", "browse_catalog", slots={"cart": {"BAG-002": 1}, "language": "nl"})
+    messages, events = run(ActionShowCatalog(), tracker)
+    assert slots_set(events)["cart"] == {"BAG-002": 3}
+    tracker = make_tracker("3 saddle pouches instead of the frame bag", "add_to_cart", slots={"product": "BAG-002"})
+    messages, events = run(ActionAddToCart(), tracker)  # not in the cart yet: an add
+    assert slots_set(events)["cart"] == {"BAG-002": 3} and messages[0]["response"] == "utter_added_to_cart"
+
+
 def test_a_question_with_a_number_is_not_an_order() -> None:
     messages, events = run(ActionShowCatalog(), make_tracker("do you have two floor pumps?", "browse_catalog"))
     assert "cart" not in slots_set(events)
