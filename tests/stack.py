@@ -106,6 +106,8 @@ def start_stack(
     rasa_port = free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     workdir.mkdir(parents=True, exist_ok=True)
+    for leftover in ("orders.db", "tracker.db"):  # a run starts from empty stores: no orders of sandboxes long gone
+        (workdir / leftover).unlink(missing_ok=True)
     catalog = workdir / "catalog.yml"  # a copy the tests may reprice (Stack.set_catalog)
     catalog.write_text((PROJECT_ROOT / "catalog" / "catalog.yml").read_text(encoding="utf-8"), encoding="utf-8")
     try:
