@@ -169,12 +169,8 @@ class Ledger:
             status_history=json.dumps([{"status": status, "at": stamp}]), approval_url=approval_url,
             created_at=stamp, updated_at=stamp,
         )
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(orders_table.insert().values(**row))
-        except IntegrityError:
-            if status in OPEN_STATUSES:
-                self.move(order_id, status, from_statuses=("CANCELLED",))
+        if not self._insert_new(orders_table, **row) and status in OPEN_STATUSES:
+            self.move(order_id, status, from_statuses=("CANCELLED",))
         record = self.order(order_id)
         assert record is not None
         return record
@@ -198,40 +194,41 @@ class Ledger:
 
     def update(self, order_id: str, status: str, **values: Optional[str]) -> Optional[OrderRecord]:
         """Set a new status (appended to the history) and any of capture_id, payer_name, payer_email."""
-        with self.engine.begin() as connection:
-            row = connection.execute(
-                sa.select(orders_table.c.status, orders_table.c.status_history).where(orders_table.c.order_id == order_id)
-            ).first()
-            if row is None:
-                return None
-            history = json.loads(row.status_history)
-            if row.status != status:
-                history.append({"status": status, "at": now()})
-            allowed = {k: v for k, v in values.items() if k in ("capture_id", "payer_name", "payer_email") and v}
-            connection.execute(
-                orders_table.update().where(orders_table.c.order_id == order_id).values(
-                    status=status, status_history=json.dumps(history), updated_at=now(), **allowed
-                )
-            )
-        return self.order(order_id)
+        allowed = {k: v for k, v in values.items() if k in ("capture_id", "payer_name", "payer_email") and v}
+        return self.order(order_id) if self._set_status(order_id, status, None, allowed) else None
 
     def move(self, order_id: str, status: str, from_statuses: Tuple[str, ...]) -> bool:
         """Set ``status`` only if the order is in one of ``from_statuses``; True for the one caller that moved it."""
+        return self._set_status(order_id, status, from_statuses, {})
+
+    def _set_status(
+        self, order_id: str, status: str, from_statuses: Optional[Tuple[str, ...]], values: Dict[str, str],
+    ) -> bool:
+        """Set the status (a change is appended to the history) and ``values``, if the order
+        exists and, with ``from_statuses``, is in one of them; True when the row was set."""
+        where = [orders_table.c.order_id == order_id]
+        if from_statuses is not None:
+            where.append(orders_table.c.status.in_(from_statuses))
         with self.engine.begin() as connection:
-            row = connection.execute(
-                sa.select(orders_table.c.status_history).where(
-                    orders_table.c.order_id == order_id, orders_table.c.status.in_(from_statuses)
-                )
-            ).first()
+            row = connection.execute(sa.select(orders_table.c.status, orders_table.c.status_history).where(*where)).first()
             if row is None:
                 return False
-            history = json.loads(row.status_history) + [{"status": status, "at": now()}]
+            history = json.loads(row.status_history)
+            if row.status != status:
+                history.append({"status": status, "at": now()})
             result = connection.execute(
-                orders_table.update()
-                .where(orders_table.c.order_id == order_id, orders_table.c.status.in_(from_statuses))
-                .values(status=status, status_history=json.dumps(history), updated_at=now())
+                orders_table.update().where(*where).values(status=status, status_history=json.dumps(history), updated_at=now(), **values)
             )
         return result.rowcount == 1
+
+    def _insert_new(self, table: sa.Table, **values: Any) -> bool:
+        """Insert a row; False when its key is already there (the row stays as it was)."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(table.insert().values(**values))
+            return True
+        except IntegrityError:
+            return False
 
     def supersede_open_orders(self, conversation_id: str, newest: str) -> List[str]:
         """Mark the conversation's other open (or cancelled) cart orders SUPERSEDED; their ids."""
@@ -254,14 +251,9 @@ class Ledger:
 
     def record_refund(self, refund_id: str, order_id: str, amount: str, currency: str, status: str) -> bool:
         """Keep a refund; False when it was already kept."""
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(refunds_table.insert().values(
-                    refund_id=refund_id, order_id=order_id, amount=amount, currency=currency, status=status, created_at=now(),
-                ))
-            return True
-        except IntegrityError:
-            return False
+        return self._insert_new(
+            refunds_table, refund_id=refund_id, order_id=order_id, amount=amount, currency=currency, status=status, created_at=now(),
+        )
 
     def refunds(self, order_id: str) -> List[Dict[str, Any]]:
         query = sa.select(refunds_table).where(refunds_table.c.order_id == order_id).order_by(refunds_table.c.created_at)
@@ -276,12 +268,7 @@ class Ledger:
 
     def claim_notice(self, order_id: str, notice: str) -> bool:
         """True for the one caller that tells the customer ``notice`` about the order."""
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(order_notices_table.insert().values(order_id=order_id, notice=notice, told_at=now()))
-            return True
-        except IntegrityError:
-            return False
+        return self._insert_new(order_notices_table, order_id=order_id, notice=notice, told_at=now())
 
     def claim_receipt(self, order_id: str, first_retry_seconds: float = RECEIPT_FIRST_RETRY_SECONDS) -> bool:
         """True for the one caller that sends the receipt now: no receipt delivered yet and
@@ -290,15 +277,12 @@ class Ledger:
         if record is None or record.receipt_sent_at:
             return False
         stamp = datetime.now(timezone.utc)
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(receipt_claims_table.insert().values(
-                    order_id=order_id, attempts=1, claimed_at=stamp.isoformat(timespec="seconds"),
-                    retry_after=_later(stamp, first_retry_seconds),
-                ))
+        first = self._insert_new(
+            receipt_claims_table, order_id=order_id, attempts=1, claimed_at=stamp.isoformat(timespec="seconds"),
+            retry_after=_later(stamp, first_retry_seconds),
+        )
+        if first:
             return True
-        except IntegrityError:
-            pass
         with self.engine.begin() as connection:
             row = connection.execute(sa.select(receipt_claims_table).where(receipt_claims_table.c.order_id == order_id)).first()
             pause = min(first_retry_seconds * 2 ** row.attempts, 3600)
@@ -344,18 +328,13 @@ class Ledger:
     def claim_merchant_key(self, key: str, body_hash: str) -> Optional[str]:
         """Register a merchant's Idempotency-Key with its body's hash: the id already made
         under it (an order, a refund; None if none yet); IdempotencyConflict if the body differs."""
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(payment_requests_table.insert().values(idempotency_key=key, body_hash=body_hash, created_at=now()))
+        if self._insert_new(payment_requests_table, idempotency_key=key, body_hash=body_hash, created_at=now()):
             return None
-        except IntegrityError:
-            with self.engine.connect() as connection:
-                row = connection.execute(
-                    sa.select(payment_requests_table).where(payment_requests_table.c.idempotency_key == key)
-                ).first()
-            if row.body_hash != body_hash:
-                raise IdempotencyConflict(key) from None
-            return row.order_id
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(payment_requests_table).where(payment_requests_table.c.idempotency_key == key)).first()
+        if row.body_hash != body_hash:
+            raise IdempotencyConflict(key)
+        return row.order_id
 
     def merchant_key_done(self, key: str, order_id: str) -> bool:
         """Note the order made under ``key``; True for the one caller that noted it first."""
@@ -371,19 +350,17 @@ class Ledger:
 
     def receive_event(self, event_id: str, event_type: str, order_id: Optional[str], body: Dict[str, Any]) -> bool:
         """Store an event; False when it was already handled (a redelivery)."""
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(webhook_events_table.insert().values(
-                    event_id=event_id, event_type=event_type, order_id=order_id, body=json.dumps(body),
-                    status="received", attempts=0, received_at=now(),
-                ))
+        new = self._insert_new(
+            webhook_events_table, event_id=event_id, event_type=event_type, order_id=order_id, body=json.dumps(body),
+            status="received", attempts=0, received_at=now(),
+        )
+        if new:
             return True
-        except IntegrityError:
-            with self.engine.connect() as connection:
-                status = connection.execute(
-                    sa.select(webhook_events_table.c.status).where(webhook_events_table.c.event_id == event_id)
-                ).scalar_one()
-            return status == "received"  # a redelivery of an event still in hand; not of a done or dead one
+        with self.engine.connect() as connection:
+            status = connection.execute(
+                sa.select(webhook_events_table.c.status).where(webhook_events_table.c.event_id == event_id)
+            ).scalar_one()
+        return status == "received"  # a redelivery of an event still in hand; not of a done or dead one
 
     def event_attempted(self, event_id: str) -> int:
         with self.engine.begin() as connection:
