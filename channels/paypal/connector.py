@@ -18,7 +18,8 @@ import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, TypeVar
+from decimal import Decimal
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, TypeVar
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -359,23 +360,20 @@ class PayPalInput(InputChannel):
         if not await request.app.ctx.agent.tracker_store.exists(conversation_id):
             return response.json({"error": f"no conversation {conversation_id}"}, status=404)
         value = money.paypal_value(amount, currency)
-        body_hash = hashlib.sha256(json.dumps([conversation_id, value, currency, description]).encode()).hexdigest()
         try:
-            known_order = await asyncio.to_thread(self.ledger.claim_merchant_key, key, body_hash)
+            known_order = await self._claim_merchant_key(key, [conversation_id, value, currency, description])
         except IdempotencyConflict:
-            return response.json({"error": "this Idempotency-Key was used with another request"}, status=409)
+            return _key_conflict()
         if known_order:
             record = await asyncio.to_thread(self.ledger.order, known_order)
             return _accepted(known_order, record.approval_url if record else None, value, currency)
         config = self.client.config
         context = paypal_orders.experience_context(config.public_url, config.shop_name, "en", "NO_SHIPPING")
         order_body = paypal_orders.payment_request(amount, currency, description, conversation_id, context)
-        request_id = "kassa-request-" + hashlib.sha256(key.encode()).hexdigest()[:48]
         try:
-            order = await self.call_paypal(self.client.create_order, order_body, request_id)
+            order = await self.call_paypal(self.client.create_order, order_body, _paypal_request_id("kassa-request-", key))
         except PayPalError as error:
-            status = 502 if error.retryable else 422
-            return response.json({"error": f"PayPal refused the order: {error.name}", "debug_id": error.debug_id}, status=status)
+            return _paypal_refusal("order", error)
         approval_url = paypal_orders.approval_link(order)
         item = {"sku": None, "name": description, "quantity": 1, "unit_amount": value}
         await asyncio.to_thread(
@@ -385,7 +383,6 @@ class PayPalInput(InputChannel):
         if await asyncio.to_thread(self.ledger.merchant_key_done, key, order["id"]):  # one pay button per key
             self._tasks.spawn(self._trigger_logged(request.app, conversation_id, PAYMENT_REQUESTED, {"order_id": order["id"]}))
         return _accepted(order["id"], approval_url, value, currency)
-
 
     async def create_refund(self, request: Request) -> HTTPResponse:
         """A merchant's refund of a paid order, whole or ``amount``: 201 with PayPal's refund.
@@ -407,25 +404,59 @@ class PayPalInput(InputChannel):
             return response.json({"error": str(error)}, status=400)
         if record.status not in ("COMPLETED", "PARTIALLY_REFUNDED") or not record.capture_id:
             return response.json({"error": f"order {record.order_id} is {record.status}: nothing to refund"}, status=409)
-        body_hash = hashlib.sha256(json.dumps([record.order_id, amount]).encode()).hexdigest()
         try:
-            known = await asyncio.to_thread(self.ledger.claim_merchant_key, f"refund:{key}", body_hash)
+            known = await self._claim_merchant_key(f"refund:{key}", [record.order_id, amount])
         except IdempotencyConflict:
-            return response.json({"error": "this Idempotency-Key was used with another request"}, status=409)
+            return _key_conflict()
         wanted = {"currency_code": record.currency, "value": amount} if amount else None
-        request_id = "kassa-refund-" + hashlib.sha256(key.encode()).hexdigest()[:48]
+        request_id = _paypal_request_id("kassa-refund-", key)
         try:  # the same PayPal-Request-Id again (a retry, or ``known``) gives PayPal's same refund
             refund = await self.call_paypal(self.client.refund_capture, record.capture_id, request_id, wanted)
         except PayPalError as error:
-            status = 502 if error.retryable else 422
-            return response.json({"error": f"PayPal refused the refund: {', '.join(error.issues) or error.name}",
-                                  "debug_id": error.debug_id}, status=status)
+            return _paypal_refusal("refund", error)
         value = (refund.get("amount") or {}).get("value") or amount or record.amount
         await asyncio.to_thread(self.ledger.record_refund, refund["id"], record.order_id, value, record.currency, str(refund.get("status")))
         if not known:
             await asyncio.to_thread(self.ledger.merchant_key_done, f"refund:{key}", refund["id"])
         return response.json({"refund_id": refund["id"], "status": refund.get("status"), "order_id": record.order_id,
                               "amount": value, "currency": record.currency}, status=201)
+
+
+    async def _claim_merchant_key(self, key: str, request_parts: List[Any]) -> Optional[str]:
+        """The id already made under ``key`` for the same request; IdempotencyConflict for another."""
+        body_hash = hashlib.sha256(json.dumps(request_parts).encode()).hexdigest()
+        return await asyncio.to_thread(self.ledger.claim_merchant_key, key, body_hash)
+
+
+def _key_conflict() -> HTTPResponse:
+    return response.json({"error": "this Idempotency-Key was used with another request"}, status=409)
+
+
+def _paypal_request_id(prefix: str, key: str) -> str:
+    """PayPal-Request-Id for a merchant's key: the key whole, hashed to fit PayPal's 108 characters."""
+    return prefix + hashlib.sha256(key.encode()).hexdigest()[:48]
+
+
+def _paypal_refusal(what: str, error: PayPalError) -> HTTPResponse:
+    """PayPal's refusal passed on: 502 when trying again may work, 422 when it will not."""
+    return response.json(
+        {"error": f"PayPal refused the {what}: {', '.join(error.issues) or error.name}", "debug_id": error.debug_id},
+        status=502 if error.retryable else 422,
+    )
+
+
+def _merchant_amount(given: Any, currency: str, maximum: Decimal, what: str) -> Decimal:
+    """An amount a merchant typed: plain digits, positive, the currency's decimals, at most ``maximum``."""
+    if isinstance(given, float):
+        raise ValueError("amount must be a string of digits such as \"25.00\", not a float")
+    if not AMOUNT_TEXT.fullmatch(str(given or "").strip()):
+        raise ValueError("amount must be written as digits with an optional decimal point, such as \"25.00\"")
+    amount = money.to_decimal(given)
+    if amount <= 0 or not money.has_valid_precision(amount, currency):
+        raise ValueError(f"amount must be positive with at most {money.currency_exponent(currency)} decimals for {currency}")
+    if amount > maximum:
+        raise ValueError(f"amount must be at most {maximum} {currency} for {what}")
+    return amount
 
 
 def _older_than(stamp: str, age: timedelta) -> bool:
@@ -439,12 +470,7 @@ def _refund_amount(given: Any, paid: str, currency: str) -> Optional[str]:
     """A partial refund's amount as PayPal writes it; None for the whole rest."""
     if given is None:
         return None
-    if isinstance(given, float) or not AMOUNT_TEXT.fullmatch(str(given).strip()):
-        raise ValueError("amount must be written as digits with an optional decimal point, such as \"5.00\"")
-    amount = money.to_decimal(given)
-    if amount <= 0 or not money.has_valid_precision(amount, currency) or amount > money.to_decimal(paid):
-        raise ValueError(f"amount must be positive, with at most {money.currency_exponent(currency)} decimals, and at most {paid} {currency}")
-    return money.paypal_value(amount, currency)
+    return money.paypal_value(_merchant_amount(given, currency, money.to_decimal(paid), "a refund of this order"), currency)
 
 
 def _accepted(order_id: str, approval_url: Optional[str], value: str, currency: str) -> HTTPResponse:
@@ -472,13 +498,5 @@ def _payment_request_fields(body: Any) -> tuple:
         raise ValueError("currency must be a three-letter ISO 4217 code")
     if not 1 <= len(description) <= 127:
         raise ValueError("description must be 1 to 127 characters")
-    if isinstance(body.get("amount"), float):
-        raise ValueError("amount must be a string such as \"25.00\", not a float")
-    if not AMOUNT_TEXT.fullmatch(str(body.get("amount") or "").strip()):
-        raise ValueError("amount must be written as digits with an optional decimal point, such as \"25.00\"")
-    amount = money.to_decimal(body.get("amount"))
-    if amount <= 0 or not money.has_valid_precision(amount, currency):
-        raise ValueError(f"amount must be positive with at most {money.currency_exponent(currency)} decimals for {currency}")
-    if amount > MAX_REQUEST_AMOUNT:
-        raise ValueError(f"amount must be at most {MAX_REQUEST_AMOUNT} {currency} for a payment request")
+    amount = _merchant_amount(body.get("amount"), currency, MAX_REQUEST_AMOUNT, "a payment request")
     return conversation_id, amount, currency, description
