@@ -454,7 +454,9 @@ async def control_capture(request: web.Request) -> web.Response:
         capture["status"] = "DECLINED"
         state.emit("PAYMENT.CAPTURE.DENIED", order_rules.capture_resource(order, capture))
     else:  # a refund made in PayPal's dashboard: the whole capture, or {"amount": "5.00"}
-        body = await request.json() if request.can_read_body else {}
+        body, failure = await _json(request)
+        if failure is not None:
+            return failure
         wanted = {"amount": {"currency_code": capture["amount"]["currency_code"], "value": body["amount"]}} if body.get("amount") else {}
         try:
             made = refund_rules.refund(capture, order.refunds, wanted, state.settings.public_url)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, List, Mapping
 
+from actions import money
 from sandbox.paypal import orders as order_rules
 from sandbox.paypal.errors import issue
 
@@ -60,19 +61,18 @@ def refund(capture: Dict[str, Any], refunds: List[Dict[str, Any]], body: Mapping
                 "The refund amount must be less than or equal to the capture amount that has not yet been refunded.",
                 "/amount/value",
             )])
+    refund_id = order_rules.new_id()
     made = {
-        "id": order_rules.new_id(), "status": "COMPLETED",
-        "amount": {"currency_code": currency, "value": f"{value:.{max(0, -left.as_tuple().exponent)}f}"},
-        "note_to_payer": body.get("note_to_payer"), "custom_id": capture.get("custom_id"),
-        "create_time": order_rules.now(), "update_time": order_rules.now(),
+        "id": refund_id, "status": "COMPLETED",
+        "amount": {"currency_code": currency, "value": money.paypal_value(value, currency)},
+        "custom_id": capture.get("custom_id"), "create_time": order_rules.now(), "update_time": order_rules.now(),
         "links": [
-            {"href": "", "rel": "self", "method": "GET"},
+            {"href": f"{base_url}/v2/payments/refunds/{refund_id}", "rel": "self", "method": "GET"},
             {"href": f"{base_url}/v2/payments/captures/{capture['id']}", "rel": "up", "method": "GET"},
         ],
     }
-    made["links"][0]["href"] = f"{base_url}/v2/payments/refunds/{made['id']}"
-    if made["note_to_payer"] is None:
-        del made["note_to_payer"]
+    if body.get("note_to_payer") is not None:
+        made["note_to_payer"] = body["note_to_payer"]
     refunds.append(made)
     capture["status"] = "REFUNDED" if remaining(capture, refunds) == 0 else "PARTIALLY_REFUNDED"
     return made
