@@ -131,8 +131,8 @@ class ActionAddToCart(Action):
         if product is not None and asks_availability(tracker):
             # "do you have the guardian lock?" read as an order: show it, let the customer tap Add to cart
             return [*show_details(dispatcher, product, get_catalog(), language(tracker)), *RESET_ITEM_SLOTS]
-        if product is not None and replaces_quantity(tracker) and cart_rules.product_lines(current_cart(tracker), product):
-            return set_line_quantity(dispatcher, tracker, wanted_quantity(tracker), product)
+        if product is not None:
+            return add_ordered_product(dispatcher, tracker, product)
         return change_cart(
             dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product", "utter_added_to_cart",
             "add_to_cart", ask_variant_first=True,
