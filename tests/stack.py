@@ -137,10 +137,9 @@ def start_stack(
         ))
         actions_port = free_port()
         actions_url = f"http://127.0.0.1:{actions_port}"
-        servers.append(Server(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-            f"{actions_url}/health", {**common, "SANIC_HOST": "127.0.0.1"}, log_prefix + "actions",
-        ))
+        actions_command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)]
+        actions_env = {**common, "SANIC_HOST": "127.0.0.1"}
+        servers.append(Server(actions_command, f"{actions_url}/health", actions_env, log_prefix + "actions"))
         rasa_env = {
             **common, "ACTION_ENDPOINT_URL": f"{actions_url}/webhook", "TRACKER_STORE_DIALECT": "sqlite",
             "TRACKER_STORE_URL": "", "TRACKER_STORE_DB": str(workdir / "tracker.db"), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -149,8 +148,7 @@ def start_stack(
                         "--credentials", "credentials.yml", "--port", str(rasa_port), "--enable-api", *(rasa_args or [])]
         rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, log_prefix + "rasa", startup_seconds=RASA_STARTUP_SECONDS)
         servers.append(rasa)
-        actions_command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)]
-        extra = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, {**common, "SANIC_HOST": "127.0.0.1"})}
+        extra = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, actions_env)}
         return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra, log_prefix)
     except BaseException:  # also a pytest timeout or Ctrl-C: nothing started is left running
         for server in reversed(servers):
