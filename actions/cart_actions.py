@@ -1,7 +1,7 @@
 """The cart: add, change, remove, show, clear, and the forms that ask what is missing."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Collection, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -166,8 +166,8 @@ class ActionRemoveFromCart(Action):
         if not cart:
             dispatcher.utter_message(response="utter_cart_empty")
             return RESET_ITEM_SLOTS
-        product = product_in_message(tracker, catalog).product
         in_cart = list({line.product.sku: line.product for line in cart_rules.lines(cart, catalog)}.values())
+        product = product_in_message(tracker, catalog, in_cart=[p.sku for p in in_cart]).product
         if product is None and len(in_cart) == 1:
             product = in_cart[0]
         if product is None:
@@ -235,12 +235,12 @@ def validate_product_choice(
     return {"product": resolution.product.sku}
 
 
-def product_from_context(tracker: Tracker) -> Dict[Text, Any]:
+def product_from_context(tracker: Tracker, in_cart: Collection[str] = ()) -> Dict[Text, Any]:
     """Fill the product before the form asks, when the message names or points at one
     that NLU did not mark ("I'll take the second one", "make it five")."""
     if tracker.get_slot("product") or tracker.get_slot("requested_slot") or not typed_text(tracker):
         return {}
-    product = product_in_message(tracker, get_catalog()).product
+    product = product_in_message(tracker, get_catalog(), in_cart=in_cart).product
     return {"product": product.sku} if product else {}
 
 
@@ -262,10 +262,10 @@ class ValidateChangeQuantityForm(FormValidationAction):
         return "validate_change_quantity_form"
 
     async def extract_product(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        found = product_from_context(tracker)
+        lines = cart_rules.lines(current_cart(tracker), get_catalog())
+        found = product_from_context(tracker, in_cart={line.product.sku for line in lines})
         if found or tracker.get_slot("product") or tracker.get_slot("requested_slot"):
             return found
-        lines = cart_rules.lines(current_cart(tracker), get_catalog())
         return {"product": lines[0].product.sku} if len({line.product.sku for line in lines}) == 1 else {}
 
     async def extract_quantity(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, List, Optional
+from typing import Any, Collection, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
@@ -66,18 +66,62 @@ def signed_quantity(tracker: Tracker) -> Optional[str]:
     return None
 
 
-def product_in_message(tracker: Tracker, catalog: Catalog, named: Optional[str] = None) -> Resolution:
+# "in my basket", "naar mijn winkelmandje": the cart itself, never a product (the shop also sells a basket).
+CART_PHRASE = re.compile(
+    r"\b(?:in|into|to|from|out\s+of|uit|naar|van|bij)\s+(?:my|the|your|mijn|m'n|het|de|je|jouw|uw)\s+"
+    r"(?:shopping\s+)?(?:basket|cart|trolley|bag|winkelmand(?:je)?|mand(?:je)?|winkelwagen(?:tje)?|winkelkar(?:retje)?)\b",
+    re.IGNORECASE,
+)
+
+
+def names_only_the_cart(words: str, text: str) -> bool:
+    """True when ``words`` stand in the message only inside a phrase that names the cart."""
+    wanted = words.strip().lower()
+    return bool(wanted) and wanted in text.lower() and wanted not in CART_PHRASE.sub(" ", text).lower()
+
+
+def product_entities(tracker: Tracker) -> Tuple[List[str], List[str]]:
+    """The product entities of this message: those that name a product, and those
+    that stand inside a phrase naming the cart ("in my basket" read as the basket)."""
+    text = latest_text(tracker)
+    cart_spans = [match.span() for match in CART_PHRASE.finditer(text)]
+    products: List[str] = []
+    cart_words: List[str] = []
+    for entity in (tracker.latest_message or {}).get("entities", []):
+        if entity.get("entity") != "product":
+            continue
+        start, end = entity.get("start"), entity.get("end")
+        in_cart_phrase = isinstance(start, int) and isinstance(end, int) and any(a <= start and end <= b for a, b in cart_spans)
+        (cart_words if in_cart_phrase else products).append(str(entity.get("value")))
+    return products, cart_words
+
+
+def product_in_message(
+    tracker: Tracker, catalog: Catalog, named: Optional[str] = None, in_cart: Collection[str] = ()
+) -> Resolution:
     """The product this message means: named (the entity, or ``named``), found in the
-    typed words, or pointed at ("the second one", "that one", "die van 12,95")."""
+    typed words, or pointed at ("the second one", "that one", "die van 12,95").
+
+    With ``in_cart`` (the SKUs in the cart, for changes and removals), words that speak
+    for several products of which only one is in the cart mean that one: "make it
+    three locks" with one lock in the cart changes the lock, not the product last added.
+    """
     finder = finder_for(catalog)
     candidates: List[Product] = []
-    for words in (named, latest_entity(tracker, "product"), typed_text(tracker)):
-        if not words:
+    typed = typed_text(tracker)
+    entities, cart_words = product_entities(tracker)
+    if named in cart_words and named not in entities:
+        named = None
+    for words in (named, *entities[:1], CART_PHRASE.sub(" ", typed)):
+        if not words or names_only_the_cart(str(words), typed):
             continue
         found = finder.resolve(str(words))
         if found.product is not None:
             return found
         candidates = candidates or found.candidates
+        spoken_for = {product.sku for product in finder.find(str(words)).products} & set(in_cart)
+        if len(spoken_for) == 1:
+            return Resolution(catalog.product(spoken_for.pop()))
     referenced = references.referenced_product(
         typed_text(tracker), shown_products(tracker), tracker.get_slot("last_product"), catalog, language(tracker)
     )

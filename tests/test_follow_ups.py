@@ -132,3 +132,34 @@ def test_a_question_read_as_emptying_the_cart_keeps_the_cart() -> None:
     messages, events = run(ActionClearCart(), tracker)
     assert "cart" not in slots_set(events)
     assert "BAG-004" in slots_set(events)["shown_products"]
+
+
+def test_a_kind_word_means_the_one_cart_line_of_that_kind_not_the_last_product() -> None:
+    cart = {"LCK-002": 1, "PMP-004": 1}
+    tracker = make_tracker("make it three locks", "change_quantity", slots={"cart": cart, "last_product": "PMP-004"})
+    form = ValidateChangeQuantityForm()
+    product = extracted(form, "product", tracker)
+    assert product == {"product": "LCK-002"}
+    tracker.slots.update(product)
+    assert extracted(form, "quantity", tracker) == {"quantity": "3"}
+
+
+def test_removing_a_kind_takes_out_the_one_line_of_that_kind() -> None:
+    cart = {"LCK-002": 1, "PMP-004": 1}
+    tracker = make_tracker("haal het slot eruit", "remove_from_cart", slots={"cart": cart, "last_product": "PMP-004", "language": "nl"})
+    messages, events = run(ActionRemoveFromCart(), tracker)
+    assert slots_set(events)["cart"] == {"PMP-004": 1}
+
+
+def test_in_my_basket_names_the_cart_not_the_basket_for_sale() -> None:
+    text = "put a coil cable lock in my basket"
+    entities = [  # as NLU marks it, synonyms mapped; the form fills the slot with the last one
+        {"entity": "product", "value": "LCK-002", "start": 6, "end": 21},
+        {"entity": "product", "value": "BAG-004", "start": 28, "end": 34},
+    ]
+    tracker = make_tracker(text, "add_to_cart", entities=entities, slots={"product": "BAG-004"})
+    assert ValidateAddToCartForm().validate_product("BAG-004", CollectingDispatcher(), tracker, DOMAIN) == {"product": "LCK-002"}
+    tracker = make_tracker("I'd like the handlebar basket", "add_to_cart", entities=[{"entity": "product", "value": "BAG-004", "start": 13, "end": 29}])
+    assert ValidateAddToCartForm().validate_product("BAG-004", CollectingDispatcher(), tracker, DOMAIN) == {"product": "BAG-004"}
+    tracker = make_tracker("zet een coil kabelslot in mijn mandje", "add_to_cart", slots={"language": "nl"})
+    assert extracted(ValidateAddToCartForm(), "product", tracker) == {"product": "LCK-002"}
