@@ -41,7 +41,7 @@ export SHOP_NAME ?= Kassa Bike Shop
 # Local tokens and keys (not secrets; refused outside localhost).
 include local-defaults.mk
 
-.PHONY: help install system-packages lookups validate unit train test-stories integration conversations test demo clean messenger-profile nlu-report bench bench-smoke orders request-payment refund
+.PHONY: help install system-packages lookups validate unit train test-stories integration conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
 
 help:
 	@echo "make demo       run the shop locally and chat with it"
@@ -56,6 +56,8 @@ help:
 	@echo "make orders     list the order ledger (ARGS='--csv orders.csv' exports CSV)"
 	@echo "make request-payment ARGS='--conversation ID --amount 45.00 --description TEXT'"
 	@echo "make refund     ARGS='--order ID [--amount 5.00]' refunds a paid order, whole or in part"
+	@echo "make messenger-profile    set the Page's Get Started button, greeting and menu"
+	@echo "make messenger-templates  create the utility templates on the Page and print their status"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -109,6 +111,10 @@ test: validate unit test-stories integration conversations bench-smoke
 
 messenger-profile: install
 	$(PY) -m channels.messenger.profile
+
+# Create the utility templates (messenger/utility_templates.yml) on the Page and print their status.
+messenger-templates: install
+	$(PY) -m channels.messenger.templates
 
 # The benchmark: BENCH_ARGS='--users 1,10,50 --seconds 15' (defaults), FAULTS=1 for faults under load.
 bench: train

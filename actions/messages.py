@@ -113,3 +113,20 @@ def cart_lines_text(lines: Sequence[CartLine], currency: str, language: str) -> 
         f"{line.quantity} × {line.name(language)}, {money.format_money(line.total, currency, language)}"
         for line in lines
     )
+
+
+def utility_update(
+    channel: str | None, template: str, language: str, values: Dict[str, str],
+    order_id: str | None = None, receipt_of: str | None = None,
+) -> Dict[str, Any] | None:
+    """The custom JSON that marks a payment update with its Messenger utility template
+    (messenger/utility_templates.yml): sent in its place when the customer last wrote
+    more than 24 hours ago. None on other channels, which have no such window."""
+    if channel != "facebook":
+        return None
+    update: Dict[str, Any] = {"template": template, "language": language, "values": values}
+    if order_id:
+        update["order_id"] = order_id
+    if receipt_of:
+        update["receipt_of"] = receipt_of
+    return {"utility": update}

@@ -53,6 +53,16 @@ def total_text(record: OrderRecord, lang: str) -> str:
     return money.format_money(money.to_decimal(record.amount), record.currency, lang)
 
 
+def update_for(
+    tracker: Tracker, template: str, record: OrderRecord, order_id: Optional[str] = None, receipt_of: Optional[str] = None, **values: str
+) -> Optional[Dict[str, Any]]:
+    """This update's utility template (Messenger, outside the 24-hour window): the order id
+    and total always, ``values`` for the rest of the template's parameters."""
+    lang = language(tracker)
+    filled = {"order_id": record.order_id, "total": total_text(record, lang), **values}
+    return messages.utility_update(tracker.get_latest_input_channel(), template, lang, filled, order_id, receipt_of)
+
+
 async def fetch_order(record: OrderRecord) -> Optional[Dict[str, Any]]:
     try:
         return await asyncio.to_thread(get_client().get_order, record.order_id)
@@ -74,6 +84,7 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker
             dispatcher.utter_message(
                 response="utter_payment_declined", order_id=record.order_id,
                 buttons=[messages.pay_button(total_text(record, lang), record.approval_url or "", lang, tracker.get_latest_input_channel())],
+                json_message=update_for(tracker, "kassa_payment_failed", record, order_id=record.order_id),
             )
             return None
         logger.error("Capture of %s failed: status=%s debug_id=%s issues=%s", record.order_id, error.status, error.debug_id, error.issues)
@@ -99,8 +110,12 @@ def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDis
     if status in ("PENDING", "DECLINED"):
         ledger.update(record.order_id, status, capture_id=found.get("id"))
         if record.status != status:  # read at the start of this turn, under the conversation's lock
-            response = "utter_payment_pending" if status == "PENDING" else "utter_payment_denied"
-            dispatcher.utter_message(response=response, order_id=record.order_id, total=total_text(record, lang))
+            response, template = ("utter_payment_pending", "kassa_payment_pending") if status == "PENDING" else (
+                "utter_payment_denied", "kassa_payment_failed")
+            dispatcher.utter_message(
+                response=response, order_id=record.order_id, total=total_text(record, lang),
+                json_message=update_for(tracker, template, record, order_id=record.order_id if status == "DECLINED" else None),
+            )
         return []
     if status != "COMPLETED":
         return []
@@ -110,7 +125,8 @@ def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDis
         return []  # delivered, or another turn is sending it now
     if tracker.get_latest_input_channel() == "facebook":
         # marked delivered by the Messenger output once Facebook accepted it; tried again until then
-        dispatcher.utter_message(json_message={"receipt": payments.receipt(record, order, found, get_catalog())})
+        receipt = {"receipt": payments.receipt(record, order, found, get_catalog())}
+        dispatcher.utter_message(json_message={**receipt, **(update_for(tracker, "kassa_order_confirmed", record, receipt_of=record.order_id) or {})})
     else:
         ledger.receipt_delivered(record.order_id)  # other channels get no receipt template: the text below is it
     if not ledger.claim_notice(record.order_id, "payment received"):
@@ -155,11 +171,12 @@ def report_refunds(record: OrderRecord, order: Dict[str, Any], dispatcher: Colle
     for refund in completed:
         if not ledger.claim_notice(record.order_id, f"refund {refund['id']}"):
             continue
+        value = money.format_money(money.to_decimal(refund["amount"]["value"]), record.currency, lang)
+        update = update_for(tracker, "kassa_refund_issued", record, amount=value)
         if whole and len(completed) == 1:
-            dispatcher.utter_message(response="utter_payment_refunded", order_id=record.order_id, total=total_text(record, lang))
+            dispatcher.utter_message(response="utter_payment_refunded", order_id=record.order_id, total=total_text(record, lang), json_message=update)
         else:
-            value = money.format_money(money.to_decimal(refund["amount"]["value"]), record.currency, lang)
-            dispatcher.utter_message(response="utter_payment_partly_refunded", order_id=record.order_id, refunded=value)
+            dispatcher.utter_message(response="utter_payment_partly_refunded", order_id=record.order_id, refunded=value, json_message=update)
 
 
 class ActionCapturePayment(Action):
@@ -243,6 +260,7 @@ class ActionSendPaymentRequest(Action):
         dispatcher.utter_message(
             response="utter_payment_request", description=record.description, total=total, approval_url=record.approval_url,
             buttons=[messages.pay_button(total, record.approval_url, lang, tracker.get_latest_input_channel())],
+            json_message=update_for(tracker, "kassa_payment_request", record, order_id=record.order_id, description=record.description or ""),
         )
         last_order = {"id": record.order_id, "amount": record.amount, "currency": record.currency, "approval_url": record.approval_url}
         return [SlotSet("last_order", last_order)]

@@ -182,8 +182,23 @@ def report(problems: Iterable[str]) -> int:
     return 0
 
 
+def utility_template_problems() -> List[str]:
+    """messenger/utility_templates.yml: each template in every language, parameters declared and used,
+    and every template the payment actions name."""
+    from channels.messenger import utility
+
+    try:
+        templates = utility.load_templates()
+    except utility.TemplateError as error:
+        return [str(error)]
+    named = set(re.findall(r'"(kassa_[a-z_]+)"', (PROJECT_ROOT / "actions" / "payment_actions.py").read_text()))
+    return [f"actions/payment_actions.py names utility template {name}, which {shown(utility.TEMPLATES_PATH)} does not have"
+            for name in sorted(named - set(templates))]
+
+
 def main() -> int:
-    return report([*catalog_problems(), *response_problems(), *translation_problems(), *example_problems(), *rasa_validate()])
+    return report([*catalog_problems(), *response_problems(), *translation_problems(), *example_problems(),
+                   *utility_template_problems(), *rasa_validate()])
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from channels.messenger import limits, payloads, signature
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.connector import TYPED_TEXT_GUARD, guard_typed_text
 from channels.messenger.state import MemoryStore
-from channels.messenger.webhook_events import CustomerEvent, InvalidWebhook, ThreadControlEvent, parse
+from channels.messenger.webhook_events import CustomerEvent, InvalidWebhook, PageEcho, TemplateStatusEvent, ThreadControlEvent, parse
 from sandbox.messenger import webhooks
 from sandbox.messenger.checks import check_send
 
@@ -35,21 +35,43 @@ def test_every_event_of_every_entry_in_order() -> None:
     assert events[1].payload == "/browse_catalog" and events[2].mid
 
 
-def test_echoes_deliveries_reads_are_dropped_and_control_is_kept() -> None:
+def test_deliveries_reads_reactions_and_edits_are_dropped_echoes_and_control_are_kept() -> None:
     base = {"sender": {"id": "a"}, "recipient": {"id": "p"}, "timestamp": 1}
+    echo = {"sender": {"id": "p"}, "recipient": {"id": "a"}, "timestamp": 1,
+            "message": {"mid": "m1", "text": "#pay 45.00 Wheel truing", "is_echo": True, "app_id": 263902037430900}}
     body = webhooks.delivery(
-        {**base, "message": {"mid": "m1", "text": "x", "is_echo": True}},
+        echo,
         {**base, "delivery": {"watermark": 1}},
         {**base, "read": {"watermark": 1}},
+        {**base, "reaction": {"mid": "m0", "action": "react", "reaction": "love", "emoji": "\u2764"}},
+        {**base, "message_edit": {"mid": "m0", "text": "two locks", "num_edit": 1}},
         {**base, "pass_thread_control": {"previous_owner_app_id": "1"}},
         webhooks.attachments_event("a", ["u1", "u2"]),
         webhooks.referral_event("a", "LGT-001"),
     )
     events = parse(body)
-    assert isinstance(events[0], ThreadControlEvent) and events[0].kind == "pass_thread_control"
-    assert isinstance(events[1], CustomerEvent) and len(events[1].attachments) == 2
-    assert events[2].kind == "referral"
-    assert len(events) == 3
+    assert isinstance(events[0], PageEcho) and events[0].sender_id == "a" and events[0].app_id == "263902037430900"
+    assert isinstance(events[1], ThreadControlEvent) and events[1].kind == "pass_thread_control"
+    assert isinstance(events[2], CustomerEvent) and len(events[2].attachments) == 2
+    assert events[3].kind == "referral"
+    assert len(events) == 4
+
+
+def test_stickers_standby_and_template_reviews_each_have_their_own_event() -> None:
+    base = {"sender": {"id": "a"}, "recipient": {"id": "p"}, "timestamp": 1}
+    sticker_2026 = {**base, "message": {"mid": "s1", "attachments": [{"type": "sticker", "payload": {"url": "u", "sticker_id": 369239263222822}}]}}
+    sticker_before = {**base, "message": {"mid": "s2", "attachments": [{"type": "image", "payload": {"url": "u", "sticker_id": 369239263222822}}]}}
+    body = {"object": "page", "entry": [{
+        "id": "p", "time": 1,
+        "messaging": [sticker_2026, sticker_before],
+        "standby": [{**base, "message": {"mid": "m9", "text": "hello agent"}}],
+        "changes": [{"field": "message_template_status_update", "value": {
+            "event": "APPROVED", "message_template_id": 1, "message_template_name": "kassa_order_confirmed",
+            "message_template_language": "nl_NL", "reason": "NONE"}}],
+    }]}
+    events = parse(body)
+    assert [getattr(e, "kind", None) for e in events[:3]] == ["sticker", "sticker", "standby"]
+    assert events[3] == TemplateStatusEvent("kassa_order_confirmed", "nl_NL", "APPROVED")
 
 
 @pytest.mark.parametrize("body", [[], {"object": "user", "entry": []}, {"object": "page"}, {"object": "page", "entry": ["x"]},

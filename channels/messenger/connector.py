@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import os
+from decimal import Decimal
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -17,15 +18,16 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.catalog import get_catalog
 from channels.background import BackgroundTasks
-from channels.messenger import payloads, signature
+from channels.messenger import inbox_commands, limits, payloads, signature, utility
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.graph_versions import lifetime_warning
 from channels.messenger.output import CHANNEL_NAME, MessengerOutput
 from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
 from channels.messenger.sender_queues import SenderQueues
 from channels.messenger.state import StateStore, create_store
-from channels.messenger.webhook_events import CustomerEvent, Event, InvalidWebhook, ThreadControlEvent, parse
+from channels.messenger.webhook_events import CustomerEvent, Event, InvalidWebhook, PageEcho, TemplateStatusEvent, ThreadControlEvent, parse
 from channels.request_limits import ClientLimits, cap_body_size
 from channels.secrets import same_secret
 from channels.turn_loop import TurnLoop, get_turn_loop
@@ -78,9 +80,12 @@ class MessengerInput(InputChannel):
         self._side_tasks = BackgroundTasks()
         self.turns = turns or get_turn_loop()
         self.limits = ClientLimits()
+        self.templates = utility.load_templates()
+        self.template_statuses = utility.TemplateStatuses(store, self.client)
+        self._app: Any = None
 
     def get_output_channel(self) -> OutputChannel:
-        return MessengerOutput(self.client, self.state)
+        return MessengerOutput(self.client, self.state, self.templates, self.template_statuses)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self.on_new_message = on_new_message
@@ -89,6 +94,7 @@ class MessengerInput(InputChannel):
         @webhook.listener("before_server_start")
         async def limit_bodies(app: Any, loop: Any) -> None:
             cap_body_size(app)
+            self._app = app
 
         @webhook.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -146,10 +152,24 @@ class MessengerInput(InputChannel):
             await self.state.set_human_in_control(event.sender_id, event.kind == "take_thread_control")
             logger.info("Thread control of %s: %s", event.sender_id, event.kind)
             return
+        if isinstance(event, TemplateStatusEvent):
+            await self.template_statuses.record(event.name, event.language, event.status)
+            logger.info("Utility template %s (%s) is now %s", event.name, event.language, event.status)
+            return
         if event.mid and not await self.state.first_delivery(event.mid):
             logger.info("Ignoring a redelivery of %s", event.mid)
             return
+        if isinstance(event, PageEcho):
+            await self.handle_echo(event)
+            return
         await self.state.customer_wrote(event.sender_id, event.timestamp / 1000 if event.timestamp else None)
+        if event.kind == "standby":
+            # conversation routing gave the thread to another app (the Page Inbox): it answers
+            await self.state.set_human_in_control(event.sender_id, True)
+            return
+        if event.kind == "sticker":
+            logger.info("Sticker %s from %s: no turn (nothing NLU can read), the 24-hour window counts from it", event.mid, event.sender_id)
+            return
         if await self.state.human_in_control(event.sender_id):
             return
         if event.kind == "postback" and (event.payload or "").startswith(payloads.SHOW_MORE_PREFIX):
@@ -172,6 +192,42 @@ class MessengerInput(InputChannel):
         )
         assert self.on_new_message is not None
         await self.on_new_message(message)
+
+    async def handle_echo(self, echo: PageEcho) -> None:
+        """A Page message echoed back. Only a ``#pay`` line typed by a person in the Page
+        Inbox during a handoff does anything: the customer gets a payment request."""
+        if not echo.text.lstrip().startswith("#"):
+            return  # the bot's own messages and an agent's ordinary lines
+        if echo.app_id != limits.PAGE_INBOX_APP_ID:
+            logger.warning("Command echoed from app %s, not the Page Inbox: ignored", echo.app_id or "unknown")
+            return
+        if not await self.state.human_in_control(echo.sender_id):
+            logger.warning("Command for %s while the bot holds the conversation: ignored (hand over first)", echo.sender_id)
+            return
+        paypal = self._paypal_channel()
+        try:
+            command = inbox_commands.pay_command(echo.text, paypal.max_request_amount if paypal else Decimal("0"))
+        except inbox_commands.CommandError as error:
+            logger.warning("Page Inbox command for %s not done: %s", echo.sender_id, error)
+            return
+        if command is None:
+            return
+        if paypal is None or self._app is None:
+            logger.error("Page Inbox #pay for %s not done: the paypal channel is not configured", echo.sender_id)
+            return
+        status, answer = await paypal.request_payment(
+            self._app, f"inbox:{echo.mid or echo.text}", echo.sender_id, command.amount, get_catalog().currency, command.description,
+        )
+        if status == 202:
+            logger.info("Page Inbox payment request for %s: order %s, %s %s", echo.sender_id, answer["order_id"], answer["amount"], answer["currency"])
+        else:
+            logger.warning("Page Inbox payment request for %s not done (%s): %s", echo.sender_id, status, answer.get("error"))
+
+    def _paypal_channel(self) -> Any:
+        for channel in getattr(getattr(self._app, "ctx", None), "input_channels", None) or []:
+            if channel.name() == "paypal":
+                return channel
+        return None
 
     async def customer_locale(self, sender_id: str) -> Optional[str]:
         """Messenger's locale of the customer, asked of Facebook once and remembered."""
@@ -199,7 +255,7 @@ class MessengerInput(InputChannel):
         token = (event.payload or "")[len(payloads.SHOW_MORE_PREFIX):]
         pages = await self.state.take_pages(event.sender_id, token)
         if pages:
-            await MessengerOutput(self.client, self.state).send_carousel_page(event.sender_id, pages)
+            await self.get_output_channel().send_carousel_page(event.sender_id, pages)
 
     def _background(self, call: Awaitable[Any]) -> None:
         async def quietly() -> None:

@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 from rasa.core.channels.channel import OutputChannel
 
 from actions.ledger import get_ledger
-from channels.messenger import limits, payloads
+from channels.messenger import limits, payloads, utility
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.send_api import SendApiClient, SendApiError
 
@@ -37,6 +37,19 @@ def _payloads_in(message: Mapping[str, Any]) -> List[str]:
     return found
 
 
+def _take_utility(message: Dict[str, Any]) -> Optional[Mapping[str, Any]]:
+    """Take the utility template marking out of a message's custom JSON, if it has one."""
+    custom = message.get("custom")
+    if not isinstance(custom, Mapping) or not isinstance(custom.get("utility"), Mapping):
+        return None
+    rest = {key: value for key, value in custom.items() if key != "utility"}
+    if rest:
+        message["custom"] = rest
+    else:
+        message.pop("custom")
+    return custom["utility"]
+
+
 class MessengerOutput(OutputChannel):
     """Sends one turn's messages in order; a failed message is logged and the turn goes on."""
 
@@ -44,13 +57,25 @@ class MessengerOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL_NAME
 
-    def __init__(self, client: SendApiClient, state: ConversationState) -> None:
+    def __init__(
+        self, client: SendApiClient, state: ConversationState,
+        templates: Optional[Mapping[str, utility.UtilityTemplate]] = None, statuses: Optional[utility.TemplateStatuses] = None,
+    ) -> None:
         self.client = client
         self.state = state
+        self.templates = templates or {}
+        self.statuses = statuses
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
-        """Rasa's message in the order a customer reads it: image, text, cards, files, custom."""
+        """Rasa's message in the order a customer reads it: image, text, cards, files, custom.
+
+        An update the actions marked with a utility template (custom ``utility``) goes
+        out as that template when the customer last wrote more than 24 hours ago."""
         message = dict(message)
+        update = _take_utility(message)
+        if update is not None and not await self.state.inside_window(recipient_id):
+            await self.send_utility(recipient_id, update)
+            return
         if message.get("image"):
             await self.send_image_url(recipient_id, message.pop("image"))
         text = message.pop("text", None) or ""
@@ -122,17 +147,44 @@ class MessengerOutput(OutputChannel):
             return
         await self.state.set_human_in_control(recipient_id, True)
 
+    async def send_utility(self, recipient_id: str, update: Mapping[str, Any]) -> None:
+        """The approved utility template of an update; with none approved, nothing (Facebook
+        would refuse it) and a log line saying why. The ledger keeps the state either way."""
+        name = str(update.get("template"))
+        template = self.templates.get(name)
+        if template is None or self.statuses is None:
+            logger.error("Not sent to %s: outside the 24-hour window and no utility template %s in the project", recipient_id, name)
+            return
+        code = template.language_code(str(update.get("language") or "en"))
+        try:
+            status = await self.statuses.status(name, code)
+            message = utility.template_message(template, str(update.get("language") or "en"), update.get("values") or {}, update.get("order_id"))
+        except (SendApiError, utility.TemplateError) as error:
+            logger.error("Not sent to %s: utility template %s (%s): %s", recipient_id, name, code, error)
+            return
+        if status != utility.APPROVED:
+            logger.warning("Not sent to %s: outside the 24-hour window and utility template %s (%s) is %s, not approved "
+                           "(make messenger-templates)", recipient_id, name, code, status or "unknown to Facebook")
+            return
+        try:
+            await self.client.send_message(recipient_id, message, utility.MESSAGING_TYPE)
+        except SendApiError:
+            logger.error("Utility message %s to %s not delivered", name, recipient_id)
+            return
+        if update.get("receipt_of"):  # the order confirmation stands in for the receipt the window no longer allows
+            await asyncio.to_thread(get_ledger().receipt_delivered, str(update["receipt_of"]))
+
     async def deliver_all(self, recipient_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
         for message in messages:
             await self.deliver(recipient_id, message)
 
     async def deliver(self, recipient_id: str, message: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
-        """Send one message as RESPONSE inside the 24-hour window. Outside it nothing is sent:
-        the message tags that allowed it were retired in 2026 and Facebook refuses them, and
-        utility templates are not built yet (issue 12). The ledger still shows every state,
-        and an undelivered receipt is tried again while it may still be delivered."""
+        """Send one message as RESPONSE inside the 24-hour window. Outside it only utility
+        templates may go (``send_utility``): the message tags that allowed more were retired
+        in 2026 and Facebook refuses them. The ledger still shows every state, and an
+        undelivered receipt is tried again while it may still be delivered."""
         if not await self.state.inside_window(recipient_id):
-            logger.warning("Not sent to %s: outside the 24-hour window, and no utility template for it: %s",
+            logger.warning("Not sent to %s: outside the 24-hour window, and not an update with a utility template: %s",
                            recipient_id, json.dumps(message)[:120])
             return None
         sent = _payloads_in(message)

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import aiohttp
 
@@ -98,6 +98,27 @@ class SendApiClient:
 
     async def set_messenger_profile(self, profile: Mapping[str, Any]) -> Dict[str, Any]:
         return await self.post("me/messenger_profile", profile)
+
+    async def create_message_template(self, body: Mapping[str, Any]) -> Dict[str, Any]:
+        """A utility template on the Page (see channels/messenger/utility.py): {id, status, category}."""
+        return await self.post("me/message_templates", body)
+
+    async def list_message_templates(self) -> List[Dict[str, Any]]:
+        """The Page's templates with their review status, every page of the listing."""
+        rows: List[Dict[str, Any]] = []
+        params: Dict[str, str] = {**self._auth(), "fields": "name,language,status,category", "limit": "100"}
+        url: Optional[str] = self._url("me/message_templates")
+        while url:
+            session = await self.session()
+            async with session.get(url, params=params) as response:
+                answer = await _json(response)
+            if response.status >= 400:
+                raise _error(response.status, answer)
+            rows.extend(row for row in answer.get("data") or [] if isinstance(row, dict))
+            after = ((answer.get("paging") or {}).get("cursors") or {}).get("after")
+            url = self._url("me/message_templates") if after and (answer.get("paging") or {}).get("next") else None
+            params = {**params, "after": str(after)} if url else params
+        return rows
 
     async def user_locale(self, psid: str) -> Optional[str]:
         """The customer's locale from the User Profile API ("nl_BE"), where the Page may read it.

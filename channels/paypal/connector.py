@@ -19,7 +19,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple, TypeVar
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -99,6 +99,7 @@ class PayPalInput(InputChannel):
         self.limits = limits or ClientLimits()
         self._paypal_threads = ThreadPoolExecutor(PAYPAL_THREADS, thread_name_prefix="kassa-paypal")
         self._waiting_verifications = 0
+        self.max_request_amount = MAX_REQUEST_AMOUNT
 
     @property
     def ledger(self) -> Ledger:
@@ -135,6 +136,10 @@ class PayPalInput(InputChannel):
         @paypal.route("/cancel", methods=["GET"])
         async def buyer_cancelled(request: Request) -> HTTPResponse:
             return await self.buyer_back(request, PAYMENT_CANCELLED)
+
+        @paypal.route("/pay/<order_id>", methods=["GET"])
+        async def pay_page(request: Request, order_id: str) -> HTTPResponse:
+            return await self.forward_to_paypal(request, order_id)
 
         @paypal.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
@@ -203,6 +208,21 @@ class PayPalInput(InputChannel):
             return pages.received(self.page_id) if order.get("status") in ("APPROVED", "COMPLETED") else pages.unknown(self.page_id)
         self._tasks.spawn(self._trigger_logged(request.app, conversation_id, intent, {"order_id": order_id}))
         return pages.received(self.page_id) if intent == PAYMENT_APPROVED else pages.cancelled(self.page_id)
+
+    async def forward_to_paypal(self, request: Request, order_id: str) -> HTTPResponse:
+        """The pay button of a utility message: its URL is fixed when Meta reviews the
+        template, so it opens this page with the order id, which forwards to PayPal's
+        approval link while the order is open."""
+        refused = self.limits.refuse(request, "buyer-back")
+        if refused is not None:
+            return refused
+        record = await asyncio.to_thread(self.ledger.order, order_id) if ORDER_ID.match(order_id) else None
+        if record is None:
+            self.limits.failed(request, "buyer-back")
+            return pages.unknown(self.page_id)
+        if record.status in OPEN_STATUSES and record.approval_url:
+            return response.redirect(record.approval_url)
+        return pages.received(self.page_id) if record.status in ("APPROVED", "COMPLETED") else pages.unknown(self.page_id)
 
     async def _trigger_logged(self, app: Any, conversation_id: str, intent: str, entities: Dict[str, str]) -> None:
         try:
@@ -356,17 +376,25 @@ class PayPalInput(InputChannel):
             fields = _payment_request_fields(json.loads(request.body))
         except (ValueError, TypeError, money.MoneyError) as error:
             return response.json({"error": str(error)}, status=400)
-        conversation_id, amount, currency, description = fields
-        if not await request.app.ctx.agent.tracker_store.exists(conversation_id):
-            return response.json({"error": f"no conversation {conversation_id}"}, status=404)
+        status, answer = await self.request_payment(request.app, key, *fields)
+        return response.json(answer, status=status)
+
+    async def request_payment(
+        self, app: Any, key: str, conversation_id: str, amount: Decimal, currency: str, description: str
+    ) -> Tuple[int, Dict[str, Any]]:
+        """Make (once per ``key``) the PayPal order of a merchant's payment request and send
+        its pay button into the conversation: (HTTP status, answer). Used by the merchant
+        API and by ``#pay`` typed in the Page Inbox."""
+        if not await app.ctx.agent.tracker_store.exists(conversation_id):
+            return 404, {"error": f"no conversation {conversation_id}"}
         value = money.paypal_value(amount, currency)
         try:
             known_order = await self._claim_merchant_key(key, [conversation_id, value, currency, description])
         except IdempotencyConflict:
-            return _key_conflict()
+            return 409, KEY_CONFLICT
         if known_order:
             record = await asyncio.to_thread(self.ledger.order, known_order)
-            return _accepted(known_order, record.approval_url if record else None, value, currency)
+            return 202, _accepted(known_order, record.approval_url if record else None, value, currency)
         config = self.client.config
         context = paypal_orders.experience_context(config.public_url, config.shop_name, "en", "NO_SHIPPING")
         order_body = paypal_orders.payment_request(amount, currency, description, conversation_id, context)
@@ -381,8 +409,8 @@ class PayPalInput(InputChannel):
             approval_url, "merchant_request", description,
         )
         if await asyncio.to_thread(self.ledger.merchant_key_done, key, order["id"]):  # one pay button per key
-            self._tasks.spawn(self._trigger_logged(request.app, conversation_id, PAYMENT_REQUESTED, {"order_id": order["id"]}))
-        return _accepted(order["id"], approval_url, value, currency)
+            self._tasks.spawn(self._trigger_logged(app, conversation_id, PAYMENT_REQUESTED, {"order_id": order["id"]}))
+        return 202, _accepted(order["id"], approval_url, value, currency)
 
     async def create_refund(self, request: Request) -> HTTPResponse:
         """A merchant's refund of a paid order, whole or ``amount``: 201 with PayPal's refund.
@@ -407,13 +435,14 @@ class PayPalInput(InputChannel):
         try:
             known = await self._claim_merchant_key(f"refund:{key}", [record.order_id, amount])
         except IdempotencyConflict:
-            return _key_conflict()
+            return response.json(KEY_CONFLICT, status=409)
         wanted = {"currency_code": record.currency, "value": amount} if amount else None
         request_id = _paypal_request_id("kassa-refund-", key)
         try:  # the same PayPal-Request-Id again (a retry, or ``known``) gives PayPal's same refund
             refund = await self.call_paypal(self.client.refund_capture, record.capture_id, request_id, wanted)
         except PayPalError as error:
-            return _paypal_refusal("refund", error)
+            status, answer = _paypal_refusal("refund", error)
+            return response.json(answer, status=status)
         value = (refund.get("amount") or {}).get("value") or amount or record.amount
         await asyncio.to_thread(self.ledger.record_refund, refund["id"], record.order_id, value, record.currency, str(refund.get("status")))
         if not known:
@@ -428,8 +457,7 @@ class PayPalInput(InputChannel):
         return await asyncio.to_thread(self.ledger.claim_merchant_key, key, body_hash)
 
 
-def _key_conflict() -> HTTPResponse:
-    return response.json({"error": "this Idempotency-Key was used with another request"}, status=409)
+KEY_CONFLICT = {"error": "this Idempotency-Key was used with another request"}
 
 
 def _paypal_request_id(prefix: str, key: str) -> str:
@@ -437,12 +465,11 @@ def _paypal_request_id(prefix: str, key: str) -> str:
     return prefix + hashlib.sha256(key.encode()).hexdigest()[:48]
 
 
-def _paypal_refusal(what: str, error: PayPalError) -> HTTPResponse:
+def _paypal_refusal(what: str, error: PayPalError) -> Tuple[int, Dict[str, Any]]:
     """PayPal's refusal passed on: 502 when trying again may work, 422 when it will not."""
-    return response.json(
-        {"error": f"PayPal refused the {what}: {', '.join(error.issues) or error.name}", "debug_id": error.debug_id},
-        status=502 if error.retryable else 422,
-    )
+    return 502 if error.retryable else 422, {
+        "error": f"PayPal refused the {what}: {', '.join(error.issues) or error.name}", "debug_id": error.debug_id,
+    }
 
 
 def _merchant_amount(given: Any, currency: str, maximum: Decimal, what: str) -> Decimal:
@@ -473,8 +500,8 @@ def _refund_amount(given: Any, paid: str, currency: str) -> Optional[str]:
     return money.paypal_value(_merchant_amount(given, currency, money.to_decimal(paid), "a refund of this order"), currency)
 
 
-def _accepted(order_id: str, approval_url: Optional[str], value: str, currency: str) -> HTTPResponse:
-    return response.json({"order_id": order_id, "approval_url": approval_url, "amount": value, "currency": currency}, status=202)
+def _accepted(order_id: str, approval_url: Optional[str], value: str, currency: str) -> Dict[str, Any]:
+    return {"order_id": order_id, "approval_url": approval_url, "amount": value, "currency": currency}
 
 
 def _idempotency_key(header: Optional[str]) -> str:

@@ -1,6 +1,7 @@
 """Send API request checks with Messenger's limits and Facebook's error codes."""
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping, Optional, Tuple
 
 from channels.messenger import limits
@@ -92,7 +93,34 @@ def check_message(message: Any) -> Optional[Problem]:
     return None
 
 
-def check_send(body: Any) -> Optional[Problem]:
+PARAMETER = re.compile(r"\{\{(\w+)\}\}")
+
+
+def check_utility(message: Any, templates: Mapping[Tuple[str, str], Mapping[str, Any]]) -> Optional[Problem]:
+    """A utility send: an approved template of the Page in that language, every named
+    parameter of its body given, and the URL button's part when it has one."""
+    template = (message or {}).get("template") if isinstance(message, Mapping) else None
+    if not isinstance(template, Mapping) or set(message) != {"template"}:
+        return 100, "(#100) A utility message is message.template and nothing else"
+    name, code = template.get("name"), (template.get("language") or {}).get("code")
+    known = templates.get((str(name), str(code)))
+    if known is None:
+        return 100, f"(#100) Template name {name} does not exist in {code}"
+    if known["status"] != "APPROVED":
+        return 100, f"(#100) Template {name} ({code}) is {known['status']}, not approved"
+    components = {c.get("type"): c for c in template.get("components") or [] if isinstance(c, Mapping)}
+    body_text = next(c["text"] for c in known["components"] if c["type"] == "BODY")
+    given = {p.get("parameter_name"): p.get("text") for p in (components.get("body") or {}).get("parameters") or []}
+    if set(given) != set(PARAMETER.findall(body_text)) or not all(isinstance(v, str) and v for v in given.values()):
+        return 100, f"(#100) Template {name} takes the body parameters {sorted(set(PARAMETER.findall(body_text)))}"
+    has_button = any(c["type"] == "BUTTONS" for c in known["components"])
+    button = components.get("button") or {}
+    if has_button != bool(button) or (button and not (button.get("parameters") or [{}])[0].get("text")):
+        return 100, f"(#100) Template {name}: the URL button's parameter {'is missing' if has_button else 'is not expected'}"
+    return None
+
+
+def check_send(body: Any, templates: Optional[Mapping[Tuple[str, str], Mapping[str, Any]]] = None) -> Optional[Problem]:
     if not isinstance(body, Mapping) or not (body.get("recipient") or {}).get("id"):
         return 100, "(#100) param recipient must be non-empty"
     has_message, has_action = "message" in body, "sender_action" in body
@@ -103,7 +131,9 @@ def check_send(body: Any) -> Optional[Problem]:
             return 100, "(#100) Invalid sender_action"
         return None
     if body.get("messaging_type") not in limits.MESSAGING_TYPES:
-        return 100, "(#100) param messaging_type must be one of RESPONSE, UPDATE, MESSAGE_TAG"
+        return 100, f"(#100) param messaging_type must be one of {', '.join(limits.MESSAGING_TYPES)}"
+    if body["messaging_type"] == "UTILITY":
+        return check_utility(body["message"], templates or {})
     if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") in limits.RETIRED_MESSAGE_TAGS:
         return 100, f"(#100) The message tag {body['tag']} is no longer supported"
     if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") not in limits.MESSAGE_TAGS:

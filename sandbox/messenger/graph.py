@@ -1,7 +1,9 @@
 """The fake Graph API: records Send API calls per PSID and answers like Facebook.
 
 Routes: POST /{version}/me/messages, /me/pass_thread_control,
-/me/take_thread_control, /me/messenger_profile. Test controls under /_fake/.
+/me/take_thread_control, /me/messenger_profile, POST and GET /me/message_templates
+(utility templates: reviewed after ``template_review_seconds``, the result sent to
+the connector as a message_template_status_update webhook). Test controls under /_fake/.
 """
 from __future__ import annotations
 
@@ -12,12 +14,12 @@ import random
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
 from channels.messenger.signature import appsecret_proof
-from sandbox.messenger.checks import check_send
+from sandbox.messenger.checks import PARAMETER, check_send
 
 
 @dataclass
@@ -35,6 +37,8 @@ class GraphSettings:
     fault_rate: float = 0.0
     # Facebook checks appsecret_proof when the app requires it; Rasa's built-in connector never sends one.
     require_appsecret_proof: bool = True
+    # Meta reviews a new utility template "within seconds".
+    template_review_seconds: float = 0.5
 
 
 @dataclass
@@ -49,6 +53,9 @@ class GraphState:
     counters: Dict[str, int] = field(default_factory=dict)
     errors: List[Dict[str, Any]] = field(default_factory=list)
     changed: Optional[asyncio.Condition] = None
+    templates: Dict[Tuple[str, str], Dict[str, Any]] = field(default_factory=dict)
+    # set by the page: delivers a template's new status to the connector as Facebook would
+    on_template_status: Optional[Callable[[Dict[str, Any]], Awaitable[None]]] = None
 
     def count(self, name: str) -> None:
         self.counters[name] = self.counters.get(name, 0) + 1
@@ -124,7 +131,7 @@ async def send_message(request: web.Request) -> web.Response:
     if fault is not None:
         state.count("faults")
         return fb_error(fault.status, fault.code, "An unexpected error has occurred. Please retry your request later.", kind="OAuthException")
-    problem = check_send(body)
+    problem = check_send(body, state.templates)
     if problem is not None:
         state.count("rejected")
         state.errors.append({"psid": psid, "problem": problem[1], "body": body})
@@ -183,6 +190,82 @@ async def user_profile(request: web.Request) -> web.Response:
     fields = [name.strip() for name in request.query.get("fields", "").split(",") if name.strip()]
     state.count("user_profile")
     return web.json_response({**{name: known[name] for name in fields if name in known}, "id": psid})
+
+
+# Words that make Meta file a "utility" template as marketing: the fake rejects them.
+MARKETING_WORDS = ("discount", "sale", "offer", "coupon", "korting", "aanbieding", "actie")
+
+
+async def create_template(request: web.Request) -> web.Response:
+    """POST /me/message_templates: a utility template, PENDING until reviewed."""
+    state = request.app[GRAPH]
+    refusal = _authorized(request, state)
+    if refusal is not None:
+        return refusal
+    body = await _body(request)
+    problem = _template_problem(body)
+    if problem:
+        return fb_error(400, 100, f"(#100) {problem}", kind="GraphMethodException")
+    key = (str(body["name"]), str(body["language"]))
+    if key in state.templates:
+        return fb_error(400, 100, f"(#100) Content in this language already exists for template {key[0]} ({key[1]})", subcode=2388024)
+    template = {"id": str(10**15 + len(state.templates) + 1), "name": key[0], "language": key[1], "status": "PENDING",
+                "category": "UTILITY", "components": body["components"]}
+    state.templates[key] = template
+    state.count("templates_created")
+    asyncio.get_running_loop().create_task(_review(state, template))
+    return web.json_response({"id": template["id"], "status": "PENDING", "category": "UTILITY"})
+
+
+def _template_problem(body: Any) -> Optional[str]:
+    if not isinstance(body, dict) or not all(body.get(k) for k in ("name", "language", "category", "components")):
+        return "name, language, category and components are required"
+    if body["category"] != "UTILITY":
+        return "category must be UTILITY for utility messages"
+    bodies = [c for c in body["components"] if isinstance(c, dict) and c.get("type") == "BODY"]
+    if len(bodies) != 1 or not isinstance(bodies[0].get("text"), str) or len(bodies[0]["text"]) > 1024:
+        return "one BODY component with a text of at most 1024 characters is required"
+    named = set(PARAMETER.findall(bodies[0]["text"]))
+    examples = {e.get("param_name") for e in (bodies[0].get("example") or {}).get("body_text_named_params") or []}
+    if named != examples:
+        return f"every body parameter needs an example: {sorted(named)}"
+    return None
+
+
+async def _review(state: GraphState, template: Dict[str, Any]) -> None:
+    await asyncio.sleep(state.settings.template_review_seconds)
+    text = next(c["text"] for c in template["components"] if c["type"] == "BODY").lower()
+    marketing = any(word in text for word in MARKETING_WORDS)
+    await set_template_status(state, template, "REJECTED" if marketing else "APPROVED", "INCORRECT_CATEGORY" if marketing else "NONE")
+
+
+async def set_template_status(state: GraphState, template: Dict[str, Any], status: str, reason: str = "NONE") -> None:
+    template["status"] = status
+    if state.on_template_status is not None:
+        await state.on_template_status({
+            "event": status, "message_template_id": int(template["id"]), "message_template_name": template["name"],
+            "message_template_language": template["language"], "reason": reason,
+        })
+
+
+async def list_templates(request: web.Request) -> web.Response:
+    state = request.app[GRAPH]
+    refusal = _authorized(request, state)
+    if refusal is not None:
+        return refusal
+    rows = [{k: t[k] for k in ("id", "name", "language", "status", "category")} for t in state.templates.values()]
+    return web.json_response({"data": rows, "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}})
+
+
+async def template_control(request: web.Request) -> web.Response:
+    """Tests: set a template's status (PAUSED, DISABLED, REJECTED...) as Meta might."""
+    body = await request.json()
+    state = request.app[GRAPH]
+    template = state.templates.get((str(body["name"]), str(body["language"])))
+    if template is None:
+        return web.json_response({"error": "no such template"}, status=404)
+    await set_template_status(state, template, str(body["status"]), str(body.get("reason", "NONE")))
+    return web.json_response({"status": template["status"]})
 
 
 def set_user(state: GraphState, psid: str, **fields: str) -> None:
@@ -261,6 +344,9 @@ def add_routes(app: web.Application, settings_: GraphSettings) -> None:
     app.router.add_post("/{version}/me/messages", send_message)
     app.router.add_post("/{version}/me/{action:(pass|take)_thread_control}", thread_control)
     app.router.add_post("/{version}/me/messenger_profile", messenger_profile)
+    app.router.add_post("/{version}/me/message_templates", create_template)
+    app.router.add_get("/{version}/me/message_templates", list_templates)
+    app.router.add_post("/_fake/templates", template_control)
     app.router.add_get("/_fake/messages", recorded)
     app.router.add_get("/_fake/stats", stats)
     app.router.add_get("/_fake/wait", wait_for_messages)

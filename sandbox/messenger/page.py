@@ -16,6 +16,7 @@ from typing import Any, Dict
 import aiohttp
 from aiohttp import web
 
+from channels.messenger.limits import PAGE_INBOX_APP_ID
 from sandbox.messenger import images, webhooks
 from sandbox.messenger.graph import GRAPH, GraphSettings, add_routes, set_user
 
@@ -46,13 +47,42 @@ async def send(request: web.Request) -> web.Response:
     locale = str(body.get("locale") or "").replace("-", "_")
     if locale and psid not in request.app[GRAPH].users:
         set_user(request.app[GRAPH], psid, locale=locale)  # the browser's language plays the customer's Facebook locale
-    raw, headers = webhooks.signed(webhooks.delivery(event), request.app[APP_SECRET])
+    # conversation routing: while the Page Inbox owns the thread, the app gets the customer in standby
+    standby = request.app[GRAPH].thread_owner.get(psid) == PAGE_INBOX_APP_ID
+    return await _deliver(request.app, webhooks.delivery(event, standby=standby))
+
+
+async def _deliver(app: web.Application, body: Dict[str, Any]) -> web.Response:
+    """Sign and post one webhook body to Rasa as Facebook would."""
+    raw, headers = webhooks.signed(body, app[APP_SECRET])
     try:
-        async with request.app[CLIENT].post(request.app[WEBHOOK_URL], data=raw, headers=headers) as answer:
+        async with app[CLIENT].post(app[WEBHOOK_URL], data=raw, headers=headers) as answer:
             status = answer.status
     except aiohttp.ClientError as error:
         return web.json_response({"error": f"Rasa is not reachable: {error}"}, status=502)
     return web.json_response({"delivered": status == 200, "status": status})
+
+
+async def inbox_send(request: web.Request) -> web.Response:
+    """A person writes in the Page Inbox: the customer sees it, the app gets the echo."""
+    body: Dict[str, Any] = await request.json()
+    psid, text = str(body["psid"]), str(body["text"])
+    state = request.app[GRAPH]
+    mid = webhooks.new_mid()
+    state.record(psid, {"kind": "message", "message": {"text": text}, "messaging_type": "RESPONSE", "tag": None,
+                        "mid": mid, "from_app": PAGE_INBOX_APP_ID})
+    return await _deliver(request.app, webhooks.delivery(webhooks.echo_event(psid, text, PAGE_INBOX_APP_ID, mid)))
+
+
+async def inbox_done(request: web.Request) -> web.Response:
+    """The person marks the conversation done: the Page Inbox passes the thread back to the app."""
+    psid = str((await request.json())["psid"])
+    request.app[GRAPH].thread_owner[psid] = "kassa"
+    return await _deliver(request.app, webhooks.delivery(webhooks.pass_thread_control_event(psid, PAGE_INBOX_APP_ID, "done")))
+
+
+async def _template_status_to_rasa(app: web.Application, value: Dict[str, Any]) -> None:
+    await _deliver(app, webhooks.template_status_delivery(value))
 
 
 async def image(request: web.Request) -> web.Response:
@@ -79,7 +109,10 @@ def create_app() -> web.Application:
         fault_rate=float(os.environ.get("FAKE_GRAPH_FAULT_RATE", 0)),
         require_appsecret_proof=os.environ.get("FAKE_GRAPH_REQUIRE_APPSECRET_PROOF", "1") != "0",
     ))
+    app[GRAPH].on_template_status = lambda value: _template_status_to_rasa(app, value)
     app.cleanup_ctx.append(_client)
+    app.router.add_post("/_fake/inbox/send", inbox_send)
+    app.router.add_post("/_fake/inbox/done", inbox_done)
     app.router.add_get("/", index)
     app.router.add_static("/static", STATIC)
     app.router.add_post("/chat/send", send)

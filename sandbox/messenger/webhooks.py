@@ -43,11 +43,39 @@ def referral_event(psid: str, ref: str) -> Dict[str, Any]:
     return {**_base(psid), "referral": {"ref": ref, "source": "SHORTLINK", "type": "OPEN_THREAD"}}
 
 
-def delivery(*events: Dict[str, Any], page_id: str = PAGE_ID) -> Dict[str, Any]:
-    """One webhook body with all ``events`` in one entry, as Facebook batches them."""
-    return {"object": "page", "entry": [{"id": page_id, "time": int(time.time() * 1000), "messaging": list(events)}]}
+def echo_event(psid: str, text: str, app_id: str, mid: Optional[str] = None, page_id: str = PAGE_ID) -> Dict[str, Any]:
+    """A message the Page sent to ``psid`` (from ``app_id``: an app, or the Page Inbox), echoed back."""
+    return {"sender": {"id": page_id}, "recipient": {"id": psid}, "timestamp": int(time.time() * 1000),
+            "message": {"is_echo": True, "app_id": int(app_id), "mid": mid or new_mid(), "text": text}}
+
+
+def pass_thread_control_event(psid: str, previous_owner_app_id: str, metadata: str = "") -> Dict[str, Any]:
+    """The thread given (back) to this app, e.g. when the Page Inbox marks a conversation done."""
+    return {**_base(psid), "pass_thread_control": {"previous_owner_app_id": previous_owner_app_id, "metadata": metadata}}
+
+
+def delivery(*events: Dict[str, Any], page_id: str = PAGE_ID, standby: bool = False) -> Dict[str, Any]:
+    """One webhook body with all ``events`` in one entry, as Facebook batches them; in
+    ``standby`` when another app (the Page Inbox) owns the conversation."""
+    array = "standby" if standby else "messaging"
+    return {"object": "page", "entry": [{"id": page_id, "time": int(time.time() * 1000), array: list(events)}]}
+
+
+def template_status_delivery(value: Dict[str, Any], page_id: str = PAGE_ID) -> Dict[str, Any]:
+    """A utility template's review, as the message_template_status_update field sends it."""
+    change = {"field": "message_template_status_update", "value": value}
+    return {"object": "page", "entry": [{"id": page_id, "time": int(time.time() * 1000), "changes": [change]}]}
 
 
 def signed(body: Dict[str, Any], app_secret: str) -> Tuple[bytes, Dict[str, str]]:
     raw = json.dumps(body).encode()
     return raw, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(app_secret, raw)}
+
+
+def sticker_event(psid: str, sticker_id: int = 369239263222822, timestamp_ms: Optional[int] = None) -> Dict[str, Any]:
+    """A sticker (the thumbs-up by default), its own attachment type since 2026-06."""
+    event = {**_base(psid), "message": {"mid": new_mid(), "attachments": [
+        {"type": "sticker", "payload": {"url": f"https://scontent.xx.fbcdn.net/sticker/{sticker_id}.png", "sticker_id": sticker_id}}]}}
+    if timestamp_ms is not None:
+        event["timestamp"] = timestamp_ms
+    return event
