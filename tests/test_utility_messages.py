@@ -68,3 +68,13 @@ def test_malformed_pay_commands_say_why(line: str, reason: str) -> None:
 def test_lines_that_are_no_command_are_left_alone() -> None:
     assert inbox_commands.pay_command("I'll send you a #payment link", Decimal("10000")) is None
     assert inbox_commands.pay_command("Hello, how can I help?", Decimal("10000")) is None
+
+
+def test_no_code_sends_a_retired_tag() -> None:
+    """Only the limits table (and the fake that refuses them) may name the retired tags."""
+    root = Path(__file__).resolve().parent.parent
+    allowed = {root / "channels/messenger/limits.py"}
+    retired = ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE")
+    naming = [str(path.relative_to(root)) for folder in ("actions", "channels", "sandbox", "scripts", "bench")
+              for path in (root / folder).rglob("*.py") if path not in allowed and any(t in path.read_text() for t in retired)]
+    assert naming == []

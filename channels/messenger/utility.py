@@ -1,7 +1,7 @@
 """Utility messages: Messenger's template messages for order and payment updates,
 the only way left to reach a customer more than 24 hours after their last message
-(Meta retired the CONFIRMED_EVENT_UPDATE, POST_PURCHASE_UPDATE and ACCOUNT_UPDATE
-tags on 2026-04-27).
+(Meta retired the message tags for such updates on 2026-04-27; see
+``limits.RETIRED_MESSAGE_TAGS``).
 
 The contract, as read on 2026-11-29 from Meta's "Send a utility message" (updated
 2026-03-13, developers.facebook.com/documentation/business-messaging/messenger-platform/
