@@ -36,6 +36,17 @@ def typed_text(tracker: Tracker) -> str:
     return "" if text.startswith(("/", "EXTERNAL:")) else text
 
 
+def messenger_metadata(tracker: Tracker, key: str) -> Optional[str]:
+    """A value the Messenger connector put in the latest message's metadata that has it
+    ("locale", "profile_name"): what Facebook told about the customer."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            value = (event.get("metadata") or {}).get(key)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
 def shown_products(tracker: Tracker) -> List[str]:
     value = tracker.get_slot("shown_products")
     return [str(sku) for sku in value] if isinstance(value, list) else []

@@ -28,8 +28,10 @@ RECEIPT_FIRST_RETRY_SECONDS = float(os.environ.get("KASSA_RECEIPT_RETRY_SECONDS"
 RECEIPT_MAX_AGE = timedelta(days=1)
 # Orders the buyer has not approved yet: the only ones a cancel may close.
 OPEN_STATUSES = ("CREATED", "PAYER_ACTION_REQUIRED")
-# Cart orders whose capture has happened: the same cart checked out again is a new order.
-CAPTURED_OR_DECLINED = ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED", "DECLINED")
+# Cart orders whose capture has happened (or, for iDEAL and Bancontact, whose approval
+# was reversed): the same cart checked out again is a new order.
+REVERSED = "REVERSED"
+CAPTURED_OR_DECLINED = ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED", "DECLINED", REVERSED)
 # A cart order replaced by a newer checkout of the same conversation is SUPERSEDED,
 # and VOIDED once a buyer who approved it anyway was told: never captured.
 SUPERSEDED = "SUPERSEDED"
@@ -160,8 +162,8 @@ class Ledger:
         status: str, approval_url: Optional[str], kind: str = "cart", description: str = "",
     ) -> OrderRecord:
         """Record a created order. Recording the same order again changes nothing, except
-        that an order the buyer cancelled and PayPal gave back open (the same checkout
-        again, under the same PayPal-Request-Id) is open again."""
+        that an order the buyer cancelled or replaced and PayPal gave back open (the same
+        checkout again, under the same PayPal-Request-Id) is open again."""
         stamp = now()
         row = dict(
             order_id=order_id, conversation_id=conversation_id, kind=kind, description=description,
@@ -170,7 +172,8 @@ class Ledger:
             created_at=stamp, updated_at=stamp,
         )
         if not self._insert_new(orders_table, **row) and status in OPEN_STATUSES:
-            self.move(order_id, status, from_statuses=("CANCELLED",))
+            # the buyer cancelled, or chose another way to pay and then came back to this one
+            self.move(order_id, status, from_statuses=("CANCELLED", SUPERSEDED))
         record = self.order(order_id)
         assert record is not None
         return record

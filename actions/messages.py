@@ -13,6 +13,7 @@ from typing import Any, Dict, Iterable, List, Sequence
 from actions import money, variants
 from actions.cart import CartLine
 from actions.catalog import Catalog, Product
+from actions.payment_methods import BankMethod
 from actions.phrases import phrase
 
 # Channels page long carousels themselves (Messenger: 10 cards and "Show more").
@@ -47,6 +48,22 @@ def pay_button(total: str, url: str, language: str, channel: str | None) -> Dict
     if channel in SHORT_BUTTON_CHANNELS and len(title) > BUTTON_TITLE_LIMIT:
         title = phrase("pay_short", language, total=total)
     return url_button(title, url)
+
+
+def bank_method_button(method: BankMethod, language: str) -> Dict[str, str]:
+    """A postback that starts paying with iDEAL or Bancontact (the title is the method's name,
+    which fits Messenger's 20 characters in both languages)."""
+    return postback_button(method.label, intent_payload("pay_with_bank", payment_method=method.key))
+
+
+def bank_pay_button(method: BankMethod, url: str, language: str) -> Dict[str, str]:
+    return url_button(phrase("pay_with_method", language, method=method.label), url)
+
+
+def method_list(methods: Sequence[BankMethod], language: str) -> str:
+    """ "iDEAL", "iDEAL or Bancontact"."""
+    labels = [method.label for method in methods]
+    return f" {phrase('or', language)} ".join(labels)
 
 
 def price_text(product: Product, catalog: Catalog, language: str) -> str:

@@ -10,10 +10,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cart as cart_rules
-from actions import messages, money, paypal_orders, payments
+from actions import messages, money, payment_methods, paypal_orders, payments
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, slot_number
-from actions.ledger import OPEN_STATUSES, SUPERSEDED, VOIDED, OrderRecord, get_ledger
+from actions.ledger import OPEN_STATUSES, REVERSED, SUPERSEDED, VOIDED, OrderRecord, get_ledger
 from actions.payment_intents import EXTERNAL_INTENTS
 from actions.paypal_client import PayPalError, get_client
 
@@ -78,6 +78,9 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker
     except PayPalError as error:
         if "ORDER_ALREADY_CAPTURED" in error.issues:
             return await fetch_order(record)
+        if "ORDER_COMPLETION_IN_PROGRESS" in error.issues:  # a bank method: PayPal is capturing it
+            tell_processing_once(record, dispatcher)
+            return None
         if "INSTRUMENT_DECLINED" in error.issues:
             get_ledger().update(record.order_id, "PAYER_ACTION_REQUIRED")
             lang = language(tracker)
@@ -179,6 +182,19 @@ def report_refunds(record: OrderRecord, order: Dict[str, Any], dispatcher: Colle
             dispatcher.utter_message(response="utter_payment_partly_refunded", order_id=record.order_id, refunded=value, json_message=update)
 
 
+def report_reversal(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """An iDEAL or Bancontact approval the bank did not confirm in time: nothing was
+    captured, the order is REVERSED, the cart stays. Told once (the ledger's move)."""
+    if order.get("status") in ("COMPLETED",) or payments.latest_capture(order):
+        return  # PayPal shows a capture after all: the capture events speak for it
+    if get_ledger().move(record.order_id, REVERSED, (*OPEN_STATUSES, "APPROVED", SUPERSEDED)):
+        lang = language(tracker)
+        dispatcher.utter_message(
+            response="utter_payment_reversed", method=payment_methods.method_of_order(order), order_id=record.order_id,
+            total=total_text(record, lang),
+        )
+
+
 class ActionCapturePayment(Action):
     def name(self) -> Text:
         return "action_capture_payment"
@@ -197,6 +213,9 @@ class ActionCapturePayment(Action):
         try:
             payments.check_order(order, record, tracker.sender_id)
         except payments.PaymentCheckError:
+            return []
+        if order.get("status") == "APPROVED" and payment_methods.completes_on_approval(order):
+            tell_processing_once(record, dispatcher)  # iDEAL, Bancontact: PayPal captures once the bank confirms
             return []
         if order.get("status") == "APPROVED":
             order = await capture(record, dispatcher, tracker)
@@ -225,6 +244,9 @@ class ActionReportPaymentUpdate(Action):
             return []
         if event == "REFUNDED":
             report_refunds(record, order, dispatcher, tracker)
+            return []
+        if event == "REVERSED":
+            report_reversal(record, order, dispatcher, tracker)
             return []
         return finish(record, order, dispatcher, tracker)
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional
 
-from actions import money, paypal_orders, variants
+from actions import money, payment_methods, paypal_orders, variants
 from actions.cart import CartLine
 from actions.catalog import Catalog
 from actions.ledger import OrderRecord
@@ -67,7 +67,11 @@ def refunds(order: Mapping[str, Any]) -> List[Dict[str, Any]]:
 
 
 def payer_name(order: Mapping[str, Any]) -> str:
-    name = (order.get("payer") or {}).get("name") or ((order.get("payment_source") or {}).get("paypal") or {}).get("name") or {}
+    source = order.get("payment_source") or {}
+    for key in payment_methods.BANK_METHODS:  # a bank method names the account holder in one string
+        if isinstance((source.get(key) or {}).get("name"), str):
+            return str(source[key]["name"])
+    name = (order.get("payer") or {}).get("name") or (source.get("paypal") or {}).get("name") or {}
     return " ".join(part for part in (name.get("given_name"), name.get("surname")) if part) or "PayPal customer"
 
 
@@ -100,7 +104,7 @@ def receipt(record: OrderRecord, order: Mapping[str, Any], capture: Mapping[str,
         "recipient_name": payer_name(order),
         "order_number": record.order_id,
         "currency": record.currency,
-        "payment_method": "PayPal",
+        "payment_method": payment_methods.method_of_order(dict(order)),
         "timestamp": str(_timestamp(capture)),
         "elements": elements,
         "summary": {"subtotal": total, "total_cost": total},

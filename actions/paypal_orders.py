@@ -12,8 +12,11 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from actions import money
 from actions.cart import CartLine
+from actions.payment_methods import COMPLETE_ON_APPROVAL, BankMethod
 
 LOCALES = {"en": "en-US", "nl": "nl-NL"}
+# What experience_context_base (bank methods) takes of the PayPal wallet's context.
+BANK_CONTEXT_FIELDS = ("brand_name", "locale", "shipping_preference", "return_url", "cancel_url")
 CUSTOM_ID_MAX = 127
 ITEM_NAME_MAX = 127
 
@@ -113,6 +116,22 @@ def payment_request(
             "amount": {**value, "breakdown": {"item_total": value}},
         }],
         "payment_source": {"paypal": {"experience_context": context}},
+    }
+
+
+def with_bank_source(body: Dict[str, Any], method: BankMethod, account_holder: str) -> Dict[str, Any]:
+    """The same order paid with iDEAL or Bancontact: the bank method as payment source,
+    with the account holder's name and the method's country, and the processing
+    instruction these methods require (PayPal captures once the bank approves)."""
+    name = " ".join(account_holder.split())
+    if not 3 <= len(name) <= 300:
+        raise ValueError("the account holder's name must be 3 to 300 characters")
+    paypal_context = ((body.get("payment_source") or {}).get("paypal") or {}).get("experience_context") or {}
+    context = {key: value for key, value in paypal_context.items() if key in BANK_CONTEXT_FIELDS}
+    return {
+        **body,
+        "payment_source": {method.key: {"name": name, "country_code": method.country, "experience_context": context}},
+        "processing_instruction": COMPLETE_ON_APPROVAL,
     }
 
 

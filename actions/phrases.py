@@ -19,6 +19,8 @@ PHRASES = {
         "pay_with_paypal": "Pay {total} with PayPal",
         "pay_short": "Pay {total}",
         "remove": "Remove {name}",
+        "pay_with_method": "Pay via {method}",
+        "or": "or",
     },
     "nl": {
         "add_to_cart": "In winkelwagen",
@@ -31,6 +33,8 @@ PHRASES = {
         "pay_with_paypal": "Betaal {total} met PayPal",
         "pay_short": "Betaal {total}",
         "remove": "Verwijder {name}",
+        "pay_with_method": "Naar {method}",
+        "or": "of",
     },
 }
 

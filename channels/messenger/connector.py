@@ -179,9 +179,12 @@ class MessengerInput(InputChannel):
         self._background(self.client.sender_action(event.sender_id, "typing_on"))
         text = await self.text_for_rasa(event)
         metadata: Dict[str, Any] = {"messenger": event.raw}
-        locale = await self.customer_locale(event.sender_id)
-        if locale:
-            metadata["locale"] = locale
+        profile = await self.customer_profile(event.sender_id)
+        if profile.get("locale"):
+            metadata["locale"] = profile["locale"]
+        name = " ".join(profile[part] for part in ("first_name", "last_name") if profile.get(part))
+        if name:
+            metadata["profile_name"] = name  # the name an iDEAL or Bancontact payment needs
         message = UserMessage(
             text=text,
             output_channel=self.get_output_channel(),
@@ -229,13 +232,13 @@ class MessengerInput(InputChannel):
                 return channel
         return None
 
-    async def customer_locale(self, sender_id: str) -> Optional[str]:
-        """Messenger's locale of the customer, asked of Facebook once and remembered."""
-        known = await self.state.known_locale(sender_id)
+    async def customer_profile(self, sender_id: str) -> Dict[str, str]:
+        """Messenger's locale and name of the customer, asked of Facebook once and remembered."""
+        known = await self.state.known_profile(sender_id)
         if known is None:
-            known = await self.client.user_locale(sender_id) or ""
-            await self.state.remember_locale(sender_id, known)
-        return known or None
+            known = await self.client.user_profile(sender_id)
+            await self.state.remember_profile(sender_id, known)
+        return known
 
     async def text_for_rasa(self, event: CustomerEvent) -> str:
         if event.kind in ("quick_reply", "postback"):

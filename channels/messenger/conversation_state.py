@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from channels.messenger.state import StateStore
 
@@ -38,12 +38,12 @@ class ConversationState:
         last = await self.store.get(f"last:{sender_id}")
         return last is None or time.time() - float(last) < WINDOW_SECONDS
 
-    async def known_locale(self, sender_id: str) -> Optional[str]:
-        """The locale asked for before: None when never asked, "" when Facebook gave none."""
-        return await self.store.get(f"locale:{sender_id}")
+    async def known_profile(self, sender_id: str) -> Optional[Dict[str, str]]:
+        """The profile fields asked for before: None when never asked, {} when Facebook gave none."""
+        return await self.store.get(f"profile:{sender_id}")
 
-    async def remember_locale(self, sender_id: str, locale: Optional[str]) -> None:
-        await self.store.put(f"locale:{sender_id}", locale or "", LOCALE_TTL)
+    async def remember_profile(self, sender_id: str, profile: Mapping[str, str]) -> None:
+        await self.store.put(f"profile:{sender_id}", dict(profile), LOCALE_TTL)
 
     async def remember_payloads(self, sender_id: str, payloads: Sequence[str]) -> None:
         for payload in payloads:

@@ -22,6 +22,7 @@ from channels.turn_loop import PerLoop
 logger = logging.getLogger(__name__)
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
+PROFILE_FIELDS = "locale,first_name,last_name"
 # Facebook error codes worth another try: unknown, service, rate limits.
 TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
 # The customer cannot be reached (blocked the page, deleted account, no such user).
@@ -121,23 +122,27 @@ class SendApiClient:
         return rows
 
     async def user_locale(self, psid: str) -> Optional[str]:
-        """The customer's locale from the User Profile API ("nl_BE"), where the Page may read it.
+        """The customer's locale from the User Profile API ("nl_BE"), where the Page may read it."""
+        return (await self.user_profile(psid)).get("locale")
 
-        One attempt and no error: the locale only helps choose the first reply's language,
-        and the field needs a permission that not every app has."""
+    async def user_profile(self, psid: str) -> Dict[str, str]:
+        """What the User Profile API tells of a customer: ``locale`` ("nl_BE") and
+        ``first_name``/``last_name``, each only where the Page may read it.
+
+        One attempt and no error: the fields only help (the first reply's language, the
+        name an iDEAL payment needs), and the locale needs a permission not every app has."""
         try:
             session = await self.session()
-            async with session.get(self._url(psid), params={**self._auth(), "fields": "locale"}) as response:
+            async with session.get(self._url(psid), params={**self._auth(), "fields": PROFILE_FIELDS}) as response:
                 answer = await _json(response)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             logger.info("User Profile API unavailable for %s: %s", psid, type(error).__name__)
-            return None
+            return {}
         if response.status >= 400:
             error = _error(response.status, answer)
-            logger.info("User Profile API refused the locale of %s: code=%s fbtrace_id=%s", psid, error.code, error.fbtrace_id)
-            return None
-        locale = answer.get("locale")
-        return locale if isinstance(locale, str) and locale else None
+            logger.info("User Profile API refused the profile of %s: code=%s fbtrace_id=%s", psid, error.code, error.fbtrace_id)
+            return {}
+        return {name: value for name, value in answer.items() if name in PROFILE_FIELDS.split(",") and isinstance(value, str) and value}
 
     def _auth(self) -> Dict[str, str]:
         return {"access_token": self.config.page_access_token, "appsecret_proof": self._proof}

@@ -15,7 +15,9 @@ CAPTURE_EVENTS = {
     "PAYMENT.CAPTURE.DECLINED": "DECLINED",
     "PAYMENT.CAPTURE.REFUNDED": "REFUNDED",
 }
-HANDLED = ("CHECKOUT.ORDER.APPROVED", *CAPTURE_EVENTS)
+# iDEAL and Bancontact: the bank did not confirm an approved payment in time; nothing captured.
+APPROVAL_REVERSED = "CHECKOUT.PAYMENT-APPROVAL.REVERSED"
+HANDLED = ("CHECKOUT.ORDER.APPROVED", APPROVAL_REVERSED, *CAPTURE_EVENTS)
 # The ledger statuses that show a capture event has had its effect (a later state counts too).
 # A refund's effect is its own row in the ledger (PaymentEvent.refund_id).
 CAPTURE_EFFECTS = {
@@ -23,6 +25,7 @@ CAPTURE_EFFECTS = {
     "PENDING": ("PENDING", "COMPLETED", "DECLINED", "PARTIALLY_REFUNDED", "REFUNDED"),
     "DECLINED": ("DECLINED", "COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"),
     "REFUNDED": ("PARTIALLY_REFUNDED", "REFUNDED"),
+    "REVERSED": ("REVERSED", "COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"),
 }
 
 
@@ -49,6 +52,9 @@ def from_webhook(event: Mapping[str, Any]) -> Optional[PaymentEvent]:
     if kind == "CHECKOUT.ORDER.APPROVED":
         order_id = resource.get("id")
         return PaymentEvent(PAYMENT_APPROVED, {"order_id": order_id}, order_id=order_id)
+    if kind == APPROVAL_REVERSED:
+        order_id = resource.get("id")
+        return PaymentEvent(PAYMENT_UPDATE, {"payment_event": "REVERSED", "order_id": order_id}, order_id=order_id)
     if kind in CAPTURE_EVENTS:
         order_id = ((resource.get("supplementary_data") or {}).get("related_ids") or {}).get("order_id")
         capture_id = _capture_id_from_links(resource) if kind == "PAYMENT.CAPTURE.REFUNDED" else resource.get("id")

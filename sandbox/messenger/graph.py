@@ -277,7 +277,7 @@ def set_user(state: GraphState, psid: str, **fields: str) -> None:
 
 async def users(request: web.Request) -> web.Response:
     body = await request.json()
-    set_user(request.app[GRAPH], str(body["psid"]), locale=str(body.get("locale") or ""))
+    set_user(request.app[GRAPH], str(body["psid"]), **{name: str(body.get(name) or "") for name in ("locale", "first_name", "last_name")})
     return web.json_response({"psid": body["psid"]})
 
 

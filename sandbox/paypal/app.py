@@ -325,6 +325,9 @@ async def verify_webhook_signature(request: web.Request) -> web.Response:
 # --- the buyer's approval page -----------------------------------------------------
 
 
+BANK_LABELS = {"ideal": "iDEAL", "bancontact": "Bancontact"}
+
+
 def _page(title: str, body: str, status: int = 200) -> web.Response:
     document = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>
@@ -356,6 +359,17 @@ async def approval_page(request: web.Request) -> web.Response:
     if order.status not in ("CREATED", "PAYER_ACTION_REQUIRED"):
         return _page("Already paid", f"<p>This order is {order.status.lower()}.</p>")
     token = html.escape(order.id)
+    if order.bank_method:
+        label = BANK_LABELS[order.bank_method]
+        return _page(
+            f"{label}: pay {brand}",
+            f"""<p><b>{label}</b> for <b>{brand}</b>, account of {html.escape(order.request['payment_source'][order.bank_method]['name'])}</p>
+{_order_table(order)}<p class="note">Sandbox bank: approve or decline as your bank app would.</p>
+<form method="post" action="/checkoutnow/approve"><input type="hidden" name="token" value="{token}">
+<button class="pay" id="pay" type="submit">Approve at the bank</button></form>
+<form method="post" action="/checkoutnow/cancel"><input type="hidden" name="token" value="{token}">
+<button class="cancel" id="cancel" type="submit">Decline and return to {brand}</button></form>""",
+        )
     return _page(
         f"Pay {brand}",
         f"""<p>Pay <b>{brand}</b> as <b>{order_rules.SANDBOX_BUYER['email_address']}</b></p>{_order_table(order)}
@@ -380,11 +394,16 @@ async def approve(request: web.Request) -> web.Response:
     if order is None:
         return _page("Order not found", "<p>This payment link is not valid.</p>", 404)
     try:
-        order.approve()
+        completed = order.approve_at_bank() if order.bank_method else None
+        if completed is None:
+            order.approve()
     except order_rules.OrderRuleError as error:
         return _page("Cannot pay", f"<p>{html.escape(error.details[0]['description'])}</p>", 422)
     state.count("approvals")
-    state.emit("CHECKOUT.ORDER.APPROVED", order.representation())
+    if completed:  # PayPal captured it on approval (ORDER_COMPLETE_ON_PAYMENT_APPROVAL)
+        state.emit("PAYMENT.CAPTURE.COMPLETED", order_rules.capture_resource(order, order.captures[-1]))
+    elif completed is None:
+        state.emit("CHECKOUT.ORDER.APPROVED", order.representation())
     params = {"token": order.id, "PayerID": order.payer["payer_id"]}
     return _redirect(order.experience_context.get("return_url"), params, "Payment approved.")
 
@@ -429,6 +448,29 @@ async def control_next_capture(request: web.Request) -> web.Response:
     flag = f"{request.match_info['outcome']}_next_capture"
     setattr(order, flag, True)
     return web.json_response({"id": order.id, flag: True})
+
+
+async def control_bank_approval(request: web.Request) -> web.Response:
+    """Bank methods: ``hold`` the bank's confirmation of the next approval, then
+    ``complete`` it (PayPal captures, PAYMENT.CAPTURE.COMPLETED) or ``reverse`` it
+    (nothing captured, CHECKOUT.PAYMENT-APPROVAL.REVERSED)."""
+    order = _find(request)
+    if order is None or not order.bank_method:
+        return _not_found(request.match_info["order_id"])
+    state = request.app[STATE]
+    step = request.match_info["step"]
+    try:
+        if step == "hold":
+            order.hold_completion = True
+        elif step == "complete":
+            order.capture(by_paypal=True)
+            state.emit("PAYMENT.CAPTURE.COMPLETED", order_rules.capture_resource(order, order.captures[-1]))
+        else:
+            order.reverse()
+            state.emit("CHECKOUT.PAYMENT-APPROVAL.REVERSED", order.representation())
+    except order_rules.OrderRuleError as error:
+        return web.json_response(error_body("UNPROCESSABLE_ENTITY", error.details), status=422)
+    return web.json_response({"id": order.id, "status": order.status})
 
 
 def _capture(request: web.Request) -> Tuple[Optional[order_rules.Order], Optional[Dict[str, Any]]]:
@@ -543,5 +585,6 @@ def create_app(settings: Optional[SandboxSettings] = None) -> web.Application:
     app.router.add_post("/_sandbox/reset", control_reset)
     app.router.add_post("/_sandbox/orders/{order_id}/{outcome:(decline|pending)}-next-capture", control_next_capture)
     app.router.add_post("/_sandbox/captures/{capture_id}/{change:(complete|deny|refund)}", control_capture)
+    app.router.add_post("/_sandbox/orders/{order_id}/bank-approval/{step:(hold|complete|reverse)}", control_bank_approval)
     app.router.add_route("*", "/_sandbox/webhooks", control_webhooks)
     return app

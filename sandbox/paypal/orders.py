@@ -68,6 +68,12 @@ def _check_amounts(unit: Dict[str, Any], index: int) -> None:
             raise OrderRuleError(issue("AMOUNT_MISMATCH", "Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount - discount.", f"{where}/value"))
 
 
+COMPLETE_ON_APPROVAL = "ORDER_COMPLETE_ON_PAYMENT_APPROVAL"
+BANK_COUNTRIES = {"ideal": "NL", "bancontact": "BE"}
+BANK_MINIMUMS = {"ideal": Decimal("0.01"), "bancontact": Decimal("1.00")}
+SANDBOX_BANK_BIC = "INGBNL2A"
+
+
 @dataclass
 class Order:
     id: str
@@ -81,11 +87,23 @@ class Order:
     refunds: List[Dict[str, Any]] = field(default_factory=list)
     decline_next_capture: bool = False
     pending_next_capture: bool = False
+    # bank methods: the bank's confirmation held back, to test completion later or reversal
+    hold_completion: bool = False
+
+    @property
+    def bank_method(self) -> Optional[str]:
+        """'ideal' or 'bancontact' when the order is paid with a bank method."""
+        source = self.request.get("payment_source") or {}
+        return next((key for key in BANK_MINIMUMS if key in source), None)
+
+    @property
+    def completes_on_approval(self) -> bool:
+        return self.request.get("processing_instruction") == COMPLETE_ON_APPROVAL
 
     @property
     def experience_context(self) -> Dict[str, Any]:
         source = self.request.get("payment_source") or {}
-        return (source.get("paypal") or {}).get("experience_context") or {}
+        return (source.get(self.bank_method or "paypal") or {}).get("experience_context") or {}
 
     @property
     def approval_url(self) -> str:
@@ -123,7 +141,14 @@ class Order:
             "create_time": self.create_time,
             "links": self.links(),
         }
-        if self.payer:
+        if self.completes_on_approval:
+            body["processing_instruction"] = COMPLETE_ON_APPROVAL
+        if self.bank_method:
+            given = self.request["payment_source"][self.bank_method]
+            body["payment_source"] = {self.bank_method: {"name": given["name"], "country_code": given["country_code"]}}
+            if self.status in ("APPROVED", "COMPLETED"):
+                body["payment_source"][self.bank_method].update({"bic": SANDBOX_BANK_BIC, "iban_last_chars": "4300"})
+        elif self.payer:
             body["payer"] = copy.deepcopy(self.payer)
             body["payment_source"] = {"paypal": {
                 "email_address": self.payer["email_address"],
@@ -137,7 +162,7 @@ class Order:
 
     def minimal(self) -> Dict[str, Any]:
         body = {"id": self.id, "status": self.status, "links": self.links()}
-        if self.payer:
+        if self.payer or self.bank_method:
             body["payment_source"] = self.representation()["payment_source"]
         return body
 
@@ -148,7 +173,25 @@ class Order:
         self.payer = copy.deepcopy(payer or SANDBOX_BUYER)
         self.update_time = now()
 
-    def capture(self) -> None:
+    def approve_at_bank(self) -> bool:
+        """The buyer approved at their bank: PayPal completes the order itself, unless the
+        bank's confirmation is held back (``hold_completion``). True when it completed."""
+        self.approve()
+        if self.hold_completion:
+            return False
+        self.capture(by_paypal=True)
+        return True
+
+    def reverse(self) -> None:
+        """The approval is reversed: the bank did not confirm in time, nothing is captured."""
+        if self.status != "APPROVED" or not self.bank_method:
+            raise OrderRuleError(issue("ORDER_NOT_APPROVED", "Only an approved bank payment that is not completed can be reversed."))
+        self.status = "VOIDED"
+        self.update_time = now()
+
+    def capture(self, by_paypal: bool = False) -> None:
+        if self.completes_on_approval and not by_paypal and self.status == "APPROVED":
+            raise OrderRuleError(issue("ORDER_COMPLETION_IN_PROGRESS", "The order was created with processing_instruction of ORDER_COMPLETE_ON_PAYMENT_APPROVAL. The customer has approved the payment and PayPal is still in the process of capturing the order on your behalf."))
         if self.status == "COMPLETED":
             raise OrderRuleError(issue("ORDER_ALREADY_CAPTURED", "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed."))
         if self.status != "APPROVED":
@@ -188,6 +231,24 @@ def create(request: Dict[str, Any], base_url: str) -> Order:
     for index, unit in enumerate(request["purchase_units"]):
         _check_amounts(unit, index)
     order = Order(id=new_id(), request=copy.deepcopy(request), base_url=base_url)
-    if "paypal" in (request.get("payment_source") or {}):
+    if order.bank_method:
+        _check_bank_order(order)
+    if order.bank_method or "paypal" in (request.get("payment_source") or {}):
         order.status = "PAYER_ACTION_REQUIRED"
     return order
+
+
+def _check_bank_order(order: Order) -> None:
+    """iDEAL and Bancontact: their country, EUR, the minimum amount, and the processing
+    instruction PayPal requires for them."""
+    method = str(order.bank_method)
+    source = order.request["payment_source"][method]
+    amount = order.request["purchase_units"][0]["amount"]
+    if not order.completes_on_approval:
+        raise OrderRuleError(issue("ORDER_COMPLETE_ON_PAYMENT_APPROVAL", "A processing_instruction of `ORDER_COMPLETE_ON_PAYMENT_APPROVAL` is required for the specified payment_source.", "/processing_instruction"))
+    if order.request["intent"] != "CAPTURE":
+        raise OrderRuleError(issue("PAYMENT_SOURCE_CANNOT_BE_USED", f"{method} only supports intent CAPTURE.", "/intent"))
+    if source.get("country_code") != BANK_COUNTRIES[method]:
+        raise OrderRuleError(issue("PAYMENT_SOURCE_CANNOT_BE_USED", f"{method} is available for country {BANK_COUNTRIES[method]} only.", f"/payment_source/{method}/country_code"))
+    if amount["currency_code"] != "EUR" or Decimal(amount["value"]) < BANK_MINIMUMS[method]:
+        raise OrderRuleError(issue("PAYMENT_SOURCE_CANNOT_BE_USED", f"{method} takes EUR from {BANK_MINIMUMS[method]}.", "/purchase_units/0/amount"))

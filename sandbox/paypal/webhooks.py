@@ -23,9 +23,10 @@ import aiohttp
 
 logger = logging.getLogger("sandbox.paypal.webhooks")
 
-RESOURCE_TYPES = {"CHECKOUT.ORDER.APPROVED": "checkout-order"}
+RESOURCE_TYPES = {"CHECKOUT.ORDER.APPROVED": "checkout-order", "CHECKOUT.PAYMENT-APPROVAL.REVERSED": "checkout-order"}
 SUMMARIES = {
     "CHECKOUT.ORDER.APPROVED": "An order has been approved by buyer",
+    "CHECKOUT.PAYMENT-APPROVAL.REVERSED": "A payment approval was reversed",
     "PAYMENT.CAPTURE.COMPLETED": "Payment completed",
     "PAYMENT.CAPTURE.PENDING": "Payment pending",
     "PAYMENT.CAPTURE.DECLINED": "Payment declined",

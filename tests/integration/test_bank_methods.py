@@ -1,0 +1,108 @@
+"""iDEAL for a Dutch customer and Bancontact for a Belgian one, end to end over real
+HTTP: Messenger in, the choice of method, the bank's approval in the PayPal sandbox,
+the receipt naming the method; and a reversed approval that leaves the cart."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional
+
+import pytest
+import requests
+
+from sandbox.messenger import webhooks
+from tests.integration.test_messenger_connector import deliver
+from tests.integration.test_payments import ledger, receipts, sandbox, texts
+from tests.stack import Stack, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def customer(stack: Stack, psid: str, locale: str, first_name: str = "", last_name: str = "") -> None:
+    """What Facebook's User Profile API will tell the connector about this customer."""
+    stack.graph("users", psid=psid, locale=locale, first_name=first_name, last_name=last_name)
+
+
+def buttons(stack: Stack, psid: str) -> List[Dict[str, Any]]:
+    return [b for m in stack.messages(psid) for b in ((m.get("attachment") or {}).get("payload") or {}).get("buttons") or []]
+
+
+def button_titled(stack: Stack, psid: str, title: str) -> Optional[Dict[str, Any]]:
+    return next((b for b in reversed(buttons(stack, psid)) if b.get("title") == title), None)
+
+
+def fill_cart_and_check_out(stack: Stack, psid: str) -> None:
+    deliver(stack, webhooks.text_event(psid, "doe maar 2 ember achterlichten"))
+    assert wait_for(lambda: stack.tracker(psid)["slots"]["cart"] == {"LGT-002": 2}, 30), texts(stack, psid)
+    deliver(stack, webhooks.text_event(psid, "afrekenen"))
+    assert wait_for(lambda: any(b["title"].startswith("Betaal €") for b in buttons(stack, psid)), 30), texts(stack, psid)
+
+
+def tap(stack: Stack, psid: str, button: Dict[str, Any]) -> None:
+    deliver(stack, webhooks.postback_event(psid, button["title"], button["payload"]))
+
+
+def bank_link(stack: Stack, psid: str, title: str) -> str:
+    found = wait_for(lambda: button_titled(stack, psid, title), 30)
+    assert found and found["type"] == "web_url", texts(stack, psid)
+    return str(found["url"])
+
+
+def approve_at_bank(stack: Stack, url: str) -> str:
+    """The buyer approves at the sandbox bank and is sent back to the shop: the order id."""
+    order_id = url.split("token=")[1]
+    answer = requests.post(f"{stack.paypal_url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=10)
+    assert answer.status_code == 303
+    assert requests.get(answer.headers["Location"], timeout=10).status_code == 200
+    return order_id
+
+
+def test_a_dutch_customer_pays_with_ideal_under_their_messenger_name(stack: Stack, psid: str) -> None:
+    customer(stack, psid, "nl_NL", "Sanne", "de Vries")
+    fill_cart_and_check_out(stack, psid)
+    assert button_titled(stack, psid, "Bancontact") is None
+    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))
+    order_id = approve_at_bank(stack, bank_link(stack, psid, "Naar iDEAL | Wero"))
+    assert wait_for(lambda: receipts(stack, psid), 30), texts(stack, psid)
+    [receipt] = receipts(stack, psid)
+    assert receipt["payment_method"] == "iDEAL | Wero" and receipt["recipient_name"] == "Sanne de Vries" and receipt["order_number"] == order_id
+    record = ledger(stack).order(order_id)
+    assert record.status == "COMPLETED" and record.payer_name == "Sanne de Vries"
+    assert stack.tracker(psid)["slots"]["cart"] == {}
+    stats = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()
+    assert not any("ORDER_COMPLETION_IN_PROGRESS" in json.dumps(e) for e in stats.get("errors", []))
+
+
+def test_a_belgian_customer_is_asked_the_account_name_once_and_pays_with_bancontact(stack: Stack, psid: str) -> None:
+    customer(stack, psid, "nl_BE")  # Facebook gives no name
+    fill_cart_and_check_out(stack, psid)
+    assert button_titled(stack, psid, "iDEAL | Wero") is None
+    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "Bancontact")))
+    assert wait_for(lambda: any("naam op je bankrekening" in t for t in texts(stack, psid)), 30), texts(stack, psid)
+    deliver(stack, webhooks.text_event(psid, "4"))  # not a name: asked again, nothing made
+    assert wait_for(lambda: any("zoals je bank die kent" in t for t in texts(stack, psid)), 30), texts(stack, psid)
+    deliver(stack, webhooks.text_event(psid, "Lea Peeters"))
+    order_id = approve_at_bank(stack, bank_link(stack, psid, "Naar Bancontact"))
+    assert wait_for(lambda: receipts(stack, psid), 30), texts(stack, psid)
+    assert receipts(stack, psid)[0]["payment_method"] == "Bancontact" and receipts(stack, psid)[0]["recipient_name"] == "Lea Peeters"
+    assert ledger(stack).order(order_id).status == "COMPLETED"
+
+
+def test_a_reversed_ideal_approval_leaves_the_order_unpaid_and_the_cart_intact(stack: Stack, psid: str) -> None:
+    customer(stack, psid, "nl_NL", "Sanne", "de Vries")
+    fill_cart_and_check_out(stack, psid)
+    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))
+    url = bank_link(stack, psid, "Naar iDEAL | Wero")
+    order_id = url.split("token=")[1]
+    sandbox(stack, f"orders/{order_id}/bank-approval/hold")
+    approve_at_bank(stack, url)
+    assert wait_for(lambda: any("bevestig" in t.lower() for t in texts(stack, psid)), 30), texts(stack, psid)  # "we bevestigen je betaling"
+    sandbox(stack, f"orders/{order_id}/bank-approval/reverse")
+    assert wait_for(lambda: any("niet op tijd door de bank bevestigd" in t for t in texts(stack, psid)), 30), texts(stack, psid)
+    assert ledger(stack).order(order_id).status == "REVERSED"
+    assert receipts(stack, psid) == [] and stack.tracker(psid)["slots"]["cart"] == {"LGT-002": 2}
+    # trying again makes new orders: the reversed one is never shown again
+    before = len(buttons(stack, psid))
+    deliver(stack, webhooks.text_event(psid, "afrekenen"))
+    assert wait_for(lambda: len(buttons(stack, psid)) > before, 30)
+    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))
+    assert wait_for(lambda: bank_link(stack, psid, "Naar iDEAL | Wero") != url, 30)
