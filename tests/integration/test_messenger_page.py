@@ -53,3 +53,35 @@ def test_shop_in_the_messenger_page(browser, stack: Stack, tmp_path) -> None:
     pay.wait_for()
     assert pay.get_attribute("href").startswith(f"{stack.paypal_url}/checkoutnow?token=")
     page.screenshot(path=str(tmp_path / "messenger-page.png"), full_page=True)
+
+
+def test_a_dutch_customer_pays_with_ideal_in_the_messenger_page(browser, stack: Stack, tmp_path) -> None:
+    """The browser's language plays the customer's Messenger locale (nl-NL): the iDEAL | Wero
+    button, the bank's approval page of the PayPal sandbox, and the receipt in the chat."""
+    psid = f"page{uuid.uuid4().hex[:10]}"
+    stack.graph("users", psid=psid, first_name="Sanne", last_name="de Vries")
+    context = browser.new_context(locale="nl-NL", viewport={"width": 480, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{stack.graph_url}/?psid={psid}")
+
+    def say(text: str) -> None:
+        page.fill("#text", text)
+        page.click("#send")
+
+    say("doe maar 2 ember achterlichten")
+    page.wait_for_selector("text=Ember achterlicht")
+    say("afrekenen")
+    page.locator("button", has_text="iDEAL | Wero").click()
+    bank_link = page.locator("a", has_text="Naar iDEAL | Wero")
+    bank_link.wait_for()
+    bank = context.new_page()
+    bank.goto(str(bank_link.get_attribute("href")))
+    assert "iDEAL | Wero" in bank.inner_text("body") or "iDEAL" in bank.inner_text("body")
+    bank.click("#pay")
+    bank.wait_for_selector("text=Payment received")
+    receipt = page.locator(".receipt")
+    receipt.wait_for()
+    assert "Sanne de Vries · iDEAL | Wero" in receipt.inner_text()
+    page.screenshot(path=str(tmp_path / "messenger-page-ideal.png"), full_page=True)
+    context.close()
