@@ -194,7 +194,7 @@ class ActionStartBankPayment(Action):
         if method is None:
             return await ActionCheckout().run(dispatcher, tracker, domain)
         total, currency = cart_rules.total(lines), catalog.currency
-        if method not in payment_methods.offered(lang, messenger_metadata(tracker, "locale") or f"nl_{method.country}", total, currency):
+        if not payment_methods.allows(method, total, currency):
             logger.info("%s not offered to %s: %s %s (EUR from %s)", method.label, tracker.sender_id, total, currency, method.minimum)
             dispatcher.utter_message(response="utter_bank_method_unavailable", method=method.label)
             return []

@@ -54,7 +54,14 @@ def offered(language: str, locale: Optional[str], total: Decimal, currency: str)
         candidates = (IDEAL, BANCONTACT)
     else:
         candidates = ()
-    return [m for m in candidates if currency == m.currency and total >= m.minimum]
+    return [m for m in candidates if allows(m, total, currency)]
+
+
+def allows(method: BankMethod, total: Decimal, currency: str) -> bool:
+    """Whether the method can pay this amount: its currency, from its minimum. A customer
+    who asks for a method by name gets it whatever their locale (an English speaker may
+    well bank in the Netherlands)."""
+    return currency == method.currency and total >= method.minimum
 
 
 def method_of_order(order: dict) -> str:

@@ -31,8 +31,10 @@ def test_who_is_offered_which_bank_method(language, locale, total, offered) -> N
     assert payment_methods.offered(language, locale, Decimal(total), "EUR") == offered
 
 
-def test_bank_methods_are_eur_only() -> None:
+def test_bank_methods_are_eur_only_and_a_method_asked_for_by_name_needs_only_that() -> None:
     assert payment_methods.offered("nl", "nl_NL", Decimal("29.00"), "USD") == []
+    assert payment_methods.allows(IDEAL, Decimal("29.00"), "EUR") and not payment_methods.allows(IDEAL, Decimal("29.00"), "USD")
+    assert not payment_methods.allows(BANCONTACT, Decimal("0.99"), "EUR")
 
 
 @needs_spec
