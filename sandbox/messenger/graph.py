@@ -148,12 +148,18 @@ async def send_message(request: web.Request) -> web.Response:
     return web.json_response({"recipient_id": psid, "message_id": entry["mid"]})
 
 
-async def thread_control(request: web.Request) -> web.Response:
+async def _authorized_body(request: web.Request) -> Tuple[GraphState, Any, Optional[web.Response]]:
+    """The fake's state, the JSON body, and Facebook's refusal when the token or proof is wrong."""
     state = request.app[GRAPH]
     refusal = _authorized(request, state)
+    return state, (None if refusal is not None else await _body(request)), refusal
+
+
+async def thread_control(request: web.Request) -> web.Response:
+    state, body, refusal = await _authorized_body(request)
     if refusal is not None:
         return refusal
-    body = await _body(request) or {}
+    body = body or {}
     psid = str((body.get("recipient") or {}).get("id", ""))
     if not psid:
         return fb_error(400, 100, "(#100) param recipient must be non-empty")
@@ -165,11 +171,9 @@ async def thread_control(request: web.Request) -> web.Response:
 
 
 async def messenger_profile(request: web.Request) -> web.Response:
-    state = request.app[GRAPH]
-    refusal = _authorized(request, state)
+    state, body, refusal = await _authorized_body(request)
     if refusal is not None:
         return refusal
-    body = await _body(request)
     if not isinstance(body, dict) or not body:
         return fb_error(400, 100, "(#100) Requires one of the params: get_started, greeting, persistent_menu, whitelisted_domains")
     state.profile.update(body)
@@ -198,11 +202,9 @@ MARKETING_WORDS = ("discount", "sale", "offer", "coupon", "korting", "aanbieding
 
 async def create_template(request: web.Request) -> web.Response:
     """POST /me/message_templates: a utility template, PENDING until reviewed."""
-    state = request.app[GRAPH]
-    refusal = _authorized(request, state)
+    state, body, refusal = await _authorized_body(request)
     if refusal is not None:
         return refusal
-    body = await _body(request)
     problem = _template_problem(body)
     if problem:
         return fb_error(400, 100, f"(#100) {problem}", kind="GraphMethodException")
