@@ -43,21 +43,8 @@ include local-defaults.mk
 
 .PHONY: help install system-packages lookups validate unit train test-stories integration conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
 
-help:
-	@echo "make demo       run the shop locally and chat with it"
-	@echo "make test       everything CI runs: validate, unit tests, train, test stories"
-	@echo "make install    create .venv with Python 3.10 and the pinned requirements"
-	@echo "make train      train the model (Rasa reuses its cache when nothing changed)"
-	@echo "make validate   rasa data validate plus the project's own checks"
-	@echo "make lookups    regenerate data/nlu/catalog_lookups.yml from the catalog"
-	@echo "make nlu-report NLU quality per language on held-out phrasing (results/nlu/summary.md)"
-	@echo "make conversations  whole conversations over the Messenger door (results/conversations/summary.md)"
-	@echo "make bench      cost per message through three doors (results/bench/); FAULTS=1 adds faults"
-	@echo "make orders     list the order ledger (ARGS='--csv orders.csv' exports CSV)"
-	@echo "make request-payment ARGS='--conversation ID --amount 45.00 --description TEXT'"
-	@echo "make refund     ARGS='--order ID [--amount 5.00]' refunds a paid order, whole or in part"
-	@echo "make messenger-profile    set the Page's Get Started button, greeting and menu"
-	@echo "make messenger-templates  create the utility templates on the Page and print their status"
+help: ## list every target with what it does (from the ## note on its line)
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -70,7 +57,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 # Debian packages the tests use: headless Chromium for the browser test (a
 # downloaded browser does not work here) and Redis for the shared-state test.
-system-packages:
+system-packages: ## install the Debian packages the tests use (chromium, redis-server) when missing
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
@@ -80,65 +67,65 @@ system-packages:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed ## create .venv with Python 3.10 and the pinned requirements
 
 
 
-lookups: install
+lookups: install ## regenerate data/nlu/catalog_lookups.yml from the catalog
 	$(PY) -m scripts.generate_lookups
 
-validate: install
+validate: install ## rasa data validate plus the project's own checks (catalog, responses, templates)
 	$(PY) -m scripts.validate
 
-unit: install system-packages
+unit: install system-packages ## the unit tests (pytest, no trained model needed)
 	$(PY) -m pytest
 
-train: install
+train: install ## train the model (Rasa reuses its cache when nothing changed)
 	$(RASA) train --domain domain --fixed-model-name kassa --out models
 
-test-stories: train
+test-stories: train ## the test stories in tests/stories against the trained model
 	$(RASA) test core --model models/kassa.tar.gz --stories tests/stories \
 		--fail-on-prediction-errors --out results/test-stories
 
-integration: train system-packages
+integration: train system-packages ## the integration tests: the whole stack over real HTTP, a browser included
 	$(PY) -m pytest -m integration tests/integration
 
 # Whole conversations as customers write them, judged by outcomes (tests/conversations/).
-conversations: train system-packages
+conversations: train system-packages ## whole conversations over the Messenger door (results/conversations/summary.md)
 	$(PY) -m tests.conversations
 
-test: validate unit test-stories integration conversations bench-smoke
+test: validate unit test-stories integration conversations bench-smoke ## everything CI runs: validate, unit, test stories, integration, conversations, bench smoke
 
-messenger-profile: install
+messenger-profile: install ## set the Page's Get Started button, greeting and menu
 	$(PY) -m channels.messenger.profile
 
 # Create the utility templates (messenger/utility_templates.yml) on the Page and print their status.
-messenger-templates: install
+messenger-templates: install ## create the utility templates on the Page and print their status
 	$(PY) -m channels.messenger.templates
 
 # The benchmark: BENCH_ARGS='--users 1,10,50 --seconds 15' (defaults), FAULTS=1 for faults under load.
-bench: train
+bench: train ## cost per message through three doors (results/bench/); BENCH_ARGS, FAULTS=1
 	$(PY) -m bench $(BENCH_ARGS)
 
 # A quick run inside make test: fails only on errors, lost or duplicated replies.
-bench-smoke: train
+bench-smoke: train ## a short benchmark run inside make test: fails on errors, lost or duplicated replies
 	$(PY) -m bench --users 1,5 --seconds 5 --doors kassa,rest --out results/bench-smoke
 
-nlu-report: train
+nlu-report: train ## NLU quality per language on held-out phrasing (results/nlu/summary.md)
 	$(PY) -m scripts.nlu_report
 
-orders: install
+orders: install ## list the order ledger (ARGS='--csv orders.csv' exports CSV)
 	$(PY) -m scripts.orders $(ARGS)
 
 # make request-payment ARGS='--conversation 2468 --amount 45.00 --description "Wheel truing"'
-request-payment: install
+request-payment: install ## send a payment request: ARGS='--conversation ID --amount 45.00 --description TEXT'
 	$(PY) -m channels.paypal.request_payment $(ARGS)
 
-refund: install
+refund: install ## refund a paid order, whole or in part: ARGS='--order ID [--amount 5.00]'
 	$(PY) -m channels.paypal.refund $(ARGS)
 
-demo: install train
+demo: install train ## run the shop locally (Rasa, actions, PayPal sandbox, Messenger page) and chat with it
 	./scripts/demo.sh
 
-clean:
+clean: ## remove models, results and local run data
 	rm -rf models results .run .rasa

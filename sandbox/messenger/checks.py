@@ -1,10 +1,11 @@
-"""Send API request checks with Messenger's limits and Facebook's error codes."""
+"""Send API request checks with Messenger's documented limits (sandbox/messenger/facebook.py)
+and Facebook's error codes."""
 from __future__ import annotations
 
 import re
 from typing import Any, Mapping, Optional, Tuple
 
-from channels.messenger import limits
+from sandbox.messenger import facebook
 
 Problem = Tuple[int, str]  # (Facebook error code, message)
 
@@ -17,14 +18,14 @@ def check_button(button: Mapping[str, Any]) -> Optional[Problem]:
     kind = button.get("type")
     if kind not in ("postback", "web_url", "phone_number"):
         return 100, f"(#100) Invalid button type: {kind}"
-    if not button.get("title") or _too_long(button["title"], limits.BUTTON_TITLE_MAX):
-        return 100, f"(#100) Button title must be 1 to {limits.BUTTON_TITLE_MAX} characters"
+    if not button.get("title") or _too_long(button["title"], facebook.BUTTON_TITLE_MAX):
+        return 100, f"(#100) Button title must be 1 to {facebook.BUTTON_TITLE_MAX} characters"
     if kind == "web_url" and not str(button.get("url", "")).startswith(("http://", "https://")):
         return 100, "(#100) Web url button needs a valid url"
-    if kind == "web_url" and button.get("webview_height_ratio") not in (None, *limits.WEBVIEW_HEIGHT_RATIOS):
+    if kind == "web_url" and button.get("webview_height_ratio") not in (None, *facebook.WEBVIEW_HEIGHT_RATIOS):
         return 100, "(#100) webview_height_ratio must be one of compact, tall, full"
-    if kind in ("postback", "phone_number") and (not button.get("payload") or _too_long(button["payload"], limits.PAYLOAD_MAX)):
-        return 100, f"(#100) Button payload must be 1 to {limits.PAYLOAD_MAX} characters"
+    if kind in ("postback", "phone_number") and (not button.get("payload") or _too_long(button["payload"], facebook.PAYLOAD_MAX)):
+        return 100, f"(#100) Button payload must be 1 to {facebook.PAYLOAD_MAX} characters"
     return None
 
 
@@ -32,23 +33,23 @@ def check_template(payload: Mapping[str, Any]) -> Optional[Problem]:
     kind = payload.get("template_type")
     if kind == "button":
         buttons = payload.get("buttons") or []
-        if not payload.get("text") or _too_long(payload["text"], limits.BUTTON_TEMPLATE_TEXT_MAX):
-            return 100, f"(#100) Button template text must be 1 to {limits.BUTTON_TEMPLATE_TEXT_MAX} characters"
-        if not 1 <= len(buttons) <= limits.BUTTONS_MAX:
-            return 100, f"(#100) Button template takes 1 to {limits.BUTTONS_MAX} buttons"
+        if not payload.get("text") or _too_long(payload["text"], facebook.BUTTON_TEMPLATE_TEXT_MAX):
+            return 100, f"(#100) Button template text must be 1 to {facebook.BUTTON_TEMPLATE_TEXT_MAX} characters"
+        if not 1 <= len(buttons) <= facebook.BUTTONS_MAX:
+            return 100, f"(#100) Button template takes 1 to {facebook.BUTTONS_MAX} buttons"
         return next(filter(None, map(check_button, buttons)), None)
     if kind == "generic":
         elements = payload.get("elements") or []
-        if not 1 <= len(elements) <= limits.GENERIC_ELEMENTS_MAX:
-            return 100, f"(#100) Generic template takes 1 to {limits.GENERIC_ELEMENTS_MAX} elements"
+        if not 1 <= len(elements) <= facebook.GENERIC_ELEMENTS_MAX:
+            return 100, f"(#100) Generic template takes 1 to {facebook.GENERIC_ELEMENTS_MAX} elements"
         for element in elements:
-            if not element.get("title") or _too_long(element["title"], limits.ELEMENT_TITLE_MAX):
-                return 100, f"(#100) Element title must be 1 to {limits.ELEMENT_TITLE_MAX} characters"
-            if _too_long(element.get("subtitle"), limits.ELEMENT_SUBTITLE_MAX):
-                return 100, f"(#100) Element subtitle must be at most {limits.ELEMENT_SUBTITLE_MAX} characters"
+            if not element.get("title") or _too_long(element["title"], facebook.ELEMENT_TITLE_MAX):
+                return 100, f"(#100) Element title must be 1 to {facebook.ELEMENT_TITLE_MAX} characters"
+            if _too_long(element.get("subtitle"), facebook.ELEMENT_SUBTITLE_MAX):
+                return 100, f"(#100) Element subtitle must be at most {facebook.ELEMENT_SUBTITLE_MAX} characters"
             buttons = element.get("buttons") or []
-            if len(buttons) > limits.BUTTONS_MAX:
-                return 100, f"(#100) An element takes at most {limits.BUTTONS_MAX} buttons"
+            if len(buttons) > facebook.BUTTONS_MAX:
+                return 100, f"(#100) An element takes at most {facebook.BUTTONS_MAX} buttons"
             problem = next(filter(None, map(check_button, buttons)), None)
             if problem:
                 return problem
@@ -69,19 +70,19 @@ def check_message(message: Any) -> Optional[Problem]:
     text, attachment = message.get("text"), message.get("attachment")
     if bool(text) == bool(attachment):
         return 100, "(#100) Must send either text or attachment"
-    if _too_long(text, limits.TEXT_MAX):
-        return 100, f"(#100) Length of param message[text] must be less than or equal to {limits.TEXT_MAX}"
+    if _too_long(text, facebook.TEXT_MAX):
+        return 100, f"(#100) Length of param message[text] must be less than or equal to {facebook.TEXT_MAX}"
     replies = message.get("quick_replies")
     if replies is not None:
-        if not 1 <= len(replies) <= limits.QUICK_REPLIES_MAX:
-            return 100, f"(#100) param message[quick_replies] must have 1 to {limits.QUICK_REPLIES_MAX} elements"
+        if not 1 <= len(replies) <= facebook.QUICK_REPLIES_MAX:
+            return 100, f"(#100) param message[quick_replies] must have 1 to {facebook.QUICK_REPLIES_MAX} elements"
         for reply in replies:
             if reply.get("content_type") not in ("text", "user_phone_number", "user_email"):
                 return 100, "(#100) Invalid quick reply content_type"
-            if reply.get("content_type") == "text" and (not reply.get("title") or _too_long(reply["title"], limits.QUICK_REPLY_TITLE_MAX)):
-                return 100, f"(#100) Quick reply title must be 1 to {limits.QUICK_REPLY_TITLE_MAX} characters"
-            if reply.get("content_type") == "text" and (not reply.get("payload") or _too_long(reply["payload"], limits.PAYLOAD_MAX)):
-                return 100, f"(#100) Quick reply payload must be 1 to {limits.PAYLOAD_MAX} characters"
+            if reply.get("content_type") == "text" and (not reply.get("title") or _too_long(reply["title"], facebook.QUICK_REPLY_TITLE_MAX)):
+                return 100, f"(#100) Quick reply title must be 1 to {facebook.QUICK_REPLY_TITLE_MAX} characters"
+            if reply.get("content_type") == "text" and (not reply.get("payload") or _too_long(reply["payload"], facebook.PAYLOAD_MAX)):
+                return 100, f"(#100) Quick reply payload must be 1 to {facebook.PAYLOAD_MAX} characters"
     if attachment:
         kind = attachment.get("type")
         if kind == "template":
@@ -127,15 +128,15 @@ def check_send(body: Any, templates: Optional[Mapping[Tuple[str, str], Mapping[s
     if has_message == has_action:
         return 100, "(#100) Must send either message or sender_action"
     if has_action:
-        if body["sender_action"] not in limits.SENDER_ACTIONS:
+        if body["sender_action"] not in facebook.SENDER_ACTIONS:
             return 100, "(#100) Invalid sender_action"
         return None
-    if body.get("messaging_type") not in limits.MESSAGING_TYPES:
-        return 100, f"(#100) param messaging_type must be one of {', '.join(limits.MESSAGING_TYPES)}"
+    if body.get("messaging_type") not in facebook.MESSAGING_TYPES:
+        return 100, f"(#100) param messaging_type must be one of {', '.join(facebook.MESSAGING_TYPES)}"
     if body["messaging_type"] == "UTILITY":
         return check_utility(body["message"], templates or {})
-    if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") in limits.RETIRED_MESSAGE_TAGS:
+    if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") in facebook.RETIRED_MESSAGE_TAGS:
         return 100, f"(#100) The message tag {body['tag']} is no longer supported"
-    if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") not in limits.MESSAGE_TAGS:
+    if body["messaging_type"] == "MESSAGE_TAG" and body.get("tag") not in facebook.MESSAGE_TAGS:
         return 100, "(#100) param tag must be a valid message tag"
     return check_message(body["message"])

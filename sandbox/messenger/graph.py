@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
-from channels.messenger.signature import appsecret_proof
+from sandbox.messenger.facebook import appsecret_proof
 from sandbox.messenger.checks import PARAMETER, check_send
 
 

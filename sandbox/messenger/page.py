@@ -16,8 +16,8 @@ from typing import Any, Dict
 import aiohttp
 from aiohttp import web
 
-from channels.messenger.limits import PAGE_INBOX_APP_ID
 from sandbox.messenger import images, webhooks
+from sandbox.messenger.facebook import PAGE_INBOX_APP_ID
 from sandbox.messenger.graph import GRAPH, GraphSettings, add_routes, set_user
 
 STATIC = Path(__file__).parent / "static"

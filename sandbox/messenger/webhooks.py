@@ -9,7 +9,7 @@ import secrets
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from channels.messenger.signature import sign
+from sandbox.messenger.facebook import webhook_signature
 
 PAGE_ID = "100000000000001"
 
@@ -69,7 +69,7 @@ def template_status_delivery(value: Dict[str, Any], page_id: str = PAGE_ID) -> D
 
 def signed(body: Dict[str, Any], app_secret: str) -> Tuple[bytes, Dict[str, str]]:
     raw = json.dumps(body).encode()
-    return raw, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(app_secret, raw)}
+    return raw, {"Content-Type": "application/json", "X-Hub-Signature-256": webhook_signature(app_secret, raw)}
 
 
 def sticker_event(psid: str, sticker_id: int = 369239263222822, timestamp_ms: Optional[int] = None) -> Dict[str, Any]:

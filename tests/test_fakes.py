@@ -1,0 +1,66 @@
+"""The fakes check the connector; they must not agree with it by accident. Known-answer
+vectors (computed with `openssl dgst -sha256 -hmac`, not with this project's code), every
+Messenger limit pinned to its documented number, and sandboxes that run without Rasa."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from channels.messenger import limits, signature
+from sandbox.messenger import facebook
+from tests.servers import PROJECT_ROOT
+
+SECRET = "kassa-known-answer-secret"
+BODY = b'{"object":"page","entry":[{"id":"100000000000001","time":1764374400000,"messaging":[]}]}'
+# printf '%s' "$BODY" | openssl dgst -sha256 -hmac kassa-known-answer-secret
+BODY_SIGNATURE = "sha256=326dce1513d6271f533e45cea47e45bee798365fd6be5a7d05b6607fa47a4759"
+TOKEN = "EAAKassaKnownAnswerToken"
+# printf '%s' EAAKassaKnownAnswerToken | openssl dgst -sha256 -hmac kassa-known-answer-secret
+TOKEN_PROOF = "bd84d398df90a67ceb9f08bd2c388b5d58749246368512d9cf259e839b09e7a4"
+
+
+def test_webhook_signature_known_answer() -> None:
+    assert facebook.webhook_signature(SECRET, BODY) == BODY_SIGNATURE
+    assert signature.sign(SECRET, BODY) == BODY_SIGNATURE
+    assert signature.is_valid(SECRET, BODY, BODY_SIGNATURE)
+    assert not signature.is_valid(SECRET, BODY, BODY_SIGNATURE.replace("sha256=3", "sha256=4"))
+
+
+def test_appsecret_proof_known_answer() -> None:
+    assert facebook.appsecret_proof(SECRET, TOKEN) == TOKEN_PROOF
+    assert signature.appsecret_proof(SECRET, TOKEN) == TOKEN_PROOF
+
+
+DOCUMENTED = {  # Messenger Platform reference, read 2026-11-28
+    "TEXT_MAX": 2000, "QUICK_REPLIES_MAX": 13, "QUICK_REPLY_TITLE_MAX": 20, "BUTTONS_MAX": 3, "BUTTON_TITLE_MAX": 20,
+    "BUTTON_TEMPLATE_TEXT_MAX": 640, "GENERIC_ELEMENTS_MAX": 10, "ELEMENT_TITLE_MAX": 80, "ELEMENT_SUBTITLE_MAX": 80,
+    "PAYLOAD_MAX": 1000, "WEBVIEW_HEIGHT_RATIOS": ("compact", "tall", "full"), "MESSAGE_TAGS": ("HUMAN_AGENT",),
+    "RETIRED_MESSAGE_TAGS": ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"),
+    "SENDER_ACTIONS": ("mark_seen", "typing_on", "typing_off"), "PAGE_INBOX_APP_ID": "263902037430900",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTED))
+def test_every_messenger_limit_is_the_documented_number_in_the_connector_and_the_fake(name: str) -> None:
+    assert getattr(limits, name) == DOCUMENTED[name]
+    assert getattr(facebook, name) == DOCUMENTED[name]
+
+
+def test_the_sandboxes_run_without_rasa() -> None:
+    """The fake Messenger page and the PayPal sandbox import none of Rasa's 700 MB."""
+    heavy = ("rasa", "rasa_sdk", "tensorflow", "sanic")
+    code = ("import sys, sandbox.messenger.page, sandbox.paypal.app; "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+
+
+def test_make_help_lists_every_phony_target() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    phony = next(line for line in makefile.splitlines() if line.startswith(".PHONY:")).split(":", 1)[1].split()
+    shown = subprocess.run(["make", "--no-print-directory", "help"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30).stdout
+    listed = {line.split()[1] for line in shown.splitlines() if line.startswith("make ")}
+    assert set(phony) - listed == set()
