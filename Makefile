@@ -46,13 +46,13 @@ include local-defaults.mk
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@if [ -z "$(PYTHON310)" ]; then \
 		echo "error: Python 3.10 not found. Rasa 3.6 needs Python 3.8-3.10: install python3.10 or set PYTHON310=/path/to/python3.10" >&2; \
 		exit 1; fi
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip wheel
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
 # Debian packages the tests use: headless Chromium for the browser test (a

@@ -1,4 +1,4 @@
-"""The fakes check the connector; they must not agree with it by accident. Known-answer
+"""The house. The fakes check the connector, so they must not agree with it by accident: known-answer
 vectors (computed with `openssl dgst -sha256 -hmac`, not with this project's code), every
 Messenger limit pinned to its documented number, and sandboxes that run without Rasa."""
 from __future__ import annotations
@@ -64,3 +64,19 @@ def test_make_help_lists_every_phony_target() -> None:
     shown = subprocess.run(["make", "--no-print-directory", "help"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30).stdout
     listed = {line.split()[1] for line in shown.splitlines() if line.startswith("make ")}
     assert set(phony) - listed == set()
+
+
+def _pins(name: str) -> dict:
+    pins = {}
+    for line in (PROJECT_ROOT / name).read_text().splitlines():
+        if "==" in line and not line.lstrip().startswith("#"):
+            package, version = line.split("==", 1)
+            pins[package.strip().lower().replace("_", "-")] = version.split()[0]
+    return pins
+
+
+def test_every_direct_pin_agrees_with_the_environment_constraints() -> None:
+    constraints = _pins("constraints.txt")
+    for requirements in ("requirements.txt", "requirements-dev.txt"):
+        for package, version in _pins(requirements).items():
+            assert constraints.get(package) == version, f"{requirements}: {package}=={version}, constraints.txt: {constraints.get(package)}"
