@@ -41,7 +41,7 @@ export SHOP_NAME ?= Kassa Bike Shop
 # Local tokens and keys (not secrets; refused outside localhost).
 include local-defaults.mk
 
-.PHONY: help install system-packages lookups validate unit train test-stories integration conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
+.PHONY: help install system-packages lookups lint validate unit train test-stories integration conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
 
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -77,6 +77,9 @@ lookups: install ## regenerate data/nlu/catalog_lookups.yml from the catalog
 validate: install ## rasa data validate plus the project's own checks (catalog, responses, templates)
 	$(PY) -m scripts.validate
 
+lint: install ## ruff: pyflakes, pycodestyle, bugbear and import order (pyproject.toml)
+	$(BIN)/ruff check actions channels sandbox scripts bench tests
+
 unit: install system-packages ## the unit tests (pytest, no trained model needed)
 	$(PY) -m pytest
 
@@ -94,7 +97,7 @@ integration: train system-packages ## the integration tests: the whole stack ove
 conversations: train system-packages ## whole conversations over the Messenger door (results/conversations/summary.md)
 	$(PY) -m tests.conversations
 
-test: validate unit test-stories integration conversations bench-smoke ## everything CI runs: validate, unit, test stories, integration, conversations, bench smoke
+test: lint validate unit test-stories integration conversations bench-smoke ## everything CI runs: lint, validate, unit, test stories, integration, conversations, bench smoke
 
 messenger-profile: install ## set the Page's Get Started button, greeting and menu
 	$(PY) -m channels.messenger.profile

@@ -13,7 +13,14 @@ from actions import messages, money, variants
 from actions.browse_actions import ActionShowCatalog, show_details, suggest_products
 from actions.catalog import Catalog, Product, get_catalog
 from actions.conversation import (
-    asks_availability, current_cart, language, latest_entity, latest_text, product_in_message, replaces_quantity, signed_quantity,
+    asks_availability,
+    current_cart,
+    language,
+    latest_entity,
+    latest_text,
+    product_in_message,
+    replaces_quantity,
+    signed_quantity,
     typed_text,
 )
 

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import cart as cart_rules
-from actions import messages, money, payment_methods, paypal_orders, payments
+from actions import messages, money, payment_methods, payments, paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, messenger_metadata
 from actions.ledger import get_ledger

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import cart as cart_rules
-from actions import messages, money, payment_methods, paypal_orders, payments
+from actions import messages, money, payment_methods, payments, paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, slot_number
 from actions.ledger import OPEN_STATUSES, REVERSED, SUPERSEDED, VOIDED, OrderRecord, get_ledger

@@ -77,7 +77,7 @@ async def run_level(door: Any, users: int, seconds: float, scenario: str, counts
         while time.monotonic() < deadline:
             psid = f"b{door.name[:3]}{users}u{index}x{uuid.uuid4().hex[:8]}"
             psids.append(psid)
-            for text, expected in zip(SCENARIOS[kind], counts[kind]):
+            for text, expected in zip(SCENARIOS[kind], counts[kind], strict=True):
                 if time.monotonic() >= deadline:
                     break
                 turns.append(await door.turn(session, psid, text, expected))

@@ -13,12 +13,12 @@ DOOR_NAMES = {"kassa": "Kassa connector", "builtin": "Rasa built-in facebook", "
 def machine() -> Dict[str, Any]:
     memory_kb = 0
     try:
-        memory_kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        memory_kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1])
     except (OSError, StopIteration):
         pass
     cpu = ""
     try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name"))
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
     return {"cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1), "cpu": cpu, "python": platform.python_version()}
@@ -60,7 +60,8 @@ def targets(results: Dict[str, Any]) -> List[str]:
     if kassa:
         lines.append(f"- {top} users: Kassa webhook answer p99 {_ms(kassa['webhook_p99_ms'])} ms (target <= 50 ms)")
         if rest and rest["throughput"]:
-            lines.append(f"- {top} users: Kassa throughput {kassa['throughput']:.2f} turns/s = {kassa['throughput'] / rest['throughput']:.2f} x REST (target >= 0.8)")
+            ratio = kassa["throughput"] / rest["throughput"]
+            lines.append(f"- {top} users: Kassa throughput {kassa['throughput']:.2f} turns/s = {ratio:.2f} x REST (target >= 0.8)")
         if builtin and builtin["throughput"]:
             lines.append(f"- {top} users: Kassa throughput = {kassa['throughput'] / builtin['throughput']:.1f} x built-in facebook (target >= 10)")
         lines.append(f"- {top} users: Kassa lost {kassa['lost']}, duplicated {kassa['duplicated']} (target 0)")

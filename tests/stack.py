@@ -12,7 +12,6 @@ from typing import Any, Callable, Dict, List, Optional
 import requests
 
 from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION
-
 from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server, free_port, start_sandbox
 
 MODEL = PROJECT_ROOT / "models" / "kassa.tar.gz"

@@ -131,7 +131,8 @@ def test_add_with_a_quantity_word() -> None:
 
 @pytest.mark.parametrize("text, quantity", [("add -3 mini pumps", "3"), ("add 2.5 mini pumps", "2.5"), ("add zero mini pumps", "zero")])
 def test_invalid_quantities_leave_the_cart_unchanged(text: str, quantity: str) -> None:
-    tracker = make_tracker(text, "add_to_cart", [entity("quantity", quantity, text)], slots={"product": "PMP-002", "quantity": quantity, "cart": {"LGT-001": 1}})
+    slots = {"product": "PMP-002", "quantity": quantity, "cart": {"LGT-001": 1}}
+    tracker = make_tracker(text, "add_to_cart", [entity("quantity", quantity, text)], slots=slots)
     messages, events = run(ActionAddToCart(), tracker)
     assert messages[0]["response"] == "utter_invalid_quantity"
     assert "cart" not in slots_set(events)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from actions import payment_methods, paypal_orders, payments
+from actions import payment_methods, payments, paypal_orders
 from actions.payment_methods import BANCONTACT, IDEAL
 from actions.paypal_client import PayPalClient, PayPalError
 from sandbox.paypal import openapi

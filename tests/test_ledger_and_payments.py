@@ -10,8 +10,8 @@ import pytest
 from actions import payments
 from actions.catalog import load_catalog
 from actions.ledger import Ledger
-from channels.paypal.events import PAYMENT_APPROVED, PAYMENT_UPDATE, from_webhook
 from channels.paypal.connector import _payment_request_fields
+from channels.paypal.events import PAYMENT_APPROVED, PAYMENT_UPDATE, from_webhook
 from scripts import orders as orders_cli
 
 ITEMS = [{"sku": "LGT-002", "name": "Ember Rear Light", "quantity": 2, "unit_amount": "14.50"}]

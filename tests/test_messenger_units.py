@@ -7,8 +7,8 @@ import json
 import pytest
 
 from channels.messenger import limits, payloads, signature
-from channels.messenger.conversation_state import ConversationState
 from channels.messenger.connector import TYPED_TEXT_GUARD, guard_typed_text
+from channels.messenger.conversation_state import ConversationState
 from channels.messenger.state import MemoryStore
 from channels.messenger.webhook_events import CustomerEvent, InvalidWebhook, PageEcho, TemplateStatusEvent, ThreadControlEvent, parse
 from sandbox.messenger import webhooks
@@ -133,7 +133,8 @@ def test_receipt_needs_messengers_required_fields() -> None:
     ({"recipient": {"id": "a"}, "message": {"text": "x"}}, "messaging_type"),
     ({"recipient": {"id": "a"}, "messaging_type": "MESSAGE_TAG", "message": {"text": "x"}}, "tag"),
     ({"recipient": {"id": "a"}, "messaging_type": "RESPONSE", "message": {"text": "x" * 2001}}, "2000"),
-    ({"recipient": {"id": "a"}, "messaging_type": "RESPONSE", "message": {"text": "x", "quick_replies": [{"content_type": "text", "title": "t", "payload": "p"}] * 14}}, "quick_replies"),
+    ({"recipient": {"id": "a"}, "messaging_type": "RESPONSE",
+      "message": {"text": "x", "quick_replies": [{"content_type": "text", "title": "t", "payload": "p"}] * 14}}, "quick_replies"),
     ({"messaging_type": "RESPONSE", "message": {"text": "x"}}, "recipient"),
 ])
 def test_fake_graph_refuses_what_facebook_refuses(body, problem) -> None:

@@ -18,7 +18,10 @@ def test_item_total_is_the_sum_of_unit_amount_times_quantity() -> None:
     unit = order_body({"LGT-001": 2, "LCK-002": 1})["purchase_units"][0]
     assert unit["amount"] == {"currency_code": "EUR", "value": "62.85", "breakdown": {"item_total": {"currency_code": "EUR", "value": "62.85"}}}
     assert sum(Decimal(i["unit_amount"]["value"]) * int(i["quantity"]) for i in unit["items"]) == Decimal("62.85")
-    assert unit["items"][0] == {"name": "Beacon Front Light", "sku": "LGT-001", "unit_amount": {"currency_code": "EUR", "value": "24.95"}, "quantity": "2", "category": "PHYSICAL_GOODS"}
+    assert unit["items"][0] == {
+        "name": "Beacon Front Light", "sku": "LGT-001", "unit_amount": {"currency_code": "EUR", "value": "24.95"},
+        "quantity": "2", "category": "PHYSICAL_GOODS",
+    }
     assert unit["custom_id"] == "customer-1"
 
 

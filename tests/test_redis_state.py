@@ -11,6 +11,7 @@ from channels.messenger.conversation_state import ConversationState
 from channels.messenger.state import MemoryStore, RedisStore, create_store, redis_url_from_lock_store
 from tests.servers import start_redis
 
+
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
     try:

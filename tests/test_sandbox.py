@@ -4,9 +4,9 @@ import requests
 
 from actions import paypal_orders
 from actions.paypal_client import PayPalClient
+from sandbox.paypal import openapi
 from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Sandbox
 from tests.orders import order_body
-from sandbox.paypal import openapi
 
 
 def _token(url: str) -> str:

@@ -28,13 +28,25 @@ from sanic.response import HTTPResponse
 
 from actions import money, paypal_orders
 from actions.ledger import (
-    OPEN_STATUSES, RECEIPT_FIRST_RETRY_SECONDS, SUPERSEDED, VOIDED, IdempotencyConflict, Ledger, get_ledger,
+    OPEN_STATUSES,
+    RECEIPT_FIRST_RETRY_SECONDS,
+    SUPERSEDED,
+    VOIDED,
+    IdempotencyConflict,
+    Ledger,
+    get_ledger,
 )
 from actions.paypal_client import PayPalClient, PayPalError, get_client
 from channels.background import BackgroundTasks
 from channels.paypal import pages
 from channels.paypal.events import (
-    CAPTURE_EFFECTS, HANDLED, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, PAYMENT_UPDATE, PaymentEvent,
+    CAPTURE_EFFECTS,
+    HANDLED,
+    PAYMENT_APPROVED,
+    PAYMENT_CANCELLED,
+    PAYMENT_REQUESTED,
+    PAYMENT_UPDATE,
+    PaymentEvent,
     from_webhook,
 )
 from channels.request_limits import ClientLimits, cap_body_size

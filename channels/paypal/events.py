@@ -5,7 +5,11 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional
 
 from actions.payment_intents import (  # noqa: F401  (the channel's vocabulary, re-exported)
-    EXTERNAL_INTENTS, PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_REQUESTED, PAYMENT_UPDATE,
+    EXTERNAL_INTENTS,
+    PAYMENT_APPROVED,
+    PAYMENT_CANCELLED,
+    PAYMENT_REQUESTED,
+    PAYMENT_UPDATE,
 )
 
 CAPTURE_EVENTS = {

@@ -161,7 +161,7 @@ async def oauth_token(request: web.Request) -> web.Response:
     state = request.app[STATE]
     credentials = _basic_credentials(request)
     expected = (state.settings.client_id, state.settings.client_secret)
-    if credentials is None or not all(secrets.compare_digest(a, b) for a, b in zip(credentials, expected)):
+    if credentials is None or not all(secrets.compare_digest(a, b) for a, b in zip(credentials, expected, strict=True)):
         return web.json_response({"error": "invalid_client", "error_description": "Client Authentication failed"}, status=401)
     form = await request.post()
     if form.get("grant_type") != "client_credentials":
@@ -237,7 +237,12 @@ async def create_order(request: web.Request) -> web.Response:
         return failure
     request_id = request.headers.get("PayPal-Request-Id")
     if request_id is not None and not 1 <= len(request_id) <= 108:
-        return error_response(400, "INVALID_REQUEST", [issue("INVALID_PARAMETER_VALUE", "PayPal-Request-Id is 1 to 108 characters.", "PayPal-Request-Id", "header")])
+        return error_response(400, "INVALID_REQUEST", [issue(
+            "INVALID_PARAMETER_VALUE",
+            "PayPal-Request-Id is 1 to 108 characters.",
+            "PayPal-Request-Id",
+            "header",
+        )])
     state = request.app[STATE]
 
     async def work() -> Tuple[int, Dict[str, Any]]:
@@ -261,7 +266,12 @@ def _find(request: web.Request) -> Optional[order_rules.Order]:
 
 
 def _not_found(order_id: str) -> web.Response:
-    return error_response(404, "RESOURCE_NOT_FOUND", [issue("INVALID_RESOURCE_ID", "Specified resource ID does not exist. Please check the resource ID and try again.", "order_id", "path")])
+    return error_response(404, "RESOURCE_NOT_FOUND", [issue(
+        "INVALID_RESOURCE_ID",
+        "Specified resource ID does not exist. Please check the resource ID and try again.",
+        "order_id",
+        "path",
+    )])
 
 
 async def get_order(request: web.Request) -> web.Response:

@@ -43,17 +43,30 @@ def _check_amounts(unit: Dict[str, Any], index: int) -> None:
     values = [amount["value"]] + [item["unit_amount"]["value"] for item in unit.get("items", []) if "unit_amount" in item]
     for value in values:
         if not money.has_valid_precision(Decimal(value), currency):
-            raise OrderRuleError(issue("DECIMAL_PRECISION", "If the currency supports decimals, only two decimal place precision is supported.", f"{where}/value"))
+            raise OrderRuleError(issue(
+                "DECIMAL_PRECISION",
+                "If the currency supports decimals, only two decimal place precision is supported.",
+                f"{where}/value",
+            ))
     if Decimal(amount["value"]) <= 0:
         raise OrderRuleError(issue("AMOUNT_NOT_POSITIVE", "Amount must be greater than zero.", f"{where}/value"))
     items = unit.get("items") or []
     breakdown = amount.get("breakdown") or {}
     if items:
         if "item_total" not in breakdown:
-            raise OrderRuleError(issue("ITEM_TOTAL_REQUIRED", "If item details are specified (items.unit_amount and items.quantity) corresponding amount.breakdown.item_total is required.", f"{where}/breakdown/item_total"))
+            raise OrderRuleError(issue(
+                "ITEM_TOTAL_REQUIRED",
+                "If item details are specified (items.unit_amount and items.quantity) corresponding "
+                "amount.breakdown.item_total is required.",
+                f"{where}/breakdown/item_total",
+            ))
         item_sum = sum(Decimal(i["unit_amount"]["value"]) * int(i["quantity"]) for i in items)
         if Decimal(breakdown["item_total"]["value"]) != item_sum:
-            raise OrderRuleError(issue("ITEM_TOTAL_MISMATCH", "Should equal sum of (unit_amount * quantity) across all items for a given purchase_unit.", f"{where}/breakdown/item_total/value"))
+            raise OrderRuleError(issue(
+                "ITEM_TOTAL_MISMATCH",
+                "Should equal sum of (unit_amount * quantity) across all items for a given purchase_unit.",
+                f"{where}/breakdown/item_total/value",
+            ))
         for item in items:
             if item["unit_amount"]["currency_code"] != currency:
                 raise OrderRuleError(issue("ITEM_CURRENCY_MISMATCH", "The currency code of the item must match the purchase unit currency.", f"{where}/items"))
@@ -65,7 +78,12 @@ def _check_amounts(unit: Dict[str, Any], index: int) -> None:
             - parts.get("shipping_discount", 0) - parts.get("discount", 0)
         )
         if Decimal(amount["value"]) != expected:
-            raise OrderRuleError(issue("AMOUNT_MISMATCH", "Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount - discount.", f"{where}/value"))
+            raise OrderRuleError(issue(
+                "AMOUNT_MISMATCH",
+                "Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount "
+                "- discount.",
+                f"{where}/value",
+            ))
 
 
 COMPLETE_ON_APPROVAL = "ORDER_COMPLETE_ON_PAYMENT_APPROVAL"
@@ -191,14 +209,28 @@ class Order:
 
     def capture(self, by_paypal: bool = False) -> None:
         if self.completes_on_approval and not by_paypal and self.status == "APPROVED":
-            raise OrderRuleError(issue("ORDER_COMPLETION_IN_PROGRESS", "The order was created with processing_instruction of ORDER_COMPLETE_ON_PAYMENT_APPROVAL. The customer has approved the payment and PayPal is still in the process of capturing the order on your behalf."))
+            raise OrderRuleError(issue(
+                "ORDER_COMPLETION_IN_PROGRESS",
+                "The order was created with processing_instruction of ORDER_COMPLETE_ON_PAYMENT_APPROVAL. "
+                "The customer has approved the payment and PayPal is still in the process of capturing the "
+                "order on your behalf.",
+            ))
         if self.status == "COMPLETED":
             raise OrderRuleError(issue("ORDER_ALREADY_CAPTURED", "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed."))
         if self.status != "APPROVED":
-            raise OrderRuleError(issue("ORDER_NOT_APPROVED", "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request."))
+            raise OrderRuleError(issue(
+                "ORDER_NOT_APPROVED",
+                "Payer has not yet approved the Order for payment. Please redirect the payer to the "
+                "'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or "
+                "provide a valid payment_source in the request.",
+            ))
         if self.decline_next_capture:
             self.decline_next_capture = False
-            raise OrderRuleError(issue("INSTRUMENT_DECLINED", "The instrument presented  was either declined by the processor or bank, or it can't be used for this payment."))
+            raise OrderRuleError(issue(
+                "INSTRUMENT_DECLINED",
+                "The instrument presented  was either declined by the processor or bank, or it can't be "
+                "used for this payment.",
+            ))
         unit = self.request["purchase_units"][0]
         capture_id = new_id()
         status = "PENDING" if self.pending_next_capture else "COMPLETED"
@@ -245,10 +277,19 @@ def _check_bank_order(order: Order) -> None:
     source = order.request["payment_source"][method]
     amount = order.request["purchase_units"][0]["amount"]
     if not order.completes_on_approval:
-        raise OrderRuleError(issue("ORDER_COMPLETE_ON_PAYMENT_APPROVAL", "A processing_instruction of `ORDER_COMPLETE_ON_PAYMENT_APPROVAL` is required for the specified payment_source.", "/processing_instruction"))
+        raise OrderRuleError(issue(
+            "ORDER_COMPLETE_ON_PAYMENT_APPROVAL",
+            "A processing_instruction of `ORDER_COMPLETE_ON_PAYMENT_APPROVAL` is required for the "
+            "specified payment_source.",
+            "/processing_instruction",
+        ))
     if order.request["intent"] != "CAPTURE":
         raise OrderRuleError(issue("PAYMENT_SOURCE_CANNOT_BE_USED", f"{method} only supports intent CAPTURE.", "/intent"))
     if source.get("country_code") != BANK_COUNTRIES[method]:
-        raise OrderRuleError(issue("PAYMENT_SOURCE_CANNOT_BE_USED", f"{method} is available for country {BANK_COUNTRIES[method]} only.", f"/payment_source/{method}/country_code"))
+        raise OrderRuleError(issue(
+            "PAYMENT_SOURCE_CANNOT_BE_USED",
+            f"{method} is available for country {BANK_COUNTRIES[method]} only.",
+            f"/payment_source/{method}/country_code",
+        ))
     if amount["currency_code"] != "EUR" or Decimal(amount["value"]) < BANK_MINIMUMS[method]:
         raise OrderRuleError(issue("PAYMENT_SOURCE_CANNOT_BE_USED", f"{method} takes EUR from {BANK_MINIMUMS[method]}.", "/purchase_units/0/amount"))

@@ -14,7 +14,16 @@ import urllib3
 from sandbox.messenger import webhooks
 from tests.integration.test_messenger_connector import deliver
 from tests.integration.test_payments import (
-    approve, captures_of, checkout, deliveries, ledger, receipts, sandbox, sandbox_stats, settle, texts,
+    approve,
+    captures_of,
+    checkout,
+    deliveries,
+    ledger,
+    receipts,
+    sandbox,
+    sandbox_stats,
+    settle,
+    texts,
 )
 from tests.servers import PROJECT_ROOT
 from tests.stack import MERCHANT_TOKEN, REST_TOKEN, VERIFY_TOKEN, Stack, wait_for

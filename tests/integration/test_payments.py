@@ -199,9 +199,10 @@ def test_an_order_whose_amount_differs_is_not_captured(stack: Stack, psid: str) 
     sandbox(stack, "webhooks", paused=True)
     deliver(stack, webhooks.text_event(psid, "hi"))
     wait_for(lambda: stack.messages(psid))
-    from actions.paypal_client import PayPalClient, PayPalConfig
-    from actions import paypal_orders
     from decimal import Decimal
+
+    from actions import paypal_orders
+    from actions.paypal_client import PayPalClient, PayPalConfig
 
     client = PayPalClient(PayPalConfig("kassa-sandbox-client", "kassa-sandbox-secret", base_url=stack.paypal_url, public_url=stack.rasa_url))
     context = paypal_orders.experience_context(stack.rasa_url, "Kassa", "en", "NO_SHIPPING")
