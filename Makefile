@@ -41,7 +41,7 @@ export SHOP_NAME ?= Kassa Bike Shop
 # Local tokens and keys (not secrets; refused outside localhost).
 include local-defaults.mk
 
-.PHONY: help install system-packages lookups lint validate unit train test-stories integration conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
+.PHONY: help install system-packages lookups lint types validate unit train test-stories integration conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
 
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -80,6 +80,9 @@ validate: install ## rasa data validate plus the project's own checks (catalog, 
 lint: install ## ruff: pyflakes, pycodestyle, bugbear and import order (pyproject.toml)
 	$(BIN)/ruff check actions channels sandbox scripts bench tests
 
+types: install ## mypy over actions, channels, sandbox, scripts and bench (pyproject.toml)
+	$(BIN)/mypy
+
 unit: install system-packages ## the unit tests (pytest, no trained model needed)
 	$(PY) -m pytest
 
@@ -97,7 +100,7 @@ integration: train system-packages ## the integration tests: the whole stack ove
 conversations: train system-packages ## whole conversations over the Messenger door (results/conversations/summary.md)
 	$(PY) -m tests.conversations
 
-test: lint validate unit test-stories integration conversations bench-smoke ## everything CI runs: lint, validate, unit, test stories, integration, conversations, bench smoke
+test: lint types validate unit test-stories integration conversations bench-smoke ## everything CI runs: lint, types, validate, unit, test stories, integration, conversations, bench smoke
 
 messenger-profile: install ## set the Page's Get Started button, greeting and menu
 	$(PY) -m channels.messenger.profile

@@ -74,7 +74,7 @@ class _DecimalLoader(yaml.SafeLoader):
     """YAML loader that reads 24.95 as Decimal('24.95'), never as a float."""
 
 
-def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
     return Decimal(loader.construct_scalar(node))
 
 

@@ -6,13 +6,14 @@ Graph API so that it can be measured. Nothing else about the connector is change
 """
 import os
 import sys
+from typing import Any
 
 import fbmessenger
 
 _original_init = fbmessenger.MessengerClient.__init__
 
 
-def _init(self, page_access_token, **kwargs):  # type: ignore[no-untyped-def]
+def _init(self: fbmessenger.MessengerClient, page_access_token: str, **kwargs: Any) -> None:
     _original_init(self, page_access_token, **kwargs)
     self.graph_url = f"{os.environ['FB_GRAPH_URL'].rstrip('/')}/v{self.api_version}"
 
@@ -21,7 +22,7 @@ fbmessenger.MessengerClient.__init__ = _init
 
 # The same speed-up of Rasa's action-response check as the Kassa process has,
 # so that the comparison measures the connectors and nothing else.
-from channels import rasa_speedups  # noqa: E402
+from channels import rasa_speedups  # noqa: E402 - after the client patch above, which must come first
 
 rasa_speedups.install()
 

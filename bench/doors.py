@@ -9,7 +9,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 
@@ -103,7 +103,7 @@ class RestDoor:
         start = time.time()
         try:
             async with session.post(self.url, json={"sender": psid, "message": text}, headers=self.headers) as answer:
-                replies = await answer.json() if answer.status == 200 else None
+                replies: List[Any] = await answer.json() if answer.status == 200 else []
                 status = answer.status
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             return Turn(self.name, text, False, error=type(error).__name__)

@@ -38,4 +38,4 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
 
 
 def install() -> None:
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
+    RemoteAction._validate_action_result = _validate_action_result

@@ -139,8 +139,8 @@ class SendApiClient:
             logger.info("User Profile API unavailable for %s: %s", psid, type(error).__name__)
             return {}
         if response.status >= 400:
-            error = _error(response.status, answer)
-            logger.info("User Profile API refused the profile of %s: code=%s fbtrace_id=%s", psid, error.code, error.fbtrace_id)
+            refusal = _error(response.status, answer)
+            logger.info("User Profile API refused the profile of %s: code=%s fbtrace_id=%s", psid, refusal.code, refusal.fbtrace_id)
             return {}
         return {name: value for name, value in answer.items() if name in PROFILE_FIELDS.split(",") and isinstance(value, str) and value}
 

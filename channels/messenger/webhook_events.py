@@ -140,7 +140,7 @@ def _message(sender_id: str, timestamp: int, raw: Dict[str, Any]) -> Optional[Cu
             sender_id, "quick_reply", timestamp, raw, text=str(message.get("text") or ""),
             payload=str(quick_reply["payload"]), mid=mid,
         )
-    attachments = [a for a in message.get("attachments") or [] if isinstance(a, Mapping)]
+    attachments = [dict(a) for a in message.get("attachments") or [] if isinstance(a, Mapping)]
     if attachments and all(_is_sticker(a) for a in attachments) and not message.get("text"):
         return CustomerEvent(sender_id, "sticker", timestamp, raw, mid=mid, attachments=attachments)
     if message.get("text"):

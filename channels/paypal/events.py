@@ -54,17 +54,17 @@ def from_webhook(event: Mapping[str, Any]) -> Optional[PaymentEvent]:
     kind = event.get("event_type")
     resource = event.get("resource") or {}
     if kind == "CHECKOUT.ORDER.APPROVED":
-        order_id = resource.get("id")
-        return PaymentEvent(PAYMENT_APPROVED, {"order_id": order_id}, order_id=order_id)
+        order_id = str(resource.get("id") or "")
+        return PaymentEvent(PAYMENT_APPROVED, {"order_id": order_id}, order_id=order_id or None)
     if kind == APPROVAL_REVERSED:
-        order_id = resource.get("id")
-        return PaymentEvent(PAYMENT_UPDATE, {"payment_event": "REVERSED", "order_id": order_id}, order_id=order_id)
+        order_id = str(resource.get("id") or "")
+        return PaymentEvent(PAYMENT_UPDATE, {"payment_event": "REVERSED", "order_id": order_id}, order_id=order_id or None)
     if kind in CAPTURE_EVENTS:
-        order_id = ((resource.get("supplementary_data") or {}).get("related_ids") or {}).get("order_id")
+        order_id = str(((resource.get("supplementary_data") or {}).get("related_ids") or {}).get("order_id") or "")
         capture_id = _capture_id_from_links(resource) if kind == "PAYMENT.CAPTURE.REFUNDED" else resource.get("id")
         entities = {"payment_event": CAPTURE_EVENTS[kind]}
         if order_id:
             entities["order_id"] = order_id
         refund_id = resource.get("id") if kind == "PAYMENT.CAPTURE.REFUNDED" else None
-        return PaymentEvent(PAYMENT_UPDATE, entities, order_id=order_id, capture_id=capture_id, refund_id=refund_id)
+        return PaymentEvent(PAYMENT_UPDATE, entities, order_id=order_id or None, capture_id=capture_id, refund_id=refund_id)
     return None

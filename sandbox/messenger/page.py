@@ -26,7 +26,11 @@ APP_SECRET = web.AppKey("app_secret", str)
 CLIENT = web.AppKey("client", aiohttp.ClientSession)
 
 
-async def index(request: web.Request) -> web.Response:
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def index(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
@@ -117,5 +121,5 @@ def create_app() -> web.Application:
     app.router.add_static("/static", STATIC)
     app.router.add_post("/chat/send", send)
     app.router.add_get("/images/{name}", image)
-    app.router.add_get("/_fake/health", lambda request: web.json_response({"status": "ok"}))
+    app.router.add_get("/_fake/health", health)
     return app

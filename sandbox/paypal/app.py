@@ -187,7 +187,8 @@ def _authorized(request: web.Request) -> bool:
 # --- Orders v2 -------------------------------------------------------------------
 
 
-async def _json(request: web.Request) -> Tuple[Optional[Any], Optional[web.Response]]:
+async def _json(request: web.Request) -> Tuple[Any, Optional[web.Response]]:
+    """The parsed JSON body (any JSON value; {} when empty), or the 400 PayPal answers."""
     raw = await request.text()
     if not raw.strip():
         return {}, None
@@ -414,7 +415,7 @@ async def approve(request: web.Request) -> web.Response:
         state.emit("PAYMENT.CAPTURE.COMPLETED", order_rules.capture_resource(order, order.captures[-1]))
     elif completed is None:
         state.emit("CHECKOUT.ORDER.APPROVED", order.representation())
-    params = {"token": order.id, "PayerID": order.payer["payer_id"]}
+    params = {"token": order.id, "PayerID": (order.payer or order_rules.SANDBOX_BUYER)["payer_id"]}
     return _redirect(order.experience_context.get("return_url"), params, "Payment approved.")
 
 

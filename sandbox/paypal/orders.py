@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 from actions import money
 from sandbox.paypal.errors import issue
 
-SANDBOX_BUYER = {
+SANDBOX_BUYER: Dict[str, Any] = {
     "name": {"given_name": "Sam", "surname": "Buyer"},
     "email_address": "sam.buyer@example.com",
     "payer_id": "KASSABUYER01",

@@ -68,7 +68,7 @@ class WebhookSender:
         return hmac.compare_digest(expected, str(request.get("transmission_sig", "")))
 
     def emit(self, event_type: str, resource: Dict[str, Any]) -> Dict[str, Any]:
-        event = {
+        event: Dict[str, Any] = {
             "id": "WH-" + uuid.uuid4().hex[:17].upper() + "-" + uuid.uuid4().hex[:17].upper(),
             "event_version": "1.0",
             "create_time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
