@@ -24,7 +24,9 @@ def show_products(
 ) -> List[Dict[Text, Any]]:
     """A carousel of ``products``; remembered so that "the second one" can point into it."""
     shown = list(products[: messages.MAX_RESULTS])
-    dispatcher.utter_message(response=response, elements=messages.carousel(shown, catalog, lang), **values)
+    dispatcher.utter_message(
+        response=response, elements=messages.carousel(shown, catalog, lang), show_more=messages.phrase("show_more_button", lang), **values
+    )
     return [SlotSet("shown_products", [p.sku for p in shown])]
 
 
@@ -105,7 +107,7 @@ def show_details(dispatcher: CollectingDispatcher, product: Product, catalog: Ca
         variant_list=messages.variant_list(product, lang),
         buttons=[
             messages.postback_button(
-                messages.phrase("add_to_cart", lang), messages.intent_payload("add_to_cart", product=product.sku)
+                messages.phrase("add_to_cart_button", lang), messages.intent_payload("add_to_cart", product=product.sku)
             )
         ],
     )

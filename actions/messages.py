@@ -57,7 +57,7 @@ def bank_method_button(method: BankMethod, language: str) -> Dict[str, str]:
 
 
 def bank_pay_button(method: BankMethod, url: str, language: str) -> Dict[str, str]:
-    return url_button(phrase("pay_with_method", language, method=method.label), url)
+    return url_button(phrase("pay_with_method_button", language, method=method.label), url)
 
 
 def method_list(methods: Sequence[BankMethod], language: str) -> str:
@@ -80,8 +80,8 @@ def product_element(product: Product, catalog: Catalog, language: str) -> Dict[s
         "subtitle": _shorten(f"{price_text(product, catalog, language)} · {product.description(language)}", SUBTITLE_LIMIT),
         "image_url": catalog.image_url(product),
         "buttons": [
-            postback_button(phrase("add_to_cart", language), intent_payload("add_to_cart", product=product.sku)),
-            postback_button(phrase("details", language), intent_payload("product_details", product=product.sku)),
+            postback_button(phrase("add_to_cart_button", language), intent_payload("add_to_cart", product=product.sku)),
+            postback_button(phrase("details_button", language), intent_payload("product_details", product=product.sku)),
         ],
     }
 

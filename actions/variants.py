@@ -9,31 +9,50 @@ text is only searched for the catalog's own options.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-from typing import Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
 
-from actions.catalog import Product
+import yaml
+
+from actions.catalog import PROJECT_ROOT, Product
 
 SEPARATOR = " / "
 KEY_MARK = ":"  # the catalog refuses options containing ":" or "/"
 
-# How customers write the options, per option as the catalog spells it.
-OPTION_WORDS: Dict[str, Tuple[str, ...]] = {
-    "S": ("s", "small", "klein", "kleine"),
-    "M": ("m", "medium", "middel", "middelgrote"),
-    "L": ("l", "large", "groot", "grote"),
-    "black": ("black", "zwart", "zwarte"),
-    "white": ("white", "wit", "witte"),
-    "grey": ("grey", "gray", "grijs", "grijze"),
-    "blue": ("blue", "blauw", "blauwe"),
-    "green": ("green", "groen", "groene"),
-    "rainbow": ("rainbow", "regenboog"),
-    "pink": ("pink", "roze"),
-    "yellow": ("yellow", "geel", "gele"),
-}
-DISPLAY_NL = {"black": "zwart", "white": "wit", "grey": "grijs", "blue": "blauw", "green": "groen",
-              "rainbow": "regenboog", "pink": "roze", "yellow": "geel"}
+OPTIONS_PATH = PROJECT_ROOT / "catalog" / "options.yml"
+
+
+@dataclass(frozen=True)
+class Option:
+    words: Tuple[str, ...]  # how customers write it, lower case, both languages
+    names: Dict[str, str]  # its name per language where it differs from the catalog's
+
+
+@functools.lru_cache(maxsize=None)
+def options(path: Path = OPTIONS_PATH) -> Dict[str, Option]:
+    """catalog/options.yml: the words and Dutch names of each variant option (data for designers)."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = document.get("options") if isinstance(document, dict) else None
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected 'options:' with one entry per option")
+    return {
+        str(name): Option(tuple(str(w).lower() for w in (spec or {}).get("words") or ()), {k: str(v) for k, v in (spec or {}).items() if k != "words"})
+        for name, spec in raw.items()
+    }
+
+
+def option_problems(catalog_options: Iterable[str], path: Path = OPTIONS_PATH) -> List[str]:
+    """For `make validate`: every option the catalog uses is listed with at least one word."""
+    try:
+        known = options(path)
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        return [str(error)]
+    return [f"catalog/options.yml: option {name!r} of the catalog has no words" for name in sorted(set(catalog_options))
+            if not (known.get(name) and known[name].words)]
 
 
 def choices(product: Product) -> List[str]:
@@ -56,8 +75,9 @@ def from_text(product: Product, text: str) -> Optional[str]:
     message names exactly one option of every kind."""
     words = " " + re.sub(r"[^\w']+", " ", text.lower()) + " "  # "it's" stays one word, not "it" and "s"
     picked = []
-    for options in product.variants.values():
-        named = [option for option in options if any(f" {word} " in words for word in OPTION_WORDS.get(option, (option.lower(),)))]
+    known = options()
+    for choices_of_kind in product.variants.values():
+        named = [option for option in choices_of_kind if any(f" {word} " in words for word in _words(known, option))]
         if len(named) != 1:
             return None
         picked.append(named[0])
@@ -65,9 +85,13 @@ def from_text(product: Product, text: str) -> Optional[str]:
 
 
 def display(label: str, language: str) -> str:
-    if language != "nl":
-        return label
-    return SEPARATOR.join(DISPLAY_NL.get(part, part) for part in label.split(SEPARATOR))
+    """A variant label in the conversation's language ("M / zwart")."""
+    known = options()
+    return SEPARATOR.join(known[part].names.get(language, part) if part in known else part for part in label.split(SEPARATOR))
+
+
+def _words(known: Dict[str, Option], option: str) -> Tuple[str, ...]:
+    return known[option].words if option in known else (option.lower(),)
 
 
 def line_key(sku: str, label: Optional[str]) -> str:

@@ -196,9 +196,20 @@ def utility_template_problems() -> List[str]:
             for name in sorted(named - set(templates))]
 
 
+def text_problems() -> List[str]:
+    """texts/phrases.yml in both languages, and catalog/options.yml covering every option the catalog uses."""
+    from actions import phrases, variants
+
+    try:
+        used = [option for product in load_catalog().products.values() for kind in product.variants.values() for option in kind]
+    except CatalogError:
+        used = []  # reported by catalog_problems
+    return [*phrases.problems(), *variants.option_problems(used)]
+
+
 def main() -> int:
     return report([*catalog_problems(), *response_problems(), *translation_problems(), *example_problems(),
-                   *utility_template_problems(), *rasa_validate()])
+                   *utility_template_problems(), *text_problems(), *rasa_validate()])
 
 
 if __name__ == "__main__":

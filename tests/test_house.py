@@ -80,3 +80,27 @@ def test_every_direct_pin_agrees_with_the_environment_constraints() -> None:
     for requirements in ("requirements.txt", "requirements-dev.txt"):
         for package, version in _pins(requirements).items():
             assert constraints.get(package) == version, f"{requirements}: {package}=={version}, constraints.txt: {constraints.get(package)}"
+
+
+def test_a_designer_adds_a_colour_in_data_and_the_checks_see_a_missing_one(tmp_path) -> None:
+    from actions import variants
+
+    options = tmp_path / "options.yml"
+    options.write_text("options:\n  black: {nl: zwart, words: [black, zwart]}\n  orange: {nl: oranje, words: [orange, oranje]}\n")
+    known = variants.options(options)
+    assert known["orange"].words == ("orange", "oranje") and known["orange"].names == {"nl": "oranje"}
+    assert variants.option_problems(["black", "orange", "purple"], options) == [
+        "catalog/options.yml: option 'purple' of the catalog has no words"
+    ]
+
+
+def test_the_phrase_checks_catch_a_missing_translation_and_a_long_button(tmp_path) -> None:
+    from actions import phrases
+
+    table = tmp_path / "phrases.yml"
+    table.write_text('en:\n  go_button: "Go to {place} now please"\n  only_en: "Hello"\n'
+                     'nl:\n  go_button: "Ga naar {plaats}"\n')
+    found = phrases.problems(table)
+    assert "texts/phrases.yml: only_en has no nl text" in found
+    assert any("go_button uses ['place'] in en but ['plaats'] in nl" in problem for problem in found)
+    assert any("go_button (en) is" in problem and "buttons take 20" in problem for problem in found)

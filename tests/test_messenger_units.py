@@ -153,8 +153,8 @@ def test_state_dedups_remembers_payloads_and_the_window() -> None:
         assert await state.inside_window("a")
         await state.customer_wrote("a", at=1.0)
         assert not await state.inside_window("a")
-        token = await state.keep_pages("a", [[{"title": "x"}]])
-        assert await state.take_pages("a", token) == [[{"title": "x"}]]
+        token = await state.keep_pages("a", [[{"title": "x"}]], "Meer tonen")
+        assert await state.take_pages("a", token) == ([[{"title": "x"}]], "Meer tonen")
         assert await state.take_pages("a", token) is None
 
     asyncio.run(scenario())
@@ -175,7 +175,7 @@ def test_profile_has_get_started_greetings_menu_and_https_domains() -> None:
 
     body = profile.profile({"PUBLIC_URL": "https://shop.example.com/rasa", "CATALOG_IMAGE_BASE_URL": "http://localhost:8080/images"})
     assert body["get_started"] == {"payload": "/greet"}
-    assert {g["locale"] for g in body["greeting"]} == {"default", "nl_NL"}
+    assert {g["locale"] for g in body["greeting"]} == {"default", "nl_NL", "nl_BE"}
     titles = [a["title"] for a in body["persistent_menu"][0]["call_to_actions"]]
     assert titles == ["Browse the shop", "My cart", "Help"]
     assert body["whitelisted_domains"] == ["https://shop.example.com"]

@@ -32,8 +32,8 @@ def test_two_rasa_instances_share_dedup_and_payloads(redis_url: str) -> None:
         assert await second.bot_sent("psid", '/add_to_cart{"product": "LGT-001"}')
         await second.set_human_in_control("psid", True)
         assert await first.human_in_control("psid")
-        token = await first.keep_pages("psid", [[{"title": "x"}]])
-        assert await second.take_pages("psid", token) == [[{"title": "x"}]]
+        token = await first.keep_pages("psid", [[{"title": "x"}]], "Show more")
+        assert await second.take_pages("psid", token) == ([[{"title": "x"}]], "Show more")
 
     asyncio.run(scenario())
 

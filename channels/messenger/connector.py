@@ -85,6 +85,9 @@ class MessengerInput(InputChannel):
         self._app: Any = None
 
     def get_output_channel(self) -> OutputChannel:
+        return self.output()
+
+    def output(self) -> MessengerOutput:
         return MessengerOutput(self.client, self.state, self.templates, self.template_statuses)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -256,9 +259,9 @@ class MessengerInput(InputChannel):
 
     async def show_more(self, event: CustomerEvent) -> None:
         token = (event.payload or "")[len(payloads.SHOW_MORE_PREFIX):]
-        pages = await self.state.take_pages(event.sender_id, token)
-        if pages:
-            await self.get_output_channel().send_carousel_page(event.sender_id, pages)
+        kept = await self.state.take_pages(event.sender_id, token)
+        if kept:
+            await self.output().send_carousel_page(event.sender_id, *kept)
 
     def _background(self, call: Awaitable[Any]) -> None:
         async def quietly() -> None:

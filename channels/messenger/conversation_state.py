@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from channels.messenger.state import StateStore
 
@@ -61,13 +61,14 @@ class ConversationState:
     async def human_in_control(self, sender_id: str) -> bool:
         return await self.store.get(f"handover:{sender_id}") is not None
 
-    async def keep_pages(self, sender_id: str, pages: List[List[Mapping[str, Any]]]) -> str:
+    async def keep_pages(self, sender_id: str, pages: List[List[Mapping[str, Any]]], show_more: str) -> str:
+        """The rest of a carousel, and the title of its "Show more" card, for the tap."""
         token = secrets.token_urlsafe(9)
-        await self.store.put(f"pages:{sender_id}:{token}", pages, PAGES_TTL)
+        await self.store.put(f"pages:{sender_id}:{token}", {"pages": pages, "show_more": show_more}, PAGES_TTL)
         return token
 
-    async def take_pages(self, sender_id: str, token: str) -> Optional[List[List[Mapping[str, Any]]]]:
+    async def take_pages(self, sender_id: str, token: str) -> Optional[Tuple[List[List[Mapping[str, Any]]], str]]:
         key = f"pages:{sender_id}:{token}"
-        pages = await self.store.get(key)
+        kept = await self.store.get(key)
         await self.store.delete(key)
-        return pages
+        return (kept["pages"], kept["show_more"]) if isinstance(kept, dict) else None

@@ -86,7 +86,7 @@ class MessengerOutput(OutputChannel):
         elif text:
             await self.send_text_message(recipient_id, text)
         if message.get("elements"):
-            await self.send_elements(recipient_id, message.pop("elements"))
+            await self.send_elements(recipient_id, message.pop("elements"), show_more=message.pop("show_more", None))
         if message.get("attachment"):
             await self.send_attachment(recipient_id, message.pop("attachment"))
         if message.get("custom"):
@@ -111,17 +111,19 @@ class MessengerOutput(OutputChannel):
         await self.deliver_all(recipient_id, payloads.quick_replies(text, quick_replies))
 
     async def send_elements(self, recipient_id: str, elements: Iterable[Dict[str, Any]], **kwargs: Any) -> None:
+        """A carousel; ``show_more`` is the title of its "Show more" card in the customer's
+        language, sent by the action with the elements."""
         pages = payloads.carousel_pages(list(elements))
-        await self.send_carousel_page(recipient_id, pages)
+        await self.send_carousel_page(recipient_id, pages, kwargs.get("show_more") or payloads.SHOW_MORE_TITLE)
 
-    async def send_carousel_page(self, recipient_id: str, pages: List[List[Mapping[str, Any]]]) -> None:
-        """The first page; a "Show more" card keeps the rest for the tap."""
+    async def send_carousel_page(self, recipient_id: str, pages: List[List[Mapping[str, Any]]], show_more: str) -> None:
+        """The first page; a "Show more" card keeps the rest (and its title) for the tap."""
         if not pages:
             return
         first, rest = list(pages[0]), pages[1:]
         if rest:
-            token = await self.state.keep_pages(recipient_id, rest)
-            first.append(payloads.show_more_element(token))
+            token = await self.state.keep_pages(recipient_id, rest, show_more)
+            first.append(payloads.show_more_element(token, show_more))
         await self.deliver(recipient_id, payloads.generic_template(first))
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:

@@ -11,6 +11,8 @@ from channels.messenger import limits
 
 Message = Dict[str, Any]
 SHOW_MORE_PREFIX = "KASSA_SHOW_MORE:"
+# The card's title when the action sent none (the actions send it in the customer's language).
+SHOW_MORE_TITLE = "Show more"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -114,7 +116,7 @@ def generic_template(elements: Sequence[Mapping[str, Any]]) -> Message:
     }
 
 
-def show_more_element(token: str, title: str = "Show more") -> Dict[str, Any]:
+def show_more_element(token: str, title: str = SHOW_MORE_TITLE) -> Dict[str, Any]:
     return {
         "title": title,
         "buttons": [{"type": "postback", "title": title, "payload": f"{SHOW_MORE_PREFIX}{token}"}],

@@ -15,17 +15,13 @@ import sys
 from typing import Any, Dict, List, Mapping
 from urllib.parse import urlsplit
 
+from actions.phrases import phrase, phrases
 from channels.messenger.connector import GET_STARTED_PAYLOAD
 from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
 
-GREETINGS = {
-    "default": "Hi {{user_first_name}}! Browse our bike lights, locks, bags, helmets and pumps, and pay with PayPal right here.",
-    "nl_NL": "Hoi {{user_first_name}}! Bekijk onze fietsverlichting, sloten, tassen, helmen en pompen, en betaal hier met PayPal.",
-}
-MENU = {
-    "default": [("Browse the shop", "/browse_catalog"), ("My cart", "/view_cart"), ("Help", "/help")],
-    "nl_NL": [("Bekijk de winkel", "/browse_catalog"), ("Mijn winkelwagen", "/view_cart"), ("Hulp", "/help")],
-}
+# Messenger's profile locales and the shop's language for each; texts from texts/phrases.yml.
+PROFILE_LOCALES = {"default": "en", "nl_NL": "nl", "nl_BE": "nl"}
+MENU = (("menu_browse_button", "/browse_catalog"), ("menu_cart_button", "/view_cart"), ("menu_help_button", "/help"))
 
 
 def whitelisted_domains(env: Mapping[str, str]) -> List[str]:
@@ -40,14 +36,14 @@ def whitelisted_domains(env: Mapping[str, str]) -> List[str]:
 def profile(env: Mapping[str, str] = os.environ) -> Dict[str, Any]:
     body: Dict[str, Any] = {
         "get_started": {"payload": GET_STARTED_PAYLOAD},
-        "greeting": [{"locale": locale, "text": text} for locale, text in GREETINGS.items()],
+        "greeting": [{"locale": locale, "text": phrases()[lang]["greeting"]} for locale, lang in PROFILE_LOCALES.items()],
         "persistent_menu": [
             {
                 "locale": locale,
                 "composer_input_disabled": False,
-                "call_to_actions": [{"type": "postback", "title": title, "payload": payload} for title, payload in items],
+                "call_to_actions": [{"type": "postback", "title": phrase(key, lang), "payload": payload} for key, payload in MENU],
             }
-            for locale, items in MENU.items()
+            for locale, lang in PROFILE_LOCALES.items()
         ],
     }
     domains = whitelisted_domains(env)

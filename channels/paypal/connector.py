@@ -203,23 +203,23 @@ class PayPalInput(InputChannel):
         order_id = request.args.get("token", "")
         if not ORDER_ID.match(order_id):
             self.limits.failed(request, "buyer-back")
-            return pages.unknown(self.page_id)
+            return pages.unknown(self.page_id, request)
         try:
             order = await self.call_paypal(self.client.get_order, order_id)
         except PayPalError as error:
             if error.status == 404:
                 self.limits.failed(request, "buyer-back")
-                return pages.unknown(self.page_id)
+                return pages.unknown(self.page_id, request)
             logger.error("PayPal order %s lookup on return failed: debug_id=%s", order_id, error.debug_id)
-            return pages.pending(self.page_id)
+            return pages.pending(self.page_id, request)
         conversation_id = ((order.get("purchase_units") or [{}])[0]).get("custom_id")
         if not conversation_id:
-            return pages.unknown(self.page_id)
+            return pages.unknown(self.page_id, request)
         if intent == PAYMENT_CANCELLED and order.get("status") not in OPEN_STATUSES:
             # approved or paid: a cancel link opened later (or by someone else) changes nothing
-            return pages.received(self.page_id) if order.get("status") in ("APPROVED", "COMPLETED") else pages.unknown(self.page_id)
+            return pages.received(self.page_id, request) if order.get("status") in ("APPROVED", "COMPLETED") else pages.unknown(self.page_id, request)
         self._tasks.spawn(self._trigger_logged(request.app, conversation_id, intent, {"order_id": order_id}))
-        return pages.received(self.page_id) if intent == PAYMENT_APPROVED else pages.cancelled(self.page_id)
+        return pages.received(self.page_id, request) if intent == PAYMENT_APPROVED else pages.cancelled(self.page_id, request)
 
     async def forward_to_paypal(self, request: Request, order_id: str) -> HTTPResponse:
         """The pay button of a utility message: its URL is fixed when Meta reviews the
@@ -231,10 +231,10 @@ class PayPalInput(InputChannel):
         record = await asyncio.to_thread(self.ledger.order, order_id) if ORDER_ID.match(order_id) else None
         if record is None:
             self.limits.failed(request, "buyer-back")
-            return pages.unknown(self.page_id)
+            return pages.unknown(self.page_id, request)
         if record.status in OPEN_STATUSES and record.approval_url:
             return response.redirect(record.approval_url)
-        return pages.received(self.page_id) if record.status in ("APPROVED", "COMPLETED") else pages.unknown(self.page_id)
+        return pages.received(self.page_id, request) if record.status in ("APPROVED", "COMPLETED") else pages.unknown(self.page_id, request)
 
     async def _trigger_logged(self, app: Any, conversation_id: str, intent: str, entities: Dict[str, str]) -> None:
         try:

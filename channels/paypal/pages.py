@@ -1,18 +1,35 @@
-"""The small pages a buyer sees after PayPal sends them back."""
+"""The small pages a buyer sees after PayPal sends them back, in the browser's
+language (Accept-Language), texts from texts/phrases.yml."""
 from __future__ import annotations
 
 import html
 from typing import Optional
 
 from sanic import response
+from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.phrases import LANGUAGES, phrase
 
-def page(title: str, text: str, page_id: Optional[str], status: int = 200) -> HTTPResponse:
+
+def language_of(request: Optional[Request]) -> str:
+    """The first of the browser's languages that the shop speaks; English otherwise."""
+    accepted = (request.headers.get("Accept-Language", "") if request is not None else "").lower()
+    for part in accepted.split(","):
+        code = part.split(";")[0].strip()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+def page(kind: str, page_id: Optional[str], request: Optional[Request], status: int = 200) -> HTTPResponse:
+    lang = language_of(request)
+    title, text = phrase(f"page_{kind}_title", lang), phrase(f"page_{kind}_text", lang)
     link = (
-        f'<p><a href="https://m.me/{html.escape(page_id)}">Back to Messenger</a></p>' if page_id else ""
+        f'<p><a href="https://m.me/{html.escape(page_id)}">{html.escape(phrase("page_back_to_messenger", lang))}</a></p>'
+        if page_id else ""
     )
-    body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+    body = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem;text-align:center}}
 a{{display:inline-block;margin-top:1rem;padding:.7rem 1.2rem;border-radius:1.5rem;background:#0084ff;color:#fff;text-decoration:none}}</style>
@@ -20,17 +37,17 @@ a{{display:inline-block;margin-top:1rem;padding:.7rem 1.2rem;border-radius:1.5re
     return response.html(body, status=status)
 
 
-def received(page_id: Optional[str]) -> HTTPResponse:
-    return page("Payment received", "Thank you! You can go back to Messenger; your receipt is on its way there.", page_id)
+def received(page_id: Optional[str], request: Optional[Request] = None) -> HTTPResponse:
+    return page("received", page_id, request)
 
 
-def cancelled(page_id: Optional[str]) -> HTTPResponse:
-    return page("Payment cancelled", "Nothing was charged. Your cart is still in the chat, where you can try again.", page_id)
+def cancelled(page_id: Optional[str], request: Optional[Request] = None) -> HTTPResponse:
+    return page("cancelled", page_id, request)
 
 
-def unknown(page_id: Optional[str]) -> HTTPResponse:
-    return page("Payment not found", "We could not find this payment. Please go back to the chat and check out again.", page_id, 404)
+def unknown(page_id: Optional[str], request: Optional[Request] = None) -> HTTPResponse:
+    return page("unknown", page_id, request, 404)
 
 
-def pending(page_id: Optional[str]) -> HTTPResponse:
-    return page("Confirming your payment", "PayPal is not answering right now. We'll confirm your payment in the chat shortly.", page_id, 202)
+def pending(page_id: Optional[str], request: Optional[Request] = None) -> HTTPResponse:
+    return page("pending", page_id, request, 202)

@@ -52,7 +52,8 @@ def approve_at_bank(stack: Stack, url: str) -> str:
     order_id = url.split("token=")[1]
     answer = requests.post(f"{stack.paypal_url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=10)
     assert answer.status_code == 303
-    assert requests.get(answer.headers["Location"], timeout=10).status_code == 200
+    back = requests.get(answer.headers["Location"], headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.8"}, timeout=10)
+    assert back.status_code == 200 and "Betaling ontvangen" in back.text and 'lang="nl"' in back.text
     return order_id
 
 

@@ -259,3 +259,10 @@ def test_human_handoff_silences_the_bot_until_control_comes_back(stack: Stack, p
     time.sleep(0.5)
     deliver(stack, webhooks.text_event(psid, "hi"))
     assert wait_for(lambda: len(stack.messages(psid)) > count)
+
+
+def test_the_show_more_card_speaks_dutch_to_a_dutch_customer(stack: Stack, psid: str) -> None:
+    deliver(stack, webhooks.text_event(psid, "wat kan ik krijgen voor minder dan 100 euro"))
+    replies = wait_for_messages(stack, psid, 2)
+    elements = replies[-1]["attachment"]["payload"]["elements"]
+    assert len(elements) == 10 and elements[-1]["title"] == "Meer tonen" and elements[-1]["buttons"][0]["title"] == "Meer tonen"
