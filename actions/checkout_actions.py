@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -15,7 +15,7 @@ from actions import cart as cart_rules
 from actions import messages, money, payment_methods, payments, paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, messenger_metadata
-from actions.ledger import get_ledger
+from actions.ledger import Ledger, get_ledger
 from actions.paypal_client import PayPalError, get_client
 
 logger = logging.getLogger(__name__)
@@ -53,50 +53,85 @@ def order_record(order: Dict[str, Any], approval_url: str, request_id: str, tota
     }
 
 
+def sellable_lines(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[cart_rules.CartLine]]:
+    """Step 1: the cart's lines, if there are any and the stock still allows them; else None, said."""
+    catalog, lang = get_catalog(), language(tracker)
+    cart = current_cart(tracker)
+    lines = cart_rules.lines(cart, catalog)
+    if not lines:
+        dispatcher.utter_message(response="utter_checkout_empty_cart")
+        return None
+    for line in lines:
+        try:
+            cart_rules.check_quantity(line.product, line.quantity, cart_rules.in_other_lines_of(cart, line.product, line.key))
+        except cart_rules.CartError as error:
+            dispatcher.utter_message(response="utter_checkout_item_unavailable", product_name=line.name(lang), limit=error.details.get("limit", 0))
+            return None
+    return lines
+
+
+async def create_cart_order(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lines: List[cart_rules.CartLine],
+    method: Optional[payment_methods.BankMethod] = None,
+) -> Optional[Tuple[Dict[str, Any], str, str]]:
+    """Step 2: the cart's PayPal order (paid with PayPal, or with ``method``) under a
+    PayPal-Request-Id bound to the cart and the conversation's epoch: (order, the link
+    the buyer opens, the request id); None, said, when PayPal or the body refuses."""
+    catalog, lang = get_catalog(), language(tracker)
+    client = get_client()
+    config = client.config
+    epoch = await asyncio.to_thread(get_ledger().checkout_epoch, tracker.sender_id)
+    request_id = paypal_orders.checkout_request_id(tracker.sender_id, lines, catalog.currency, epoch=epoch)
+    request_id += f"-{method.key}" if method else ""
+    context = paypal_orders.experience_context(config.public_url, config.shop_name, lang, config.shipping_preference)
+    try:
+        body = paypal_orders.order_request(lines, catalog.currency, tracker.sender_id, context, language=lang)
+        if method:
+            body = paypal_orders.with_bank_source(body, method, str(tracker.get_slot("account_holder") or ""))
+        order = await asyncio.to_thread(client.create_order, body, request_id)
+    except ValueError as error:
+        logger.error("Cannot build a PayPal order for conversation %s: %s", tracker.sender_id, error)
+        dispatcher.utter_message(response="utter_payment_refused", reason=str(error))
+        return None
+    except PayPalError as error:
+        report_paypal_error(dispatcher, error, tracker.sender_id)
+        return None
+    link = paypal_orders.approval_link(order)
+    if not link:
+        logger.error("PayPal order %s came without an approval or payer-action link", order.get("id"))
+        dispatcher.utter_message(response="utter_payment_unavailable")
+        return None
+    return order, link, request_id
+
+
+async def remember_order(
+    tracker: Tracker, lines: List[cart_rules.CartLine], order: Dict[str, Any], link: str, request_id: str
+) -> List[Dict[Text, Any]]:
+    """Step 3: the order in the ledger (off the event loop), the conversation's other open
+    orders superseded (one pay button works: the latest), and the last_order slot."""
+    currency, lang = get_catalog().currency, language(tracker)
+    record = order_record(order, link, request_id, money.paypal_value(cart_rules.total(lines), currency), currency)
+    items = payments.ledger_items(lines, currency, lang)
+
+    def write(ledger: Ledger) -> None:
+        ledger.record_order(order["id"], tracker.sender_id, items, record["amount"], currency, str(order.get("status")), link)
+        ledger.supersede_open_orders(tracker.sender_id, newest=order["id"])
+
+    await asyncio.to_thread(write, get_ledger())
+    return [SlotSet("last_order", record)]
+
+
 class ActionCheckout(Action):
     def name(self) -> Text:
         return "action_checkout"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        catalog, lang = get_catalog(), language(tracker)
-        cart = current_cart(tracker)
-        lines = cart_rules.lines(cart, catalog)
-        if not lines:
-            dispatcher.utter_message(response="utter_checkout_empty_cart")
+        lines = sellable_lines(dispatcher, tracker)
+        created = await create_cart_order(dispatcher, tracker, lines) if lines else None
+        if not lines or not created:
             return []
-        for line in lines:
-            try:
-                cart_rules.check_quantity(line.product, line.quantity, cart_rules.in_other_lines_of(cart, line.product, line.key))
-            except cart_rules.CartError as error:
-                dispatcher.utter_message(
-                    response="utter_checkout_item_unavailable",
-                    product_name=line.name(lang),
-                    limit=error.details.get("limit", 0),
-                )
-                return []
-        client = get_client()
-        config = client.config
-        currency = catalog.currency
-        request_id = paypal_orders.checkout_request_id(
-            tracker.sender_id, lines, currency, epoch=get_ledger().checkout_epoch(tracker.sender_id)
-        )
-        context = paypal_orders.experience_context(config.public_url, config.shop_name, lang, config.shipping_preference)
-        try:
-            body = paypal_orders.order_request(lines, currency, tracker.sender_id, context, language=lang)
-        except ValueError as error:
-            logger.error("Cannot build a PayPal order for conversation %s: %s", tracker.sender_id, error)
-            dispatcher.utter_message(response="utter_payment_refused", reason=str(error))
-            return []
-        try:
-            order = await asyncio.to_thread(client.create_order, body, request_id)
-        except PayPalError as error:
-            report_paypal_error(dispatcher, error, tracker.sender_id)
-            return []
-        approval_url = paypal_orders.approval_link(order)
-        if not approval_url:
-            logger.error("PayPal order %s came without an approval link", order.get("id"))
-            dispatcher.utter_message(response="utter_payment_unavailable")
-            return []
+        order, approval_url, request_id = created
+        currency, lang = get_catalog().currency, language(tracker)
         total = cart_rules.total(lines)
         total_text = money.format_money(total, currency, lang)
         banks = payment_methods.offered(lang, messenger_metadata(tracker, "locale"), total, currency)
@@ -109,14 +144,7 @@ class ActionCheckout(Action):
             buttons=[messages.pay_button(total_text, approval_url, lang, tracker.get_latest_input_channel()),
                      *(messages.bank_method_button(method, lang) for method in banks)],
         )
-        record = order_record(order, approval_url, request_id, money.paypal_value(total, currency), currency)
-        ledger = get_ledger()
-        ledger.record_order(
-            order["id"], tracker.sender_id, payments.ledger_items(lines, currency, lang), record["amount"], currency,
-            str(order.get("status")), approval_url,
-        )
-        ledger.supersede_open_orders(tracker.sender_id, newest=order["id"])  # one pay button works: the latest
-        return [SlotSet("last_order", record)]
+        return await remember_order(tracker, lines, order, approval_url, request_id)
 
 
 class ActionCheckOrderStatus(Action):
@@ -185,53 +213,24 @@ class ActionStartBankPayment(Action):
         return "action_start_bank_payment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        catalog, lang = get_catalog(), language(tracker)
         method = bank_method_wanted(tracker)
-        lines = cart_rules.lines(current_cart(tracker), catalog)
-        if not lines:
-            dispatcher.utter_message(response="utter_checkout_empty_cart")
-            return []
         if method is None:
             return await ActionCheckout().run(dispatcher, tracker, domain)
-        total, currency = cart_rules.total(lines), catalog.currency
+        lines = sellable_lines(dispatcher, tracker)
+        if not lines:
+            return []
+        currency, lang = get_catalog().currency, language(tracker)
+        total = cart_rules.total(lines)
         if not payment_methods.allows(method, total, currency):
             logger.info("%s not offered to %s: %s %s (EUR from %s)", method.label, tracker.sender_id, total, currency, method.minimum)
             dispatcher.utter_message(response="utter_bank_method_unavailable", method=method.label)
             return []
-        client = get_client()
-        config = client.config
-        context = paypal_orders.experience_context(config.public_url, config.shop_name, lang, config.shipping_preference)
-        request_id = paypal_orders.checkout_request_id(
-            tracker.sender_id, lines, currency, epoch=get_ledger().checkout_epoch(tracker.sender_id)
-        ) + "-" + method.key
-        try:
-            body = paypal_orders.with_bank_source(
-                paypal_orders.order_request(lines, currency, tracker.sender_id, context, language=lang),
-                method, str(tracker.get_slot("account_holder") or ""),
-            )
-            order = await asyncio.to_thread(client.create_order, body, request_id)
-        except ValueError as error:
-            logger.error("Cannot build a %s order for conversation %s: %s", method.label, tracker.sender_id, error)
-            dispatcher.utter_message(response="utter_payment_refused", reason=str(error))
+        created = await create_cart_order(dispatcher, tracker, lines, method)
+        if not created:
             return []
-        except PayPalError as error:
-            report_paypal_error(dispatcher, error, tracker.sender_id)
-            return []
-        payer_action_url = paypal_orders.approval_link(order)
-        if not payer_action_url:
-            logger.error("PayPal %s order %s came without a payer-action link", method.label, order.get("id"))
-            dispatcher.utter_message(response="utter_payment_unavailable")
-            return []
-        total_text = money.format_money(total, currency, lang)
+        order, payer_action_url, request_id = created
         dispatcher.utter_message(
-            response="utter_bank_payment_ready", total=total_text, method=method.label, payer_action_url=payer_action_url,
-            buttons=[messages.bank_pay_button(method, payer_action_url, lang)],
+            response="utter_bank_payment_ready", total=money.format_money(total, currency, lang), method=method.label,
+            payer_action_url=payer_action_url, buttons=[messages.bank_pay_button(method, payer_action_url, lang)],
         )
-        record = order_record(order, payer_action_url, request_id, money.paypal_value(total, currency), currency)
-        ledger = get_ledger()
-        ledger.record_order(
-            order["id"], tracker.sender_id, payments.ledger_items(lines, currency, lang), record["amount"], currency,
-            str(order.get("status")), payer_action_url,
-        )
-        ledger.supersede_open_orders(tracker.sender_id, newest=order["id"])  # the PayPal button of the checkout stops working
-        return [SlotSet("last_order", record)]
+        return await remember_order(tracker, lines, order, payer_action_url, request_id)

@@ -79,10 +79,10 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker
         if "ORDER_ALREADY_CAPTURED" in error.issues:
             return await fetch_order(record)
         if "ORDER_COMPLETION_IN_PROGRESS" in error.issues:  # a bank method: PayPal is capturing it
-            tell_processing_once(record, dispatcher)
+            await asyncio.to_thread(tell_processing_once, record, dispatcher)
             return None
         if "INSTRUMENT_DECLINED" in error.issues:
-            get_ledger().update(record.order_id, "PAYER_ACTION_REQUIRED")
+            await asyncio.to_thread(get_ledger().update, record.order_id, "PAYER_ACTION_REQUIRED")
             lang = language(tracker)
             dispatcher.utter_message(
                 response="utter_payment_declined", order_id=record.order_id,
@@ -92,7 +92,7 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker
             return None
         logger.error("Capture of %s failed: status=%s debug_id=%s issues=%s", record.order_id, error.status, error.debug_id, error.issues)
         if error.retryable:
-            tell_processing_once(record, dispatcher)
+            await asyncio.to_thread(tell_processing_once, record, dispatcher)
         return None
 
 
@@ -200,28 +200,28 @@ class ActionCapturePayment(Action):
         return "action_capture_payment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        record = own_record(tracker)
+        record = await asyncio.to_thread(own_record, tracker)
         if record is None or record.receipt_sent_at:
             return []
         if record.status in (SUPERSEDED, VOIDED):
-            refuse_replaced_order(record, dispatcher, tracker)
+            await asyncio.to_thread(refuse_replaced_order, record, dispatcher, tracker)
             return []
         order = await fetch_order(record)
         if order is None:
-            tell_processing_once(record, dispatcher)
+            await asyncio.to_thread(tell_processing_once, record, dispatcher)
             return []
         try:
             payments.check_order(order, record, tracker.sender_id)
         except payments.PaymentCheckError:
             return []
         if order.get("status") == "APPROVED" and payment_methods.completes_on_approval(order):
-            tell_processing_once(record, dispatcher)  # iDEAL, Bancontact: PayPal captures once the bank confirms
+            await asyncio.to_thread(tell_processing_once, record, dispatcher)  # iDEAL, Bancontact: PayPal captures once the bank confirms
             return []
         if order.get("status") == "APPROVED":
             order = await capture(record, dispatcher, tracker)
         elif order.get("status") != "COMPLETED":
             return []  # not approved yet: nothing to capture
-        return finish(record, order, dispatcher, tracker) if order else []
+        return await asyncio.to_thread(finish, record, order, dispatcher, tracker) if order else []
 
 
 class ActionReportPaymentUpdate(Action):
@@ -231,7 +231,7 @@ class ActionReportPaymentUpdate(Action):
         return "action_report_payment_update"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        record = own_record(tracker)
+        record = await asyncio.to_thread(own_record, tracker)
         if record is None:
             return []
         event = latest_entity(tracker, "payment_event")
@@ -243,12 +243,12 @@ class ActionReportPaymentUpdate(Action):
         except payments.PaymentCheckError:
             return []
         if event == "REFUNDED":
-            report_refunds(record, order, dispatcher, tracker)
+            await asyncio.to_thread(report_refunds, record, order, dispatcher, tracker)
             return []
         if event == "REVERSED":
-            report_reversal(record, order, dispatcher, tracker)
+            await asyncio.to_thread(report_reversal, record, order, dispatcher, tracker)
             return []
-        return finish(record, order, dispatcher, tracker)
+        return await asyncio.to_thread(finish, record, order, dispatcher, tracker)
 
 
 class ActionCancelPayment(Action):
@@ -256,13 +256,13 @@ class ActionCancelPayment(Action):
         return "action_cancel_payment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        record = own_record(tracker)
+        record = await asyncio.to_thread(own_record, tracker)
         if record is None or record.status not in OPEN_STATUSES:
             return []  # never backwards
         order = await fetch_order(record)
         if order is None or order.get("status") not in OPEN_STATUSES:
             return []  # PayPal does not confirm it: approved meanwhile, or unknown
-        if get_ledger().move(record.order_id, "CANCELLED", from_statuses=OPEN_STATUSES):
+        if await asyncio.to_thread(get_ledger().move, record.order_id, "CANCELLED", OPEN_STATUSES):
             dispatcher.utter_message(response="utter_payment_cancelled")  # once per order
         return []
 
@@ -274,7 +274,7 @@ class ActionSendPaymentRequest(Action):
         return "action_send_payment_request"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        record = own_record(tracker)
+        record = await asyncio.to_thread(own_record, tracker)
         if record is None or not record.approval_url:
             return []
         lang = language(tracker)
