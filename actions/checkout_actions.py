@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -39,18 +38,6 @@ def report_paypal_error(dispatcher: CollectingDispatcher, error: PayPalError, co
         dispatcher.utter_message(response="utter_payment_unavailable")
     else:
         dispatcher.utter_message(response="utter_payment_refused", reason=error.name)
-
-
-def order_record(order: Dict[str, Any], approval_url: str, request_id: str, total: str, currency: str) -> Dict[str, Any]:
-    """What the conversation remembers of the order it created (and later checks capture against)."""
-    return {
-        "id": order["id"],
-        "request_id": request_id,
-        "amount": total,
-        "currency": currency,
-        "approval_url": approval_url,
-        "created_at": int(time.time()),
-    }
 
 
 def sellable_lines(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[cart_rules.CartLine]]:
@@ -110,15 +97,15 @@ async def remember_order(
     """Step 3: the order in the ledger (off the event loop), the conversation's other open
     orders superseded (one pay button works: the latest), and the last_order slot."""
     currency, lang = get_catalog().currency, language(tracker)
-    record = order_record(order, link, request_id, money.paypal_value(cart_rules.total(lines), currency), currency)
+    amount = money.paypal_value(cart_rules.total(lines), currency)
     items = payments.ledger_items(lines, currency, lang)
 
     def write(ledger: Ledger) -> None:
-        ledger.record_order(order["id"], tracker.sender_id, items, record["amount"], currency, str(order.get("status")), link)
+        ledger.record_order(order["id"], tracker.sender_id, items, amount, currency, str(order.get("status")), link)
         ledger.supersede_open_orders(tracker.sender_id, newest=order["id"])
 
     await asyncio.to_thread(write, get_ledger())
-    return [SlotSet("last_order", record)]
+    return [SlotSet("last_order", payments.last_order(order["id"], amount, currency, link))]
 
 
 class ActionCheckout(Action):

@@ -284,5 +284,4 @@ class ActionSendPaymentRequest(Action):
             buttons=[messages.pay_button(total, record.approval_url, lang, tracker.get_latest_input_channel())],
             json_message=update_for(tracker, "kassa_payment_request", record, order_id=record.order_id, description=record.description or ""),
         )
-        last_order = {"id": record.order_id, "amount": record.amount, "currency": record.currency, "approval_url": record.approval_url}
-        return [SlotSet("last_order", last_order)]
+        return [SlotSet("last_order", payments.last_order(record.order_id, record.amount, record.currency, record.approval_url))]

@@ -109,3 +109,9 @@ def receipt(record: OrderRecord, order: Mapping[str, Any], capture: Mapping[str,
         "elements": elements,
         "summary": {"subtotal": total, "total_cost": total},
     }
+
+
+def last_order(order_id: str, amount: str, currency: str, pay_url: Optional[str]) -> Dict[str, Any]:
+    """The last_order slot, one shape for a cart's order and a merchant's payment request:
+    what "did my payment go through?" looks up (the ledger holds everything else)."""
+    return {"id": order_id, "amount": amount, "currency": currency, "approval_url": pay_url}
