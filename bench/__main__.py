@@ -175,22 +175,24 @@ def main(argv: Optional[List[str]] = None) -> int:
             doors["builtin"] = MessengerDoor("builtin", f"{builtin_url}/webhooks/facebook/webhook", stack.graph_url, APP_SECRET, faults)
         if "rest" in doors_wanted:
             doors["rest"] = RestDoor(f"{stack.rasa_url}/webhooks/rest/webhook", REST_TOKEN)
+        print(f"stack up in {time.time() - started:.0f} s; calibrating {len(doors)} door(s)", flush=True)
         counts = {door: {kind: asyncio.run(calibrate(d, steps)) for kind, steps in SCENARIOS.items()} for door, d in doors.items()}
         paypal_before = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()["counters"]
         rows = []
-        for name, door in doors.items():
-            for count in users:
-                sampler = None
-                if args.profile and name == "kassa" and count == max(users):
-                    rasa_server = next(s for s in stack.servers if s.log_path.stem == "rasa")
-                    sampler = profile.start(rasa_server.process.pid, args.seconds, args.out)
-                row = asyncio.run(run_level(door, count, args.seconds, args.scenario, counts[name]))
-                if sampler is not None:
-                    sampler.wait(timeout=60)
-                time.sleep(1.5)
-                row["duplicated"] = duplicated_replies(stack, door, row.pop("psids")) if isinstance(door, MessengerDoor) else 0
-                rows.append(row)
-                print(report.line(row), flush=True)
+        levels = [(name, door, count) for name, door in doors.items() for count in users]
+        for step, (name, door, count) in enumerate(levels, start=1):
+            print(f"[{step}/{len(levels)}] {report.DOOR_NAMES.get(name, name)}, {count} user(s), {args.seconds:.0f} s ...", flush=True)
+            sampler = None
+            if args.profile and name == "kassa" and count == max(users):
+                rasa_server = next(s for s in stack.servers if s.log_path.stem == "rasa")
+                sampler = profile.start(rasa_server.process.pid, args.seconds, args.out)
+            row = asyncio.run(run_level(door, count, args.seconds, args.scenario, counts[name]))
+            if sampler is not None:
+                sampler.wait(timeout=60)
+            time.sleep(1.5)
+            row["duplicated"] = duplicated_replies(stack, door, row.pop("psids")) if isinstance(door, MessengerDoor) else 0
+            rows.append(row)
+            print(report.line(row), flush=True)
         noise_psids = [p for p in faults.noise_psids if p.startswith("bkas")]
         kassa_rows = [r for r in rows if r["door"] == "kassa"]
         for psid in noise_psids if kassa_rows else []:
