@@ -36,7 +36,6 @@ export PAYPAL_WEBHOOK_RETRY_DELAYS ?=
 export SANDBOX_WEBHOOK_URL ?= $(PUBLIC_URL)/webhooks/paypal/webhook
 export FB_PAGE_ID ?=
 export DATABASE_URL ?= sqlite:///$(CURDIR)/.run/orders.db
-export SHOP_CURRENCY ?= EUR
 export SHOP_NAME ?= Kassa Bike Shop
 # Local tokens and keys (not secrets; refused outside localhost).
 include local-defaults.mk

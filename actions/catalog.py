@@ -7,7 +7,6 @@ and the field, so a typo never turns into a wrong price.
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,7 +15,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
-from actions import money
+from actions import money, settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG_PATH = PROJECT_ROOT / "catalog" / "catalog.yml"
@@ -273,9 +272,10 @@ def parse_catalog(document: Any, path: Path, image_base_url: str = "") -> Catalo
 
 
 def load_catalog(path: Optional[Path] = None, image_base_url: Optional[str] = None) -> Catalog:
-    path = Path(path or os.environ.get("KASSA_CATALOG") or DEFAULT_CATALOG_PATH)
+    shop = settings.shop()
+    path = Path(path or shop.catalog_path)
     if image_base_url is None:
-        image_base_url = os.environ.get("CATALOG_IMAGE_BASE_URL", "")
+        image_base_url = shop.image_base_url
     try:
         with path.open(encoding="utf-8") as handle:
             document = yaml.load(handle, Loader=_DecimalLoader)  # noqa: S506 - safe loader subclass

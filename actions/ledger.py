@@ -10,7 +10,6 @@ claimed again after a growing pause (``receipts_due``), for a day.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -20,11 +19,11 @@ from typing import Any, Dict, List, Optional, Tuple
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.run' / 'orders.db'}"
+from actions import settings
+
 # A receipt not delivered is tried again after this pause (doubling), for at most a day:
 # after that Messenger's 24-hour window has closed anyway.
-RECEIPT_FIRST_RETRY_SECONDS = float(os.environ.get("KASSA_RECEIPT_RETRY_SECONDS") or 30)
+RECEIPT_FIRST_RETRY_SECONDS = settings.shop().receipt_retry_seconds
 RECEIPT_MAX_AGE = timedelta(days=1)
 # Orders the buyer has not approved yet: the only ones a cancel may close.
 OPEN_STATUSES = ("CREATED", "PAYER_ACTION_REQUIRED")
@@ -149,7 +148,7 @@ class OrderRecord:
 
 class Ledger:
     def __init__(self, url: Optional[str] = None) -> None:
-        self.url = url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        self.url = url or settings.shop().database_url
         if self.url.startswith("sqlite:///"):
             Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)

@@ -8,7 +8,6 @@ applies them once. Secrets and tokens are never logged.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
 import requests
+
+from actions import settings
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ class PayPalConfig:
     client_secret: str
     base_url: str = SANDBOX_BASE_URL
     public_url: str = "http://localhost:5005"
-    currency: str = "EUR"
     shop_name: str = "Kassa Bike Shop"
     shipping_preference: str = "GET_FROM_FILE"
     timeout_seconds: float = 10.0
@@ -38,17 +38,12 @@ class PayPalConfig:
     backoff_seconds: float = 0.25
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "PayPalConfig":
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "PayPalConfig":
+        paypal, shop = settings.paypal(env), settings.shop(env)
         return cls(
-            client_id=env.get("PAYPAL_CLIENT_ID", ""),
-            client_secret=env.get("PAYPAL_CLIENT_SECRET", ""),
-            base_url=(env.get("PAYPAL_BASE_URL") or SANDBOX_BASE_URL).rstrip("/"),
-            public_url=(env.get("PUBLIC_URL") or "http://localhost:5005").rstrip("/"),
-            currency=(env.get("SHOP_CURRENCY") or "EUR").upper(),
-            shop_name=env.get("SHOP_NAME") or "Kassa Bike Shop",
-            shipping_preference=env.get("PAYPAL_SHIPPING_PREFERENCE") or "GET_FROM_FILE",
-            timeout_seconds=float(env.get("PAYPAL_TIMEOUT_SECONDS") or 10),
-            max_attempts=int(env.get("PAYPAL_MAX_ATTEMPTS") or 4),
+            client_id=paypal.client_id, client_secret=paypal.client_secret, base_url=paypal.base_url,
+            public_url=shop.public_url, shop_name=shop.shop_name, shipping_preference=paypal.shipping_preference,
+            timeout_seconds=paypal.timeout_seconds, max_attempts=paypal.max_attempts,
         )
 
 

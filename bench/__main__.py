@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 import uuid
@@ -21,6 +20,7 @@ from typing import Any, Dict, List, Optional
 import aiohttp
 import requests
 
+from actions import settings
 from bench import profile, report
 from bench.doors import Faults, MessengerDoor, RestDoor, Turn
 from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server
@@ -145,9 +145,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="measurement time per door and load")
     parser.add_argument("--doors", default="kassa,builtin,rest")
     parser.add_argument("--scenario", default="mix", choices=["browse", "buy", "mix"])
-    parser.add_argument("--send-latency-ms", type=float, default=float(os.environ.get("SEND_API_LATENCY_MS", 100)))
-    parser.add_argument("--paypal-latency-ms", type=float, default=float(os.environ.get("PAYPAL_LATENCY_MS", 200)))
-    parser.add_argument("--faults", action="store_true", default=os.environ.get("FAULTS") == "1")
+    given = settings.bench()
+    parser.add_argument("--send-latency-ms", type=float, default=given.send_api_latency_ms)
+    parser.add_argument("--paypal-latency-ms", type=float, default=given.paypal_latency_ms)
+    parser.add_argument("--faults", action="store_true", default=given.faults)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--profile", action="store_true", help="py-spy the Rasa process during the Kassa connector's largest load")
     args = parser.parse_args(argv)

@@ -4,18 +4,19 @@ Rasa 3.6's connector (through the fbmessenger library) always calls
 https://graph.facebook.com/v2.12; the benchmark points it at the local fake
 Graph API so that it can be measured. Nothing else about the connector is changed.
 """
-import os
 import sys
 from typing import Any
 
 import fbmessenger
+
+from actions import settings
 
 _original_init = fbmessenger.MessengerClient.__init__
 
 
 def _init(self: fbmessenger.MessengerClient, page_access_token: str, **kwargs: Any) -> None:
     _original_init(self, page_access_token, **kwargs)
-    self.graph_url = f"{os.environ['FB_GRAPH_URL'].rstrip('/')}/v{self.api_version}"
+    self.graph_url = f"{settings.bench().graph_url}/v{self.api_version}"
 
 
 fbmessenger.MessengerClient.__init__ = _init

@@ -18,11 +18,12 @@ import os
 import threading
 from typing import Any, Awaitable, Callable, Dict, Generic, Optional, TypeVar
 
+from actions import settings
+
 logger = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
 Resource = TypeVar("Resource")
-ENV_SWITCH = "KASSA_TURN_THREAD"
 # Brokers whose client belongs to Sanic's loop and must not be called from another thread.
 LOOP_BOUND_BROKERS = frozenset({"pika"})
 
@@ -89,8 +90,8 @@ class PerLoop(Generic[Resource]):
         return self._resources.pop(asyncio.get_running_loop(), None)
 
 
-def _enabled_by_environment(endpoints_path: str) -> bool:
-    if os.environ.get(ENV_SWITCH, "true").strip().lower() in ("0", "false", "no", "off"):
+def _enabled_by_environment(endpoints_path: str, switched_on: bool) -> bool:
+    if not switched_on:
         return False
     broker = _event_broker_type(endpoints_path)
     if broker in LOOP_BOUND_BROKERS:
@@ -116,5 +117,6 @@ def get_turn_loop() -> TurnLoop:
     the turns of one conversation never run in two threads at once."""
     global _shared
     if _shared is None:
-        _shared = TurnLoop(_enabled_by_environment(os.environ.get("RASA_ENDPOINTS", "endpoints.yml")))
+        runtime = settings.runtime()
+        _shared = TurnLoop(_enabled_by_environment(runtime.rasa_endpoints, runtime.turn_thread))
     return _shared

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from decimal import Decimal
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -18,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions import settings
 from actions.catalog import get_catalog
 from channels.background import BackgroundTasks
 from channels.messenger import inbox_commands, limits, payloads, signature, utility
@@ -68,7 +68,7 @@ class MessengerInput(InputChannel):
         warning = lifetime_warning(config.graph_version)
         if warning:
             logger.warning(warning)
-        return cls(str(credentials["verify"]), config, create_store(os.environ.get("RASA_ENDPOINTS", "endpoints.yml")))
+        return cls(str(credentials["verify"]), config, create_store(settings.runtime().rasa_endpoints))
 
     def __init__(self, verify_token: str, config: SendApiConfig, store: StateStore, turns: Optional[TurnLoop] = None) -> None:
         self.verify_token = verify_token

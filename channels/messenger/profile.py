@@ -10,30 +10,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
 
+from actions import settings
 from actions.phrases import phrase, phrases
 from channels.messenger.connector import GET_STARTED_PAYLOAD
-from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
+from channels.messenger.send_api import SendApiClient, SendApiError, config_from_settings
 
 # Messenger's profile locales and the shop's language for each; texts from texts/phrases.yml.
 PROFILE_LOCALES = {"default": "en", "nl_NL": "nl", "nl_BE": "nl"}
 MENU = (("menu_browse_button", "/browse_catalog"), ("menu_cart_button", "/view_cart"), ("menu_help_button", "/help"))
 
 
-def whitelisted_domains(env: Mapping[str, str]) -> List[str]:
+def whitelisted_domains(env: Optional[Mapping[str, str]] = None) -> List[str]:
+    shop = settings.shop(env)
     domains = []
-    for name in ("PUBLIC_URL", "CATALOG_IMAGE_BASE_URL"):
-        parts = urlsplit(env.get(name, ""))
+    for address in (shop.public_url, shop.image_base_url):
+        parts = urlsplit(address)
         if parts.scheme == "https" and parts.netloc:
             domains.append(f"{parts.scheme}://{parts.netloc}")
     return sorted(set(domains))
 
 
-def profile(env: Mapping[str, str] = os.environ) -> Dict[str, Any]:
+def profile(env: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
     body: Dict[str, Any] = {
         "get_started": {"payload": GET_STARTED_PAYLOAD},
         "greeting": [{"locale": locale, "text": phrases()[lang]["greeting"]} for locale, lang in PROFILE_LOCALES.items()],
@@ -52,11 +53,8 @@ def profile(env: Mapping[str, str] = os.environ) -> Dict[str, Any]:
     return body
 
 
-async def send(body: Mapping[str, Any], env: Mapping[str, str]) -> Dict[str, Any]:
-    client = SendApiClient(SendApiConfig(
-        page_access_token=env["FB_PAGE_ACCESS_TOKEN"], app_secret=env["FB_APP_SECRET"],
-        graph_url=env.get("FB_GRAPH_URL") or DEFAULT_GRAPH_URL, graph_version=env.get("FB_GRAPH_VERSION") or DEFAULT_GRAPH_VERSION,
-    ))
+async def send(body: Mapping[str, Any]) -> Dict[str, Any]:
+    client = SendApiClient(config_from_settings())
     try:
         return await client.set_messenger_profile(body)
     finally:
@@ -71,12 +69,12 @@ def main(argv: List[str] = sys.argv[1:]) -> int:
     if args.print:
         print(json.dumps(body, indent=2, ensure_ascii=False))
         return 0
-    missing = [name for name in ("FB_PAGE_ACCESS_TOKEN", "FB_APP_SECRET") if not os.environ.get(name)]
-    if missing:
-        print(f"error: set {', '.join(missing)}", file=sys.stderr)
+    facebook = settings.messenger()
+    if not facebook.page_access_token or not facebook.app_secret:
+        print("error: set FB_PAGE_ACCESS_TOKEN and FB_APP_SECRET", file=sys.stderr)
         return 2
     try:
-        answer = asyncio.run(send(body, os.environ))
+        answer = asyncio.run(send(body))
     except SendApiError as error:
         print(f"error: Facebook refused the profile: {error} (fbtrace_id {error.fbtrace_id})", file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import aiohttp
 
+from actions import settings
 from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION
 from channels.messenger.signature import appsecret_proof
 from channels.turn_loop import PerLoop
@@ -54,6 +55,13 @@ class SendApiConfig:
     timeout_seconds: float = 10.0
     max_attempts: int = 4
     backoff_seconds: float = 0.2
+
+
+def config_from_settings(env: Optional[Mapping[str, str]] = None) -> SendApiConfig:
+    """The Graph API client's settings for the command-line tools (the connector gets its
+    own from credentials.yml)."""
+    facebook = settings.messenger(env)
+    return SendApiConfig(facebook.page_access_token, facebook.app_secret, facebook.graph_url, facebook.graph_version)
 
 
 class SendApiClient:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, List, Tuple
 
+from actions import settings
 from channels.messenger import utility
-from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
+from channels.messenger.send_api import SendApiClient, SendApiError, config_from_settings
 
 REVIEW_WAIT_SECONDS = 30.0
 
@@ -47,13 +47,10 @@ async def sync(client: SendApiClient, wanted: List[Dict[str, object]], wait_seco
     return {key: known.get(key, "MISSING") for key in keys}
 
 
-async def run(env: Mapping[str, str], wait_seconds: float) -> Dict[Tuple[str, str], str]:
-    client = SendApiClient(SendApiConfig(
-        page_access_token=env["FB_PAGE_ACCESS_TOKEN"], app_secret=env["FB_APP_SECRET"],
-        graph_url=env.get("FB_GRAPH_URL") or DEFAULT_GRAPH_URL, graph_version=env.get("FB_GRAPH_VERSION") or DEFAULT_GRAPH_VERSION,
-    ))
+async def run(wait_seconds: float) -> Dict[Tuple[str, str], str]:
+    client = SendApiClient(config_from_settings())
     try:
-        return await sync(client, bodies(env.get("PUBLIC_URL", "")), wait_seconds)
+        return await sync(client, bodies(settings.shop().public_url), wait_seconds)
     finally:
         await client.close()
 
@@ -64,19 +61,19 @@ def main(argv: List[str] = sys.argv[1:]) -> int:
     parser.add_argument("--wait", type=float, default=REVIEW_WAIT_SECONDS, help="seconds to wait for Meta's review")
     args = parser.parse_args(argv)
     try:
-        wanted = bodies(os.environ.get("PUBLIC_URL", ""))
+        wanted = bodies(settings.shop().public_url)
     except utility.TemplateError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.print:
         print(json.dumps(wanted, indent=2, ensure_ascii=False))
         return 0
-    missing = [name for name in ("FB_PAGE_ACCESS_TOKEN", "FB_APP_SECRET", "PUBLIC_URL") if not os.environ.get(name)]
-    if missing:
-        print(f"error: set {', '.join(missing)}", file=sys.stderr)
+    facebook = settings.messenger()
+    if not facebook.page_access_token or not facebook.app_secret:
+        print("error: set FB_PAGE_ACCESS_TOKEN and FB_APP_SECRET", file=sys.stderr)
         return 2
     try:
-        statuses = asyncio.run(run(os.environ, args.wait))
+        statuses = asyncio.run(run(args.wait))
     except SendApiError as error:
         print(f"error: Facebook refused: {error} (fbtrace_id {error.fbtrace_id}); does the app have page_utility_messaging?", file=sys.stderr)
         return 1

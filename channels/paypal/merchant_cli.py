@@ -3,7 +3,6 @@ retries, the POST to Rasa's paypal channel, and clear errors."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import uuid
@@ -11,15 +10,17 @@ from typing import Any, Dict, Optional
 
 import requests
 
+from actions import settings
+
 
 def add_connection_arguments(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://localhost:5005"))
+    parser.add_argument("--rasa-url", default=settings.merchant().rasa_url)
     parser.add_argument("--idempotency-key", help=f"send the same key again to get the same {what} back (default: a new key, kept across retries)")
 
 
 def post(args: argparse.Namespace, path: str, body: Dict[str, Any], expected_status: int) -> Optional[Dict[str, Any]]:
     """POST ``body`` to /webhooks/paypal/<path> as the merchant; the answer, or None after printing why."""
-    token = os.environ.get("MERCHANT_API_TOKEN")
+    token = settings.merchant().api_token
     if not token:
         print("error: set MERCHANT_API_TOKEN", file=sys.stderr)
         return None

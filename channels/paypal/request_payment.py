@@ -8,10 +8,10 @@ Calls POST {RASA_URL}/webhooks/paypal/payment-requests with MERCHANT_API_TOKEN.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import List, Optional
 
+from actions.catalog import get_catalog
 from channels.paypal import merchant_cli
 
 
@@ -19,7 +19,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversation", required=True, help="the customer's conversation id (their PSID in Messenger)")
     parser.add_argument("--amount", required=True, help="for example 45.00")
-    parser.add_argument("--currency", default=os.environ.get("SHOP_CURRENCY", "EUR"))
+    parser.add_argument("--currency", default=get_catalog().currency, help="default: the catalog's currency")
     parser.add_argument("--description", required=True)
     merchant_cli.add_connection_arguments(parser, "order")
     args = parser.parse_args(argv)

@@ -9,13 +9,13 @@ FAKE_GRAPH_REQUIRE_APPSECRET_PROOF (1; 0 lets calls without a proof in).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Dict
 
 import aiohttp
 from aiohttp import web
 
+from actions import settings
 from sandbox.messenger import images, webhooks
 from sandbox.messenger.facebook import PAGE_INBOX_APP_ID
 from sandbox.messenger.graph import GRAPH, GraphSettings, add_routes, set_user
@@ -104,14 +104,12 @@ async def _client(app: web.Application):
 
 def create_app() -> web.Application:
     app = web.Application()
-    app[WEBHOOK_URL] = os.environ.get("RASA_WEBHOOK_URL", "http://localhost:5005/webhooks/facebook/webhook")
-    app[APP_SECRET] = os.environ["FB_APP_SECRET"]
+    given = settings.messenger_page()
+    app[WEBHOOK_URL] = given.rasa_webhook_url
+    app[APP_SECRET] = given.app_secret
     add_routes(app, GraphSettings(
-        page_access_token=os.environ["FB_PAGE_ACCESS_TOKEN"],
-        app_secret=os.environ["FB_APP_SECRET"],
-        latency_ms=float(os.environ.get("FAKE_GRAPH_LATENCY_MS", 0)),
-        fault_rate=float(os.environ.get("FAKE_GRAPH_FAULT_RATE", 0)),
-        require_appsecret_proof=os.environ.get("FAKE_GRAPH_REQUIRE_APPSECRET_PROOF", "1") != "0",
+        page_access_token=given.page_access_token, app_secret=given.app_secret, latency_ms=given.latency_ms,
+        fault_rate=given.fault_rate, require_appsecret_proof=given.require_appsecret_proof,
     ))
     app[GRAPH].on_template_status = lambda value: _template_status_to_rasa(app, value)
     app.cleanup_ctx.append(_client)

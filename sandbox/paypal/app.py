@@ -16,7 +16,6 @@ import binascii
 import html
 import json
 import logging
-import os
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from actions import settings
 from sandbox.paypal import openapi
 from sandbox.paypal import orders as order_rules
 from sandbox.paypal import refunds as refund_rules
@@ -63,18 +63,12 @@ class SandboxSettings:
 
     @classmethod
     def from_env(cls) -> "SandboxSettings":
-        port = os.environ.get("SANDBOX_PORT", "8090")
+        given = settings.paypal_sandbox()
         return cls(
-            client_id=os.environ.get("SANDBOX_CLIENT_ID", cls.client_id),
-            client_secret=os.environ.get("SANDBOX_CLIENT_SECRET", cls.client_secret),
-            public_url=os.environ.get("SANDBOX_PUBLIC_URL", f"http://localhost:{port}").rstrip("/"),
-            latency_ms=float(os.environ.get("SANDBOX_LATENCY_MS", 0)),
-            fault_rate=float(os.environ.get("SANDBOX_FAULT_RATE", 0)),
-            timeout_rate=float(os.environ.get("SANDBOX_TIMEOUT_RATE", 0)),
-            timeout_seconds=float(os.environ.get("SANDBOX_TIMEOUT_SECONDS", 30)),
-            webhook_url=os.environ.get("SANDBOX_WEBHOOK_URL") or None,
-            webhook_id=os.environ.get("SANDBOX_WEBHOOK_ID", cls.webhook_id),
-            webhook_retry_seconds=float(os.environ.get("SANDBOX_WEBHOOK_RETRY_SECONDS", 1)),
+            client_id=given.client_id, client_secret=given.client_secret, public_url=given.public_url,
+            latency_ms=given.latency_ms, fault_rate=given.fault_rate, timeout_rate=given.timeout_rate,
+            timeout_seconds=given.timeout_seconds, webhook_url=given.webhook_url, webhook_id=given.webhook_id,
+            webhook_retry_seconds=given.webhook_retry_seconds,
         )
 
 

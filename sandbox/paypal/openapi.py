@@ -1,26 +1,25 @@
 """PayPal's published OpenAPI schemas, read from ../shared/paypal-openapi.
 
-The specification is not part of this project: ``PAYPAL_OPENAPI_DIR`` points
-at it and defaults to the shared folder beside the project.
+The specification is not part of this project: ``PAYPAL_OPENAPI_DIR`` (see
+actions/settings.py) points at it and defaults to the shared folder beside the project.
 """
 from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import jsonschema
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC_DIR = PROJECT_ROOT.parent / "shared" / "paypal-openapi"
+from actions import settings
+
 ORDERS_SPEC = "checkout_orders_v2.json"
 WEBHOOKS_SPEC = "notifications_webhooks_v1.json"
 
 
 def spec_dir() -> Path:
-    return Path(os.environ.get("PAYPAL_OPENAPI_DIR") or DEFAULT_SPEC_DIR)
+    return settings.openapi_dir()
 
 
 def spec_path(name: str = ORDERS_SPEC) -> Path:

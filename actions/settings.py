@@ -1,0 +1,347 @@
+"""Every environment variable Kassa's own code reads, in one place.
+
+Each concern gets a frozen dataclass built from the environment by one function
+(``shop()``, ``paypal()``, ``messenger()``...). A value that cannot be used fails
+there, with a message that names the variable, so a server stops at start instead
+of failing on the first customer. ``VARIABLES`` lists every variable with its
+default and meaning; ``.env.example`` and the README's table are checked against it
+(tests/test_settings.py), and no other module reads ``os.environ``.
+
+Variables that Rasa itself reads through ``${VAR}`` in credentials.yml and
+endpoints.yml are listed too (``read_by="rasa"``), so the list is complete.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional, Tuple
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+Env = Mapping[str, str]
+
+
+class SettingsError(ValueError):
+    """A variable holds a value Kassa cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    meaning: str
+    read_by: str = "kassa"  # kassa | rasa | local (the sandboxes, the Messenger page, the benchmark)
+
+
+VARIABLES: Tuple[Variable, ...] = (
+    Variable("PUBLIC_URL", "http://localhost:5005", "where PayPal sends the buyer back; the base of the pay page in utility templates"),
+    Variable("SHOP_NAME", "Kassa Bike Shop", "brand name on PayPal's page"),
+    Variable("KASSA_CATALOG", "catalog/catalog.yml", "the catalog file"),
+    Variable("CATALOG_IMAGE_BASE_URL", "", "prefix for catalog image file names"),
+    Variable("DATABASE_URL", "sqlite:///.run/orders.db", "the order ledger (postgresql://... in production)"),
+    Variable("KASSA_RECEIPT_RETRY_SECONDS", "30", "first pause before a receipt Facebook did not accept is sent again (doubling, for a day)"),
+    Variable("PAYPAL_CLIENT_ID", "", "your PayPal app's client id"),
+    Variable("PAYPAL_CLIENT_SECRET", "", "your PayPal app's secret"),
+    Variable("PAYPAL_BASE_URL", "https://api-m.sandbox.paypal.com", "PayPal API (the Makefile points it at the local sandbox)"),
+    Variable("PAYPAL_SHIPPING_PREFERENCE", "GET_FROM_FILE", "PayPal's shipping_preference: GET_FROM_FILE, NO_SHIPPING or SET_PROVIDED_ADDRESS"),
+    Variable("PAYPAL_TIMEOUT_SECONDS", "10", "per-call timeout of the PayPal client"),
+    Variable("PAYPAL_MAX_ATTEMPTS", "4", "attempts per PayPal call"),
+    Variable("FB_PAGE_ACCESS_TOKEN", "", "the Page's access token"),
+    Variable("FB_APP_SECRET", "", "the Facebook app's secret (webhook signatures, appsecret_proof)"),
+    Variable("FB_GRAPH_URL", "https://graph.facebook.com", "Graph API (the Makefile points it at the local fake)"),
+    Variable("FB_GRAPH_VERSION", "v25.0", "Graph API version; a warning at start within 90 days of its end"),
+    Variable("RASA_ENDPOINTS", "endpoints.yml", "where the connector finds Rasa's lock store (Redis there: connector state in Redis)"),
+    Variable("KASSA_TURN_THREAD", "true", "run dialogue turns on their own event loop in a thread (see Performance)"),
+    Variable("RASA_URL", "http://localhost:5005", "the Rasa server the merchant commands talk to"),
+    Variable("MERCHANT_API_TOKEN", "", "bearer token of the payment-request and refund endpoints (unset: they refuse all)"),
+    Variable("FB_VERIFY_TOKEN", "", "the webhook verify token", "rasa"),
+    Variable("FB_PAGE_ID", "", "the Page id, for the m.me link on the return page", "rasa"),
+    Variable("REST_API_TOKEN", "", "bearer token of the REST channel (unset: the channel refuses all)", "rasa"),
+    Variable("PAYPAL_WEBHOOK_ID", "", "the id of your PayPal webhook, for signature verification", "rasa"),
+    Variable("PAYPAL_WEBHOOK_RETRY_DELAYS", "1,2,5,10,30,60,120,300,600,1800", "seconds between attempts at an approval not yet captured", "rasa"),
+    Variable("ACTION_ENDPOINT_URL", "http://localhost:5055/webhook", "the action server", "rasa"),
+    Variable("TRACKER_STORE_DIALECT", "sqlite", "Rasa's SQL tracker store dialect (postgresql in production)", "rasa"),
+    Variable("TRACKER_STORE_URL", "", "Rasa's tracker store host or URL", "rasa"),
+    Variable("TRACKER_STORE_DB", ".run/tracker.db", "Rasa's tracker store database", "rasa"),
+    Variable("ACTION_SERVER_HOST", "127.0.0.1", "the address the action server listens on (scripts/stack.sh)", "local"),
+    Variable("PAYPAL_OPENAPI_DIR", "../shared/paypal-openapi", "PayPal's OpenAPI spec, used by the sandbox and the tests (not part of this repo)", "local"),
+    Variable("SANDBOX_HOST", "127.0.0.1", "the PayPal sandbox's address", "local"),
+    Variable("SANDBOX_PORT", "8090", "the PayPal sandbox's port", "local"),
+    Variable("SANDBOX_PUBLIC_URL", "http://localhost:8090", "the sandbox's address in links it gives out", "local"),
+    Variable("SANDBOX_CLIENT_ID", "kassa-sandbox-client", "the client id the sandbox accepts", "local"),
+    Variable("SANDBOX_CLIENT_SECRET", "kassa-sandbox-secret", "the secret the sandbox accepts", "local"),
+    Variable("SANDBOX_LATENCY_MS", "0", "added latency of every sandbox API call", "local"),
+    Variable("SANDBOX_FAULT_RATE", "0", "share of sandbox API calls answered 500", "local"),
+    Variable("SANDBOX_TIMEOUT_RATE", "0", "share of sandbox API calls that hang", "local"),
+    Variable("SANDBOX_TIMEOUT_SECONDS", "30", "how long a hanging call hangs", "local"),
+    Variable("SANDBOX_WEBHOOK_URL", "", "where the sandbox delivers signed webhooks (redelivering on failure)", "local"),
+    Variable("SANDBOX_WEBHOOK_ID", "8PT597110X687430L", "the webhook id the sandbox signs for", "local"),
+    Variable("SANDBOX_WEBHOOK_RETRY_SECONDS", "1", "first pause before the sandbox redelivers a webhook", "local"),
+    Variable("MESSENGER_PAGE_HOST", "127.0.0.1", "the local Messenger page's address", "local"),
+    Variable("MESSENGER_PAGE_PORT", "8080", "the local Messenger page's port", "local"),
+    Variable("RASA_WEBHOOK_URL", "http://localhost:5005/webhooks/facebook/webhook", "where the local Messenger page delivers webhooks", "local"),
+    Variable("FAKE_GRAPH_LATENCY_MS", "0", "added latency of the fake Graph API", "local"),
+    Variable("FAKE_GRAPH_FAULT_RATE", "0", "share of fake Graph API sends answered 500", "local"),
+    Variable("FAKE_GRAPH_REQUIRE_APPSECRET_PROOF", "1", "the fake Graph API requires appsecret_proof (0: not)", "local"),
+    Variable("SEND_API_LATENCY_MS", "100", "the benchmark's Send API latency", "local"),
+    Variable("PAYPAL_LATENCY_MS", "200", "the benchmark's PayPal latency", "local"),
+    Variable("FAULTS", "0", "1: the benchmark adds faults under load", "local"),
+)
+DEFAULTS = {variable.name: variable.default for variable in VARIABLES}
+
+
+def _env(env: Optional[Env]) -> Env:
+    return os.environ if env is None else env
+
+
+def text(name: str, env: Optional[Env] = None) -> str:
+    """The variable's value, or its listed default when unset or empty."""
+    if name not in DEFAULTS:
+        raise KeyError(f"{name} is not in actions/settings.py's VARIABLES")
+    return (_env(env).get(name) or DEFAULTS[name]).strip()
+
+
+def number(name: str, env: Optional[Env] = None, minimum: float = 0.0) -> float:
+    raw = text(name, env)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g}, not {raw!r}")
+    return value
+
+
+def whole(name: str, env: Optional[Env] = None, minimum: int = 0) -> int:
+    raw = text(name, env)
+    if not raw.isdigit() or int(raw) < minimum:
+        raise SettingsError(f"{name} must be a whole number of at least {minimum}, not {raw!r}")
+    return int(raw)
+
+
+def flag(name: str, env: Optional[Env] = None) -> bool:
+    raw = text(name, env).lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false (1/0, yes/no, on/off), not {raw!r}")
+
+
+def url(name: str, env: Optional[Env] = None) -> str:
+    raw = text(name, env).rstrip("/")
+    if raw and not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http(s) URL, not {raw!r}")
+    return raw
+
+
+def one_of(name: str, choices: Tuple[str, ...], env: Optional[Env] = None) -> str:
+    raw = text(name, env)
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    public_url: str
+    shop_name: str
+    catalog_path: Path
+    image_base_url: str
+    database_url: str
+    receipt_retry_seconds: float
+
+
+def shop(env: Optional[Env] = None) -> ShopSettings:
+    database = text("DATABASE_URL", env)
+    if database == DEFAULTS["DATABASE_URL"]:
+        database = f"sqlite:///{PROJECT_ROOT / '.run' / 'orders.db'}"
+    return ShopSettings(
+        public_url=url("PUBLIC_URL", env),
+        shop_name=text("SHOP_NAME", env),
+        catalog_path=PROJECT_ROOT / text("KASSA_CATALOG", env),  # an absolute path stays itself
+        image_base_url=text("CATALOG_IMAGE_BASE_URL", env),
+        database_url=database,
+        receipt_retry_seconds=number("KASSA_RECEIPT_RETRY_SECONDS", env, minimum=0.1),
+    )
+
+
+@dataclass(frozen=True)
+class PayPalSettings:
+    client_id: str
+    client_secret: str
+    base_url: str
+    shipping_preference: str
+    timeout_seconds: float
+    max_attempts: int
+
+
+def paypal(env: Optional[Env] = None) -> PayPalSettings:
+    return PayPalSettings(
+        client_id=text("PAYPAL_CLIENT_ID", env),
+        client_secret=text("PAYPAL_CLIENT_SECRET", env),
+        base_url=url("PAYPAL_BASE_URL", env),
+        shipping_preference=one_of("PAYPAL_SHIPPING_PREFERENCE", ("GET_FROM_FILE", "NO_SHIPPING", "SET_PROVIDED_ADDRESS"), env),
+        timeout_seconds=number("PAYPAL_TIMEOUT_SECONDS", env, minimum=0.1),
+        max_attempts=whole("PAYPAL_MAX_ATTEMPTS", env, minimum=1),
+    )
+
+
+@dataclass(frozen=True)
+class MessengerSettings:
+    page_access_token: str
+    app_secret: str
+    graph_url: str
+    graph_version: str
+
+
+def messenger(env: Optional[Env] = None) -> MessengerSettings:
+    version = text("FB_GRAPH_VERSION", env)
+    if not (version.startswith("v") and version[1:].replace(".", "", 1).isdigit()):
+        raise SettingsError(f"FB_GRAPH_VERSION must look like v25.0, not {version!r}")
+    return MessengerSettings(text("FB_PAGE_ACCESS_TOKEN", env), text("FB_APP_SECRET", env), url("FB_GRAPH_URL", env), version)
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    rasa_endpoints: str
+    turn_thread: bool
+
+
+def runtime(env: Optional[Env] = None) -> RuntimeSettings:
+    return RuntimeSettings(text("RASA_ENDPOINTS", env), flag("KASSA_TURN_THREAD", env))
+
+
+@dataclass(frozen=True)
+class MerchantSettings:
+    rasa_url: str
+    api_token: str
+
+
+def merchant(env: Optional[Env] = None) -> MerchantSettings:
+    return MerchantSettings(url("RASA_URL", env), text("MERCHANT_API_TOKEN", env))
+
+
+@dataclass(frozen=True)
+class PayPalSandboxSettings:
+    host: str
+    port: int
+    public_url: str
+    client_id: str
+    client_secret: str
+    latency_ms: float
+    fault_rate: float
+    timeout_rate: float
+    timeout_seconds: float
+    webhook_url: Optional[str]
+    webhook_id: str
+    webhook_retry_seconds: float
+    openapi_dir: Path
+
+
+def paypal_sandbox(env: Optional[Env] = None) -> PayPalSandboxSettings:
+    port = whole("SANDBOX_PORT", env, minimum=1)
+    public = url("SANDBOX_PUBLIC_URL", env) if _env(env).get("SANDBOX_PUBLIC_URL") else f"http://localhost:{port}"
+    return PayPalSandboxSettings(
+        host=text("SANDBOX_HOST", env), port=port, public_url=public,
+        client_id=text("SANDBOX_CLIENT_ID", env), client_secret=text("SANDBOX_CLIENT_SECRET", env),
+        latency_ms=number("SANDBOX_LATENCY_MS", env), fault_rate=number("SANDBOX_FAULT_RATE", env),
+        timeout_rate=number("SANDBOX_TIMEOUT_RATE", env), timeout_seconds=number("SANDBOX_TIMEOUT_SECONDS", env),
+        webhook_url=url("SANDBOX_WEBHOOK_URL", env) or None, webhook_id=text("SANDBOX_WEBHOOK_ID", env),
+        webhook_retry_seconds=number("SANDBOX_WEBHOOK_RETRY_SECONDS", env),
+        openapi_dir=openapi_dir(env),
+    )
+
+
+def openapi_dir(env: Optional[Env] = None) -> Path:
+    return (PROJECT_ROOT / text("PAYPAL_OPENAPI_DIR", env)).resolve()
+
+
+@dataclass(frozen=True)
+class MessengerPageSettings:
+    host: str
+    port: int
+    rasa_webhook_url: str
+    app_secret: str
+    page_access_token: str
+    latency_ms: float
+    fault_rate: float
+    require_appsecret_proof: bool
+
+
+def messenger_page(env: Optional[Env] = None) -> MessengerPageSettings:
+    facebook = messenger(env)
+    if not facebook.app_secret or not facebook.page_access_token:
+        raise SettingsError("set FB_APP_SECRET and FB_PAGE_ACCESS_TOKEN (the Makefile sets local values)")
+    return MessengerPageSettings(
+        host=text("MESSENGER_PAGE_HOST", env), port=whole("MESSENGER_PAGE_PORT", env, minimum=1),
+        rasa_webhook_url=url("RASA_WEBHOOK_URL", env), app_secret=facebook.app_secret, page_access_token=facebook.page_access_token,
+        latency_ms=number("FAKE_GRAPH_LATENCY_MS", env), fault_rate=number("FAKE_GRAPH_FAULT_RATE", env),
+        require_appsecret_proof=flag("FAKE_GRAPH_REQUIRE_APPSECRET_PROOF", env),
+    )
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    send_api_latency_ms: float
+    paypal_latency_ms: float
+    faults: bool
+    graph_url: str
+
+
+def bench(env: Optional[Env] = None) -> BenchSettings:
+    return BenchSettings(number("SEND_API_LATENCY_MS", env), number("PAYPAL_LATENCY_MS", env), flag("FAULTS", env), url("FB_GRAPH_URL", env))
+
+
+READERS = {
+    "kassa": "Kassa's own code",
+    "rasa": "Rasa, through ${VAR} in credentials.yml and endpoints.yml",
+    "local": "the local sandboxes, the Messenger page and the benchmark only",
+}
+README_START = "<!-- variables: generated by `python -m scripts.settings_files`; do not edit by hand -->"
+README_END = "<!-- end of variables -->"
+
+
+def _shell(value: str) -> str:
+    return f'"{value}"' if any(c in value for c in " #$'\\") else value
+
+
+def env_example() -> str:
+    """The text of .env.example: every variable with its default and meaning."""
+    lines = [
+        "# Every environment variable Kassa reads, with its default. Copy to .env, fill in what",
+        "# production needs, and load it before starting (for example `set -a; . ./.env; set +a`).",
+        "# Generated from actions/settings.py by `python -m scripts.settings_files`.",
+    ]
+    for reader, who in READERS.items():
+        lines += ["", f"# --- read by {who} ---"]
+        for variable in VARIABLES:
+            if variable.read_by == reader:
+                lines += [f"# {variable.meaning}", f"{variable.name}={_shell(variable.default)}"]
+    return "\n".join(lines) + "\n"
+
+
+def readme_table() -> str:
+    """The README's table of variables, between its markers."""
+    rows = [README_START, "", "| variable | default | read by | meaning |", "| --- | --- | --- | --- |"]
+    for variable in VARIABLES:
+        default = f"`{variable.default}`" if variable.default else "(empty)"
+        rows.append(f"| `{variable.name}` | {default} | {variable.read_by} | {variable.meaning} |")
+    return "\n".join([*rows, "", README_END])
+
+
+def write_files(root: Path = PROJECT_ROOT) -> None:
+    """Rewrite .env.example and the README's table from VARIABLES."""
+    (root / ".env.example").write_text(env_example(), encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    start, end = readme.index(README_START), readme.index(README_END) + len(README_END)
+    (root / "README.md").write_text(readme[:start] + readme_table() + readme[end:], encoding="utf-8")
+
+
+def check_server(env: Optional[Env] = None) -> None:
+    """What the Rasa server and the action server need: raises SettingsError naming the
+    first variable that cannot be used."""
+    shop(env)
+    paypal(env)
+    messenger(env)
+    runtime(env)
