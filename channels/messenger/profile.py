@@ -8,7 +8,6 @@ FB_GRAPH_URL and FB_GRAPH_VERSION; `--print` shows the body without sending.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import Any, Dict, List, Mapping, Optional
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 from actions import settings
 from actions.phrases import phrase, phrases
 from channels.messenger.connector import GET_STARTED_PAYLOAD
-from channels.messenger.send_api import SendApiClient, SendApiError, config_from_settings
+from channels.messenger.page_cli import call_page
 
 # Messenger's profile locales and the shop's language for each; texts from texts/phrases.yml.
 PROFILE_LOCALES = {"default": "en", "nl_NL": "nl", "nl_BE": "nl"}
@@ -53,14 +52,6 @@ def profile(env: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
     return body
 
 
-async def send(body: Mapping[str, Any]) -> Dict[str, Any]:
-    client = SendApiClient(config_from_settings())
-    try:
-        return await client.set_messenger_profile(body)
-    finally:
-        await client.close()
-
-
 def main(argv: List[str] = sys.argv[1:]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--print", action="store_true", help="print the profile instead of sending it")
@@ -69,14 +60,8 @@ def main(argv: List[str] = sys.argv[1:]) -> int:
     if args.print:
         print(json.dumps(body, indent=2, ensure_ascii=False))
         return 0
-    facebook = settings.messenger()
-    if not facebook.page_access_token or not facebook.app_secret:
-        print("error: set FB_PAGE_ACCESS_TOKEN and FB_APP_SECRET", file=sys.stderr)
-        return 2
-    try:
-        answer = asyncio.run(send(body))
-    except SendApiError as error:
-        print(f"error: Facebook refused the profile: {error} (fbtrace_id {error.fbtrace_id})", file=sys.stderr)
+    answer = call_page(lambda client: client.set_messenger_profile(body), "the profile")
+    if answer is None:
         return 1
     print(f"Messenger Profile set: {answer}")
     return 0

@@ -20,7 +20,8 @@ from typing import Dict, List, Tuple
 
 from actions import settings
 from channels.messenger import utility
-from channels.messenger.send_api import SendApiClient, SendApiError, config_from_settings
+from channels.messenger.page_cli import call_page
+from channels.messenger.send_api import SendApiClient
 
 REVIEW_WAIT_SECONDS = 30.0
 
@@ -47,14 +48,6 @@ async def sync(client: SendApiClient, wanted: List[Dict[str, object]], wait_seco
     return {key: known.get(key, "MISSING") for key in keys}
 
 
-async def run(wait_seconds: float) -> Dict[Tuple[str, str], str]:
-    client = SendApiClient(config_from_settings())
-    try:
-        return await sync(client, bodies(settings.shop().public_url), wait_seconds)
-    finally:
-        await client.close()
-
-
 def main(argv: List[str] = sys.argv[1:]) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--print", action="store_true", help="print the template bodies instead of sending them")
@@ -68,14 +61,8 @@ def main(argv: List[str] = sys.argv[1:]) -> int:
     if args.print:
         print(json.dumps(wanted, indent=2, ensure_ascii=False))
         return 0
-    facebook = settings.messenger()
-    if not facebook.page_access_token or not facebook.app_secret:
-        print("error: set FB_PAGE_ACCESS_TOKEN and FB_APP_SECRET", file=sys.stderr)
-        return 2
-    try:
-        statuses = asyncio.run(run(args.wait))
-    except SendApiError as error:
-        print(f"error: Facebook refused: {error} (fbtrace_id {error.fbtrace_id}); does the app have page_utility_messaging?", file=sys.stderr)
+    statuses = call_page(lambda client: sync(client, wanted, args.wait), "the templates (does the app have page_utility_messaging?)")
+    if statuses is None:
         return 1
     for (name, language), status in sorted(statuses.items()):
         print(f"{name:28} {language:6} {status}")
