@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Optional
 
 import aiohttp
 
-from channels.messenger.signature import sign
 from sandbox.messenger import webhooks
+from sandbox.messenger.facebook import webhook_signature
 
 TURN_TIMEOUT_SECONDS = 60.0
 
@@ -55,7 +55,7 @@ class MessengerDoor:
 
     def _headers(self, raw: bytes) -> Dict[str, str]:
         sha1 = "sha1=" + hmac.new(self.app_secret.encode(), raw, hashlib.sha1).hexdigest()
-        return {"Content-Type": "application/json", "X-Hub-Signature-256": sign(self.app_secret, raw), "X-Hub-Signature": sha1}
+        return {"Content-Type": "application/json", "X-Hub-Signature-256": webhook_signature(self.app_secret, raw), "X-Hub-Signature": sha1}
 
     async def turn(self, session: aiohttp.ClientSession, psid: str, text: str, expected: int) -> Turn:
         events = [webhooks.text_event(psid, text)]

@@ -13,6 +13,7 @@ import requests
 
 from channels.messenger.connector import TYPED_TEXT_GUARD
 from sandbox.messenger import webhooks
+from sandbox.messenger.facebook import webhook_signature
 from tests.stack import APP_SECRET, VERIFY_TOKEN, Stack, wait_for
 
 pytestmark = pytest.mark.integration
@@ -70,7 +71,7 @@ def test_bad_or_missing_signature_is_403_and_no_turn(stack: Stack, psid: str) ->
 
 def test_not_json_or_not_a_page_event_is_400(stack: Stack) -> None:
     for raw in (b"{not json", json.dumps({"object": "instagram", "entry": []}).encode(), b"[]"):
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": webhooks.sign(APP_SECRET, raw)}
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": webhook_signature(APP_SECRET, raw)}
         assert requests.post(stack.webhook_url, data=raw, headers=headers, timeout=5).status_code == 400
 
 

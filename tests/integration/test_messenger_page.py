@@ -80,7 +80,7 @@ def test_a_dutch_customer_pays_with_ideal_in_the_messenger_page(browser, stack: 
     bank.goto(str(bank_link.get_attribute("href")))
     assert "iDEAL" in bank.inner_text("body")
     bank.click("#pay")
-    bank.wait_for_selector("text=Payment received")
+    bank.wait_for_selector("text=Betaling ontvangen")
     receipt = page.locator(".receipt")
     receipt.wait_for()
     assert "Sanne de Vries · iDEAL | Wero" in receipt.inner_text()
