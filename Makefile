@@ -130,7 +130,7 @@ refund: install ## refund a paid order, whole or in part: ARGS='--order ID [--am
 	$(PY) -m channels.paypal.refund $(ARGS)
 
 demo: install train ## run the shop locally (Rasa, actions, PayPal sandbox, Messenger page) and chat with it
-	./scripts/demo.sh
+	$(PY) -m scripts.demo
 
 clean: ## remove models, results and local run data
 	rm -rf models results .run .rasa

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 Env = Mapping[str, str]
@@ -63,7 +63,7 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("TRACKER_STORE_DIALECT", "sqlite", "Rasa's SQL tracker store dialect (postgresql in production)", "rasa"),
     Variable("TRACKER_STORE_URL", "", "Rasa's tracker store host or URL", "rasa"),
     Variable("TRACKER_STORE_DB", ".run/tracker.db", "Rasa's tracker store database", "rasa"),
-    Variable("ACTION_SERVER_HOST", "127.0.0.1", "the address the action server listens on (scripts/stack.sh)", "local"),
+    Variable("ACTION_SERVER_HOST", "127.0.0.1", "the address the action server listens on (scripts/stack.py)", "local"),
     Variable("PAYPAL_OPENAPI_DIR", "../shared/paypal-openapi", "PayPal's OpenAPI spec, used by the sandbox and the tests (not part of this repo)", "local"),
     Variable("SANDBOX_HOST", "127.0.0.1", "the PayPal sandbox's address", "local"),
     Variable("SANDBOX_PORT", "8090", "the PayPal sandbox's port", "local"),
@@ -336,6 +336,11 @@ def write_files(root: Path = PROJECT_ROOT) -> None:
     readme = (root / "README.md").read_text(encoding="utf-8")
     start, end = readme.index(README_START), readme.index(README_END) + len(README_END)
     (root / "README.md").write_text(readme[:start] + readme_table() + readme[end:], encoding="utf-8")
+
+
+def given(env: Optional[Env] = None) -> Dict[str, str]:
+    """The listed variables that are set (for a tool that starts servers with them)."""
+    return {name: value for name, value in _env(env).items() if name in DEFAULTS}
 
 
 def check_server(env: Optional[Env] = None) -> None:

@@ -23,8 +23,8 @@ import requests
 from actions import settings
 from bench import profile, report
 from bench.doors import Faults, MessengerDoor, RestDoor, Turn
-from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server
-from tests.stack import APP_SECRET, REST_TOKEN, Stack, start_stack
+from scripts.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server
+from scripts.stack import APP_SECRET, REST_TOKEN, Stack, start_stack
 
 SCENARIOS = {
     "browse": ["hi", "what do you sell?", "show me your lights", "do you have something waterproof?", "tell me about the beacon front light"],
@@ -128,7 +128,7 @@ def memory_peaks(servers: List[Server]) -> Dict[str, float]:
 
 
 def start_builtin(stack: Stack, workdir: Path) -> tuple[Server, str]:
-    from tests.servers import free_port
+    from scripts.servers import free_port
 
     command, env = stack.extra["rasa"]
     port = free_port()

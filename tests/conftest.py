@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 
 from actions import paypal_client
 from actions.paypal_client import PayPalClient, PayPalConfig
-from tests.servers import start_sandbox
+from scripts.servers import start_sandbox
 
 SANDBOX_CLIENT_ID = "kassa-sandbox-client"
 SANDBOX_CLIENT_SECRET = "kassa-sandbox-secret"

@@ -10,7 +10,7 @@ import pytest
 
 from channels.messenger import limits, signature
 from sandbox.messenger import facebook
-from tests.servers import PROJECT_ROOT
+from scripts.servers import PROJECT_ROOT
 
 SECRET = "kassa-known-answer-secret"
 BODY = b'{"object":"page","entry":[{"id":"100000000000001","time":1764374400000,"messaging":[]}]}'

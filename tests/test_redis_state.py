@@ -9,7 +9,7 @@ import pytest
 
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.state import MemoryStore, RedisStore, create_store, redis_url_from_lock_store
-from tests.servers import start_redis
+from scripts.servers import start_redis
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from channels.messenger.conversation_state import ConversationState
 from channels.messenger.output import MessengerOutput
 from channels.messenger.send_api import SendApiClient, SendApiConfig, SendApiError
 from channels.messenger.state import MemoryStore
-from tests.servers import Server, free_port
+from scripts.servers import Server, free_port
 
 SECRET, TOKEN = "unit-app-secret", "unit-page-token"
 

@@ -7,11 +7,12 @@ import re
 import pytest
 
 from actions import settings
-from tests.servers import PROJECT_ROOT
+from scripts.servers import PROJECT_ROOT
 
 CODE = ("actions", "channels", "sandbox", "scripts", "bench")
-# deployment.py scans the raw environment for any value of local-defaults.mk, by design
-RAW_ENVIRONMENT_READERS = {"actions/settings.py", "actions/deployment.py"}
+# deployment.py scans the raw environment for any value of local-defaults.mk, by design;
+# scripts/servers.py hands the whole environment on to the servers it starts.
+RAW_ENVIRONMENT_READERS = {"actions/settings.py", "actions/deployment.py", "scripts/servers.py"}
 
 
 def test_no_module_but_settings_reads_the_environment() -> None:

@@ -10,9 +10,9 @@ import argparse
 import sys
 
 from actions.catalog import PROJECT_ROOT
+from scripts.stack import start_stack
 from tests.conversations import format as conversation_format
 from tests.conversations.runner import run_all, summary, write_results
-from tests.stack import start_stack
 
 OUT = PROJECT_ROOT / "results" / "conversations"
 

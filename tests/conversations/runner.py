@@ -24,8 +24,8 @@ from actions import cart as cart_rules
 from actions import money
 from actions.catalog import load_catalog
 from sandbox.messenger import webhooks
+from scripts.stack import APP_SECRET, Stack
 from tests.conversations.format import Conversation, Step
-from tests.stack import APP_SECRET, Stack
 
 TURN_SECONDS = 60.0
 POLL_SECONDS = 0.15

@@ -12,6 +12,8 @@ import requests
 import urllib3
 
 from sandbox.messenger import webhooks
+from scripts.servers import PROJECT_ROOT
+from scripts.stack import MERCHANT_TOKEN, REST_TOKEN, VERIFY_TOKEN, Stack, wait_for
 from tests.integration.test_messenger_connector import deliver
 from tests.integration.test_payments import (
     approve,
@@ -25,8 +27,6 @@ from tests.integration.test_payments import (
     settle,
     texts,
 )
-from tests.servers import PROJECT_ROOT
-from tests.stack import MERCHANT_TOKEN, REST_TOKEN, VERIFY_TOKEN, Stack, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from sandbox.messenger import webhooks
+from scripts.stack import Stack, wait_for
 from tests.integration.test_messenger_connector import deliver
 from tests.integration.test_payments import ledger, receipts, sandbox, texts
-from tests.stack import Stack, wait_for
 
 pytestmark = pytest.mark.integration
 

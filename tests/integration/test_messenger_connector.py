@@ -14,7 +14,7 @@ import requests
 from channels.messenger.connector import TYPED_TEXT_GUARD
 from sandbox.messenger import webhooks
 from sandbox.messenger.facebook import webhook_signature
-from tests.stack import APP_SECRET, VERIFY_TOKEN, Stack, wait_for
+from scripts.stack import APP_SECRET, VERIFY_TOKEN, Stack, wait_for
 
 pytestmark = pytest.mark.integration
 

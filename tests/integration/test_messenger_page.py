@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator, Tuple
 
 import pytest
 
-from tests.stack import Stack
+from scripts.stack import Stack
 
 pytestmark = pytest.mark.integration
 

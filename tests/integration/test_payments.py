@@ -13,8 +13,8 @@ import requests
 
 from actions.ledger import Ledger
 from sandbox.messenger import webhooks
+from scripts.stack import MERCHANT_TOKEN, Stack, wait_for
 from tests.integration.test_messenger_connector import deliver
-from tests.stack import MERCHANT_TOKEN, Stack, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -13,10 +13,10 @@ import pytest
 import requests
 
 from sandbox.messenger import webhooks
+from scripts.servers import PROJECT_ROOT
+from scripts.stack import APP_SECRET, PAGE_TOKEN, Stack, wait_for
 from tests.integration.test_messenger_connector import deliver
 from tests.integration.test_payments import approve, checkout, ledger, receipts, texts
-from tests.servers import PROJECT_ROOT
-from tests.stack import APP_SECRET, PAGE_TOKEN, Stack, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -100,7 +100,7 @@ def test_a_paused_template_sends_nothing_and_the_ledger_keeps_the_state(stack: S
 def test_a_merchant_payment_request_outside_the_window_is_a_template_with_a_pay_page(
     stack: Stack, psid: str, templates_on_the_page: str
 ) -> None:
-    from tests.stack import MERCHANT_TOKEN
+    from scripts.stack import MERCHANT_TOKEN
 
     deliver(stack, webhooks.text_event(psid, "hi"))
     assert wait_for(lambda: stack.messages(psid), 30)

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from sandbox.messenger import webhooks
-from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server, free_port, start_redis
-from tests.stack import APP_SECRET, Stack, start_stack, wait_for
+from scripts.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server, free_port, start_redis
+from scripts.stack import APP_SECRET, Stack, start_stack, wait_for
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,8 @@
-"""The whole local stack as real processes on free ports: PayPal sandbox,
-Messenger page with the fake Graph API, action server, and Rasa with the
-project's connector. Used by the integration tests and the benchmark."""
+"""The whole local stack as real processes: PayPal sandbox, Messenger page with the
+fake Graph API, action server, and Rasa with the project's connector. The one way
+to start it, for the integration tests and the conversation tests (free ports, fresh
+stores, test tokens), the benchmark, and `make demo` (fixed ports, the stores kept,
+the environment's values: scripts/demo.py)."""
 from __future__ import annotations
 
 import sys
@@ -11,8 +13,9 @@ from typing import Any, Callable, Dict, List, Optional
 
 import requests
 
+from actions import settings
 from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION
-from tests.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server, free_port, start_sandbox
+from scripts.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, TEST_LOGS, Server, free_port, start_sandbox
 
 MODEL = PROJECT_ROOT / "models" / "kassa.tar.gz"
 APP_SECRET = "integration-app-secret"
@@ -22,6 +25,16 @@ WEBHOOK_ID = "4JH86294D6297924G"
 MERCHANT_TOKEN = "integration-merchant-token"
 REST_TOKEN = "integration-rest-token"
 BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Fixed ports (the demo's); free ones where None."""
+
+    rasa: Optional[int] = None
+    actions: Optional[int] = None
+    messenger_page: Optional[int] = None
+    sandbox: Optional[int] = None
 
 
 @dataclass
@@ -34,6 +47,7 @@ class Stack:
     servers: List[Server] = field(default_factory=list)
     extra: Dict[str, Any] = field(default_factory=dict)
     log_prefix: str = ""
+    log_dir: Path = TEST_LOGS
 
     @property
     def webhook_url(self) -> str:
@@ -59,7 +73,7 @@ class Stack:
     def start_service(self, name: str) -> None:
         command, env = self.extra[name]
         health = f"{self.rasa_url}/" if name == "rasa" else f"{self.actions_url}/health"
-        replacement = Server(command, health, env, self.log_prefix + name, startup_seconds=RASA_STARTUP_SECONDS)
+        replacement = Server(command, health, env, self.log_prefix + name, startup_seconds=RASA_STARTUP_SECONDS, log_dir=self.log_dir)
         self.servers[self.servers.index(self._server(name))] = replacement
         if name == "rasa":
             self.rasa_log = replacement.log_path
@@ -96,28 +110,33 @@ def wait_for(check: Callable[[], Any], seconds: float = 30, interval: float = 0.
 
 def start_stack(
     workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: Optional[List[str]] = None, log_prefix: str = "",
+    ports: Ports = Ports(), fresh: bool = True, log_dir: Path = TEST_LOGS, rasa_api: bool = True,
 ) -> Stack:
-    """``log_prefix`` names the log files in .run/tests, for a second stack beside the first."""
+    """``env`` overrides the test values; ``log_prefix`` names the log files, for a second
+    stack beside the first. ``fresh`` starts from empty stores and a copy of the catalog
+    (tests); the demo keeps its orders and conversations."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
     env = dict(env or {})
     servers: List[Server] = []
-    rasa_port = free_port()
+    rasa_port = ports.rasa or free_port()
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     workdir.mkdir(parents=True, exist_ok=True)
-    for leftover in ("orders.db", "tracker.db"):  # a run starts from empty stores: no orders of sandboxes long gone
-        (workdir / leftover).unlink(missing_ok=True)
-    catalog = workdir / "catalog.yml"  # a copy the tests may reprice (Stack.set_catalog)
-    catalog.write_text((PROJECT_ROOT / "catalog" / "catalog.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    catalog = PROJECT_ROOT / "catalog" / "catalog.yml"
+    if fresh:
+        for leftover in ("orders.db", "tracker.db"):  # a run starts from empty stores: no orders of sandboxes long gone
+            (workdir / leftover).unlink(missing_ok=True)
+        catalog = workdir / "catalog.yml"  # a copy the tests may reprice (Stack.set_catalog)
+        catalog.write_text((PROJECT_ROOT / "catalog" / "catalog.yml").read_text(encoding="utf-8"), encoding="utf-8")
     try:
         sandbox_settings = {
-            "SANDBOX_WEBHOOK_URL": f"{rasa_url}/webhooks/paypal/webhook", "SANDBOX_WEBHOOK_ID": WEBHOOK_ID,
+            "SANDBOX_WEBHOOK_URL": f"{rasa_url}/webhooks/paypal/webhook", "SANDBOX_WEBHOOK_ID": env.get("PAYPAL_WEBHOOK_ID") or WEBHOOK_ID,
             "SANDBOX_WEBHOOK_RETRY_SECONDS": "0.5",
             **{k: v for k, v in env.items() if k.startswith("SANDBOX_")},
         }
-        sandbox, paypal_url = start_sandbox(log_prefix + "sandbox", **sandbox_settings)
+        sandbox, paypal_url = start_sandbox(log_prefix + "sandbox", ports.sandbox, log_dir, **sandbox_settings)
         servers.append(sandbox)
-        graph_port = free_port()
+        graph_port = ports.messenger_page or free_port()
         graph_url = f"http://127.0.0.1:{graph_port}"
         common = {
             "FB_APP_SECRET": APP_SECRET, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
@@ -133,22 +152,24 @@ def start_stack(
         servers.append(Server(
             [sys.executable, "-m", "sandbox.messenger"], f"{graph_url}/_fake/health",
             {**common, "MESSENGER_PAGE_PORT": str(graph_port), "RASA_WEBHOOK_URL": f"{rasa_url}/webhooks/facebook/webhook"}, log_prefix + "messenger",
+            log_dir=log_dir,
         ))
-        actions_port = free_port()
+        actions_port = ports.actions or free_port()
         actions_url = f"http://127.0.0.1:{actions_port}"
         actions_command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)]
-        actions_env = {**common, "SANIC_HOST": "127.0.0.1"}
-        servers.append(Server(actions_command, f"{actions_url}/health", actions_env, log_prefix + "actions"))
+        # the action server trusts whoever calls it: only this machine (ACTION_SERVER_HOST for another)
+        actions_env = {**common, "SANIC_HOST": settings.text("ACTION_SERVER_HOST", common)}
+        servers.append(Server(actions_command, f"{actions_url}/health", actions_env, log_prefix + "actions", log_dir=log_dir))
         rasa_env = {
             **common, "ACTION_ENDPOINT_URL": f"{actions_url}/webhook", "TRACKER_STORE_DIALECT": "sqlite",
             "TRACKER_STORE_URL": "", "TRACKER_STORE_DB": str(workdir / "tracker.db"), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         }
         rasa_command = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                        "--credentials", "credentials.yml", "--port", str(rasa_port), "--enable-api", *(rasa_args or [])]
-        rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, log_prefix + "rasa", startup_seconds=RASA_STARTUP_SECONDS)
+                        "--credentials", "credentials.yml", "--port", str(rasa_port), *(["--enable-api"] if rasa_api else []), *(rasa_args or [])]
+        rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, log_prefix + "rasa", startup_seconds=RASA_STARTUP_SECONDS, log_dir=log_dir)
         servers.append(rasa)
         extra = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, actions_env)}
-        return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra, log_prefix)
+        return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra, log_prefix, log_dir)
     except BaseException:  # also a pytest timeout or Ctrl-C: nothing started is left running
         for server in reversed(servers):
             server.stop()

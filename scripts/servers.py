@@ -1,4 +1,4 @@
-"""Start the project's own servers as real processes on free local ports."""
+"""Start the project's own servers as real processes (on free local ports unless told)."""
 from __future__ import annotations
 
 import os
@@ -13,6 +13,7 @@ from typing import Dict, List, Optional
 import requests
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEST_LOGS = PROJECT_ROOT / ".run" / "tests"
 
 
 def free_port() -> int:
@@ -50,9 +51,8 @@ class Server:
 
     def __init__(
         self, args: List[str], health_url: str, env: Optional[Dict[str, str]] = None, log_name: str = "server",
-        startup_seconds: float = SERVER_STARTUP_SECONDS,
+        startup_seconds: float = SERVER_STARTUP_SECONDS, log_dir: Path = TEST_LOGS,
     ) -> None:
-        log_dir = PROJECT_ROOT / ".run" / "tests"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"{log_name}.log"
         self.process = subprocess.Popen(
@@ -77,11 +77,11 @@ class Server:
                 self.process.kill()
 
 
-def start_sandbox(log_name: str = "sandbox", **settings: str) -> tuple[Server, str]:
-    port = free_port()
+def start_sandbox(log_name: str = "sandbox", port: Optional[int] = None, log_dir: Path = TEST_LOGS, **settings: str) -> tuple[Server, str]:
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"SANDBOX_PORT": str(port), "SANDBOX_PUBLIC_URL": url, **settings}
-    server = Server([sys.executable, "-m", "sandbox.paypal"], f"{url}/_sandbox/health", env, log_name)
+    server = Server([sys.executable, "-m", "sandbox.paypal"], f"{url}/_sandbox/health", env, log_name, log_dir=log_dir)
     return server, url
 
 
