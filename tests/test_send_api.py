@@ -160,10 +160,10 @@ def test_the_locale_comes_from_the_user_profile_api_where_the_page_may_read_it(g
         readers = [client(graph_url), client(graph_url, page_access_token="wrong-token"), client("http://127.0.0.1:9")]
         try:
             return (
-                await readers[0].user_locale("locale-nl"),
-                await readers[0].user_locale("locale-withheld"),
-                await readers[1].user_locale("locale-nl"),
-                await readers[2].user_locale("locale-nl"),
+                (await readers[0].user_profile("locale-nl")).get("locale"),
+                (await readers[0].user_profile("locale-withheld")).get("locale"),
+                (await readers[1].user_profile("locale-nl")).get("locale"),
+                (await readers[2].user_profile("locale-nl")).get("locale"),
             )
         finally:
             for reader in readers:

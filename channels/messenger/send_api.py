@@ -129,10 +129,6 @@ class SendApiClient:
             params = {**params, "after": str(after)} if url else params
         return rows
 
-    async def user_locale(self, psid: str) -> Optional[str]:
-        """The customer's locale from the User Profile API ("nl_BE"), where the Page may read it."""
-        return (await self.user_profile(psid)).get("locale")
-
     async def user_profile(self, psid: str) -> Dict[str, str]:
         """What the User Profile API tells of a customer: ``locale`` ("nl_BE") and
         ``first_name``/``last_name``, each only where the Page may read it.
