@@ -52,6 +52,12 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("FB_GRAPH_VERSION", "v25.0", "Graph API version; a warning at start within 90 days of its end"),
     Variable("RASA_ENDPOINTS", "endpoints.yml", "where the connector finds Rasa's lock store (Redis there: connector state in Redis)"),
     Variable("KASSA_TURN_THREAD", "true", "run dialogue turns on their own event loop in a thread (see Performance)"),
+    Variable("KASSA_STATE_DATABASE_URL", "sqlite:///.run/connector.db",
+             "the connector's state and webhook intake when Rasa's lock store is not Redis (postgresql://... for a server)"),
+    Variable("KASSA_INTAKE_SHARDS", "16", "Redis intake: streams the customers are spread over (the most replicas that share the work)"),
+    Variable("KASSA_INTAKE_LEASE_SECONDS", "10", "how long a dead replica's accepted events wait before another replica takes them"),
+    Variable("KASSA_ACCEPTOR_HOST", "127.0.0.1", "the separate webhook acceptor's address (python -m channels.messenger.acceptor)"),
+    Variable("KASSA_ACCEPTOR_PORT", "5006", "the separate webhook acceptor's port"),
     Variable("RASA_URL", "http://localhost:5005", "the Rasa server the merchant commands talk to"),
     Variable("MERCHANT_API_TOKEN", "", "bearer token of the payment-request and refund endpoints (unset: they refuse all)"),
     Variable("FB_VERIFY_TOKEN", "", "the webhook verify token", "rasa"),
@@ -206,10 +212,29 @@ def messenger(env: Optional[Env] = None) -> MessengerSettings:
 class RuntimeSettings:
     rasa_endpoints: str
     turn_thread: bool
+    state_database_url: str
+    intake_shards: int
+    intake_lease_seconds: float
 
 
 def runtime(env: Optional[Env] = None) -> RuntimeSettings:
-    return RuntimeSettings(text("RASA_ENDPOINTS", env), flag("KASSA_TURN_THREAD", env))
+    state_database = text("KASSA_STATE_DATABASE_URL", env)
+    if state_database == DEFAULTS["KASSA_STATE_DATABASE_URL"]:
+        state_database = f"sqlite:///{PROJECT_ROOT / '.run' / 'connector.db'}"
+    return RuntimeSettings(
+        text("RASA_ENDPOINTS", env), flag("KASSA_TURN_THREAD", env), state_database,
+        whole("KASSA_INTAKE_SHARDS", env, minimum=1), number("KASSA_INTAKE_LEASE_SECONDS", env, minimum=1),
+    )
+
+
+@dataclass(frozen=True)
+class AcceptorSettings:
+    host: str
+    port: int
+
+
+def acceptor(env: Optional[Env] = None) -> AcceptorSettings:
+    return AcceptorSettings(text("KASSA_ACCEPTOR_HOST", env), whole("KASSA_ACCEPTOR_PORT", env, minimum=1))
 
 
 @dataclass(frozen=True)

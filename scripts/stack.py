@@ -124,7 +124,7 @@ def start_stack(
     workdir.mkdir(parents=True, exist_ok=True)
     catalog = PROJECT_ROOT / "catalog" / "catalog.yml"
     if fresh:
-        for leftover in ("orders.db", "tracker.db"):  # a run starts from empty stores: no orders of sandboxes long gone
+        for leftover in ("orders.db", "tracker.db", "connector.db", "connector.db-wal", "connector.db-shm"):  # a run starts from empty stores: no orders of sandboxes long gone
             (workdir / leftover).unlink(missing_ok=True)
         catalog = workdir / "catalog.yml"  # a copy the tests may reprice (Stack.set_catalog)
         catalog.write_text((PROJECT_ROOT / "catalog" / "catalog.yml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -145,6 +145,7 @@ def start_stack(
             "PUBLIC_URL": rasa_url, "CATALOG_IMAGE_BASE_URL": f"{graph_url}/images", "RASA_TELEMETRY_ENABLED": "false",
             "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "REST_API_TOKEN": REST_TOKEN, "FB_PAGE_ID": "100000000000001",
             "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5", "DATABASE_URL": f"sqlite:///{workdir / 'orders.db'}",
+            "KASSA_STATE_DATABASE_URL": f"sqlite:///{workdir / 'connector.db'}",
             "PAYPAL_TIMEOUT_SECONDS": "2", "SANDBOX_TIMEOUT_SECONDS": "3", "KASSA_RECEIPT_RETRY_SECONDS": "1",
             "KASSA_CATALOG": str(catalog),
             **env,

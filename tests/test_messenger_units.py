@@ -145,8 +145,9 @@ def test_fake_graph_refuses_what_facebook_refuses(body, problem) -> None:
 def test_state_dedups_remembers_payloads_and_the_window() -> None:
     async def scenario() -> None:
         state = ConversationState(MemoryStore(max_keys=100))
-        assert await state.first_delivery("m1")
-        assert not await state.first_delivery("m1")
+        assert not await state.turn_done("m1")
+        await state.mark_turn_done("m1")
+        assert await state.turn_done("m1")
         await state.remember_payloads("a", ["/browse_catalog"])
         assert await state.bot_sent("a", "/browse_catalog")
         assert not await state.bot_sent("b", "/browse_catalog")

@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 
 from channels.messenger.conversation_state import ConversationState
-from channels.messenger.state import MemoryStore, RedisStore, create_store, redis_url_from_lock_store
+from channels.messenger.state import MemoryStore, RedisStore, SqlStore, create_store, redis_url_from_lock_store
 from scripts.servers import start_redis
 
 
@@ -23,11 +23,12 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
     process.wait(timeout=10)
 
 
-def test_two_rasa_instances_share_dedup_and_payloads(redis_url: str) -> None:
+def test_two_rasa_instances_share_finished_turns_and_payloads(redis_url: str) -> None:
     async def scenario() -> None:
         first, second = ConversationState(RedisStore(redis_url)), ConversationState(RedisStore(redis_url))
-        assert await first.first_delivery("m_shared")
-        assert not await second.first_delivery("m_shared")
+        assert not await second.turn_done("m_shared")
+        await first.mark_turn_done("m_shared")
+        assert await second.turn_done("m_shared")
         await first.remember_payloads("psid", ['/add_to_cart{"product": "LGT-001"}'])
         assert await second.bot_sent("psid", '/add_to_cart{"product": "LGT-001"}')
         await second.set_human_in_control("psid", True)
@@ -46,6 +47,7 @@ def test_the_store_follows_rasas_lock_store(tmp_path: Path, redis_url: str) -> N
     assert isinstance(create_store(str(endpoints)), RedisStore)
     endpoints.write_text("lock_store:\n  type: in_memory\n")
     assert isinstance(create_store(str(endpoints)), MemoryStore)
+    assert isinstance(create_store(str(endpoints), f"sqlite:///{tmp_path / 'state.db'}"), SqlStore)
     assert isinstance(create_store(str(tmp_path / "missing.yml")), MemoryStore)
 
 

@@ -1,12 +1,13 @@
 """Kassa's Messenger connector: a Rasa input channel named ``facebook``.
 
-Answers Facebook at once and works in the background: every event of a batch,
-in order per customer, once per message id. Typed text never reaches Rasa as
-an ``/intent``; only payloads of buttons and quick replies the bot sent do.
+Stores every event of a signed delivery in the durable intake (intake.py), answers
+Facebook, and runs the stored events' turns in the background: in order per
+customer, once per message id, acknowledged once the turn is saved. Typed text
+never reaches Rasa as an ``/intent``; only payloads of buttons and quick replies
+the bot sent do.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from decimal import Decimal
@@ -23,10 +24,11 @@ from channels.background import BackgroundTasks
 from channels.messenger import inbox_commands, limits, payloads, signature, utility
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.graph_versions import lifetime_warning
+from channels.messenger.intake import IntakeConsumer, IntakeStore
 from channels.messenger.output import CHANNEL_NAME, MessengerOutput
 from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
-from channels.messenger.sender_queues import SenderQueues
-from channels.messenger.state import StateStore, create_store
+from channels.messenger.state import StateStore
+from channels.messenger.stores import intake_store, state_store
 from channels.messenger.webhook_events import CustomerEvent, Event, InvalidWebhook, PageEcho, TemplateStatusEvent, ThreadControlEvent, parse
 from channels.request_limits import ClientLimits, cap_body_size
 from channels.secrets import same_secret
@@ -68,15 +70,20 @@ class MessengerInput(InputChannel):
         warning = lifetime_warning(config.graph_version)
         if warning:
             logger.warning(warning)
-        return cls(str(credentials["verify"]), config, create_store(settings.runtime().rasa_endpoints))
+        runtime = settings.runtime()
+        return cls(str(credentials["verify"]), config, state_store(runtime), intake=intake_store(runtime))
 
-    def __init__(self, verify_token: str, config: SendApiConfig, store: StateStore, turns: Optional[TurnLoop] = None) -> None:
+    def __init__(
+        self, verify_token: str, config: SendApiConfig, store: StateStore, turns: Optional[TurnLoop] = None,
+        intake: Optional[IntakeStore] = None,
+    ) -> None:
         self.verify_token = verify_token
         self.app_secret = config.app_secret
         self.client = SendApiClient(config)
         self.state = ConversationState(store)
         self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
-        self.queues: SenderQueues[Event] = SenderQueues(self.handle_event)
+        self.intake = intake if intake is not None else intake_store(settings.runtime())
+        self.consumer = IntakeConsumer(self.intake, self.run_event)
         self._side_tasks = BackgroundTasks()
         self.turns = turns or get_turn_loop()
         self.limits = ClientLimits()
@@ -87,8 +94,8 @@ class MessengerInput(InputChannel):
     def get_output_channel(self) -> OutputChannel:
         return self.output()
 
-    def output(self) -> MessengerOutput:
-        return MessengerOutput(self.client, self.state, self.templates, self.template_statuses)
+    def output(self, turn_key: Optional[str] = None, replay: bool = False) -> MessengerOutput:
+        return MessengerOutput(self.client, self.state, self.templates, self.template_statuses, turn_key, replay)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self.on_new_message = on_new_message
@@ -98,6 +105,10 @@ class MessengerInput(InputChannel):
         async def limit_bodies(app: Any, loop: Any) -> None:
             cap_body_size(app)
             self._app = app
+
+        @webhook.listener("after_server_start")
+        async def consume(app: Any, loop: Any) -> None:
+            self.turns.call_soon(self.consumer.start)  # events stored before a restart run now
 
         @webhook.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -109,48 +120,50 @@ class MessengerInput(InputChannel):
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
-            refused = self.limits.refuse(request, "verify")
-            if refused is not None:
-                return refused
-            if request.args.get("hub.mode") == "subscribe" and same_secret(
-                request.args.get("hub.verify_token"), self.verify_token
-            ):
-                return response.text(request.args.get("hub.challenge", ""))
-            self.limits.failed(request, "verify")
-            logger.warning("Messenger webhook verification refused: wrong hub.mode or verify token")
-            return response.text("forbidden", status=403)
+            return verify_subscription(request, self.verify_token, self.limits)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return self.accept(request.body, request.headers.get("X-Hub-Signature-256"))
+            return await self.accept(request.body, request.headers.get("X-Hub-Signature-256"))
 
         return webhook
 
-    def accept(self, body: bytes, signature_header: Optional[str]) -> HTTPResponse:
-        """Check, parse and queue a delivery; the answer does not wait for the turns,
-        which run on the turn loop, so that this answer never waits behind them."""
-        if not signature.is_valid(self.app_secret, body, signature_header):
-            logger.warning("Messenger webhook refused: missing or wrong X-Hub-Signature-256")
-            return response.text("invalid signature", status=403)
-        try:
-            events = parse(json.loads(body))
-        except (ValueError, InvalidWebhook) as error:
-            logger.warning("Messenger webhook refused: %s", error)
-            return response.text(f"bad request: {error}", status=400)
-        for event in events:
-            self.turns.call_soon(self.queues.submit, event.sender_id, event)
-        return response.text("EVENT_RECEIVED")
+    async def accept(self, body: bytes, signature_header: Optional[str]) -> HTTPResponse:
+        """Check, parse and store a delivery; the answer waits for the store, not for the
+        turns, which run on the turn loop."""
+        answer = await accept_delivery(self.app_secret, self.intake, body, signature_header)
+        self.turns.call_soon(self.consumer.start)
+        return answer
 
     async def stop(self, seconds: float) -> None:
-        """Let the events already accepted finish, for at most ``seconds``, then close
-        the turn loop's Send API session."""
-        try:
-            await asyncio.wait_for(self.turns.run(self.queues.wait_idle()), seconds)
-        except asyncio.TimeoutError:
-            logger.error("Stopping with Messenger events still in progress after %ss", seconds)
+        """Stop taking stored events, let those in progress finish for at most ``seconds``
+        (the rest stay stored), then close the turn loop's Send API session."""
+        await self.turns.run(self.consumer.stop(seconds))
         await self.turns.run(self.client.close())
 
-    async def handle_event(self, event: Event) -> None:
+    async def run_event(self, event: Event, replay: bool) -> None:
+        """One stored event, once: a message id whose turn finished is not run again (a
+        redelivery by Facebook, or a replica that died between the turn and its
+        acknowledgement). ``replay``: this event may have run in part before."""
+        mid = _message_id(event)
+        if mid and await self.state.turn_done(mid):
+            logger.info("Ignoring a redelivery of %s", mid)
+            return
+        if replay and mid and await self._in_tracker(event.sender_id, mid):
+            logger.info("Event %s of %s was saved before its replica stopped: not run again", mid, event.sender_id)
+        else:
+            await self.handle_event(event, replay)
+        if mid:
+            await self.state.mark_turn_done(mid)
+
+    async def _in_tracker(self, sender_id: str, mid: str) -> bool:
+        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return False
+        tracker = await agent.tracker_store.retrieve(sender_id)
+        return tracker is not None and any(getattr(e, "message_id", None) == mid for e in tracker.events if e.type_name == "user")
+
+    async def handle_event(self, event: Event, replay: bool = False) -> None:
         if isinstance(event, ThreadControlEvent):
             await self.state.set_human_in_control(event.sender_id, event.kind == "take_thread_control")
             logger.info("Thread control of %s: %s", event.sender_id, event.kind)
@@ -158,9 +171,6 @@ class MessengerInput(InputChannel):
         if isinstance(event, TemplateStatusEvent):
             await self.template_statuses.record(event.name, event.language, event.status)
             logger.info("Utility template %s (%s) is now %s", event.name, event.language, event.status)
-            return
-        if event.mid and not await self.state.first_delivery(event.mid):
-            logger.info("Ignoring a redelivery of %s", event.mid)
             return
         if isinstance(event, PageEcho):
             await self.handle_echo(event)
@@ -190,7 +200,7 @@ class MessengerInput(InputChannel):
             metadata["profile_name"] = name  # the name an iDEAL or Bancontact payment needs
         message = UserMessage(
             text=text,
-            output_channel=self.get_output_channel(),
+            output_channel=self.output(event.mid, replay),
             sender_id=event.sender_id,
             input_channel=CHANNEL_NAME,
             message_id=event.mid,
@@ -271,3 +281,39 @@ class MessengerInput(InputChannel):
                 pass
 
         self._side_tasks.spawn(quietly())
+
+
+def verify_subscription(request: Request, verify_token: str, client_limits: ClientLimits) -> HTTPResponse:
+    """Facebook's subscription check: the challenge back when the verify token matches."""
+    refused = client_limits.refuse(request, "verify")
+    if refused is not None:
+        return refused
+    if request.args.get("hub.mode") == "subscribe" and same_secret(request.args.get("hub.verify_token"), verify_token):
+        return response.text(request.args.get("hub.challenge", ""))
+    client_limits.failed(request, "verify")
+    logger.warning("Messenger webhook verification refused: wrong hub.mode or verify token")
+    return response.text("forbidden", status=403)
+
+
+def _message_id(event: Event) -> Optional[str]:
+    return event.mid if isinstance(event, (CustomerEvent, PageEcho)) else None
+
+
+async def accept_delivery(app_secret: str, intake: IntakeStore, body: bytes, signature_header: Optional[str]) -> HTTPResponse:
+    """The webhook's answer: 403 for a bad signature, 400 for a body that is not a Page
+    webhook, 503 when the events could not be stored (Facebook delivers them again),
+    200 once they are stored. Shared by the connector and the separate acceptor."""
+    if not signature.is_valid(app_secret, body, signature_header):
+        logger.warning("Messenger webhook refused: missing or wrong X-Hub-Signature-256")
+        return response.text("invalid signature", status=403)
+    try:
+        events = parse(json.loads(body))
+    except (ValueError, InvalidWebhook) as error:
+        logger.warning("Messenger webhook refused: %s", error)
+        return response.text(f"bad request: {error}", status=400)
+    try:
+        await intake.append(events)
+    except Exception as error:  # the store is away: Facebook retries a delivery that was not answered 200
+        logger.error("Messenger events not stored (%s): answered 503 so that Facebook delivers them again", error)
+        return response.text("events not stored, deliver again", status=503)
+    return response.text("EVENT_RECEIVED")

@@ -26,9 +26,19 @@ class ConversationState:
     def __init__(self, store: StateStore) -> None:
         self.store = store
 
-    async def first_delivery(self, mid: str) -> bool:
-        """True the first time a message id is seen; redeliveries get False."""
-        return await self.store.add_once(f"mid:{mid}", MID_TTL)
+    async def turn_done(self, mid: str) -> bool:
+        """True once the turn of this message id has finished (a redelivery is not run again)."""
+        return await self.store.get(f"done:{mid}") is not None
+
+    async def mark_turn_done(self, mid: str) -> None:
+        await self.store.put(f"done:{mid}", 1, MID_TTL)
+
+    async def reply_sent(self, key: str) -> bool:
+        """True when the reply of this key (message id and place in its turn) went out."""
+        return await self.store.get(f"sent:{key}") is not None
+
+    async def remember_reply(self, key: str) -> None:
+        await self.store.put(f"sent:{key}", 1, MID_TTL)
 
     async def customer_wrote(self, sender_id: str, at: Optional[float] = None) -> None:
         await self.store.put(f"last:{sender_id}", at or time.time(), LAST_MESSAGE_TTL)

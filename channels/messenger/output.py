@@ -51,7 +51,13 @@ def _take_utility(message: Dict[str, Any]) -> Optional[Mapping[str, Any]]:
 
 
 class MessengerOutput(OutputChannel):
-    """Sends one turn's messages in order; a failed message is logged and the turn goes on."""
+    """Sends one turn's messages in order; a failed message is logged and the turn goes on.
+
+    With a ``turn_key`` (the customer message's id), each message sent is remembered
+    by its place in the turn; a ``replay`` of the turn (its replica died halfway, or
+    it failed and runs again) skips the messages that already went out, so the
+    customer reads each reply once.
+    """
 
     @classmethod
     def name(cls) -> str:
@@ -60,11 +66,15 @@ class MessengerOutput(OutputChannel):
     def __init__(
         self, client: SendApiClient, state: ConversationState,
         templates: Optional[Mapping[str, utility.UtilityTemplate]] = None, statuses: Optional[utility.TemplateStatuses] = None,
+        turn_key: Optional[str] = None, replay: bool = False,
     ) -> None:
         self.client = client
         self.state = state
         self.templates = templates or {}
         self.statuses = statuses
+        self.turn_key = turn_key
+        self.replay = replay
+        self._sent_in_turn = 0
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         """Rasa's message in the order a customer reads it: image, text, cards, files, custom.
@@ -169,7 +179,7 @@ class MessengerOutput(OutputChannel):
                            "(make messenger-templates)", recipient_id, name, code, status or "unknown to Facebook")
             return
         try:
-            await self.client.send_message(recipient_id, message, utility.MESSAGING_TYPE)
+            await self.send_once(recipient_id, message, utility.MESSAGING_TYPE)
         except SendApiError:
             logger.error("Utility message %s to %s not delivered", name, recipient_id)
             return
@@ -193,7 +203,20 @@ class MessengerOutput(OutputChannel):
         if sent:
             await self.state.remember_payloads(recipient_id, sent)
         try:
-            return await self.client.send_message(recipient_id, message, "RESPONSE", None)
+            return await self.send_once(recipient_id, message, "RESPONSE")
         except SendApiError:
             logger.error("Message to %s not delivered: %s", recipient_id, json.dumps(message)[:200])
             return None
+
+    async def send_once(self, recipient_id: str, message: Mapping[str, Any], messaging_type: str) -> Dict[str, Any]:
+        """Send, unless a replay of this turn finds the message already sent."""
+        if self.turn_key is None:
+            return await self.client.send_message(recipient_id, message, messaging_type, None)
+        key = f"{self.turn_key}:{self._sent_in_turn}"
+        self._sent_in_turn += 1
+        if self.replay and await self.state.reply_sent(key):
+            logger.info("Reply %s to %s went out before this replay: not sent again", key, recipient_id)
+            return {"recipient_id": recipient_id, "replayed": True}
+        answer = await self.client.send_message(recipient_id, message, messaging_type, None)
+        await self.state.remember_reply(key)
+        return answer

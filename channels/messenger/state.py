@@ -1,11 +1,14 @@
 """Small shared state of the connector: seen message ids, the time of each
 customer's last message, payloads the bot sent, handover, "show more" pages.
 
-In memory (bounded, per process) by default; in Redis when Rasa's lock store
-is Redis, so that several Rasa instances behind one webhook share it.
+In Redis when Rasa's lock store is Redis, so that several Rasa instances behind
+one webhook share it; else in the SQL database (KASSA_STATE_DATABASE_URL), so that
+a restart forgets nothing (the 24-hour window, the handover, the buttons sent).
+The bounded in-memory store is for tests.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -13,6 +16,10 @@ import time
 from collections import OrderedDict
 from typing import Any, Optional, Protocol, Tuple
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from channels import sql
 from channels.turn_loop import PerLoop
 
 logger = logging.getLogger(__name__)
@@ -95,6 +102,71 @@ class RedisStore:
         await self._redis.delete(self.prefix + key)
 
 
+state_metadata = sa.MetaData()
+state_table = sa.Table(
+    "kassa_connector_state", state_metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)
+PURGE_EVERY = 1000
+
+
+class SqlStore:
+    """The same store in a SQL table (SQLite or PostgreSQL); expired rows count as absent
+    and are purged now and then. Calls run in a worker thread, off the event loop."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = sql.engine(url)
+        state_metadata.create_all(self.engine)
+        self._writes = 0
+
+    async def add_once(self, key: str, ttl_seconds: int) -> bool:
+        return await asyncio.to_thread(self._add_once, key, json.dumps(1), ttl_seconds)
+
+    def _add_once(self, key: str, value: str, ttl_seconds: int) -> bool:
+        now = time.time()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(state_table.delete().where(state_table.c.key == key).where(state_table.c.expires_at < now))
+                connection.execute(state_table.insert().values(key=key, value=value, expires_at=now + ttl_seconds))
+            return True
+        except IntegrityError:
+            return False
+
+    async def put(self, key: str, value: Any, ttl_seconds: int) -> None:
+        await asyncio.to_thread(self._put, key, json.dumps(value), ttl_seconds)
+
+    def _put(self, key: str, value: str, ttl_seconds: int) -> None:
+        expires = time.time() + ttl_seconds
+        with self.engine.begin() as connection:
+            changed = connection.execute(state_table.update().where(state_table.c.key == key).values(value=value, expires_at=expires)).rowcount
+        if not changed and not self._add_once(key, value, ttl_seconds):
+            with self.engine.begin() as connection:  # written by another process in between
+                connection.execute(state_table.update().where(state_table.c.key == key).values(value=value, expires_at=expires))
+        self._writes += 1
+        if self._writes % PURGE_EVERY == 0:
+            with self.engine.begin() as connection:
+                connection.execute(state_table.delete().where(state_table.c.expires_at < time.time()))
+
+    async def get(self, key: str) -> Optional[Any]:
+        def read() -> Optional[str]:
+            with self.engine.connect() as connection:
+                return connection.execute(
+                    sa.select(state_table.c.value).where(state_table.c.key == key).where(state_table.c.expires_at >= time.time())
+                ).scalar()
+
+        raw = await asyncio.to_thread(read)
+        return None if raw is None else json.loads(raw)
+
+    async def delete(self, key: str) -> None:
+        def remove() -> None:
+            with self.engine.begin() as connection:
+                connection.execute(state_table.delete().where(state_table.c.key == key))
+
+        await asyncio.to_thread(remove)
+
+
 def redis_url_from_lock_store(endpoints_path: str) -> Optional[str]:
     """The Redis URL of Rasa's lock store in endpoints.yml, if it is Redis."""
     if not os.path.exists(endpoints_path):
@@ -115,9 +187,12 @@ def redis_url_from_lock_store(endpoints_path: str) -> Optional[str]:
     return f"{scheme}://{auth}{host}:{port}/{db}"
 
 
-def create_store(endpoints_path: str = "endpoints.yml") -> StateStore:
+def create_store(endpoints_path: str = "endpoints.yml", database_url: Optional[str] = None) -> StateStore:
+    """Redis when Rasa's lock store is Redis; else the SQL database; in memory without either."""
     url = redis_url_from_lock_store(endpoints_path)
     if url:
         logger.info("Messenger connector state in Redis (Rasa's lock store)")
         return RedisStore(url)
+    if database_url:
+        return SqlStore(database_url)
     return MemoryStore()

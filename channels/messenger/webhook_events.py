@@ -153,3 +153,19 @@ def _message(sender_id: str, timestamp: int, raw: Dict[str, Any]) -> Optional[Cu
 def _is_sticker(attachment: Mapping[str, Any]) -> bool:
     """A sticker: its own attachment type since 2026-06, before that an image with a sticker_id."""
     return attachment.get("type") == "sticker" or bool((attachment.get("payload") or {}).get("sticker_id"))
+
+
+def to_stored(event: Event) -> Dict[str, Any]:
+    """The event as JSON-ready data for the durable intake; ``from_stored`` gives it back."""
+    if isinstance(event, TemplateStatusEvent):
+        value = {"message_template_name": event.name, "message_template_language": event.language, "event": event.status}
+        return {"changes": [{"field": "message_template_status_update", "value": value}]}
+    array = "standby" if isinstance(event, CustomerEvent) and event.kind == "standby" else "messaging"
+    return {array: [event.raw]}
+
+
+def from_stored(stored: Mapping[str, Any]) -> Event:
+    events = parse({"object": "page", "entry": [dict(stored)]})
+    if len(events) != 1:
+        raise InvalidWebhook(f"a stored event gives {len(events)} events, not one")
+    return events[0]

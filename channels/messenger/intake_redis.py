@@ -1,0 +1,230 @@
+"""The intake in Redis streams, shared by several Rasa replicas.
+
+Customers are spread over ``shards`` streams by their PSID. Each shard is read by
+one replica at a time, the one holding its lease (a key that lives ``lease_seconds``
+unless renewed), so one customer's events run in order on one replica. Replicas
+announce themselves in a sorted set and share the shards evenly; when a replica
+dies its leases run out, another takes its shards and first claims (XAUTOCLAIM)
+the events the dead one had read but not acknowledged.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import random
+import zlib
+from typing import Any, Dict, Optional, Sequence, Set
+
+from channels.messenger.intake import StoredEvent, Submit, consumer_name
+from channels.messenger.webhook_events import Event, InvalidWebhook, from_stored, to_stored
+from channels.turn_loop import PerLoop
+
+logger = logging.getLogger(__name__)
+
+GROUP = "kassa"
+FIELD = "event"
+READ_BLOCK_MS = 500
+READ_COUNT = 100
+# Compare-and-set on a lease: only its holder renews or gives it back.
+RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+
+def shard_of(sender_id: str, shards: int) -> int:
+    return zlib.crc32(sender_id.encode()) % shards
+
+
+class RedisIntake:
+    def __init__(self, url: str, shards: int = 16, lease_seconds: float = 10.0, prefix: str = "kassa:intake:",
+                 consumer: Optional[str] = None) -> None:
+        import redis.asyncio as redis
+
+        self.shards = shards
+        self.lease_ms = int(lease_seconds * 1000)
+        self.prefix = prefix
+        self.consumer = consumer or consumer_name()
+        self._clients: PerLoop[Any] = PerLoop(lambda: redis.from_url(url))
+        self.owned: Set[int] = set()
+        self.releasing: Set[int] = set()
+        self.in_flight: Dict[int, Set[str]] = {}
+        self._groups_ready = False
+
+    @property
+    def _redis(self) -> Any:
+        return self._clients.get()
+
+    def stream(self, shard: int) -> str:
+        return f"{self.prefix}{shard}"
+
+    def _lease(self, shard: int) -> str:
+        return f"{self.prefix}lease:{shard}"
+
+    # --- the acceptor's side ----------------------------------------------------------
+    async def append(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for event in events:
+            pipe.xadd(self.stream(shard_of(event.sender_id, self.shards)), {FIELD: json.dumps(to_stored(event))})
+        await pipe.execute()
+
+    # --- the consumer's side ----------------------------------------------------------
+    async def consume(self, submit: Submit) -> None:
+        heartbeat = asyncio.get_running_loop().create_task(self._keep_leases(submit))
+        try:
+            while True:
+                try:
+                    await self._read_once(submit)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # Redis restarting: keep trying
+                    logger.warning("Reading the intake failed (%s); again in 0.5s", error)
+                    self._groups_ready = False
+                    await asyncio.sleep(0.5)
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+            await self._give_back_all()
+
+    async def _read_once(self, submit: Submit) -> None:
+        await self._finish_releases()
+        reading = sorted(self.owned - self.releasing)
+        if not reading:
+            await asyncio.sleep(READ_BLOCK_MS / 1000)
+            return
+        await self._ensure_groups()
+        answer = await self._redis.xreadgroup(GROUP, self.consumer, {self.stream(s): ">" for s in reading}, count=READ_COUNT, block=READ_BLOCK_MS)
+        for stream, entries in answer or []:
+            shard = int(_text(stream).rsplit(":", 1)[1])
+            for entry_id, fields in entries:
+                self._hand_over(submit, shard, _text(entry_id), fields, recovered=False)
+
+    def _hand_over(self, submit: Submit, shard: int, entry_id: str, fields: Any, recovered: bool) -> None:
+        if shard not in self.owned:
+            return  # read just as the lease went: the shard's new holder claims it
+        in_flight = self.in_flight.setdefault(shard, set())
+        if entry_id in in_flight:
+            return
+        try:
+            event = from_stored(json.loads(_text(fields[FIELD.encode()] if FIELD.encode() in fields else fields[FIELD])))
+        except (KeyError, ValueError, InvalidWebhook) as error:
+            logger.error("Intake entry %s of shard %d is unreadable (%s): dropped", entry_id, shard, error)
+            asyncio.get_running_loop().create_task(self._drop(shard, entry_id))
+            return
+        in_flight.add(entry_id)
+        submit(StoredEvent(entry_id, str(shard), event, recovered))
+
+    async def ack(self, item: StoredEvent) -> None:
+        shard = int(item.partition)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.xack(self.stream(shard), GROUP, item.key)
+        pipe.xdel(self.stream(shard), item.key)
+        await pipe.execute()
+        self.in_flight.get(shard, set()).discard(item.key)
+
+    async def set_aside(self, item: StoredEvent, reason: str) -> None:
+        await self._redis.xadd(f"{self.prefix}set-aside", {FIELD: json.dumps(to_stored(item.event)), "reason": reason[:500]})
+        await self.ack(item)
+
+    async def _drop(self, shard: int, entry_id: str) -> None:
+        await self._redis.xack(self.stream(shard), GROUP, entry_id)
+        await self._redis.xdel(self.stream(shard), entry_id)
+
+    async def _ensure_groups(self) -> None:
+        if self._groups_ready:
+            return
+        for shard in range(self.shards):
+            try:  # from the stream's start: events stored before the group was made still count
+                await self._redis.xgroup_create(self.stream(shard), GROUP, id="0", mkstream=True)
+            except Exception as error:
+                if "BUSYGROUP" not in str(error):
+                    raise
+        self._groups_ready = True
+
+    # --- leases -----------------------------------------------------------------------
+    async def _keep_leases(self, submit: Submit) -> None:
+        while True:
+            try:
+                await self._balance(submit)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                logger.warning("Keeping the intake's leases failed (%s)", error)
+                self._groups_ready = False
+            await asyncio.sleep(self.lease_ms / 3000)
+
+    async def _balance(self, submit: Submit) -> None:
+        """Renew this replica's leases, then take or give shards towards an even share."""
+        members = f"{self.prefix}members"
+        seconds, micros = await self._redis.time()
+        now_ms = seconds * 1000 + micros // 1000
+        await self._redis.zadd(members, {self.consumer: now_ms})
+        await self._redis.zremrangebyscore(members, "-inf", now_ms - self.lease_ms)
+        share = math.ceil(self.shards / max(1, await self._redis.zcard(members)))
+        for shard in sorted(self.owned):
+            if not await self._redis.eval(RENEW, 1, self._lease(shard), self.consumer, self.lease_ms):
+                logger.warning("Lost the lease of intake shard %d", shard)
+                self.owned.discard(shard)
+                self.releasing.discard(shard)
+        free = [s for s in range(self.shards) if s not in self.owned]
+        random.shuffle(free)
+        for shard in free:
+            if len(self.owned) >= share:
+                break
+            if await self._redis.set(self._lease(shard), self.consumer, nx=True, px=self.lease_ms):
+                await self._ensure_groups()
+                self.owned.add(shard)
+                await self._recover(shard, submit)
+        extra = len(self.owned) - len(self.releasing) - share
+        for shard in sorted(self.owned - self.releasing)[:max(0, extra)]:
+            self.releasing.add(shard)
+
+    async def _recover(self, shard: int, submit: Submit) -> None:
+        """Claim what earlier holders of the shard read and never acknowledged, oldest first."""
+        start = "0-0"
+        while True:
+            answer = await self._redis.xautoclaim(self.stream(shard), GROUP, self.consumer, min_idle_time=0, start_id=start, count=READ_COUNT)
+            start, entries = _text(answer[0]), answer[1]
+            for entry_id, fields in entries:
+                if fields:
+                    self._hand_over(submit, shard, _text(entry_id), fields, recovered=True)
+            if start == "0-0" or not entries:
+                return
+
+    async def _finish_releases(self) -> None:
+        """Give back shards marked for release once nothing of theirs is in progress; they are
+        out of the read set by now, so nothing new of theirs arrives here."""
+        for shard in sorted(self.releasing):
+            if not self.in_flight.get(shard):
+                await self._redis.eval(RELEASE, 1, self._lease(shard), self.consumer)
+                self.owned.discard(shard)
+                self.releasing.discard(shard)
+
+    async def _give_back_all(self) -> None:
+        try:
+            for shard in list(self.owned):
+                if not self.in_flight.get(shard):
+                    await self._redis.eval(RELEASE, 1, self._lease(shard), self.consumer)
+            await self._redis.zrem(f"{self.prefix}members", self.consumer)
+        except Exception as error:  # stopping anyway; the leases run out by themselves
+            logger.info("Could not give back the intake leases (%s)", error)
+        self.owned.clear()
+
+    async def pending(self) -> int:
+        """Events stored and not yet acknowledged, over all shards (for tests and tools)."""
+        total = 0
+        for shard in range(self.shards):
+            total += await self._redis.xlen(self.stream(shard))
+        return total
+
+    async def close(self) -> None:
+        client = self._clients.pop()
+        if client is not None:
+            await client.close()
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+

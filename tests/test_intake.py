@@ -1,0 +1,159 @@
+"""The durable intake: events stored before the answer run once, in order per customer,
+and survive the consumer that took them (real Redis, real SQLite)."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Callable, Iterator, List, Tuple
+
+import pytest
+
+from channels.messenger.intake import IntakeConsumer, StoredEvent
+from channels.messenger.intake_redis import RedisIntake, shard_of
+from channels.messenger.intake_sql import SqlIntake
+from channels.messenger.webhook_events import Event, from_stored, parse, to_stored
+from sandbox.messenger import webhooks
+from scripts.servers import start_redis
+
+
+@pytest.fixture
+def redis_url(tmp_path) -> Iterator[str]:
+    process, url = start_redis(tmp_path)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def events(*pairs: Tuple[str, str]) -> List[Event]:
+    return parse(webhooks.delivery(*(webhooks.text_event(psid, text) for psid, text in pairs)))
+
+
+async def until(check: Callable[[], Any], seconds: float = 20) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("not reached in time")
+
+
+def test_every_event_kind_survives_storage() -> None:
+    body = webhooks.delivery(
+        webhooks.text_event("a", "hi"), webhooks.quick_reply_event("a", "Lights", "/browse_catalog"),
+    )
+    for event in parse(body):
+        assert from_stored(to_stored(event)) == event
+
+
+def test_sql_intake_runs_events_in_order_and_forgets_them_once_done(tmp_path: Path) -> None:
+    async def scenario() -> List[Tuple[str, bool]]:
+        intake = SqlIntake(f"sqlite:///{tmp_path / 'intake.db'}")
+        seen: List[Tuple[str, bool]] = []
+
+        async def handle(event: Any, replay: bool) -> None:
+            await asyncio.sleep(0.01 if event.text.endswith("1") else 0)
+            seen.append((event.text, replay))
+
+        await intake.append(events(("a", "a1"), ("b", "b1"), ("a", "a2"), ("a", "a3")))
+        consumer = IntakeConsumer(intake, handle)
+        consumer.start()
+        await until(lambda: len(seen) == 4)
+        await consumer.stop(5)
+        assert await SqlIntake(f"sqlite:///{tmp_path / 'intake.db'}").pending() == 0
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert [text for text, _ in seen if text.startswith("a")] == ["a1", "a2", "a3"]
+    assert not any(replay for _, replay in seen)
+
+
+def test_sql_intake_gives_a_dead_consumers_events_to_the_next(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'intake.db'}"
+
+    async def scenario() -> List[Tuple[str, bool]]:
+        dead = SqlIntake(url, lease_seconds=1, consumer="dead")
+        await dead.append(events(("a", "one"), ("a", "two")))
+        assert len(dead._claim()) == 2  # taken, then the process died without an answer
+        seen: List[Tuple[str, bool]] = []
+
+        async def handle(event: Any, replay: bool) -> None:
+            seen.append((event.text, replay))
+
+        consumer = IntakeConsumer(SqlIntake(url, lease_seconds=1, consumer="next"), handle)
+        consumer.start()
+        await until(lambda: len(seen) == 2)
+        await consumer.stop(5)
+        return seen
+
+    assert asyncio.run(scenario()) == [("one", True), ("two", True)]
+
+
+def test_a_failing_turn_is_tried_again_then_set_aside(tmp_path: Path) -> None:
+    async def scenario() -> Tuple[List[Tuple[str, bool]], SqlIntake]:
+        intake = SqlIntake(f"sqlite:///{tmp_path / 'intake.db'}")
+        seen: List[Tuple[str, bool]] = []
+
+        async def handle(event: Any, replay: bool) -> None:
+            seen.append((event.text, replay))
+            if event.text == "flaky" and len([s for s in seen if s[0] == "flaky"]) < 3:
+                raise ConnectionError("the action server is restarting")
+            if event.text == "broken":
+                raise ValueError("a bug")
+
+        await intake.append(events(("a", "flaky"), ("a", "after"), ("b", "broken")))
+        consumer = IntakeConsumer(intake, handle, pauses=(0.01, 0.01, 0.01))
+        consumer.start()
+        await until(lambda: ("after", False) in seen and len([s for s in seen if s[0] == "broken"]) == 4)
+        await consumer.stop(5)
+        return seen, intake
+
+    seen, intake = asyncio.run(scenario())
+    a_turns = [s for s in seen if s[0] != "broken"]
+    assert a_turns == [("flaky", False), ("flaky", True), ("flaky", True), ("after", False)]  # order kept
+    assert asyncio.run(intake.pending()) == 0
+    with intake.engine.connect() as connection:
+        aside = connection.exec_driver_sql("select sender_id, reason from kassa_intake_set_aside").fetchall()
+    assert [(row[0], "a bug" in row[1]) for row in aside] == [("b", True)]
+
+
+def test_redis_replicas_share_the_shards_and_a_dead_ones_events_go_to_the_other(redis_url: str) -> None:
+    async def scenario() -> None:
+        shards = 4
+        dead = RedisIntake(redis_url, shards=shards, lease_seconds=1, consumer="dead")
+        await dead._balance(lambda item: None)
+        assert dead.owned == set(range(shards))  # alone: all shards
+        taken: List[StoredEvent] = []
+        stored = events(*((f"c{n}", f"m{n}.{k}") for k in range(3) for n in range(8)))
+        await dead.append(stored)
+        await dead._read_once(taken.append)
+        assert len(taken) == len(stored)  # read, and never answered: the replica died here
+
+        seen: List[Tuple[str, str, bool]] = []
+
+        async def handle(event: Any, replay: bool) -> None:
+            seen.append((event.sender_id, event.text, replay))
+
+        survivor = RedisIntake(redis_url, shards=shards, lease_seconds=1, consumer="survivor")
+        consumer = IntakeConsumer(survivor, handle)
+        consumer.start()
+        await until(lambda: len(seen) == len(stored))
+        assert survivor.owned == set(range(shards))
+        for n in range(8):
+            assert [(text, replay) for sender, text, replay in seen if sender == f"c{n}"] == [(f"m{n}.{k}", True) for k in range(3)]
+
+        late = RedisIntake(redis_url, shards=shards, lease_seconds=1, consumer="late")
+        second = IntakeConsumer(late, handle)
+        second.start()
+        await until(lambda: len(survivor.owned) == 2 and len(late.owned) == 2)  # an even share each
+        await late.append(events(*((f"c{n}", f"new{n}") for n in range(8))))
+        await until(lambda: len(seen) == len(stored) + 8)
+        assert all(not replay for _, text, replay in seen if text.startswith("new"))
+        assert await survivor.pending() == 0
+        await consumer.stop(5)
+        await second.stop(5)
+
+    asyncio.run(scenario())
+
+
+def test_a_customer_always_lands_on_the_same_shard() -> None:
+    assert {shard_of("1234567890", 16) for _ in range(5)} == {shard_of("1234567890", 16)}
+    assert len({shard_of(f"psid{n}", 16) for n in range(200)}) == 16
