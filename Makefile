@@ -40,7 +40,7 @@ export SHOP_NAME ?= Kassa Bike Shop
 # Local tokens and keys (not secrets; refused outside localhost).
 include local-defaults.mk
 
-.PHONY: help install system-packages lookups lint types validate unit train test-stories integration conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
+.PHONY: help install system-packages lookups lint types validate unit train test-stories integration cluster cluster-test conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
 
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -54,12 +54,14 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
-# Debian packages the tests use: headless Chromium for the browser test (a
-# downloaded browser does not work here) and Redis for the shared-state test.
-system-packages: ## install the Debian packages the tests use (chromium, redis-server) when missing
+# Debian packages the tests and the cluster use: headless Chromium for the browser
+# test (a downloaded browser does not work here), Redis, PostgreSQL and HAProxy.
+system-packages: ## install the Debian packages the tests use (chromium, redis-server, postgresql, haproxy) when missing
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v haproxy >/dev/null 2>&1 || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then \
 		command -v apt-get >/dev/null 2>&1 || { echo "error: install$$missing" >&2; exit 1; }; \
 		echo "installing$$missing"; \
@@ -95,11 +97,18 @@ test-stories: train ## the test stories in tests/stories against the trained mod
 integration: train system-packages ## the integration tests: the whole stack over real HTTP, a browser included
 	$(PY) -m pytest -m integration tests/integration
 
+# The production topology on this machine (scripts/cluster.py), and its tests.
+cluster: install train system-packages ## PostgreSQL, Redis, HAProxy, 2 Rasa replicas, 2 acceptors, 2 action servers, the sandboxes
+	$(PY) -m scripts.cluster
+
+cluster-test: train system-packages ## the cluster under 50 customers, with kill -9 of a Rasa replica and an action server and a Redis restart
+	$(PY) -m pytest -m cluster tests/cluster
+
 # Whole conversations as customers write them, judged by outcomes (tests/conversations/).
 conversations: train system-packages ## whole conversations over the Messenger door (results/conversations/summary.md)
 	$(PY) -m tests.conversations
 
-test: lint types validate unit test-stories integration conversations bench-smoke ## everything CI runs: lint, types, validate, unit, test stories, integration, conversations, bench smoke
+test: lint types validate unit test-stories integration cluster-test conversations bench-smoke ## everything CI runs: lint, types, validate, unit, test stories, integration, cluster, conversations, bench smoke
 
 messenger-profile: install ## set the Page's Get Started button, greeting and menu
 	$(PY) -m channels.messenger.profile

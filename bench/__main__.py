@@ -139,11 +139,40 @@ def start_builtin(stack: Stack, workdir: Path) -> tuple[Server, str]:
     return Server(args, f"{url}/", env, "rasa-builtin", startup_seconds=RASA_STARTUP_SECONDS), url
 
 
+def measure(stack: Stack, door: Any, users: int, args: argparse.Namespace, counts: Dict[str, List[int]]) -> Dict[str, Any]:
+    row = asyncio.run(run_level(door, users, args.seconds, args.scenario, counts))
+    time.sleep(1.5)
+    row["duplicated"] = duplicated_replies(stack, door, row.pop("psids")) if isinstance(door, MessengerDoor) else 0
+    print(report.line(row), flush=True)
+    return row
+
+
+def cluster_rows(replicas: int, users: List[int], args: argparse.Namespace, env: Dict[str, str], faults: Faults) -> List[Dict[str, Any]]:
+    """The cluster door: webhooks through HAProxy to the acceptors, turns on ``replicas``
+    Rasa replicas sharing PostgreSQL and Redis, two action servers."""
+    from scripts.cluster import start_cluster
+
+    name = f"cluster-{replicas}"
+    print(f"starting the cluster with {replicas} Rasa replica(s) ...", flush=True)
+    cluster = start_cluster(PROJECT_ROOT / ".run" / "bench" / name, replicas=replicas, env=env, log_dir=PROJECT_ROOT / ".run" / "bench")
+    try:
+        door = MessengerDoor(name, cluster.webhook_url, cluster.graph_url, APP_SECRET, faults)
+        counts = {kind: asyncio.run(calibrate(door, steps)) for kind, steps in SCENARIOS.items()}
+        rows = []
+        for count in users:
+            print(f"{report.DOOR_NAMES[name]}, {count} user(s), {args.seconds:.0f} s ...", flush=True)
+            rows.append(measure(cluster, door, count, args, counts))
+        return rows
+    finally:
+        cluster.stop()
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="1,10,50")
     parser.add_argument("--seconds", type=float, default=15.0, help="measurement time per door and load")
-    parser.add_argument("--doors", default="kassa,builtin,rest")
+    parser.add_argument("--doors", default="kassa,acceptor,builtin,rest,cluster",
+                        help="kassa, acceptor (the separate webhook acceptor), builtin, rest, cluster (1 then 2 Rasa replicas)")
     parser.add_argument("--scenario", default="mix", choices=["browse", "buy", "mix"])
     given = settings.bench()
     parser.add_argument("--send-latency-ms", type=float, default=given.send_api_latency_ms)
@@ -164,12 +193,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         faults = Faults(duplicate_rate=0.10, batch_rate=0.05)
     workdir = PROJECT_ROOT / ".run" / "bench"
     started = time.time()
-    stack = start_stack(workdir, env)
+    stack = start_stack(workdir, env, acceptor="acceptor" in doors_wanted)
     builtin: Optional[Server] = None
     try:
         doors: Dict[str, Any] = {}
         if "kassa" in doors_wanted:
             doors["kassa"] = MessengerDoor("kassa", stack.webhook_url, stack.graph_url, APP_SECRET, faults)
+        if "acceptor" in doors_wanted:
+            acceptor_webhook = f"{stack.extra['acceptor_url']}/webhooks/facebook/webhook"
+            doors["acceptor"] = MessengerDoor("acceptor", acceptor_webhook, stack.graph_url, APP_SECRET, faults)
         if "builtin" in doors_wanted:
             builtin, builtin_url = start_builtin(stack, workdir)
             stack.servers.append(builtin)
@@ -187,13 +219,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             if args.profile and name == "kassa" and count == max(users):
                 rasa_server = next(s for s in stack.servers if s.log_path.stem == "rasa")
                 sampler = profile.start(rasa_server.process.pid, args.seconds, args.out)
-            row = asyncio.run(run_level(door, count, args.seconds, args.scenario, counts[name]))
+            rows.append(measure(stack, door, count, args, counts[name]))
             if sampler is not None:
                 sampler.wait(timeout=60)
-            time.sleep(1.5)
-            row["duplicated"] = duplicated_replies(stack, door, row.pop("psids")) if isinstance(door, MessengerDoor) else 0
-            rows.append(row)
-            print(report.line(row), flush=True)
         noise_psids = [p for p in faults.noise_psids if p.startswith("bkas")]
         kassa_rows = [r for r in rows if r["door"] == "kassa"]
         for psid in noise_psids if kassa_rows else []:
@@ -212,6 +240,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         }
     finally:
         stack.stop()
+    if "cluster" in doors_wanted:  # after the single stack is gone: the cluster has the machine to itself
+        rows += [row for replicas in (1, 2) for row in cluster_rows(replicas, users, args, env, faults)]
     results["duration_seconds"] = round(time.time() - started, 1)
     report.write(results, args.out)
     if args.profile and (args.out / "profile.raw").exists():

@@ -7,7 +7,10 @@ import platform
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-DOOR_NAMES = {"kassa": "Kassa connector", "builtin": "Rasa built-in facebook", "rest": "Rasa REST channel"}
+DOOR_NAMES = {
+    "kassa": "Kassa connector", "acceptor": "Kassa, separate acceptor", "builtin": "Rasa built-in facebook", "rest": "Rasa REST channel",
+    "cluster-1": "Cluster, 1 Rasa replica", "cluster-2": "Cluster, 2 Rasa replicas",
+}
 
 
 def machine() -> Dict[str, Any]:
@@ -65,6 +68,20 @@ def targets(results: Dict[str, Any]) -> List[str]:
         if builtin and builtin["throughput"]:
             lines.append(f"- {top} users: Kassa throughput = {kassa['throughput'] / builtin['throughput']:.1f} x built-in facebook (target >= 10)")
         lines.append(f"- {top} users: Kassa lost {kassa['lost']}, duplicated {kassa['duplicated']} (target 0)")
+    for door in ("acceptor", "cluster-1", "cluster-2"):
+        row = _row(rows, door, top)
+        if row is None:
+            continue
+        name = DOOR_NAMES[door]
+        lines.append(f"- {top} users: {name}: webhook answer p99 {_ms(row['webhook_p99_ms'])} ms (target <= 50 ms), "
+                     f"lost {row['lost']}, duplicated {row['duplicated']}")
+        if rest and rest["throughput"]:
+            lines.append(f"- {top} users: {name}: throughput {row['throughput']:.2f} turns/s = {row['throughput'] / rest['throughput']:.2f} x REST "
+                         "(target >= 0.9)")
+    one, two = _row(rows, "cluster-1", top), _row(rows, "cluster-2", top)
+    if one and two and one["throughput"]:
+        lines.append(f"- {top} users: the second Rasa replica gives {two['throughput'] / one['throughput']:.2f} x the throughput of one "
+                     "(on this machine's cores; shared PostgreSQL and Redis in the path)")
     one_kassa, one_rest = _row(rows, "kassa", 1), _row(rows, "rest", 1)
     if one_kassa and one_rest and one_kassa["turn_p50_ms"] is not None and one_rest["turn_p50_ms"] is not None:
         budget = one_rest["turn_p50_ms"] + results["settings"]["send_api_latency_ms"] + 20

@@ -110,7 +110,7 @@ def wait_for(check: Callable[[], Any], seconds: float = 30, interval: float = 0.
 
 def start_stack(
     workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: Optional[List[str]] = None, log_prefix: str = "",
-    ports: Ports = Ports(), fresh: bool = True, log_dir: Path = TEST_LOGS, rasa_api: bool = True,
+    ports: Ports = Ports(), fresh: bool = True, log_dir: Path = TEST_LOGS, rasa_api: bool = True, acceptor: bool = False,
 ) -> Stack:
     """``env`` overrides the test values; ``log_prefix`` names the log files, for a second
     stack beside the first. ``fresh`` starts from empty stores and a copy of the catalog
@@ -124,7 +124,8 @@ def start_stack(
     workdir.mkdir(parents=True, exist_ok=True)
     catalog = PROJECT_ROOT / "catalog" / "catalog.yml"
     if fresh:
-        for leftover in ("orders.db", "tracker.db", "connector.db", "connector.db-wal", "connector.db-shm"):  # a run starts from empty stores: no orders of sandboxes long gone
+        # a run starts from empty stores: no orders of sandboxes long gone
+        for leftover in ("orders.db", "tracker.db", "connector.db", "connector.db-wal", "connector.db-shm"):
             (workdir / leftover).unlink(missing_ok=True)
         catalog = workdir / "catalog.yml"  # a copy the tests may reprice (Stack.set_catalog)
         catalog.write_text((PROJECT_ROOT / "catalog" / "catalog.yml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -169,7 +170,12 @@ def start_stack(
                         "--credentials", "credentials.yml", "--port", str(rasa_port), *(["--enable-api"] if rasa_api else []), *(rasa_args or [])]
         rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, log_prefix + "rasa", startup_seconds=RASA_STARTUP_SECONDS, log_dir=log_dir)
         servers.append(rasa)
-        extra = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, actions_env)}
+        extra: Dict[str, Any] = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, actions_env)}
+        if acceptor:  # the webhook acceptor as its own process, storing into the same intake Rasa consumes
+            acceptor_port = free_port()
+            extra["acceptor_url"] = f"http://127.0.0.1:{acceptor_port}"
+            servers.append(Server([sys.executable, "-m", "channels.messenger.acceptor"], f"{extra['acceptor_url']}/",
+                                  {**rasa_env, "KASSA_ACCEPTOR_PORT": str(acceptor_port)}, log_prefix + "acceptor", log_dir=log_dir))
         return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra, log_prefix, log_dir)
     except BaseException:  # also a pytest timeout or Ctrl-C: nothing started is left running
         for server in reversed(servers):

@@ -31,7 +31,7 @@ def test_env_example_and_readme_table_are_generated_from_the_list() -> None:
 def test_every_variable_rasa_or_the_makefile_uses_is_listed() -> None:
     listed = {variable.name for variable in settings.VARIABLES}
     used = set()
-    for name in ("credentials.yml", "endpoints.yml"):
+    for name in ("credentials.yml", "endpoints.yml", "deploy/endpoints.yml"):
         text = "\n".join(line for line in (PROJECT_ROOT / name).read_text().splitlines() if not line.lstrip().startswith("#"))
         used |= set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)\}", text))
     for name in ("Makefile", "local-defaults.mk"):

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 # Pauses between attempts at a turn that failed (the store or the action server was
 # away, say): about a minute in all, while the customer's later events wait behind it.
 RETRY_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+# The longest one attempt at a turn may take before it counts as failed (and runs again):
+# a call that hangs must not hold a customer's later messages for ever.
+TURN_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,11 @@ class IntakeConsumer:
     async def _run(self, item: StoredEvent) -> None:
         for attempt, pause in enumerate((*self.pauses, None), start=1):
             try:
-                await self.handle(item.event, item.recovered or attempt > 1)
+                await asyncio.wait_for(self.handle(item.event, item.recovered or attempt > 1), TURN_SECONDS)
                 break
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # the store, the action server or Rasa failed: try again
+            except Exception as error:  # the store, the action server or Rasa failed, or took too long: try again
                 if pause is None:
                     logger.exception("Event %s of %s failed %d times: set aside", item.key, item.event.sender_id, attempt)
                     await _until_done(functools.partial(self.store.set_aside, item, repr(error)))

@@ -6,6 +6,10 @@ unless renewed), so one customer's events run in order on one replica. Replicas
 announce themselves in a sorted set and share the shards evenly; when a replica
 dies its leases run out, another takes its shards and first claims (XAUTOCLAIM)
 the events the dead one had read but not acknowledged.
+
+Redis's blocking client is called in worker threads: after a Redis restart it
+reconnects cleanly, where redis-py 4.6's asyncio client was seen, in the cluster
+test, to leave calls waiting for ever.
 """
 from __future__ import annotations
 
@@ -19,7 +23,6 @@ from typing import Any, Dict, Optional, Sequence, Set
 
 from channels.messenger.intake import StoredEvent, Submit, consumer_name
 from channels.messenger.webhook_events import Event, InvalidWebhook, from_stored, to_stored
-from channels.turn_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +30,9 @@ GROUP = "kassa"
 FIELD = "event"
 READ_BLOCK_MS = 500
 READ_COUNT = 100
+# A command that gets no answer in this time fails (and is tried again) instead of
+# waiting for ever on a connection a Redis restart left half-closed. Longer than a read's block.
+SOCKET_TIMEOUT = 5.0
 # Compare-and-set on a lease: only its holder renews or gives it back.
 RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
@@ -39,21 +45,21 @@ def shard_of(sender_id: str, shards: int) -> int:
 class RedisIntake:
     def __init__(self, url: str, shards: int = 16, lease_seconds: float = 10.0, prefix: str = "kassa:intake:",
                  consumer: Optional[str] = None) -> None:
-        import redis.asyncio as redis
+        import redis
 
         self.shards = shards
         self.lease_ms = int(lease_seconds * 1000)
         self.prefix = prefix
         self.consumer = consumer or consumer_name()
-        self._clients: PerLoop[Any] = PerLoop(lambda: redis.from_url(url))
+        self._client = redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT)
         self.owned: Set[int] = set()
         self.releasing: Set[int] = set()
         self.in_flight: Dict[int, Set[str]] = {}
         self._groups_ready = False
 
-    @property
-    def _redis(self) -> Any:
-        return self._clients.get()
+    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One Redis command, in a worker thread."""
+        return await asyncio.to_thread(getattr(self._client, method), *args, **kwargs)
 
     def stream(self, shard: int) -> str:
         return f"{self.prefix}{shard}"
@@ -65,10 +71,13 @@ class RedisIntake:
     async def append(self, events: Sequence[Event]) -> None:
         if not events:
             return
-        pipe = self._redis.pipeline(transaction=False)
-        for event in events:
-            pipe.xadd(self.stream(shard_of(event.sender_id, self.shards)), {FIELD: json.dumps(to_stored(event))})
-        await pipe.execute()
+        def add_all() -> None:
+            pipe = self._client.pipeline(transaction=False)
+            for event in events:
+                pipe.xadd(self.stream(shard_of(event.sender_id, self.shards)), {FIELD: json.dumps(to_stored(event))})
+            pipe.execute()
+
+        await asyncio.to_thread(add_all)
 
     # --- the consumer's side ----------------------------------------------------------
     async def consume(self, submit: Submit) -> None:
@@ -95,7 +104,7 @@ class RedisIntake:
             await asyncio.sleep(READ_BLOCK_MS / 1000)
             return
         await self._ensure_groups()
-        answer = await self._redis.xreadgroup(GROUP, self.consumer, {self.stream(s): ">" for s in reading}, count=READ_COUNT, block=READ_BLOCK_MS)
+        answer = await self._call("xreadgroup", GROUP, self.consumer, {self.stream(s): ">" for s in reading}, count=READ_COUNT, block=READ_BLOCK_MS)
         for stream, entries in answer or []:
             shard = int(_text(stream).rsplit(":", 1)[1])
             for entry_id, fields in entries:
@@ -118,26 +127,31 @@ class RedisIntake:
 
     async def ack(self, item: StoredEvent) -> None:
         shard = int(item.partition)
-        pipe = self._redis.pipeline(transaction=True)
-        pipe.xack(self.stream(shard), GROUP, item.key)
-        pipe.xdel(self.stream(shard), item.key)
-        await pipe.execute()
+        await self._forget(shard, item.key)
         self.in_flight.get(shard, set()).discard(item.key)
 
     async def set_aside(self, item: StoredEvent, reason: str) -> None:
-        await self._redis.xadd(f"{self.prefix}set-aside", {FIELD: json.dumps(to_stored(item.event)), "reason": reason[:500]})
+        await self._call("xadd", f"{self.prefix}set-aside", {FIELD: json.dumps(to_stored(item.event)), "reason": reason[:500]})
         await self.ack(item)
 
+    async def _forget(self, shard: int, entry_id: str) -> None:
+        def ack_and_delete() -> None:
+            pipe = self._client.pipeline(transaction=True)
+            pipe.xack(self.stream(shard), GROUP, entry_id)
+            pipe.xdel(self.stream(shard), entry_id)
+            pipe.execute()
+
+        await asyncio.to_thread(ack_and_delete)
+
     async def _drop(self, shard: int, entry_id: str) -> None:
-        await self._redis.xack(self.stream(shard), GROUP, entry_id)
-        await self._redis.xdel(self.stream(shard), entry_id)
+        await self._forget(shard, entry_id)
 
     async def _ensure_groups(self) -> None:
         if self._groups_ready:
             return
         for shard in range(self.shards):
             try:  # from the stream's start: events stored before the group was made still count
-                await self._redis.xgroup_create(self.stream(shard), GROUP, id="0", mkstream=True)
+                await self._call("xgroup_create", self.stream(shard), GROUP, id="0", mkstream=True)
             except Exception as error:
                 if "BUSYGROUP" not in str(error):
                     raise
@@ -158,13 +172,13 @@ class RedisIntake:
     async def _balance(self, submit: Submit) -> None:
         """Renew this replica's leases, then take or give shards towards an even share."""
         members = f"{self.prefix}members"
-        seconds, micros = await self._redis.time()
+        seconds, micros = await self._call("time")
         now_ms = seconds * 1000 + micros // 1000
-        await self._redis.zadd(members, {self.consumer: now_ms})
-        await self._redis.zremrangebyscore(members, "-inf", now_ms - self.lease_ms)
-        share = math.ceil(self.shards / max(1, await self._redis.zcard(members)))
+        await self._call("zadd", members, {self.consumer: now_ms})
+        await self._call("zremrangebyscore", members, "-inf", now_ms - self.lease_ms)
+        share = math.ceil(self.shards / max(1, await self._call("zcard", members)))
         for shard in sorted(self.owned):
-            if not await self._redis.eval(RENEW, 1, self._lease(shard), self.consumer, self.lease_ms):
+            if not await self._call("eval", RENEW, 1, self._lease(shard), self.consumer, self.lease_ms):
                 logger.warning("Lost the lease of intake shard %d", shard)
                 self.owned.discard(shard)
                 self.releasing.discard(shard)
@@ -173,7 +187,7 @@ class RedisIntake:
         for shard in free:
             if len(self.owned) >= share:
                 break
-            if await self._redis.set(self._lease(shard), self.consumer, nx=True, px=self.lease_ms):
+            if await self._call("set", self._lease(shard), self.consumer, nx=True, px=self.lease_ms):
                 await self._ensure_groups()
                 self.owned.add(shard)
                 await self._recover(shard, submit)
@@ -185,7 +199,7 @@ class RedisIntake:
         """Claim what earlier holders of the shard read and never acknowledged, oldest first."""
         start = "0-0"
         while True:
-            answer = await self._redis.xautoclaim(self.stream(shard), GROUP, self.consumer, min_idle_time=0, start_id=start, count=READ_COUNT)
+            answer = await self._call("xautoclaim", self.stream(shard), GROUP, self.consumer, min_idle_time=0, start_id=start, count=READ_COUNT)
             start, entries = _text(answer[0]), answer[1]
             for entry_id, fields in entries:
                 if fields:
@@ -198,7 +212,7 @@ class RedisIntake:
         out of the read set by now, so nothing new of theirs arrives here."""
         for shard in sorted(self.releasing):
             if not self.in_flight.get(shard):
-                await self._redis.eval(RELEASE, 1, self._lease(shard), self.consumer)
+                await self._call("eval", RELEASE, 1, self._lease(shard), self.consumer)
                 self.owned.discard(shard)
                 self.releasing.discard(shard)
 
@@ -206,8 +220,8 @@ class RedisIntake:
         try:
             for shard in list(self.owned):
                 if not self.in_flight.get(shard):
-                    await self._redis.eval(RELEASE, 1, self._lease(shard), self.consumer)
-            await self._redis.zrem(f"{self.prefix}members", self.consumer)
+                    await self._call("eval", RELEASE, 1, self._lease(shard), self.consumer)
+            await self._call("zrem", f"{self.prefix}members", self.consumer)
         except Exception as error:  # stopping anyway; the leases run out by themselves
             logger.info("Could not give back the intake leases (%s)", error)
         self.owned.clear()
@@ -216,13 +230,11 @@ class RedisIntake:
         """Events stored and not yet acknowledged, over all shards (for tests and tools)."""
         total = 0
         for shard in range(self.shards):
-            total += await self._redis.xlen(self.stream(shard))
+            total += await self._call("xlen", self.stream(shard))
         return total
 
     async def close(self) -> None:
-        client = self._clients.pop()
-        if client is not None:
-            await client.close()
+        await asyncio.to_thread(self._client.close)
 
 
 def _text(value: Any) -> str:

@@ -39,7 +39,9 @@ set_aside_table = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("set_aside_at", sa.Float, nullable=False),
 )
-POLL_SECONDS = 0.2
+# How often the table is read for events another process (the acceptor) stored; this
+# process's own appends wake the consumer at once.
+POLL_SECONDS = 0.05
 BATCH = 100
 
 

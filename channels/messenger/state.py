@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from channels import sql
-from channels.turn_loop import PerLoop
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_KEYS = 100_000
+# A Redis command that gets no answer in this time fails instead of waiting for ever
+# (a connection that a Redis restart left half-closed).
+SOCKET_TIMEOUT = 5.0
 
 
 class StateStore(Protocol):
@@ -75,31 +77,28 @@ class MemoryStore:
 
 
 class RedisStore:
-    """The same store in Redis; values are JSON. One client per event loop,
-    since an asyncio Redis connection belongs to the loop that opened it."""
+    """The same store in Redis; values are JSON. Redis's blocking client, called in a
+    worker thread: after a Redis restart it reconnects cleanly, where the asyncio
+    client of redis-py 4.6 was seen to leave a call waiting for ever."""
 
     def __init__(self, url: str, prefix: str = "kassa:messenger:") -> None:
-        import redis.asyncio as redis
+        import redis
 
         self.prefix = prefix
-        self._clients: PerLoop[Any] = PerLoop(lambda: redis.from_url(url))
-
-    @property
-    def _redis(self) -> Any:
-        return self._clients.get()
+        self._redis = redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT)
 
     async def add_once(self, key: str, ttl_seconds: int) -> bool:
-        return bool(await self._redis.set(self.prefix + key, "1", ex=ttl_seconds, nx=True))
+        return bool(await asyncio.to_thread(self._redis.set, self.prefix + key, "1", ex=ttl_seconds, nx=True))
 
     async def put(self, key: str, value: Any, ttl_seconds: int) -> None:
-        await self._redis.set(self.prefix + key, json.dumps(value), ex=ttl_seconds)
+        await asyncio.to_thread(self._redis.set, self.prefix + key, json.dumps(value), ex=ttl_seconds)
 
     async def get(self, key: str) -> Optional[Any]:
-        raw = await self._redis.get(self.prefix + key)
+        raw = await asyncio.to_thread(self._redis.get, self.prefix + key)
         return None if raw is None else json.loads(raw)
 
     async def delete(self, key: str) -> None:
-        await self._redis.delete(self.prefix + key)
+        await asyncio.to_thread(self._redis.delete, self.prefix + key)
 
 
 state_metadata = sa.MetaData()

@@ -1,0 +1,152 @@
+"""The production topology, for real: PostgreSQL, Redis, HAProxy, two webhook acceptors,
+two Rasa replicas and two action servers (scripts/cluster.py), driven over the load
+balancer by 50 Messenger customers at once, with replicas killed under load.
+
+Every customer walks the same four steps in a closed loop, as in `make bench`; each
+step's replies are counted at the fake Graph API. A customer's conversation must
+match the quiet calibration run's: the same replies, once each, in the same order,
+and the same cart in the tracker store (PostgreSQL)."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+import aiohttp
+import pytest
+import requests
+
+from actions.ledger import Ledger
+from bench.__main__ import calibrate
+from bench.doors import Faults, MessengerDoor, Turn
+from scripts.cluster import Cluster, start_cluster
+from scripts.servers import PROJECT_ROOT
+from scripts.stack import APP_SECRET, wait_for
+from tests.integration.test_payments import approve, captures_of, checkout, receipts
+
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]
+
+CUSTOMERS = 50
+STEPS = ["hi", "show me your lights", "add two ember rear lights to my cart", "what's in my cart?"]
+# The longest a customer may wait for one step when a replica died under it: its
+# events wait for the intake lease (5 s), its conversation for Rasa's lock (20 s).
+STEP_SECONDS = 90.0
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    running = start_cluster(PROJECT_ROOT / ".run" / "tests" / "cluster")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def reference(cluster: Cluster) -> Dict[str, Any]:
+    """One quiet conversation: the replies per step and the messages' shapes, and the cart."""
+    door = new_door(cluster)
+    counts = asyncio.run(calibrate(door, STEPS))
+    psid = next(iter(door.expected))
+    return {"counts": counts, "shapes": shapes(cluster.messages(psid)), "cart": cluster.tracker(psid)["slots"]["cart"]}
+
+
+def new_door(cluster: Cluster) -> MessengerDoor:
+    return MessengerDoor("cluster", cluster.webhook_url, cluster.graph_url, APP_SECRET, Faults(), redeliver=True)
+
+
+def shapes(messages: List[Dict[str, Any]]) -> List[str]:
+    """What kind of message each reply is (text, quick replies, a template type): the same
+    for everyone, whatever wording a response variation picks."""
+    kinds = []
+    for message in messages:
+        payload = (message.get("attachment") or {}).get("payload") or {}
+        kinds.append(payload.get("template_type") or (message.get("attachment") or {}).get("type")
+                     or ("quick_replies" if message.get("quick_replies") else "text"))
+    return kinds
+
+
+def drive(cluster: Cluster, counts: List[int], meanwhile: Optional[Callable[[], None]] = None,
+          after_turns: int = CUSTOMERS) -> Tuple[MessengerDoor, List[Turn]]:
+    """50 customers through the steps at once; ``meanwhile`` runs in a thread once
+    ``after_turns`` turns are done (a kill under load)."""
+    door = new_door(cluster)
+    turns: List[Turn] = []
+    fault: Dict[str, threading.Thread] = {}
+
+    async def customer(session: aiohttp.ClientSession) -> None:
+        psid = f"cl{uuid.uuid4().hex[:12]}"
+        for text, expected in zip(STEPS, counts, strict=True):
+            turns.append(await door.turn(session, psid, text, expected))
+            if meanwhile is not None and len(turns) >= after_turns and not fault:
+                fault["thread"] = threading.Thread(target=meanwhile)
+                fault["thread"].start()
+
+    async def everyone() -> None:
+        timeout = aiohttp.ClientTimeout(total=STEP_SECONDS + 30)
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=4 * CUSTOMERS), timeout=timeout) as session:
+            await asyncio.gather(*(customer(session) for _ in range(CUSTOMERS)))
+
+    asyncio.run(everyone())
+    if "thread" in fault:
+        fault["thread"].join(timeout=300)
+    assert meanwhile is None or fault, "the fault never ran: the load ended first"
+    return door, turns
+
+
+def check_conversations(cluster: Cluster, door: MessengerDoor, turns: List[Turn], reference: Dict[str, Any]) -> None:
+    lost = [t for t in turns if not t.ok]
+    assert not lost, f"{len(lost)} turn(s) failed: {[(t.step, t.error) for t in lost[:5]]}"
+    time.sleep(3)  # a late duplicate, if there were one, shows by now
+    wrong = {}
+    for psid in door.expected:
+        got = shapes(cluster.messages(psid))
+        if got != reference["shapes"]:
+            wrong[psid] = got
+    assert not wrong, f"{len(wrong)} conversation(s) differ from the reference {reference['shapes']}: {list(wrong.items())[:3]}"
+    carts = {psid: cluster.tracker(psid)["slots"]["cart"] for psid in door.expected}
+    assert reference["cart"] and all(cart == reference["cart"] for cart in carts.values()), carts
+
+
+def test_50_customers_over_the_balancer_get_every_reply_once_in_order(cluster: Cluster, reference: Dict[str, Any]) -> None:
+    door, turns = drive(cluster, reference["counts"])
+    check_conversations(cluster, door, turns, reference)
+    replicas = [requests.get(f"{url}/", timeout=5).ok for url in cluster.replica_urls()]
+    assert replicas == [True, True]
+
+
+def test_kill_9_of_a_rasa_replica_under_load_loses_and_doubles_nothing(cluster: Cluster, reference: Dict[str, Any]) -> None:
+    door, turns = drive(cluster, reference["counts"], lambda: cluster.kill("rasa-1"))
+    try:
+        check_conversations(cluster, door, turns, reference)
+    finally:
+        cluster.start("rasa-1")
+
+
+def test_kill_9_of_an_action_server_under_load_loses_nothing(cluster: Cluster, reference: Dict[str, Any]) -> None:
+    door, turns = drive(cluster, reference["counts"], lambda: cluster.kill("actions-1"), after_turns=CUSTOMERS + 10)
+    try:
+        check_conversations(cluster, door, turns, reference)
+    finally:
+        cluster.start("actions-1")
+
+
+def test_a_redis_restart_under_load_loses_nothing_that_was_acknowledged(cluster: Cluster, reference: Dict[str, Any]) -> None:
+    door, turns = drive(cluster, reference["counts"], lambda: cluster.restart("redis"))
+    check_conversations(cluster, door, turns, reference)
+    print(f"deliveries answered other than 200 while Redis restarted, and delivered again: {door.redelivered}")
+
+
+def test_a_payment_through_the_cluster_captures_once_and_sends_one_receipt(cluster: Cluster) -> None:
+    psid = f"pay{uuid.uuid4().hex[:12]}"
+    _, order_id = checkout(cluster, psid)
+    return_url = approve(cluster, order_id)
+    assert return_url.startswith(cluster.rasa_url)  # back through the balancer, to either replica
+    for _ in range(3):  # the buyer reloads the page: still one capture
+        assert requests.get(return_url, timeout=30).status_code == 200
+    assert wait_for(lambda: receipts(cluster, psid), 60)
+    time.sleep(3)  # PayPal's webhook for the same approval reaches the other replica too
+    assert len(receipts(cluster, psid)) == 1
+    assert captures_of(cluster, order_id) == 1
+    record = Ledger(cluster.extra["database"]).order(order_id)
+    assert record is not None and record.status == "COMPLETED" and record.receipt_sent_at
