@@ -40,7 +40,7 @@ export SHOP_NAME ?= Kassa Bike Shop
 # Local tokens and keys (not secrets; refused outside localhost).
 include local-defaults.mk
 
-.PHONY: help install system-packages lookups lint types validate unit train test-stories integration cluster cluster-test conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
+.PHONY: help install system-packages lookups lint types validate unit train test-stories integration cluster cluster-test simulate review review-apply insights conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
 
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -79,7 +79,7 @@ validate: install ## rasa data validate plus the project's own checks (catalog, 
 	$(PY) -m scripts.validate
 
 lint: install ## ruff: pyflakes, pycodestyle, bugbear and import order (pyproject.toml)
-	$(BIN)/ruff check actions channels sandbox scripts bench tests
+	$(BIN)/ruff check actions channels sandbox scripts bench analytics tests
 
 types: install ## mypy over actions, channels, sandbox, scripts and bench (pyproject.toml)
 	$(BIN)/mypy
@@ -96,6 +96,19 @@ test-stories: train ## the test stories in tests/stories against the trained mod
 
 integration: train system-packages ## the integration tests: the whole stack over real HTTP, a browser included
 	$(PY) -m pytest -m integration tests/integration
+
+# The review loop and the sales funnel (analytics/, docs/conversation-design.md).
+simulate: install train ## a few hundred scripted customers shop in the local stack (.run/), for review and insights: ARGS='--customers 300'
+	$(PY) -m analytics.simulate $(ARGS)
+
+review: install ## list the messages worth a designer's look in results/review/review.yml (ARGS='--threshold 0.6')
+	$(PY) -m analytics.review $(ARGS)
+
+review-apply: install ## add the corrected messages of results/review/review.yml to data/nlu/, then validate
+	$(PY) -m analytics.review_apply $(ARGS)
+
+insights: install ## the sales funnel from the tracker store and the ledger (results/insights/)
+	$(PY) -m analytics.insights $(ARGS)
 
 # The production topology on this machine (scripts/cluster.py), and its tests.
 cluster: install train system-packages ## PostgreSQL, Redis, HAProxy, 2 Rasa replicas, 2 acceptors, 2 action servers, the sandboxes

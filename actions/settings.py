@@ -13,6 +13,7 @@ endpoints.yml are listed too (``read_by="rasa"``), so the list is complete.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Tuple
@@ -106,6 +107,18 @@ DEFAULTS = {variable.name: variable.default for variable in VARIABLES}
 
 def _env(env: Optional[Env]) -> Env:
     return os.environ if env is None else env
+
+
+def expand(value: str, env: Optional[Env] = None) -> str:
+    """``${VAR}`` in a value from Rasa's endpoints.yml replaced as Rasa does; an unset
+    variable is an error that names it."""
+    def replace(match: "re.Match[str]") -> str:
+        name = match.group(1)
+        if name not in _env(env):
+            raise SettingsError(f"{name} is not set (used as ${{{name}}} in endpoints.yml)")
+        return _env(env)[name]
+
+    return re.sub(r"\$\{([^}]+)\}", replace, value)
 
 
 def text(name: str, env: Optional[Env] = None) -> str:

@@ -67,8 +67,14 @@ class Stack:
         self.start_service("actions")
 
     def stop_service(self, name: str) -> None:
-        """Stop the action server ("actions") or Rasa ("rasa"), as a crash would."""
+        """Stop the action server ("actions") or Rasa ("rasa")."""
         self._server(name).stop()
+
+    def kill_service(self, name: str) -> None:
+        """``kill -9`` the action server or Rasa: a crash, with nothing finished or saved."""
+        process = self._server(name).process
+        process.kill()
+        process.wait(timeout=10)
 
     def start_service(self, name: str) -> None:
         command, env = self.extra[name]

@@ -72,7 +72,7 @@ def test_sql_intake_gives_a_dead_consumers_events_to_the_next(tmp_path: Path) ->
     async def scenario() -> List[Tuple[str, bool]]:
         dead = SqlIntake(url, lease_seconds=1, consumer="dead")
         await dead.append(events(("a", "one"), ("a", "two")))
-        assert len(dead._claim()) == 2  # taken, then the process died without an answer
+        assert len(dead.claim_now()) == 2  # taken, then the process died without an answer
         seen: List[Tuple[str, bool]] = []
 
         async def handle(event: Any, replay: bool) -> None:
@@ -189,7 +189,7 @@ def test_a_redis_restart_under_the_consumer_loses_nothing_it_stored(tmp_path: Pa
             restarted = await asyncio.to_thread(start_redis_server, tmp_path / "redis", port, tmp_path)
             try:
                 for n in range(10):
-                    for attempt in range(50):  # as Facebook delivers again what was not answered 200
+                    for _attempt in range(50):  # as Facebook delivers again what was not answered 200
                         try:
                             await intake.append(events((f"r{n}", "after")))
                             break

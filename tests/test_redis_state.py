@@ -65,3 +65,33 @@ def test_redis_store_serves_the_turn_loop_and_sanics_loop_alike(redis_url: str) 
         return first, second, third
 
     assert asyncio.run(from_both_loops()) == (True, False, False)
+
+
+def test_sql_state_outlives_the_process_that_wrote_it(tmp_path: Path) -> None:
+    """Without Redis the window, the handover and the buttons sent survive a restart."""
+    from channels.messenger.state import SqlStore
+
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+
+    async def before_restart() -> None:
+        store = SqlStore(url)
+        state = ConversationState(store)
+        await state.customer_wrote("psid", at=1000.0)
+        await state.set_human_in_control("psid", True)
+        await state.remember_payloads("psid", ["/view_cart"])
+        assert await store.add_once("once", 60) and not await store.add_once("once", 60)
+        await store.put("gone", 1, 60)
+        await store.delete("gone")
+        store.flush()
+
+    async def after_restart() -> None:
+        store = SqlStore(url)
+        state = ConversationState(store)
+        assert not await state.inside_window("psid")  # known: 1000 s after the epoch is long past
+        assert await state.human_in_control("psid")
+        assert await state.bot_sent("psid", "/view_cart")
+        assert not await store.add_once("once", 60)
+        assert await store.get("gone") is None
+
+    asyncio.run(before_restart())
+    asyncio.run(after_restart())

@@ -17,7 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions import settings
-from channels.messenger.connector import accept_delivery, verify_subscription
+from channels.messenger.accept import accept_delivery, verify_subscription
 from channels.messenger.stores import intake_store
 from channels.request_limits import ClientLimits, cap_body_size
 

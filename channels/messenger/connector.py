@@ -8,7 +8,7 @@ the bot sent do.
 """
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 from decimal import Decimal
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -20,8 +20,10 @@ from sanic.response import HTTPResponse
 
 from actions import settings
 from actions.catalog import get_catalog
+from channels import rasa_speedups
 from channels.background import BackgroundTasks
-from channels.messenger import inbox_commands, limits, payloads, signature, utility
+from channels.messenger import inbox_commands, limits, payloads, utility
+from channels.messenger.accept import accept_delivery, verify_subscription
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.graph_versions import lifetime_warning
 from channels.messenger.intake import IntakeConsumer, IntakeStore
@@ -29,12 +31,12 @@ from channels.messenger.output import CHANNEL_NAME, MessengerOutput
 from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
 from channels.messenger.state import StateStore
 from channels.messenger.stores import intake_store, state_store
-from channels.messenger.webhook_events import CustomerEvent, Event, InvalidWebhook, PageEcho, TemplateStatusEvent, ThreadControlEvent, parse
+from channels.messenger.webhook_events import CustomerEvent, Event, PageEcho, TemplateStatusEvent, ThreadControlEvent
 from channels.request_limits import ClientLimits, cap_body_size
-from channels.secrets import same_secret
 from channels.turn_loop import TurnLoop, get_turn_loop
 
 logger = logging.getLogger(__name__)
+rasa_speedups.install()  # Rasa loads the channels before it calls an action
 
 # Rasa reads a message starting with "/" as an intent; a word joiner in front
 # makes typed text an ordinary message for NLU. It is invisible and not white space.
@@ -140,6 +142,9 @@ class MessengerInput(InputChannel):
         (the rest stay stored), then close the turn loop's Send API session."""
         await self.turns.run(self.consumer.stop(seconds))
         await self.turns.run(self.client.close())
+        flush = getattr(self.state.store, "flush", None)
+        if flush is not None:  # the SQL state store writes behind: write the rest now
+            await asyncio.to_thread(flush)
 
     async def run_event(self, event: Event, replay: bool) -> None:
         """One stored event, once: a message id whose turn finished is not run again (a
@@ -283,37 +288,5 @@ class MessengerInput(InputChannel):
         self._side_tasks.spawn(quietly())
 
 
-def verify_subscription(request: Request, verify_token: str, client_limits: ClientLimits) -> HTTPResponse:
-    """Facebook's subscription check: the challenge back when the verify token matches."""
-    refused = client_limits.refuse(request, "verify")
-    if refused is not None:
-        return refused
-    if request.args.get("hub.mode") == "subscribe" and same_secret(request.args.get("hub.verify_token"), verify_token):
-        return response.text(request.args.get("hub.challenge", ""))
-    client_limits.failed(request, "verify")
-    logger.warning("Messenger webhook verification refused: wrong hub.mode or verify token")
-    return response.text("forbidden", status=403)
-
-
 def _message_id(event: Event) -> Optional[str]:
     return event.mid if isinstance(event, (CustomerEvent, PageEcho)) else None
-
-
-async def accept_delivery(app_secret: str, intake: IntakeStore, body: bytes, signature_header: Optional[str]) -> HTTPResponse:
-    """The webhook's answer: 403 for a bad signature, 400 for a body that is not a Page
-    webhook, 503 when the events could not be stored (Facebook delivers them again),
-    200 once they are stored. Shared by the connector and the separate acceptor."""
-    if not signature.is_valid(app_secret, body, signature_header):
-        logger.warning("Messenger webhook refused: missing or wrong X-Hub-Signature-256")
-        return response.text("invalid signature", status=403)
-    try:
-        events = parse(json.loads(body))
-    except (ValueError, InvalidWebhook) as error:
-        logger.warning("Messenger webhook refused: %s", error)
-        return response.text(f"bad request: {error}", status=400)
-    try:
-        await intake.append(events)
-    except Exception as error:  # the store is away: Facebook retries a delivery that was not answered 200
-        logger.error("Messenger events not stored (%s): answered 503 so that Facebook delivers them again", error)
-        return response.text("events not stored, deliver again", status=503)
-    return response.text("EVENT_RECEIVED")

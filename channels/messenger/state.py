@@ -11,19 +11,23 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
+import threading
 import time
 from collections import OrderedDict
-from typing import Any, Optional, Protocol, Tuple
+from pathlib import Path
+from typing import Any, Dict, Optional, Protocol, Tuple
+from urllib.parse import quote
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+import yaml
 
+from actions import settings
 from channels import sql
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_KEYS = 100_000
+DAY_SECONDS = 24 * 3600
 # A Redis command that gets no answer in this time fails instead of waiting for ever
 # (a connection that a Redis restart left half-closed).
 SOCKET_TIMEOUT = 5.0
@@ -108,81 +112,127 @@ state_table = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False, index=True),
 )
-PURGE_EVERY = 1000
+FLUSH_SECONDS = 0.05
+_DELETED = object()
 
 
 class SqlStore:
-    """The same store in a SQL table (SQLite or PostgreSQL); expired rows count as absent
-    and are purged now and then. Calls run in a worker thread, off the event loop."""
+    """The same store in a SQL table (SQLite or PostgreSQL), for one Rasa process (the
+    setup without Redis). Reads are served from memory once read; writes are kept in
+    memory at once and written to the table by a background thread within
+    ``FLUSH_SECONDS``, a batch per transaction, so that a turn does not wait for the
+    database. A crash loses at most the last ``FLUSH_SECONDS`` of state; ``flush`` (on
+    stop) loses nothing."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         self.engine = sql.engine(url)
         state_metadata.create_all(self.engine)
-        self._writes = 0
+        self._known = MemoryStore(max_keys)
+        self._pending: Dict[str, Tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._flusher: Optional[threading.Thread] = None
+        with self.engine.begin() as connection:
+            connection.execute(state_table.delete().where(state_table.c.expires_at < time.time()))
 
     async def add_once(self, key: str, ttl_seconds: int) -> bool:
-        return await asyncio.to_thread(self._add_once, key, json.dumps(1), ttl_seconds)
-
-    def _add_once(self, key: str, value: str, ttl_seconds: int) -> bool:
-        now = time.time()
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(state_table.delete().where(state_table.c.key == key).where(state_table.c.expires_at < now))
-                connection.execute(state_table.insert().values(key=key, value=value, expires_at=now + ttl_seconds))
-            return True
-        except IntegrityError:
+        if await self.get(key) is not None:
             return False
+        with self._lock:  # one process: the check and the write cannot interleave with another add_once
+            if self._known._live(key) is not None and self._known._items[key][1] is not None:
+                return False
+            self._write(key, 1, ttl_seconds)
+        return True
 
     async def put(self, key: str, value: Any, ttl_seconds: int) -> None:
-        await asyncio.to_thread(self._put, key, json.dumps(value), ttl_seconds)
-
-    def _put(self, key: str, value: str, ttl_seconds: int) -> None:
-        expires = time.time() + ttl_seconds
-        with self.engine.begin() as connection:
-            changed = connection.execute(state_table.update().where(state_table.c.key == key).values(value=value, expires_at=expires)).rowcount
-        if not changed and not self._add_once(key, value, ttl_seconds):
-            with self.engine.begin() as connection:  # written by another process in between
-                connection.execute(state_table.update().where(state_table.c.key == key).values(value=value, expires_at=expires))
-        self._writes += 1
-        if self._writes % PURGE_EVERY == 0:
-            with self.engine.begin() as connection:
-                connection.execute(state_table.delete().where(state_table.c.expires_at < time.time()))
-
-    async def get(self, key: str) -> Optional[Any]:
-        def read() -> Optional[str]:
-            with self.engine.connect() as connection:
-                return connection.execute(
-                    sa.select(state_table.c.value).where(state_table.c.key == key).where(state_table.c.expires_at >= time.time())
-                ).scalar()
-
-        raw = await asyncio.to_thread(read)
-        return None if raw is None else json.loads(raw)
+        with self._lock:
+            self._write(key, value, ttl_seconds)
 
     async def delete(self, key: str) -> None:
-        def remove() -> None:
-            with self.engine.begin() as connection:
-                connection.execute(state_table.delete().where(state_table.c.key == key))
+        with self._lock:
+            self._known._items[key] = (time.monotonic() + DAY_SECONDS, None)
+            self._pending[key] = (0.0, _DELETED)
+        self._start_flusher()
 
-        await asyncio.to_thread(remove)
+    async def get(self, key: str) -> Optional[Any]:
+        item = self._known._live(key)
+        if item is not None:
+            return item[1]
+        row = await asyncio.to_thread(self._read, key)
+        value, ttl = (None, DAY_SECONDS) if row is None else (json.loads(row[0]), max(0.0, row[1] - time.time()))
+        with self._lock:
+            if self._known._live(key) is None:  # a write in the meantime wins
+                self._known._items[key] = (time.monotonic() + ttl + 1, value)
+        return value
+
+    def _read(self, key: str) -> Optional[Tuple[str, float]]:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(state_table.c.value, state_table.c.expires_at)
+                .where(state_table.c.key == key).where(state_table.c.expires_at >= time.time())
+            ).first()
+        return None if row is None else (row[0], float(row[1]))
+
+    def _write(self, key: str, value: Any, ttl_seconds: int) -> None:
+        self._known._items[key] = (time.monotonic() + ttl_seconds, value)
+        self._known._items.move_to_end(key)
+        self._pending[key] = (time.time() + ttl_seconds, value)
+        self._start_flusher()
+
+    def _start_flusher(self) -> None:
+        self._wake.set()
+        if self._flusher is None or not self._flusher.is_alive():
+            self._flusher = threading.Thread(target=self._flush_forever, name="kassa-state-flush", daemon=True)
+            self._flusher.start()
+
+    def _flush_forever(self) -> None:
+        while True:
+            self._wake.wait()
+            time.sleep(FLUSH_SECONDS)  # gather the writes of a moment into one transaction
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # the database away: keep the writes for the next round
+                logger.exception("Writing the connector state failed; trying again")
+                self._wake.set()
+                time.sleep(1)
+
+    def flush(self) -> None:
+        """Write what is pending now."""
+        with self._lock:
+            batch, self._pending = self._pending, {}
+        if not batch:
+            return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(state_table.delete().where(state_table.c.key.in_(list(batch))))
+                rows = [{"key": k, "value": json.dumps(v), "expires_at": e} for k, (e, v) in batch.items() if v is not _DELETED]
+                if rows:
+                    connection.execute(state_table.insert(), rows)
+        except Exception:
+            with self._lock:
+                for key, entry in batch.items():
+                    self._pending.setdefault(key, entry)
+            raise
 
 
 def redis_url_from_lock_store(endpoints_path: str) -> Optional[str]:
-    """The Redis URL of Rasa's lock store in endpoints.yml, if it is Redis."""
-    if not os.path.exists(endpoints_path):
+    """The Redis URL of Rasa's lock store in endpoints.yml, if it is Redis. Read without
+    Rasa (``${VAR}`` expanded the same way), so that the acceptor loads no Rasa."""
+    path = Path(endpoints_path)
+    if not path.exists():
         return None
-    from rasa.core.utils import read_endpoints_from_path
-
-    endpoints = read_endpoints_from_path(endpoints_path)
-    lock_store = endpoints.lock_store
-    if lock_store is None or lock_store.type != "redis":
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    lock_store = document.get("lock_store") or {}
+    if str(lock_store.get("type", "")).lower() != "redis":
         return None
-    kwargs = lock_store.kwargs
-    host = lock_store.url or "localhost"
-    port = kwargs.get("port", 6379)
-    db = kwargs.get("db", 1)
-    password = kwargs.get("password")
-    scheme = "rediss" if kwargs.get("use_ssl") else "redis"
-    auth = f":{password}@" if password else ""
+    value = lambda key, default: settings.expand(str(lock_store[key])) if lock_store.get(key) is not None else default  # noqa: E731
+    host = value("url", "") or "localhost"
+    port = value("port", "6379") or "6379"
+    db = value("db", "1") or "1"
+    password = value("password", "")
+    scheme = "rediss" if str(value("use_ssl", "")).lower() in ("true", "1", "yes") else "redis"
+    auth = f":{quote(password, safe='')}@" if password else ""
     return f"{scheme}://{auth}{host}:{port}/{db}"
 
 

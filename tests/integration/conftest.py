@@ -19,7 +19,8 @@ def pytest_collection_modifyitems(items: list) -> None:
     for item in items:
         if item.get_closest_marker("integration") is None or item.get_closest_marker("timeout") is not None:
             continue
-        startup = STACK_STARTUP_SECONDS + (RASA_STARTUP_SECONDS if "instances" in item.fixturenames else 0)
+        restarted = {"instances", "own_stack"} & set(item.fixturenames)  # a second Rasa, or Rasa started again
+        startup = STACK_STARTUP_SECONDS + (RASA_STARTUP_SECONDS if restarted else 0)
         item.add_marker(pytest.mark.timeout(startup + TEST_SECONDS))
 
 
