@@ -40,7 +40,7 @@ export SHOP_NAME ?= Kassa Bike Shop
 # Local tokens and keys (not secrets; refused outside localhost).
 include local-defaults.mk
 
-.PHONY: help install system-packages lookups lint types validate unit train test-stories integration cluster cluster-test simulate review review-apply insights conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
+.PHONY: help install system-packages lookups lint types validate unit train test-stories integration cluster cluster-test simulate review review-apply review-check insights conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
 
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -106,6 +106,9 @@ review: install ## list the messages worth a designer's look in results/review/r
 
 review-apply: install ## add the corrected messages of results/review/review.yml to data/nlu/, then validate
 	$(PY) -m analytics.review_apply $(ARGS)
+
+review-check: train ## after review-apply and train: does the model now give the corrected messages their intents?
+	$(PY) -m analytics.review_check
 
 insights: install ## the sales funnel from the tracker store and the ledger (results/insights/)
 	$(PY) -m analytics.insights $(ARGS)

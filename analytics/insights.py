@@ -112,7 +112,8 @@ def compute(convs: Iterable[Conversation], ledger: Ledger, catalog: Catalog) -> 
             if at is not None and conversation.started:
                 result.minutes_to_pay.append((at - conversation.started) / 60)
         result.handovers += int(any(t.intent == "human_handoff" for t in conversation.turns))
-    unanswered = [i for i in review.collect(reviewed, catalog) if any(r.startswith("fallback") for r in i.reasons)]
+    unanswered = [i for i in review.collect(reviewed, catalog, more_names=review.payer_names(ledger))
+                  if any(r.startswith("fallback") for r in i.reasons)]
     result.unanswered = [(i.language, i.message, i.seen) for i in sorted(unanswered, key=lambda i: -i.seen)[:10]]
     return result
 
@@ -120,6 +121,10 @@ def compute(convs: Iterable[Conversation], ledger: Ledger, catalog: Catalog) -> 
 def net_amount(ledger: Ledger, order: OrderRecord) -> Decimal:
     refunded = sum((Decimal(str(r["amount"])) for r in ledger.refunds(order.order_id) if r.get("status") != "FAILED"), Decimal("0"))
     return Decimal(order.amount) - refunded
+
+
+def _duration(minutes: float) -> str:
+    return f"{minutes * 60:.0f} s" if minutes < 10 else f"{minutes:.0f} min"
 
 
 def _percent(value: Optional[float]) -> str:
@@ -138,8 +143,8 @@ def summary(result: Insights, catalog: Catalog) -> str:
               f"- Average order value: {'-' if aov is None else f'{result.currency} {aov}'}"]
     if result.minutes_to_pay:
         ordered = sorted(result.minutes_to_pay)
-        lines.append(f"- First message to payment: median {statistics.median(ordered):.1f} min, "
-                     f"slowest {ordered[-1]:.1f} min ({len(ordered)} payments)")
+        lines.append(f"- First message to payment: median {_duration(statistics.median(ordered))}, "
+                     f"slowest {_duration(ordered[-1])} ({len(ordered)} payments)")
     lines.append(f"- Conversations handed to a person: {result.handovers}")
     lines += ["", "## Per day and language", "", "| day | language | conversations | shown | cart | checkout | paid | revenue |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]

@@ -20,7 +20,8 @@ NAME = "<name>"
 ORDER_ID = "<order id>"
 IBAN = "<iban>"
 
-# The shop's markets first; "ZZ" lets a number with its own +country code through.
+# The shop's markets first; "ZZ" lets a number with its own +country code through. Only
+# numbers valid for their country count: a price such as 14.50 is not a phone number.
 PHONE_REGIONS = ("NL", "BE", "GB", "US", "ZZ")
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # PayPal order and capture ids: 17 capitals and digits, with at least one digit.
@@ -55,7 +56,7 @@ def mask(text: str, known_names: Iterable[str] = ()) -> str:
 def _mask_phones(text: str) -> str:
     spans: List[Tuple[int, int]] = []
     for region in PHONE_REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             if not any(start <= match.start < end for start, end in spans):
                 spans.append((match.start, match.end))
     for start, end in sorted(spans, reverse=True):

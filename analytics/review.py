@@ -23,6 +23,7 @@ import yaml
 
 from actions.catalog import Catalog, get_catalog
 from actions.finder import finder_for
+from actions.ledger import Ledger
 from analytics import conversations
 from analytics.conversations import Conversation, UserTurn
 from analytics.masking import mask
@@ -56,10 +57,14 @@ def normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower().rstrip("?!. "))
 
 
+def typed(turn: UserTurn) -> bool:
+    """Written by the customer: not a button payload the bot sent, not an event of the
+    paypal channel (Rasa's ``EXTERNAL:`` messages)."""
+    return not turn.text.startswith(("/", "EXTERNAL:"))
+
+
 def reasons_for(turn: UserTurn, previous: Optional[UserTurn], catalog: Catalog, threshold: float) -> List[str]:
     reasons = []
-    if turn.text.startswith("/"):
-        return []  # a button the bot sent: nothing NLU read
     if turn.intent == "nlu_fallback" or FALLBACK_ACTIONS & set(turn.actions_after):
         reasons.append("fallback or out of scope")
     if turn.intent not in (None, "nlu_fallback") and turn.confidence < threshold:
@@ -92,15 +97,17 @@ def abandoned(conversation: Conversation) -> bool:
     return bool(conversation.slots.get("cart"))
 
 
-def collect(convs: Iterable[Conversation], catalog: Catalog, threshold: float = LOW_CONFIDENCE) -> List[Item]:
-    """The items to review, grouped by masked message and language, newest first."""
+def collect(convs: Iterable[Conversation], catalog: Catalog, threshold: float = LOW_CONFIDENCE,
+            more_names: Optional[Dict[str, List[str]]] = None) -> List[Item]:
+    """The items to review, grouped by masked message and language, newest first.
+    ``more_names``: names per conversation known elsewhere (the payer names in the ledger)."""
     items: Dict[str, Item] = {}
     for conversation in convs:
-        names = conversation.known_names()
-        typed = [t for t in conversation.turns if not t.text.startswith("/")]
-        for index, turn in enumerate(typed):
-            reasons = reasons_for(turn, typed[index - 1] if index else None, catalog, threshold)
-            if index == len(typed) - 1 and abandoned(conversation):
+        names = conversation.known_names() + (more_names or {}).get(conversation.sender_id, [])
+        written = [t for t in conversation.turns if typed(t)]
+        for index, turn in enumerate(written):
+            reasons = reasons_for(turn, written[index - 1] if index else None, catalog, threshold)
+            if index == len(written) - 1 and abandoned(conversation):
                 reasons.append("last message before an abandoned cart")
             if not reasons:
                 continue
@@ -120,6 +127,15 @@ def collect(convs: Iterable[Conversation], catalog: Catalog, threshold: float = 
                 if item.last_seen > known.last_seen:
                     known.last_seen, known.bot_before = item.last_seen, item.bot_before
     return sorted(items.values(), key=lambda i: -i.last_seen)
+
+
+def payer_names(ledger: Ledger) -> Dict[str, List[str]]:
+    """The payers' names PayPal gave, per conversation: the bot repeats them in its receipts."""
+    names: Dict[str, List[str]] = {}
+    for order in ledger.orders():
+        if order.payer_name:
+            names.setdefault(order.conversation_id, []).append(order.payer_name)
+    return names
 
 
 def review_document(items: List[Item]) -> Dict[str, Any]:
@@ -161,9 +177,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--threshold", type=float, default=LOW_CONFIDENCE, help="intent confidence below which a message is listed")
     parser.add_argument("--out", type=Path, default=REVIEW_FILE)
     parser.add_argument("--tracker-store", help="a SQLAlchemy URL (default: the one Rasa uses, from the environment)")
+    parser.add_argument("--ledger", help="the ledger's URL, for the payers' names to mask (default: DATABASE_URL)")
     args = parser.parse_args(argv)
     url = args.tracker_store or conversations.tracker_store_url()
-    items = collect(conversations.read(url), get_catalog(), args.threshold)
+    items = collect(conversations.read(url), get_catalog(), args.threshold, payer_names(Ledger(args.ledger)))
     write(items, args.out)
     counts = {lang: sum(1 for i in items if i.language == lang) for lang in ("en", "nl")}
     print(f"wrote {args.out}: {counts['en']} English and {counts['nl']} Dutch message(s) to review")

@@ -24,6 +24,7 @@ import yaml
 from analytics.review import REVIEW_FILE, SKIP, normalised
 
 ROOT = Path(__file__).resolve().parent.parent
+APPLIED_FILE = REVIEW_FILE.parent / "applied.yml"
 PLACEHOLDER = re.compile(r"<(?:name|email|phone|order id|iban)>")
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -35,6 +36,7 @@ class ReviewError(ValueError):
 @dataclass
 class Outcome:
     added: List[Tuple[str, str, str]] = field(default_factory=list)  # (file, intent, example)
+    entities: List[List[Dict[str, str]]] = field(default_factory=list)  # the entities of each added example
     skipped: List[str] = field(default_factory=list)
     refused: List[str] = field(default_factory=list)
 
@@ -142,6 +144,7 @@ def apply(review_path: Path, root: Path = ROOT) -> Outcome:
             insert_example(target, intent, example)
             training[plain(message)] = target
             outcome.added.append((str(target.relative_to(root)), intent, example))
+            outcome.entities.append([{"entity": str(e["entity"]), "value": str(e.get("value") or e["text"])} for e in item.get("entities") or []])
     return outcome
 
 
@@ -157,6 +160,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     for path, intent, example in outcome.added:
         print(f"added to {path} ({intent}): {example}")
+    if outcome.added:  # what `make review-check` asks the next model about
+        applied = [{"message": ANNOTATION.sub(r"\1", example), "intent": intent, "entities": entities, "file": path}
+                   for (path, intent, example), entities in zip(outcome.added, outcome.entities, strict=True)]
+        APPLIED_FILE.parent.mkdir(parents=True, exist_ok=True)
+        APPLIED_FILE.write_text(yaml.safe_dump({"applied": applied}, allow_unicode=True, sort_keys=False), encoding="utf-8")
     for message in outcome.skipped:
         print(f"skipped: {message}")
     for refusal in outcome.refused:
@@ -167,7 +175,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if validated.returncode != 0:
             print("make validate failed on the new examples: fix them in data/nlu/ or the review file", file=sys.stderr)
             return validated.returncode
-        print("make validate passed; `make train` to learn them")
+        print("make validate passed; `make train` to learn them, then `make review-check`")
     return 1 if outcome.refused else 0
 
 

@@ -24,7 +24,6 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import yaml
 
-from actions import settings
 from sandbox.messenger import webhooks
 from sandbox.messenger.facebook import webhook_signature
 from scripts.servers import PROJECT_ROOT
@@ -140,7 +139,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     planned = plan(load_scripts(), args.customers, seed)
     print(f"Starting the local stack; {args.customers} customers (seed {seed}) will shop in it ...", flush=True)
     started = time.monotonic()
-    stack = start_stack(RUN, settings.given(), fresh=False, log_dir=RUN / "simulate", rasa_api=False)
+    # the stack's own test tokens and free ports (the environment's URLs name the demo's fixed ports);
+    # its stores are .run/'s, the ones `make review` and `make insights` read
+    stack = start_stack(RUN, fresh=False, log_dir=RUN / "simulate", rasa_api=False)
     try:
         outcomes = asyncio.run(run(stack, planned, args.concurrency))
     finally:

@@ -25,7 +25,16 @@ from typing import Any, Callable, Dict, List, Optional
 
 from actions import settings
 from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION
-from scripts.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, SERVER_STARTUP_SECONDS, TEST_LOGS, Server, free_port, start_sandbox
+from scripts.servers import (
+    PROJECT_ROOT,
+    RASA_STARTUP_SECONDS,
+    SERVER_STARTUP_SECONDS,
+    TEST_LOGS,
+    Server,
+    free_port,
+    start_sandbox,
+    wait_until_stopped,
+)
 from scripts.stack import APP_SECRET, BIN, MERCHANT_TOKEN, MODEL, PAGE_TOKEN, REST_TOKEN, VERIFY_TOKEN, WEBHOOK_ID, Stack
 
 ENDPOINTS = "deploy/endpoints.yml"
@@ -374,11 +383,7 @@ def main() -> int:
         print(f"\n  Shop in Messenger: {cluster.graph_url}/\n  Load balancer:     {cluster.rasa_url} (webhooks), "
               f"{cluster.actions_url} (actions)\n  PayPal sandbox:    {cluster.paypal_url}\n  Logs:              {run}/*.log"
               "\n  Stop:              Ctrl-C\n", flush=True)
-        for stop_signal in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(stop_signal, lambda *_: sys.exit(0))
-        signal.pause()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        wait_until_stopped()
     finally:
         cluster.stop()
     return 0

@@ -4,11 +4,10 @@ with the Messenger connector, started the same way the tests start them
 local defaults) and the orders and conversations kept in .run/. Ctrl-C stops everything."""
 from __future__ import annotations
 
-import signal
 import sys
 
 from actions import settings
-from scripts.servers import PROJECT_ROOT
+from scripts.servers import PROJECT_ROOT, wait_until_stopped
 from scripts.stack import Ports, start_stack
 
 DEMO_PORTS = Ports(rasa=5005, actions=5055, messenger_page=8080, sandbox=8090)
@@ -25,11 +24,7 @@ def main() -> int:
     try:
         print(f"\n  Shop in Messenger: {stack.graph_url}/\n  PayPal sandbox:    {stack.paypal_url} (pay buttons open its approval page)"
               f"\n  Logs:              {RUN}/*.log\n  Stop:              Ctrl-C\n", flush=True)
-        for stop_signal in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a shell may start us with it ignored
-            signal.signal(stop_signal, lambda *_: sys.exit(0))
-        signal.pause()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        wait_until_stopped()
     finally:
         stack.stop()
     return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -108,3 +109,13 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
                 process.kill()
                 raise
             time.sleep(0.05)
+
+
+def wait_until_stopped() -> None:
+    """Block until Ctrl-C or SIGTERM (SIGINT handled too: a shell may start us with it ignored)."""
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: sys.exit(0))
+    try:
+        signal.pause()
+    except (KeyboardInterrupt, SystemExit):
+        pass

@@ -16,7 +16,7 @@ from scripts.cluster import compose_haproxy_config
 
 DEPLOY = settings.PROJECT_ROOT / "deploy"
 # Variables the deployment files set that belong to the images or services, not to Kassa.
-FOREIGN = {"SANIC_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "REDIS_PASSWORD", "RASA_TELEMETRY_ENABLED"}
+FOREIGN = {"SANIC_HOST", "POSTGRES_USER", "POSTGRES_DB", "RASA_TELEMETRY_ENABLED"}
 
 
 def listed() -> Set[str]:
