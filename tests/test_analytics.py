@@ -7,7 +7,7 @@ import shutil
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import yaml
@@ -102,29 +102,53 @@ def conversations_for_tests() -> Dict[str, List[Any]]:
     }
 
 
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory) -> Dict[str, Any]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def stores(request, tmp_path_factory) -> Iterator[Dict[str, Any]]:
+    """The same conversations and orders in SQLite files, or in a real PostgreSQL."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
+    from scripts.cluster import DB_NAME, DB_USER, LOCAL_DB_PASSWORD, start_postgres
+    from scripts.servers import free_port
+
     directory = tmp_path_factory.mktemp("analytics")
     domain = Domain.load(str(ROOT / "domain"))
-    store = SQLTrackerStore(domain, dialect="sqlite", db=str(directory / "tracker.db"))
+    postgres = None
+    if request.param == "sqlite":
+        store = SQLTrackerStore(domain, dialect="sqlite", db=str(directory / "tracker.db"))
+        tracker_url, ledger_url = f"sqlite:///{directory / 'tracker.db'}", f"sqlite:///{directory / 'orders.db'}"
+    else:
+        port = free_port()
+        # under the project, not pytest's private tmp: PostgreSQL runs as its own user and must reach it
+        pg_directory = ROOT / ".run" / "tests" / "analytics-postgres"
+        shutil.rmtree(pg_directory, ignore_errors=True)
+        postgres = start_postgres(pg_directory, port, directory)
+        store = SQLTrackerStore(domain, dialect="postgresql", host="127.0.0.1", port=port, db=DB_NAME,
+                                username=DB_USER, password=LOCAL_DB_PASSWORD)
+        tracker_url = ledger_url = f"postgresql://{DB_USER}:{LOCAL_DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"
 
     async def save_all() -> None:
         for sender, events in conversations_for_tests().items():
             await store.save(DialogueStateTracker.from_events(sender, events, domain.slots))
 
-    asyncio.run(save_all())
-    ledger = Ledger(f"sqlite:///{directory / 'orders.db'}")
+    try:
+        asyncio.run(save_all())
+        yield {"tracker": tracker_url, "ledger": fill_ledger(Ledger(ledger_url)), "directory": directory}
+    finally:
+        store.engine.dispose()
+        if postgres is not None:
+            postgres.stop()
+
+
+def fill_ledger(ledger: Ledger) -> Ledger:
     ledger.record_order("ORDER-C4", "c4", [{"sku": "LCK-001", "quantity": 1}], "39.00", "EUR", "CREATED", None)
     ledger.record_order("ORDER-C5", "c5", [{"sku": "LGT-002", "quantity": 2}], "29.00", "EUR", "CREATED", None)
     ledger.update("ORDER-C5", "COMPLETED", capture_id="CAP-C5")
     ledger.record_order("ORDER-C6", "c6", [{"sku": "HLM-001", "quantity": 1}], "45.00", "EUR", "CREATED", None)
     ledger.update("ORDER-C6", "COMPLETED", capture_id="CAP-C6")
     ledger.record_refund("REFUND-C6", "ORDER-C6", "5.00", "EUR", "COMPLETED")
-    return {"tracker": f"sqlite:///{directory / 'tracker.db'}", "ledger": ledger, "directory": directory}
+    return ledger
 
 
 def test_the_funnel_counts_and_converts_exactly(stores: Dict[str, Any]) -> None:
