@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import glob
+import hashlib
 import os
 import pwd
 import shutil
@@ -115,10 +116,24 @@ def postgres_bin(name: str) -> str:
     return need(name, "postgresql")
 
 
-def start_postgres(directory: Path, port: int, log_dir: Path) -> Daemon:
-    """A PostgreSQL of its own in ``directory`` (made on first use), with the kassa database.
-    PostgreSQL refuses to run as root: as root it runs as the postgres user."""
+def postgres_home(directory: Path) -> Path:
+    """Where PostgreSQL keeps its files. PostgreSQL refuses to run as root, so as root it
+    runs as the postgres user, who may not reach the project's directory (a clone in a
+    private temporary directory): its files then live in /var/tmp, one directory per
+    project directory."""
+    if os.geteuid() != 0:
+        return directory
+    digest = hashlib.sha1(str(directory.resolve()).encode()).hexdigest()[:12]
+    return Path("/var/tmp") / f"kassa-postgres-{digest}"
+
+
+def start_postgres(directory: Path, port: int, log_dir: Path, fresh: bool = False) -> Daemon:
+    """A PostgreSQL of its own for ``directory`` (made on first use; empty again when
+    ``fresh``), with the kassa database."""
     user = "postgres" if os.geteuid() == 0 else None
+    directory = postgres_home(directory)
+    if fresh:
+        shutil.rmtree(directory, ignore_errors=True)
     data = directory / "data"
     if not (data / "PG_VERSION").exists():
         data.mkdir(parents=True, exist_ok=True)
@@ -288,7 +303,7 @@ def start_cluster(
         parts[name] = make()
 
     try:
-        add("postgres", lambda: start_postgres(workdir / "postgres", pg_port, log_dir))
+        add("postgres", lambda: start_postgres(workdir / "postgres", pg_port, log_dir, fresh=fresh))
         add("redis", lambda: start_redis_server(workdir / "redis", redis_port, log_dir))
         database = f"postgresql://{DB_USER}:{LOCAL_DB_PASSWORD}@127.0.0.1:{pg_port}/{DB_NAME}"
         sandbox_settings = {"SANDBOX_WEBHOOK_URL": f"{public}/webhooks/paypal/webhook", "SANDBOX_WEBHOOK_ID": WEBHOOK_ID,

@@ -120,10 +120,7 @@ def stores(request, tmp_path_factory) -> Iterator[Dict[str, Any]]:
         tracker_url, ledger_url = f"sqlite:///{directory / 'tracker.db'}", f"sqlite:///{directory / 'orders.db'}"
     else:
         port = free_port()
-        # under the project, not pytest's private tmp: PostgreSQL runs as its own user and must reach it
-        pg_directory = ROOT / ".run" / "tests" / "analytics-postgres"
-        shutil.rmtree(pg_directory, ignore_errors=True)
-        postgres = start_postgres(pg_directory, port, directory)
+        postgres = start_postgres(directory / "postgres", port, directory, fresh=True)
         store = SQLTrackerStore(domain, dialect="postgresql", host="127.0.0.1", port=port, db=DB_NAME,
                                 username=DB_USER, password=LOCAL_DB_PASSWORD)
         tracker_url = ledger_url = f"postgresql://{DB_USER}:{LOCAL_DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"

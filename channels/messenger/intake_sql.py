@@ -84,6 +84,10 @@ class SqlIntake:
                     jobs.append(self._jobs.get_nowait())
                 except queue.Empty:
                     break
+            # a caller that gave up (its request was cancelled) is not run: nobody would hear the result
+            jobs = [(statement, future) for statement, future in jobs if future.set_running_or_notify_cancel()]
+            if not jobs:
+                continue
             try:
                 with self.engine.begin() as connection:
                     results = [statement(connection) for statement, _ in jobs]
