@@ -68,7 +68,7 @@ def test_a_dutch_customer_pays_with_ideal_under_their_messenger_name(stack: Stac
     assert receipt["payment_method"] == "iDEAL | Wero" and receipt["recipient_name"] == "Sanne de Vries" and receipt["order_number"] == order_id
     record = ledger(stack).order(order_id)
     assert record.status == "COMPLETED" and record.payer_name == "Sanne de Vries"
-    assert stack.tracker(psid)["slots"]["cart"] == {}
+    assert wait_for(lambda: stack.tracker(psid)["slots"]["cart"] == {}, 30)  # saved at the end of the receipt's turn
     stats = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()
     assert not any("ORDER_COMPLETION_IN_PROGRESS" in json.dumps(e) for e in stats.get("errors", []))
 

@@ -128,8 +128,8 @@ def test_checkout_approve_return_capture_receipt_ledger(stack: Stack, psid: str)
     assert record.capture_id and record.payer_email == "sam.buyer@example.com" and record.receipt_sent_at
     assert [h["status"] for h in record.status_history][-1] == "COMPLETED"
     assert captures_of(stack, order_id) == 1
-    slots = stack.tracker(psid)["slots"]
-    assert slots["cart"] == {} and slots["paid_orders"] == 1.0
+    # the receipt goes out during the turn, the tracker is saved at its end
+    assert wait_for(lambda: (lambda slots: slots["cart"] == {} and slots["paid_orders"] == 1.0)(stack.tracker(psid)["slots"]), 30)
     deliver(stack, webhooks.text_event(psid, "did my payment go through?"))
     assert wait_for(lambda: any("went through" in t for t in texts(stack, psid)), 30)
 
@@ -300,7 +300,8 @@ def test_a_rasa_restart_loses_nothing(stack: Stack, psid: str) -> None:
         stack.start_service("rasa")
     assert wait_for(lambda: receipts(stack, psid), 90)
     assert captures_of(stack, order_id) == 1
-    assert stack.tracker(psid)["slots"]["paid_orders"] == 1.0
+    # the receipt goes out during the turn, the tracker is saved at its end
+    assert wait_for(lambda: stack.tracker(psid)["slots"]["paid_orders"] == 1.0, 30)
 
 
 # --- merchant payment requests ---------------------------------------------------------------------------
