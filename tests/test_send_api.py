@@ -170,3 +170,26 @@ def test_the_locale_comes_from_the_user_profile_api_where_the_page_may_read_it(g
                 await reader.close()
 
     assert run(scenario) == ("nl_BE", None, None, None)
+
+
+def test_a_replayed_turn_sends_only_what_had_not_gone_out(graph_url: str) -> None:
+    """A turn cut off after its first message (its replica died) runs again: the customer
+    reads the first message once and the second once. A refused message is tried again."""
+    requests.post(f"{graph_url}/_fake/faults", json={"psid": "replay", "status": 400, "code": 100, "count": 1}, timeout=5)
+
+    async def scenario() -> None:
+        api = client(graph_url)
+        state = ConversationState(MemoryStore())
+        try:
+            first = MessengerOutput(api, state, turn_key="m_replay")
+            await first.send_text_message("replay", "refused by Facebook")  # the fault: not delivered, mark taken back
+            await first.send_text_message("replay", "one")                   # then the replica dies
+            again = MessengerOutput(api, state, turn_key="m_replay", replay=True)
+            await again.send_text_message("replay", "refused by Facebook")
+            await again.send_text_message("replay", "one")
+            await again.send_text_message("replay", "two")
+        finally:
+            await api.close()
+
+    run(scenario)
+    assert [r["message"]["text"] for r in recorded(graph_url, "replay")] == ["one", "refused by Facebook", "two"]

@@ -40,6 +40,9 @@ class ConversationState:
     async def remember_reply(self, key: str) -> None:
         await self.store.put(f"sent:{key}", 1, MID_TTL)
 
+    async def forget_reply(self, key: str) -> None:
+        await self.store.delete(f"sent:{key}")
+
     async def customer_wrote(self, sender_id: str, at: Optional[float] = None) -> None:
         await self.store.put(f"last:{sender_id}", at or time.time(), LAST_MESSAGE_TTL)
 

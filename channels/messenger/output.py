@@ -209,7 +209,14 @@ class MessengerOutput(OutputChannel):
             return None
 
     async def send_once(self, recipient_id: str, message: Mapping[str, Any], messaging_type: str) -> Dict[str, Any]:
-        """Send, unless a replay of this turn finds the message already sent."""
+        """Send, unless a replay of this turn finds the message already sent.
+
+        The message is marked as sent just before it goes, not after: a replica killed
+        while Facebook takes the message (a Send API call lasts ~100 ms, far longer than
+        the moment between the mark and the request) must not have it sent twice, and a
+        store that cannot take the mark (Redis restarting) fails the turn before the
+        message leaves, so its replay sends it then. A message Facebook refused loses
+        its mark, so a replay tries it again."""
         if self.turn_key is None:
             return await self.client.send_message(recipient_id, message, messaging_type, None)
         key = f"{self.turn_key}:{self._sent_in_turn}"
@@ -217,6 +224,9 @@ class MessengerOutput(OutputChannel):
         if self.replay and await self.state.reply_sent(key):
             logger.info("Reply %s to %s went out before this replay: not sent again", key, recipient_id)
             return {"recipient_id": recipient_id, "replayed": True}
-        answer = await self.client.send_message(recipient_id, message, messaging_type, None)
         await self.state.remember_reply(key)
-        return answer
+        try:
+            return await self.client.send_message(recipient_id, message, messaging_type, None)
+        except SendApiError:
+            await self.state.forget_reply(key)
+            raise
