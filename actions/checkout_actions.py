@@ -11,10 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import cart as cart_rules
-from actions import messages, money, payment_methods, payments, paypal_orders
+from actions import messages, money, payment_actions, payment_methods, payments, paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, messenger_metadata
-from actions.ledger import Ledger, get_ledger
+from actions.ledger import APPROVED, IN_FLIGHT, OPEN_STATUSES, Ledger, get_ledger
 from actions.paypal_client import PayPalError, get_client
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,34 @@ def sellable_lines(dispatcher: CollectingDispatcher, tracker: Tracker) -> Option
             dispatcher.utter_message(response="utter_checkout_item_unavailable", product_name=line.name(lang), limit=error.details.get("limit", 0))
             return None
     return lines
+
+
+async def payment_in_flight(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> Optional[List[Dict[Text, Any]]]:
+    """Before a new checkout: a payment of this conversation that can still complete.
+
+    An order the buyer approved at the bank (iDEAL, Bancontact) or whose capture is
+    PENDING completes at PayPal without the shop: a new order beside it could charge the
+    same cart twice, so the customer is told to wait instead (None means: go on). Open
+    orders are asked of PayPal, since the buyer may have approved one a moment ago; one
+    approved with PayPal itself is captured now, which is what the buyer asked for."""
+    ledger = get_ledger()
+    for record in await asyncio.to_thread(ledger.cart_orders, tracker.sender_id, (*IN_FLIGHT, *OPEN_STATUSES)):
+        if record.status not in IN_FLIGHT:
+            order = await payment_actions.fetch_order(record)
+            if order is None or order.get("status") != "APPROVED":
+                continue
+            if not payment_methods.completes_on_approval(order):
+                captured = await payment_actions.capture(record, dispatcher, tracker)
+                return await asyncio.to_thread(payment_actions.finish, record, captured, dispatcher, tracker) if captured else []
+            await asyncio.to_thread(ledger.move, record.order_id, APPROVED, (*OPEN_STATUSES, "CANCELLED"))
+        lang = language(tracker)
+        dispatcher.utter_message(
+            response="utter_payment_in_progress", order_id=record.order_id, total=payment_actions.total_text(record, lang),
+        )
+        return []
+    return None
 
 
 async def create_cart_order(
@@ -114,6 +142,9 @@ class ActionCheckout(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         lines = sellable_lines(dispatcher, tracker)
+        waiting = await payment_in_flight(dispatcher, tracker) if lines else None
+        if waiting is not None:
+            return waiting
         created = await create_cart_order(dispatcher, tracker, lines) if lines else None
         if not lines or not created:
             return []
@@ -212,6 +243,9 @@ class ActionStartBankPayment(Action):
             logger.info("%s not offered to %s: %s %s (EUR from %s)", method.label, tracker.sender_id, total, currency, method.minimum)
             dispatcher.utter_message(response="utter_bank_method_unavailable", method=method.label)
             return []
+        waiting = await payment_in_flight(dispatcher, tracker)
+        if waiting is not None:
+            return waiting
         created = await create_cart_order(dispatcher, tracker, lines, method)
         if not created:
             return []

@@ -13,6 +13,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -35,6 +36,13 @@ CAPTURED_OR_DECLINED = ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED", "DECLINED
 # and VOIDED once a buyer who approved it anyway was told: never captured.
 SUPERSEDED = "SUPERSEDED"
 VOIDED = "VOIDED"
+# An iDEAL or Bancontact order the buyer approved at their bank: PayPal completes it by
+# itself (or reverses it), so it is never superseded and no new checkout starts meanwhile.
+APPROVED = "APPROVED"
+# Payments that can still complete without the shop: a bank approval, a PENDING capture.
+IN_FLIGHT = (APPROVED, "PENDING")
+# A replaced order PayPal completed anyway, whose refund PayPal has not completed yet.
+REFUNDING = "REFUNDING"
 
 metadata = sa.MetaData()
 
@@ -247,15 +255,29 @@ class Ledger:
         after a payment (and the slot it would have set) cannot bring back an old order."""
         return sum(1 for r in self.orders(conversation_id) if r.kind == "cart" and r.status in CAPTURED_OR_DECLINED)
 
+    def cart_orders(self, conversation_id: str, statuses: Tuple[str, ...]) -> List[OrderRecord]:
+        """The conversation's cart orders in one of ``statuses``, oldest first."""
+        return [r for r in self.orders(conversation_id) if r.kind == "cart" and r.status in statuses]
+
     def latest_open_order(self, conversation_id: str) -> Optional[OrderRecord]:
         open_orders = [r for r in self.orders(conversation_id) if r.kind == "cart" and r.status in OPEN_STATUSES]
         return open_orders[-1] if open_orders else None
 
     def record_refund(self, refund_id: str, order_id: str, amount: str, currency: str, status: str) -> bool:
-        """Keep a refund; False when it was already kept."""
-        return self._insert_new(
+        """Keep a refund, or its new status (PENDING, then COMPLETED); False when it was kept as it is."""
+        if self._insert_new(
             refunds_table, refund_id=refund_id, order_id=order_id, amount=amount, currency=currency, status=status, created_at=now(),
-        )
+        ):
+            return True
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                refunds_table.update().where(refunds_table.c.refund_id == refund_id, refunds_table.c.status != status).values(status=status)
+            )
+        return result.rowcount == 1
+
+    def refunded_amount(self, order_id: str) -> Decimal:
+        """What was given back of the order: its COMPLETED refunds only (a PENDING one may still fail)."""
+        return sum((Decimal(r["amount"]) for r in self.refunds(order_id) if r["status"] == "COMPLETED"), Decimal("0"))
 
     def refunds(self, order_id: str) -> List[Dict[str, Any]]:
         query = sa.select(refunds_table).where(refunds_table.c.order_id == order_id).order_by(refunds_table.c.created_at)
@@ -271,6 +293,20 @@ class Ledger:
     def claim_notice(self, order_id: str, notice: str) -> bool:
         """True for the one caller that tells the customer ``notice`` about the order."""
         return self._insert_new(order_notices_table, order_id=order_id, notice=notice, told_at=now())
+
+    def notice_claimed(self, order_id: str, notice: str) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(order_notices_table.c.order_id)
+                .where(order_notices_table.c.order_id == order_id, order_notices_table.c.notice == notice)
+            ).first() is not None
+
+    def forget_notice(self, order_id: str, notice: str) -> None:
+        """Give a notice back when it could not be delivered, so that a later attempt tells it."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                order_notices_table.delete().where(order_notices_table.c.order_id == order_id, order_notices_table.c.notice == notice)
+            )
 
     def claim_receipt(self, order_id: str, first_retry_seconds: float = RECEIPT_FIRST_RETRY_SECONDS) -> bool:
         """True for the one caller that sends the receipt now: no receipt delivered yet and

@@ -13,12 +13,18 @@ from actions import cart as cart_rules
 from actions import messages, money, payment_methods, payments, paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, slot_number
-from actions.ledger import OPEN_STATUSES, REVERSED, SUPERSEDED, VOIDED, OrderRecord, get_ledger
+from actions.ledger import APPROVED, OPEN_STATUSES, REFUNDING, REVERSED, SUPERSEDED, VOIDED, OrderRecord, get_ledger
 from actions.payment_intents import EXTERNAL_INTENTS
 from actions.paypal_client import PayPalError, get_client
 
 # Rasa's EXTERNAL_MESSAGE_PREFIX (rasa.shared.core.constants); the action server needs rasa_sdk only.
 EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "
+# Orders a newer checkout replaced: never captured by the shop; refunded if PayPal completes one anyway.
+REPLACED = (SUPERSEDED, VOIDED)
+# The statuses of refunded orders.
+REFUNDS = ("PARTIALLY_REFUNDED", "REFUNDED")
+# The paid orders a conversation remembers having taken out of its cart (the newest).
+APPLIED_ORDERS_KEPT = 50
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +102,25 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker
         return None
 
 
+def record_bank_approval(record: OrderRecord, dispatcher: CollectingDispatcher) -> None:
+    """iDEAL, Bancontact: the buyer approved at the bank and PayPal captures once the bank
+    confirms. Recorded at once, so that no later checkout supersedes it or starts another."""
+    get_ledger().move(record.order_id, APPROVED, (*OPEN_STATUSES, "CANCELLED"))
+    tell_processing_once(record, dispatcher)
+
+
+def settle_replaced_order(
+    record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> List[Dict[str, Any]]:
+    """An approval of an order a newer checkout replaced. PayPal-method orders are never
+    captured; a bank order completes at PayPal whatever the shop does, so its capture is
+    refunded as soon as PayPal shows it (now, or with PAYMENT.CAPTURE.COMPLETED)."""
+    if payment_methods.completes_on_approval(order):
+        return finish(record, order, dispatcher, tracker) if order.get("status") == "COMPLETED" else []
+    refuse_replaced_order(record, dispatcher, tracker)
+    return []
+
+
 def tell_processing_once(record: OrderRecord, dispatcher: CollectingDispatcher) -> None:
     """"Confirming your payment": once per order, however often the capture is retried."""
     if get_ledger().claim_notice(record.order_id, "processing"):
@@ -110,6 +135,12 @@ def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDis
         return []
     status = found.get("status")
     ledger = get_ledger()
+    if record.status in REPLACED:
+        if status == "COMPLETED":
+            refund_replaced_payment(record, order, found, dispatcher, tracker)
+        return []  # a PENDING capture of a replaced order: refunded once PayPal completes it
+    if record.status in (*REFUNDS, REFUNDING):
+        return []  # money went back: never COMPLETED again, nothing more to tell or take from the cart
     if status in ("PENDING", "DECLINED"):
         ledger.update(record.order_id, status, capture_id=found.get("id"))
         if record.status != status:  # read at the start of this turn, under the conversation's lock
@@ -124,25 +155,86 @@ def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDis
         return []
     ledger.update(record.order_id, "COMPLETED", capture_id=found.get("id"),
                   payer_name=payments.payer_name(order), payer_email=payments.payer_email(order))
-    if not ledger.claim_receipt(record.order_id):
-        return []  # delivered, or another turn is sending it now
+    if ledger.claim_receipt(record.order_id):  # else delivered, or another turn is sending it now
+        send_receipt(record, order, found, dispatcher, tracker)
+    if ledger.claim_notice(record.order_id, "payment received"):
+        dispatcher.utter_message(
+            response="utter_payment_received", total=total_text(record, lang), order_id=record.order_id,
+            payer_name=payments.payer_name(order),
+        )
+    return apply_to_cart(record, tracker)
+
+
+def send_receipt(record: OrderRecord, order: Dict[str, Any], capture: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     if tracker.get_latest_input_channel() == "facebook":
         # marked delivered by the Messenger output once Facebook accepted it; tried again until then
-        receipt = {"receipt": payments.receipt(record, order, found, get_catalog())}
+        receipt = {"receipt": payments.receipt(record, order, capture, get_catalog())}
         dispatcher.utter_message(json_message={**receipt, **(update_for(tracker, "kassa_order_confirmed", record, receipt_of=record.order_id) or {})})
     else:
-        ledger.receipt_delivered(record.order_id)  # other channels get no receipt template: the text below is it
-    if not ledger.claim_notice(record.order_id, "payment received"):
-        return []  # a receipt sent again: the thanks and the cart were done the first time
-    dispatcher.utter_message(
-        response="utter_payment_received", total=total_text(record, lang), order_id=record.order_id,
-        payer_name=payments.payer_name(order),
-    )
-    events: List[Dict[str, Any]] = [SlotSet("paid_orders", slot_number(tracker, "paid_orders") + 1)]
+        get_ledger().receipt_delivered(record.order_id)  # other channels get no receipt template: the thanks is it
+
+
+def apply_to_cart(record: OrderRecord, tracker: Tracker) -> List[Dict[str, Any]]:
+    """Take a paid order's items out of the cart, once per order: the slot ``applied_orders``
+    is saved with the cart in one tracker write, so a turn lost after the ledger's claims
+    (a crash, a failed save) applies it on its retry instead of leaving paid items to be
+    charged again."""
+    applied = applied_orders(tracker)
+    if record.order_id in applied:
+        return []
+    events: List[Dict[str, Any]] = [
+        SlotSet("paid_orders", slot_number(tracker, "paid_orders") + 1),
+        SlotSet("applied_orders", [*applied, record.order_id][-APPLIED_ORDERS_KEPT:]),
+    ]
     if record.kind == "cart":
         paid = {item["sku"]: int(item["quantity"]) for item in record.items if item.get("sku")}
         events.append(SlotSet("cart", cart_rules.without(current_cart(tracker), paid)))
     return events
+
+
+def applied_orders(tracker: Tracker) -> List[str]:
+    value = tracker.get_slot("applied_orders")
+    return [str(order_id) for order_id in value] if isinstance(value, list) else []
+
+
+def refund_replaced_payment(
+    record: OrderRecord, order: Dict[str, Any], capture: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> None:
+    """PayPal completed an order a newer checkout had replaced (an iDEAL or Bancontact
+    payment the bank confirmed late, an old bank link approved): the customer must not
+    pay twice, so the whole capture goes back at once, under a PayPal-Request-Id bound to
+    the capture, and the customer is told once. The cart stays as it was."""
+    ledger = get_ledger()
+    ledger.update(record.order_id, record.status, capture_id=capture.get("id"))
+    try:
+        refund = get_client().refund_capture(str(capture["id"]), paypal_orders.replaced_refund_request_id(str(capture["id"])))
+    except PayPalError as error:
+        if "CAPTURE_FULLY_REFUNDED" not in error.issues:
+            logger.error("Refund of replaced order %s failed: status=%s debug_id=%s issues=%s (tried again with the webhook)",
+                         record.order_id, error.status, error.debug_id, error.issues)
+            return
+        refund = next(iter(payments.refunds(order)), {"id": "", "status": "COMPLETED", "amount": capture["amount"]})
+    logger.warning("Order %s was paid after a newer checkout replaced it: refunded in full (%s)", record.order_id, refund.get("id"))
+    if refund.get("id"):
+        amount = refund.get("amount") or capture["amount"]
+        ledger.record_refund(str(refund["id"]), record.order_id, amount["value"], amount["currency_code"], str(refund.get("status")))
+    ledger.update(record.order_id, "REFUNDED" if refund.get("status") == "COMPLETED" else REFUNDING)
+    if not ledger.claim_notice(record.order_id, f"refund {refund.get('id')}"):
+        return
+    lang = language(tracker)
+    dispatcher.utter_message(
+        response="utter_payment_replaced_refunded", order_id=record.order_id, total=total_text(record, lang),
+        method=payment_methods.method_of_order(order), buttons=latest_pay_buttons(record, tracker),
+        json_message=update_for(tracker, "kassa_refund_issued", record, amount=total_text(record, lang)),
+    )
+
+
+def latest_pay_buttons(record: OrderRecord, tracker: Tracker) -> List[Dict[str, str]]:
+    """The pay button of the conversation's newest open order, if it has one."""
+    latest = get_ledger().latest_open_order(record.conversation_id)
+    if latest is None or not latest.approval_url:
+        return []
+    return [messages.pay_button(total_text(latest, language(tracker)), latest.approval_url, language(tracker), tracker.get_latest_input_channel())]
 
 
 def refuse_replaced_order(record: OrderRecord, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -152,12 +244,7 @@ def refuse_replaced_order(record: OrderRecord, dispatcher: CollectingDispatcher,
     if not ledger.move(record.order_id, VOIDED, (SUPERSEDED,)):
         return
     logger.warning("Order %s was approved after a newer checkout replaced it: not captured", record.order_id)
-    latest = ledger.latest_open_order(record.conversation_id)
-    lang = language(tracker)
-    buttons = []
-    if latest is not None and latest.approval_url:
-        buttons = [messages.pay_button(total_text(latest, lang), latest.approval_url, lang, tracker.get_latest_input_channel())]
-    dispatcher.utter_message(response="utter_payment_link_replaced", order_id=record.order_id, buttons=buttons)
+    dispatcher.utter_message(response="utter_payment_link_replaced", order_id=record.order_id, buttons=latest_pay_buttons(record, tracker))
 
 
 def report_refunds(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -167,8 +254,7 @@ def report_refunds(record: OrderRecord, order: Dict[str, Any], dispatcher: Colle
     completed = [r for r in payments.refunds(order) if r.get("status") == "COMPLETED"]
     for refund in completed:
         ledger.record_refund(refund["id"], record.order_id, refund["amount"]["value"], refund["amount"]["currency_code"], "COMPLETED")
-    refunded = sum((money.to_decimal(r["amount"]) for r in ledger.refunds(record.order_id)), money.to_decimal("0"))
-    whole = refunded >= money.to_decimal(record.amount)
+    whole = ledger.refunded_amount(record.order_id) >= money.to_decimal(record.amount)
     if completed:
         ledger.update(record.order_id, "REFUNDED" if whole else "PARTIALLY_REFUNDED")
     for refund in completed:
@@ -201,21 +287,21 @@ class ActionCapturePayment(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         record = await asyncio.to_thread(own_record, tracker)
-        if record is None or record.receipt_sent_at:
-            return []
-        if record.status in (SUPERSEDED, VOIDED):
-            await asyncio.to_thread(refuse_replaced_order, record, dispatcher, tracker)
+        if record is None:
             return []
         order = await fetch_order(record)
         if order is None:
-            await asyncio.to_thread(tell_processing_once, record, dispatcher)
+            if record.status not in REPLACED:
+                await asyncio.to_thread(tell_processing_once, record, dispatcher)
             return []
         try:
             payments.check_order(order, record, tracker.sender_id)
         except payments.PaymentCheckError:
             return []
+        if record.status in REPLACED:
+            return await asyncio.to_thread(settle_replaced_order, record, order, dispatcher, tracker)
         if order.get("status") == "APPROVED" and payment_methods.completes_on_approval(order):
-            await asyncio.to_thread(tell_processing_once, record, dispatcher)  # iDEAL, Bancontact: PayPal captures once the bank confirms
+            await asyncio.to_thread(record_bank_approval, record, dispatcher)
             return []
         if order.get("status") == "APPROVED":
             order = await capture(record, dispatcher, tracker)

@@ -42,6 +42,11 @@ def capture_request_id(order_id: str) -> str:
     return f"kassa-capture-{order_id}"
 
 
+def replaced_refund_request_id(capture_id: str) -> str:
+    """PayPal-Request-Id for refunding the capture of a replaced order: one refund, ever."""
+    return f"kassa-replaced-{capture_id}"
+
+
 def experience_context(
     public_url: str, shop_name: str, language: str, shipping_preference: str
 ) -> Dict[str, Any]:

@@ -1,13 +1,14 @@
 """Shared fixtures: a real PayPal sandbox process and clients pointed at it."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 import requests
 from rasa_sdk import Tracker
 
-from actions import paypal_client
+from actions import ledger, paypal_client
 from actions.paypal_client import PayPalClient, PayPalConfig
 from scripts.servers import start_sandbox
 
@@ -71,8 +72,10 @@ def client(clean_sandbox: Sandbox) -> PayPalClient:
 
 
 @pytest.fixture
-def actions_env(clean_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    """The environment the action server reads, pointed at the sandbox."""
+def actions_env(clean_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
+    """The environment the action server reads, pointed at the sandbox and a ledger of the test's own."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
+    ledger.reset_ledger()
     monkeypatch.setenv("PAYPAL_BASE_URL", clean_sandbox.url)
     monkeypatch.setenv("PAYPAL_CLIENT_ID", SANDBOX_CLIENT_ID)
     monkeypatch.setenv("PAYPAL_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
@@ -82,6 +85,7 @@ def actions_env(clean_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iter
     paypal_client.reset_client()
     yield clean_sandbox
     paypal_client.reset_client()
+    ledger.reset_ledger()
 
 
 def make_tracker(

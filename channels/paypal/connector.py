@@ -28,12 +28,15 @@ from sanic.response import HTTPResponse
 
 from actions import money, paypal_orders
 from actions.ledger import (
+    APPROVED,
     OPEN_STATUSES,
     RECEIPT_FIRST_RETRY_SECONDS,
+    REFUNDING,
     SUPERSEDED,
     VOIDED,
     IdempotencyConflict,
     Ledger,
+    OrderRecord,
     get_ledger,
 )
 from actions.paypal_client import PayPalClient, PayPalError, get_client
@@ -67,6 +70,7 @@ MAX_EVENT_AGE = timedelta(days=3)
 # and that approval must still be captured.
 CAPTURE_OUTCOMES = (
     "COMPLETED", "DECLINED", "PARTIALLY_REFUNDED", "REFUNDED", "PENDING", "PAYER_ACTION_REQUIRED", SUPERSEDED, VOIDED,
+    APPROVED, REFUNDING,  # a bank approval recorded (PayPal completes it); a replaced order's refund under way
 )
 # The headers PayPal signs a webhook with; a request without them is refused before any outbound call.
 SIGNATURE_HEADERS = ("PAYPAL-AUTH-ALGO", "PAYPAL-CERT-URL", "PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-SIG", "PAYPAL-TRANSMISSION-TIME")
@@ -327,7 +331,7 @@ class PayPalInput(InputChannel):
                 await self.trigger(app, record.conversation_id, payment.intent, entities)
             except Exception:
                 logger.exception("PayPal webhook %r: attempt %d failed", event["id"], attempts)
-            if await self._had_effect(payment, record.order_id):
+            if await self._had_effect(app, payment, record.order_id):
                 await asyncio.to_thread(self.ledger.event_done, event["id"])
                 return
             delay = next(delays, 0.0)
@@ -349,22 +353,36 @@ class PayPalInput(InputChannel):
                 entities = {"order_id": record.order_id, "payment_event": "COMPLETED"}
                 await self._trigger_logged(app, record.conversation_id, PAYMENT_UPDATE, entities)
 
-    async def _had_effect(self, payment: PaymentEvent, order_id: str) -> bool:
-        """Whether the ledger shows the event's outcome: a capture's outcome for an
-        approval, the reported state (and for COMPLETED the receipt) for a capture event."""
+    async def _had_effect(self, app: Any, payment: PaymentEvent, order_id: str) -> bool:
+        """Whether the ledger and the conversation show the event's outcome: a capture's
+        outcome for an approval, the reported state for a capture event; for a payment,
+        its receipt claimed and its items out of the cart; for a refund, the customer told."""
         record = await asyncio.to_thread(self.ledger.order, order_id)
         if record is None:
             return False
-        if payment.intent == PAYMENT_APPROVED:
-            return record.status in CAPTURE_OUTCOMES
         reported = payment.entities.get("payment_event", "")
-        if record.status not in CAPTURE_EFFECTS.get(reported, ()):
+        if payment.intent == PAYMENT_APPROVED:
+            if record.status not in CAPTURE_OUTCOMES:
+                return False
+        elif record.status not in CAPTURE_EFFECTS.get(reported, ()):
             return False
         if reported == "REFUNDED" and payment.refund_id:
-            return await asyncio.to_thread(self.ledger.has_refund, payment.refund_id)
+            return await asyncio.to_thread(self.ledger.notice_claimed, order_id, f"refund {payment.refund_id}")
+        if not await self._cart_settled(app, record):
+            return False
         if reported != "COMPLETED" or record.receipt_sent_at is not None or record.status == "REFUNDED":
             return True
         return await asyncio.to_thread(self.ledger.receipt_claimed, order_id)  # resend_receipts takes it from here
+
+    async def _cart_settled(self, app: Any, record: OrderRecord) -> bool:
+        """A paid order's items are out of the conversation's cart: its tracker lists the
+        order in ``applied_orders`` once the ledger said "payment received" (so a turn
+        lost after the ledger's claims runs again instead of leaving them to be paid twice)."""
+        if record.status != "COMPLETED" or not await asyncio.to_thread(self.ledger.notice_claimed, record.order_id, "payment received"):
+            return True
+        tracker = await app.ctx.agent.tracker_store.retrieve(record.conversation_id)
+        applied = tracker.get_slot("applied_orders") if tracker is not None else None
+        return isinstance(applied, list) and record.order_id in applied
 
     # --- merchant payment requests ----------------------------------------------------------------
 

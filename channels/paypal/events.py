@@ -25,7 +25,8 @@ HANDLED = ("CHECKOUT.ORDER.APPROVED", APPROVAL_REVERSED, *CAPTURE_EVENTS)
 # The ledger statuses that show a capture event has had its effect (a later state counts too).
 # A refund's effect is its own row in the ledger (PaymentEvent.refund_id).
 CAPTURE_EFFECTS = {
-    "COMPLETED": ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"),
+    # REFUNDING: a replaced order PayPal completed anyway, its refund under way
+    "COMPLETED": ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED", "REFUNDING"),
     "PENDING": ("PENDING", "COMPLETED", "DECLINED", "PARTIALLY_REFUNDED", "REFUNDED"),
     "DECLINED": ("DECLINED", "COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"),
     "REFUNDED": ("PARTIALLY_REFUNDED", "REFUNDED"),

@@ -407,7 +407,9 @@ async def approve(request: web.Request) -> web.Response:
     state.count("approvals")
     if completed:  # PayPal captured it on approval (ORDER_COMPLETE_ON_PAYMENT_APPROVAL)
         state.emit("PAYMENT.CAPTURE.COMPLETED", order_rules.capture_resource(order, order.captures[-1]))
-    elif completed is None:
+    else:  # approved; for a bank method, the bank's confirmation is still to come
+        # (PayPal's alternative payment methods send CHECKOUT.ORDER.APPROVED too:
+        # developer.paypal.com/payment-methods/webhooks, last updated 2026-07-08, read 2026-12-01)
         state.emit("CHECKOUT.ORDER.APPROVED", order.representation())
     params = {"token": order.id, "PayerID": (order.payer or order_rules.SANDBOX_BUYER)["payer_id"]}
     return _redirect(order.experience_context.get("return_url"), params, "Payment approved.")
