@@ -7,6 +7,7 @@ applies them once. Secrets and tokens are never logged.
 """
 from __future__ import annotations
 
+import json as json_text
 import logging
 import random
 import threading
@@ -152,35 +153,44 @@ class PayPalClient:
 
     # --- Webhooks v1 ------------------------------------------------------------------
 
-    def verify_webhook_signature(self, headers: Mapping[str, str], event: Mapping[str, Any], webhook_id: str) -> bool:
-        """Ask PayPal whether a webhook delivery really came from PayPal."""
+    def verify_webhook_signature(self, headers: Mapping[str, str], raw_event: bytes, webhook_id: str) -> bool:
+        """Ask PayPal whether a webhook delivery really came from PayPal.
+
+        The signature covers the CRC32 of the body exactly as PayPal sent it, so the event
+        goes into the verify call as those bytes, never parsed and written again (other
+        spacing, key order or escapes would fail it). Contract: POST
+        /v1/notifications/verify-webhook-signature, developer.paypal.com/api/webhooks/v1/
+        and /api/rest/webhooks/rest (read 2026-12-01)."""
         lower = {key.lower(): value for key, value in headers.items()}
-        body = {
+        fields = {
             "auth_algo": lower.get("paypal-auth-algo", ""),
             "cert_url": lower.get("paypal-cert-url", ""),
             "transmission_id": lower.get("paypal-transmission-id", ""),
             "transmission_sig": lower.get("paypal-transmission-sig", ""),
             "transmission_time": lower.get("paypal-transmission-time", ""),
             "webhook_id": webhook_id,
-            "webhook_event": event,
         }
-        if not all(body.values()):
+        if not all(fields.values()) or not raw_event.strip():
             return False
-        answer = self._api("POST", "/v1/notifications/verify-webhook-signature", json=body)
+        body = json_text.dumps(fields)[:-1].encode() + b', "webhook_event": ' + raw_event.strip() + b"}"
+        answer = self._api("POST", "/v1/notifications/verify-webhook-signature", data=body)
         return answer.get("verification_status") == "SUCCESS"
 
     # --- transport --------------------------------------------------------------
 
     def _api(
-        self, method: str, path: str, json: Optional[Mapping[str, Any]] = None, request_id: Optional[str] = None
+        self, method: str, path: str, json: Optional[Mapping[str, Any]] = None, request_id: Optional[str] = None,
+        data: Optional[bytes] = None,
     ) -> Dict[str, Any]:
+        """One authorised call: a JSON body as ``json``, or as bytes written already (``data``)."""
         headers = {"Content-Type": "application/json", "Prefer": "return=representation"}
         if request_id:
             headers["PayPal-Request-Id"] = request_id
         for renewed in (False, True):
             headers["Authorization"] = f"Bearer {self.access_token()}"
             try:
-                return self._send(method, path, json=json, headers=headers).json()
+                body: Dict[str, Any] = {"data": data} if data is not None else {"json": json}
+                return self._send(method, path, headers=headers, **body).json()
             except PayPalError as error:
                 if error.status == 401 and not renewed:
                     self.forget_token()

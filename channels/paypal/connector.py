@@ -292,7 +292,7 @@ class PayPalInput(InputChannel):
             return None
         self._waiting_verifications += 1
         try:
-            return await self.call_paypal(self.client.verify_webhook_signature, dict(request.headers), event, self.webhook_id)
+            return await self.call_paypal(self.client.verify_webhook_signature, dict(request.headers), bytes(request.body), self.webhook_id)
         except PayPalError as error:
             logger.error("PayPal webhook %r could not be verified: debug_id=%s", event["id"], error.debug_id)
             return None

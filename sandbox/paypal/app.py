@@ -323,7 +323,7 @@ async def verify_webhook_signature(request: web.Request) -> web.Response:
         return error_response(400, "INVALID_REQUEST", [issue("MISSING_REQUIRED_PARAMETER", f"{missing[0]} is required", f"/{missing[0]}")])
     state = request.app[STATE]
     state.count("webhook_verifications")
-    verified = state.webhooks is not None and state.webhooks.verify(body)
+    verified = state.webhooks is not None and state.webhooks.verify(body, await request.text())
     return web.json_response({"verification_status": "SUCCESS" if verified else "FAILURE"})
 
 

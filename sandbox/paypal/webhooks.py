@@ -1,9 +1,15 @@
 """Webhook events of the PayPal sandbox: signed deliveries with redelivery, and
 POST /v1/notifications/verify-webhook-signature.
 
-PayPal signs with its certificate (SHA256withRSA); the sandbox signs with a
-secret of its own, which only it can check, so a receiver must verify every
-event through the API, exactly as it must with PayPal.
+PayPal signs with its certificate (SHA256withRSA) the line
+``transmission_id|transmission_time|webhook_id|crc32(body)``, where body is the
+delivery's bytes exactly as sent; the sandbox signs the same line with a secret of
+its own, which only it can check, so a receiver must verify every event through
+the API, exactly as it must with PayPal. The verify call is checked against the
+``webhook_event`` bytes as they stand in its body: an event parsed and written again
+(other spacing, key order or escapes) fails, as it does at PayPal.
+Contract: developer.paypal.com/api/rest/webhooks/rest and
+/api/webhooks/v1/#verify-webhook-signature_post (read 2026-12-01).
 """
 from __future__ import annotations
 
@@ -35,13 +41,48 @@ SUMMARIES = {
 }
 
 
-def canonical(event: Dict[str, Any]) -> bytes:
-    return json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
+def serialised(event: Dict[str, Any]) -> bytes:
+    """The bytes a delivery carries: compact, in the event's own order, UTF-8 unescaped,
+    so that Python's default ``json.dumps`` of the parsed event differs from them."""
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def raw_member(document: str, name: str) -> Optional[str]:
+    """The text of a top-level member's value exactly as it stands in a JSON object; None
+    when the document is no object or has no such member."""
+    decoder = json.JSONDecoder()
+
+    def skip(at: int) -> int:
+        while at < len(document) and document[at] in " \t\r\n":
+            at += 1
+        return at
+
+    try:
+        at = skip(0)
+        if document[at] != "{":
+            return None
+        at = skip(at + 1)
+        while document[at] != "}":
+            key, at = decoder.raw_decode(document, at)
+            at = skip(at)
+            if document[at] != ":":
+                return None
+            start = skip(at + 1)
+            _, end = decoder.raw_decode(document, start)
+            if key == name:
+                return document[start:end]
+            at = skip(end)
+            if document[at] == ",":
+                at = skip(at + 1)
+    except (IndexError, ValueError):
+        return None
+    return None
 
 
 @dataclass
 class Delivery:
     event: Dict[str, Any]
+    body: bytes
     attempts: List[int] = field(default_factory=list)  # HTTP status per attempt, 0 when unreachable
 
 
@@ -57,14 +98,19 @@ class WebhookSender:
     deliveries: Dict[str, Delivery] = field(default_factory=dict)
     tasks: set = field(default_factory=set)
 
-    def signature(self, transmission_id: str, transmission_time: str, webhook_id: str, event: Dict[str, Any]) -> str:
-        message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(canonical(event))}".encode()
+    def signature(self, transmission_id: str, transmission_time: str, webhook_id: str, body: bytes) -> str:
+        message = f"{transmission_id}|{transmission_time}|{webhook_id}|{zlib.crc32(body)}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
-    def verify(self, request: Dict[str, Any]) -> bool:
+    def verify(self, request: Dict[str, Any], raw_request: str) -> bool:
+        """The verify call's verdict: its fields, and the signature over the CRC32 of the
+        ``webhook_event`` bytes as they stand in the raw request."""
         if request.get("webhook_id") != self.webhook_id or request.get("auth_algo") != "SHA256withRSA":
             return False
-        expected = self.signature(request["transmission_id"], request["transmission_time"], request["webhook_id"], request["webhook_event"])
+        event = raw_member(raw_request, "webhook_event")
+        if event is None:
+            return False
+        expected = self.signature(request["transmission_id"], request["transmission_time"], request["webhook_id"], event.encode())
         return hmac.compare_digest(expected, str(request.get("transmission_sig", "")))
 
     def emit(self, event_type: str, resource: Dict[str, Any]) -> Dict[str, Any]:
@@ -80,7 +126,7 @@ class WebhookSender:
             "links": [{"href": f"{self.base_url}/v1/notifications/webhooks-events/{{id}}", "rel": "self", "method": "GET"}],
         }
         event["links"][0]["href"] = event["links"][0]["href"].replace("{id}", event["id"])
-        self.deliveries[event["id"]] = Delivery(event)
+        self.deliveries[event["id"]] = Delivery(event, serialised(event))
         self.schedule(event["id"])
         return event
 
@@ -91,7 +137,7 @@ class WebhookSender:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    def headers(self, event: Dict[str, Any]) -> Dict[str, str]:
+    def headers(self, body: bytes) -> Dict[str, str]:
         transmission_id = str(uuid.uuid4())
         transmission_time = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {
@@ -100,7 +146,7 @@ class WebhookSender:
             "PAYPAL-CERT-URL": f"{self.base_url}/v1/notifications/certs/CERT-360caa42-fca2a594-kassa-sandbox",
             "PAYPAL-TRANSMISSION-ID": transmission_id,
             "PAYPAL-TRANSMISSION-TIME": transmission_time,
-            "PAYPAL-TRANSMISSION-SIG": self.signature(transmission_id, transmission_time, self.webhook_id, event),
+            "PAYPAL-TRANSMISSION-SIG": self.signature(transmission_id, transmission_time, self.webhook_id, body),
         }
 
     async def _deliver(self, event_id: str) -> None:
@@ -110,7 +156,7 @@ class WebhookSender:
                 while self.paused:
                     await asyncio.sleep(0.1)
                 try:
-                    async with session.post(str(self.target_url), data=canonical(delivery.event), headers=self.headers(delivery.event)) as answer:
+                    async with session.post(str(self.target_url), data=delivery.body, headers=self.headers(delivery.body)) as answer:
                         delivery.attempts.append(answer.status)
                         if 200 <= answer.status < 300:
                             return
