@@ -41,6 +41,8 @@ VOIDED = "VOIDED"
 APPROVED = "APPROVED"
 # Payments that can still complete without the shop: a bank approval, a PENDING capture.
 IN_FLIGHT = (APPROVED, "PENDING")
+# The notice that a payment request's pay button reached the customer (Facebook accepted it).
+PAY_BUTTON_DELIVERED = "pay button delivered"
 # A replaced order PayPal completed anyway, whose refund PayPal has not completed yet.
 REFUNDING = "REFUNDING"
 
@@ -258,6 +260,17 @@ class Ledger:
     def cart_orders(self, conversation_id: str, statuses: Tuple[str, ...]) -> List[OrderRecord]:
         """The conversation's cart orders in one of ``statuses``, oldest first."""
         return [r for r in self.orders(conversation_id) if r.kind == "cart" and r.status in statuses]
+
+    def undelivered_requests(self, max_age: timedelta = RECEIPT_MAX_AGE) -> List[OrderRecord]:
+        """Open payment requests of the last ``max_age`` whose pay button never reached the customer."""
+        since = (datetime.now(timezone.utc) - max_age).isoformat(timespec="seconds")
+        delivered = sa.select(order_notices_table.c.order_id).where(order_notices_table.c.notice == PAY_BUTTON_DELIVERED)
+        query = sa.select(orders_table).where(
+            orders_table.c.kind == "merchant_request", orders_table.c.status.in_(OPEN_STATUSES),
+            orders_table.c.created_at >= since, orders_table.c.order_id.not_in(delivered),
+        ).order_by(orders_table.c.created_at)
+        with self.engine.connect() as connection:
+            return [OrderRecord.from_row(row) for row in connection.execute(query)]
 
     def latest_open_order(self, conversation_id: str) -> Optional[OrderRecord]:
         open_orders = [r for r in self.orders(conversation_id) if r.kind == "cart" and r.status in OPEN_STATUSES]

@@ -13,7 +13,7 @@ from actions import cart as cart_rules
 from actions import messages, money, payment_methods, payments, paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, slot_number
-from actions.ledger import APPROVED, OPEN_STATUSES, REFUNDING, REVERSED, SUPERSEDED, VOIDED, OrderRecord, get_ledger
+from actions.ledger import APPROVED, OPEN_STATUSES, PAY_BUTTON_DELIVERED, REFUNDING, REVERSED, SUPERSEDED, VOIDED, OrderRecord, get_ledger
 from actions.payment_intents import EXTERNAL_INTENTS
 from actions.paypal_client import PayPalError, get_client
 
@@ -363,11 +363,20 @@ class ActionSendPaymentRequest(Action):
         record = await asyncio.to_thread(own_record, tracker)
         if record is None or not record.approval_url:
             return []
-        lang = language(tracker)
+        ledger = get_ledger()
+        if await asyncio.to_thread(ledger.notice_claimed, record.order_id, PAY_BUTTON_DELIVERED):
+            return []  # a request sent again after its button went out: nothing twice
+        lang, channel = language(tracker), tracker.get_latest_input_channel()
         total = total_text(record, lang)
+        # Messenger's output notes the delivery once Facebook accepted the whole message;
+        # the paypal channel sends the request again until it has
+        delivery = {"delivered": {"order_id": record.order_id, "notice": PAY_BUTTON_DELIVERED}} if channel == "facebook" else {}
         dispatcher.utter_message(
             response="utter_payment_request", description=record.description, total=total, approval_url=record.approval_url,
-            buttons=[messages.pay_button(total, record.approval_url, lang, tracker.get_latest_input_channel())],
-            json_message=update_for(tracker, "kassa_payment_request", record, order_id=record.order_id, description=record.description or ""),
+            buttons=[messages.pay_button(total, record.approval_url, lang, channel)],
+            json_message={**delivery, **(update_for(tracker, "kassa_payment_request", record, order_id=record.order_id,
+                                                    description=record.description or "") or {})} or None,
         )
+        if channel != "facebook":  # other channels answer within the request: handed over is delivered
+            await asyncio.to_thread(ledger.claim_notice, record.order_id, PAY_BUTTON_DELIVERED)
         return [SlotSet("last_order", payments.last_order(record.order_id, record.amount, record.currency, record.approval_url))]

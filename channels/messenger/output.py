@@ -37,17 +37,17 @@ def _payloads_in(message: Mapping[str, Any]) -> List[str]:
     return found
 
 
-def _take_utility(message: Dict[str, Any]) -> Optional[Mapping[str, Any]]:
-    """Take the utility template marking out of a message's custom JSON, if it has one."""
+def _take_marking(message: Dict[str, Any], name: str) -> Optional[Mapping[str, Any]]:
+    """Take a marking (``utility``, ``delivered``) out of a message's custom JSON, if it has one."""
     custom = message.get("custom")
-    if not isinstance(custom, Mapping) or not isinstance(custom.get("utility"), Mapping):
+    if not isinstance(custom, Mapping) or not isinstance(custom.get(name), Mapping):
         return None
-    rest = {key: value for key, value in custom.items() if key != "utility"}
+    rest = {key: value for key, value in custom.items() if key != name}
     if rest:
         message["custom"] = rest
     else:
         message.pop("custom")
-    return custom["utility"]
+    return custom[name]
 
 
 class MessengerOutput(OutputChannel):
@@ -75,6 +75,7 @@ class MessengerOutput(OutputChannel):
         self.turn_key = turn_key
         self.replay = replay
         self._sent_in_turn = 0
+        self._failures = 0  # messages Facebook did not take (or that could not go), this turn
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         """Rasa's message in the order a customer reads it: image, text, cards, files, custom.
@@ -82,9 +83,17 @@ class MessengerOutput(OutputChannel):
         An update the actions marked with a utility template (custom ``utility``) goes
         out as that template when the customer last wrote more than 24 hours ago."""
         message = dict(message)
-        update = _take_utility(message)
+        update = _take_marking(message, "utility")
+        delivery = _take_marking(message, "delivered")
+        failures = self._failures
+        await self._send_parts(recipient_id, message, update)
+        if delivery is not None and self._failures == failures:  # Facebook took every part
+            await asyncio.to_thread(get_ledger().claim_notice, str(delivery.get("order_id")), str(delivery.get("notice")))
+
+    async def _send_parts(self, recipient_id: str, message: Dict[str, Any], update: Optional[Mapping[str, Any]]) -> None:
         if update is not None and not await self.state.inside_window(recipient_id):
-            await self.send_utility(recipient_id, update)
+            if not await self.send_utility(recipient_id, update):
+                self._failures += 1
             return
         if message.get("image"):
             await self.send_image_url(recipient_id, message.pop("image"))
@@ -159,32 +168,34 @@ class MessengerOutput(OutputChannel):
             return
         await self.state.set_human_in_control(recipient_id, True)
 
-    async def send_utility(self, recipient_id: str, update: Mapping[str, Any]) -> None:
+    async def send_utility(self, recipient_id: str, update: Mapping[str, Any]) -> bool:
         """The approved utility template of an update; with none approved, nothing (Facebook
-        would refuse it) and a log line saying why. The ledger keeps the state either way."""
+        would refuse it) and a log line saying why. The ledger keeps the state either way.
+        True when Facebook took it."""
         name = str(update.get("template"))
         template = self.templates.get(name)
         if template is None or self.statuses is None:
             logger.error("Not sent to %s: outside the 24-hour window and no utility template %s in the project", recipient_id, name)
-            return
+            return False
         code = template.language_code(str(update.get("language") or "en"))
         try:
             status = await self.statuses.status(name, code)
             message = utility.template_message(template, str(update.get("language") or "en"), update.get("values") or {}, update.get("order_id"))
         except (SendApiError, utility.TemplateError) as error:
             logger.error("Not sent to %s: utility template %s (%s): %s", recipient_id, name, code, error)
-            return
+            return False
         if status != utility.APPROVED:
             logger.warning("Not sent to %s: outside the 24-hour window and utility template %s (%s) is %s, not approved "
                            "(make messenger-templates)", recipient_id, name, code, status or "unknown to Facebook")
-            return
+            return False
         try:
             await self.send_once(recipient_id, message, utility.MESSAGING_TYPE)
         except SendApiError:
             logger.error("Utility message %s to %s not delivered", name, recipient_id)
-            return
+            return False
         if update.get("receipt_of"):  # the order confirmation stands in for the receipt the window no longer allows
             await asyncio.to_thread(get_ledger().receipt_delivered, str(update["receipt_of"]))
+        return True
 
     async def deliver_all(self, recipient_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
         for message in messages:
@@ -198,6 +209,7 @@ class MessengerOutput(OutputChannel):
         if not await self.state.inside_window(recipient_id):
             logger.warning("Not sent to %s: outside the 24-hour window, and not an update with a utility template: %s",
                            recipient_id, json.dumps(message)[:120])
+            self._failures += 1
             return None
         sent = _payloads_in(message)
         if sent:
@@ -206,6 +218,7 @@ class MessengerOutput(OutputChannel):
             return await self.send_once(recipient_id, message, "RESPONSE")
         except SendApiError:
             logger.error("Message to %s not delivered: %s", recipient_id, json.dumps(message)[:200])
+            self._failures += 1
             return None
 
     async def send_once(self, recipient_id: str, message: Mapping[str, Any], messaging_type: str) -> Dict[str, Any]:

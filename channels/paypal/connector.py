@@ -30,6 +30,7 @@ from actions import money, paypal_orders
 from actions.ledger import (
     APPROVED,
     OPEN_STATUSES,
+    PAY_BUTTON_DELIVERED,
     RECEIPT_FIRST_RETRY_SECONDS,
     REFUNDING,
     SUPERSEDED,
@@ -117,6 +118,7 @@ class PayPalInput(InputChannel):
         self.limits = limits or ClientLimits()
         self._paypal_threads = ThreadPoolExecutor(PAYPAL_THREADS, thread_name_prefix="kassa-paypal")
         self._waiting_verifications = 0
+        self._sending_buttons: set = set()
         self.max_request_amount = MAX_REQUEST_AMOUNT
 
     @property
@@ -141,6 +143,8 @@ class PayPalInput(InputChannel):
                 logger.info("Resuming %d PayPal webhook event(s) not yet handled", len(pending))
             for event in pending:
                 self._tasks.spawn(self.process_webhook(app, event))
+            for request in await asyncio.to_thread(self.ledger.undelivered_requests):
+                self.send_pay_button(app, request.conversation_id, request.order_id)
             self._tasks.spawn(self.resend_receipts(app))
 
         @paypal.route("/", methods=["GET"])
@@ -426,6 +430,8 @@ class PayPalInput(InputChannel):
             return 409, KEY_CONFLICT
         if known_order:
             record = await asyncio.to_thread(self.ledger.order, known_order)
+            if record is not None and record.status in OPEN_STATUSES:  # its button, again if it never went out
+                self.send_pay_button(app, conversation_id, known_order)
             return 202, _accepted(known_order, record.approval_url if record else None, value, currency)
         config = self.client.config
         context = paypal_orders.experience_context(config.public_url, config.shop_name, "en", "NO_SHIPPING")
@@ -440,9 +446,35 @@ class PayPalInput(InputChannel):
             self.ledger.record_order, order["id"], conversation_id, [item], value, currency, str(order.get("status")),
             approval_url, "merchant_request", description,
         )
-        if await asyncio.to_thread(self.ledger.merchant_key_done, key, order["id"]):  # one pay button per key
-            self._tasks.spawn(self._trigger_logged(app, conversation_id, PAYMENT_REQUESTED, {"order_id": order["id"]}))
+        await asyncio.to_thread(self.ledger.merchant_key_done, key, order["id"])
+        self.send_pay_button(app, conversation_id, order["id"])
         return 202, _accepted(order["id"], approval_url, value, currency)
+
+    def send_pay_button(self, app: Any, conversation_id: str, order_id: str) -> None:
+        """Deliver a payment request's pay button at least once, in the background: one
+        sender per order in this process; the action sends nothing once it was delivered."""
+        if order_id in self._sending_buttons:
+            return
+        self._sending_buttons.add(order_id)
+        self._tasks.spawn(self._deliver_pay_button(app, conversation_id, order_id))
+
+    async def _deliver_pay_button(self, app: Any, conversation_id: str, order_id: str) -> None:
+        """The request's turn, again after a growing pause until Facebook took the button
+        (the ledger's notice), for as many attempts as webhooks get."""
+        try:
+            for delay in (*self.retry_delays, None):
+                if await asyncio.to_thread(self.ledger.notice_claimed, order_id, PAY_BUTTON_DELIVERED):
+                    return
+                await self._trigger_logged(app, conversation_id, PAYMENT_REQUESTED, {"order_id": order_id})
+                if await asyncio.to_thread(self.ledger.notice_claimed, order_id, PAY_BUTTON_DELIVERED):
+                    return
+                if delay is None:
+                    break
+                logger.warning("Pay button of payment request %s not delivered yet: again in %ss", order_id, delay)
+                await asyncio.sleep(delay)
+            logger.error("Pay button of payment request %s never delivered to %s: send the request again", order_id, conversation_id)
+        finally:
+            self._sending_buttons.discard(order_id)
 
     async def create_refund(self, request: Request) -> HTTPResponse:
         """A merchant's refund of a paid order, whole or ``amount``: 201 with PayPal's refund.

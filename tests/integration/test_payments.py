@@ -325,3 +325,28 @@ def test_a_merchant_payment_request_is_paid_like_a_cart(stack: Stack, psid: str)
     assert wait_for(lambda: receipts(stack, psid), 30)
     assert receipts(stack, psid)[0]["summary"]["total_cost"] == 45.0
     assert ledger(stack).order(order_id).kind == "merchant_request"
+
+
+def test_a_payment_request_whose_button_facebook_refused_is_delivered_later_and_once(stack: Stack, psid: str) -> None:
+    deliver(stack, webhooks.text_event(psid, "hi"))
+    assert wait_for(lambda: stack.messages(psid), 30)
+    stack.graph("faults", psid=psid, status=500, code=2, count=4)  # every attempt of the first send fails
+    url = f"{stack.rasa_url}/webhooks/paypal/payment-requests"
+    body = {"conversation_id": psid, "amount": "12.50", "currency": "EUR", "description": "Brake pads fitted"}
+    auth = {"Authorization": f"Bearer {MERCHANT_TOKEN}", "Idempotency-Key": f"pads-{psid}"}
+    answer = requests.post(url, json=body, headers=auth, timeout=30)
+    assert answer.status_code == 202, answer.text
+    order_id = answer.json()["order_id"]
+
+    def buttons_sent() -> int:
+        return sum(t.startswith("Brake pads fitted: €12.50") for t in texts(stack, psid))
+
+    assert wait_for(lambda: ledger(stack).notice_claimed(order_id, "pay button delivered"), 60)
+    assert buttons_sent() == 1
+    # the merchant sends the same request again: the same order, and no second button
+    again = requests.post(url, json=body, headers=auth, timeout=30)
+    assert again.status_code == 202 and again.json()["order_id"] == order_id
+    before = len(stack.messages(psid))
+    deliver(stack, webhooks.text_event(psid, "thanks"))  # a later turn: the resend's turn ran before it
+    assert wait_for(lambda: len(stack.messages(psid)) > before, 30)
+    assert buttons_sent() == 1
