@@ -193,3 +193,24 @@ def test_a_replayed_turn_sends_only_what_had_not_gone_out(graph_url: str) -> Non
 
     run(scenario)
     assert [r["message"]["text"] for r in recorded(graph_url, "replay")] == ["one", "refused by Facebook", "two"]
+
+
+def test_a_failed_template_listing_is_tried_again_with_the_next_update_and_fails_no_turn(graph_url: str) -> None:
+    from channels.messenger import utility
+
+    template = utility.load_templates()["kassa_refund_issued"]
+
+    async def scenario() -> List[Any]:
+        api = client(graph_url)
+        statuses = utility.TemplateStatuses(MemoryStore(), api)
+        try:
+            await api.create_message_template(utility.creation_body(template, "en_US", "https://shop.example"))
+            requests.post(f"{graph_url}/_fake/faults", json={"psid": "message_templates", "status": 500, "code": 2}, timeout=5)
+            first = await statuses.status("kassa_refund_issued", "en_US")  # the listing fails: unknown, no error
+            second = await statuses.status("kassa_refund_issued", "en_US")  # listed again at once
+            return [first, second]
+        finally:
+            await api.close()
+
+    first, second = run(scenario)
+    assert first is None and second in ("PENDING", "APPROVED")

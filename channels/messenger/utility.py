@@ -21,12 +21,16 @@ The project's templates are data: ``messenger/utility_templates.yml``.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES_PATH = Path(__file__).resolve().parents[2] / "messenger" / "utility_templates.yml"
 # Kassa's languages as Meta's template locales.
@@ -43,6 +47,9 @@ BODY_MAX = 1024
 BUTTON_TEXT_MAX = 25
 STATUS_TTL = 30 * 24 * 3600
 LIST_AGAIN_SECONDS = 600
+# The store key that says the Page's templates were listed lately, and the longest a listing may take.
+LISTED = "templates:listed"
+LIST_SECONDS = 10.0
 
 
 class TemplateError(ValueError):
@@ -142,9 +149,19 @@ class TemplateStatuses:
         await self.store.put(_status_key(name, code), status, STATUS_TTL)
 
     async def status(self, name: str, code: str) -> Optional[str]:
+        """The template's status; None when Meta's answer is not known. A listing that
+        fails (an error, a timeout) is logged and leaves the next update free to list
+        again: the "listed" mark is kept only for a listing that worked, and it never
+        fails the turn the update belongs to."""
         known = await self.store.get(_status_key(name, code))
-        if known is None and await self.store.add_once("templates:listed", LIST_AGAIN_SECONDS):
-            for row in await self.client.list_message_templates():
-                await self.record(str(row.get("name")), str(row.get("language")), str(row.get("status")))
-            known = await self.store.get(_status_key(name, code))
-        return known
+        if known is not None or not await self.store.add_once(LISTED, LIST_AGAIN_SECONDS):
+            return known
+        try:
+            rows = await asyncio.wait_for(self.client.list_message_templates(), LIST_SECONDS)
+        except Exception as error:  # noqa: BLE001  (any failure: the update waits, the turn goes on)
+            logger.error("Listing the Page's message templates failed (%s): asked again with the next update", error or type(error).__name__)
+            await self.store.delete(LISTED)
+            return None
+        for row in rows:
+            await self.record(str(row.get("name")), str(row.get("language")), str(row.get("status")))
+        return await self.store.get(_status_key(name, code))

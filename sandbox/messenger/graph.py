@@ -99,6 +99,10 @@ def _authorized(request: web.Request, state: GraphState) -> Optional[web.Respons
     return None
 
 
+# Faults queued with this in place of a PSID hit the listing of the Page's message templates.
+LISTING = "message_templates"
+
+
 def _take_fault(state: GraphState, psid: str) -> Optional[Fault]:
     for fault in state.faults:
         if fault.psid in (None, psid):
@@ -255,6 +259,10 @@ async def list_templates(request: web.Request) -> web.Response:
     refusal = _authorized(request, state)
     if refusal is not None:
         return refusal
+    fault = _take_fault(state, LISTING)
+    if fault is not None:
+        state.count("faults")
+        return fb_error(fault.status, fault.code, "An unexpected error has occurred. Please retry your request later.", kind="OAuthException")
     rows = [{k: t[k] for k in ("id", "name", "language", "status", "category")} for t in state.templates.values()]
     return web.json_response({"data": rows, "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}})
 
