@@ -147,7 +147,11 @@ def test_redis_replicas_share_the_shards_and_a_dead_ones_events_go_to_the_other(
         await late.append(events(*((f"c{n}", f"new{n}") for n in range(8))))
         await until(lambda: len(seen) == len(stored) + 8)
         assert all(not replay for _, text, replay in seen if text.startswith("new"))
-        assert await survivor.pending() == 0
+        for _ in range(200):  # each acknowledgement follows its turn
+            if await survivor.pending() == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await survivor.pending() == 0 and len(seen) == len(stored) + 8
         await consumer.stop(5)
         await second.stop(5)
 
@@ -205,3 +209,76 @@ def test_a_redis_restart_under_the_consumer_loses_nothing_it_stored(tmp_path: Pa
     finally:
         redis_server.stop()
     assert sorted(seen) == ["after"] * 10 + ["before"] * 10
+
+
+def test_a_replica_draining_after_sigterm_keeps_its_leases_so_nothing_runs_twice(redis_url: str) -> None:
+    """A rolling deploy: the stopping replica's turn outlasts its lease; the other replica
+    must neither take the shard nor claim the entry while it drains."""
+    async def scenario() -> List[str]:
+        runs: List[str] = []
+        release = asyncio.Event()
+
+        async def slow(event: Any, replay: bool) -> None:
+            runs.append(f"old:{event.text}")
+            await release.wait()
+
+        async def quick(event: Any, replay: bool) -> None:
+            runs.append(f"new:{event.text}")
+
+        old = RedisIntake(redis_url, shards=2, lease_seconds=1, consumer="old")
+        stopping = IntakeConsumer(old, slow)
+        stopping.start()
+        await until(lambda: old.owned == {0, 1})
+        await old.append(events(("c1", "add two lights")))
+        await until(lambda: runs == ["old:add two lights"])
+        new = RedisIntake(redis_url, shards=2, lease_seconds=1, consumer="new")
+        taking_over = IntakeConsumer(new, quick)
+        taking_over.start()
+        drain = asyncio.get_running_loop().create_task(stopping.stop(10))  # SIGTERM: drain for up to 10 s
+        await asyncio.sleep(3.5)  # past the lease and past two leases of idleness
+        assert runs == ["old:add two lights"] and not new.owned & {shard_of("c1", 2)}
+        release.set()
+        await drain
+        await until(lambda: new.owned == {0, 1})
+        await new.append(events(("c1", "and a pump")))
+        await until(lambda: len(runs) == 2)
+        assert await new.pending() == 0
+        await taking_over.stop(5)
+        return runs
+
+    assert asyncio.run(scenario()) == ["old:add two lights", "new:and a pump"]
+
+
+def test_a_replica_paused_past_its_lease_does_not_run_what_it_lost(redis_url: str) -> None:
+    async def scenario() -> List[str]:
+        runs: List[str] = []
+        first_started, release = asyncio.Event(), asyncio.Event()
+
+        async def paused(event: Any, replay: bool) -> None:
+            runs.append(f"paused:{event.text}")
+            first_started.set()
+            await release.wait()
+
+        async def other(event: Any, replay: bool) -> None:
+            runs.append(f"other:{event.text}")
+
+        stalled = RedisIntake(redis_url, shards=1, lease_seconds=1, consumer="stalled")
+        consumer = IntakeConsumer(stalled, paused)
+        consumer.start()
+        await until(lambda: stalled.owned == {0})
+        await stalled.append(events(("c1", "one"), ("c1", "two")))
+        await first_started.wait()
+        assert stalled._heartbeat is not None
+        stalled._heartbeat.cancel()  # SIGSTOP: no renewal while the first turn hangs
+        other_intake = RedisIntake(redis_url, shards=1, lease_seconds=1, consumer="other")
+        second = IntakeConsumer(other_intake, other)
+        second.start()
+        await until(lambda: "other:two" in runs)  # claimed once idle past two leases
+        release.set()  # SIGCONT: the stalled replica's queue goes on, without the lease
+        await until(lambda: not stalled.in_flight.get(0))
+        await second.stop(5)
+        await consumer.stop(1)
+        return runs
+
+    runs = asyncio.run(scenario())
+    assert runs.count("paused:two") == 0 and runs.count("other:two") == 1

@@ -154,12 +154,25 @@ class MessengerInput(InputChannel):
         if mid and await self.state.turn_done(mid):
             logger.info("Ignoring a redelivery of %s", mid)
             return
-        if replay and mid and await self._in_tracker(event.sender_id, mid):
-            logger.info("Event %s of %s was saved before its replica stopped: not run again", mid, event.sender_id)
-        else:
-            await self.handle_event(event, replay)
+        await self.handle_event(event, replay)
         if mid:
             await self.state.mark_turn_done(mid)
+
+    async def _new_message(self, message: UserMessage, replay: bool) -> None:
+        """Hand the message to Rasa. A replay is first looked for in the tracker, under the
+        conversation's lock, where Rasa runs the turn: a turn another replica is still
+        running (it stopped, or was paused past its lease) is found once its save is done,
+        instead of running beside it."""
+        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        if not replay or agent is None or agent.lock_store is None or not message.message_id:
+            assert self.on_new_message is not None
+            await self.on_new_message(message)
+            return
+        async with agent.lock_store.lock(message.sender_id):
+            if await self._in_tracker(message.sender_id, message.message_id):
+                logger.info("Event %s of %s was saved before its replica stopped: not run again", message.message_id, message.sender_id)
+                return
+            await agent.processor.handle_message(message)
 
     async def _in_tracker(self, sender_id: str, mid: str) -> bool:
         agent = getattr(getattr(self._app, "ctx", None), "agent", None)
@@ -211,8 +224,7 @@ class MessengerInput(InputChannel):
             message_id=event.mid,
             metadata=metadata,
         )
-        assert self.on_new_message is not None
-        await self.on_new_message(message)
+        await self._new_message(message, replay)
 
     async def handle_echo(self, echo: PageEcho) -> None:
         """A Page message echoed back. Only a ``#pay`` line typed by a person in the Page

@@ -56,8 +56,11 @@ class IntakeStore(Protocol):
     async def consume(self, submit: Submit) -> None:
         """Hand every event this consumer takes to ``submit``, until cancelled."""
 
+    async def owns(self, item: StoredEvent) -> bool:
+        """Whether this consumer may still run the item (it holds the item's partition)."""
+
     async def ack(self, item: StoredEvent) -> None:
-        """The event's turn is done: forget it."""
+        """The event's turn is done here: forget it (if this consumer still holds it)."""
 
     async def set_aside(self, item: StoredEvent, reason: str) -> None:
         """The event's turn never succeeded: keep it apart for a person, and forget it here."""
@@ -92,6 +95,10 @@ class IntakeConsumer:
         self.queues.submit(item.event.sender_id, item)
 
     async def _run(self, item: StoredEvent) -> None:
+        if not await self.store.owns(item):  # lost while it waited (a pause past the lease): its holder runs it
+            logger.warning("Event %s of %s belongs to another consumer now: not run here", item.key, item.event.sender_id)
+            await _until_done(functools.partial(self.store.ack, item))
+            return
         for attempt, pause in enumerate((*self.pauses, None), start=1):
             try:
                 await asyncio.wait_for(self.handle(item.event, item.recovered or attempt > 1), TURN_SECONDS)

@@ -5,7 +5,13 @@ one replica at a time, the one holding its lease (a key that lives ``lease_secon
 unless renewed), so one customer's events run in order on one replica. Replicas
 announce themselves in a sorted set and share the shards evenly; when a replica
 dies its leases run out, another takes its shards and first claims (XAUTOCLAIM)
-the events the dead one had read but not acknowledged.
+the events the dead one had read but not acknowledged, before it reads new ones.
+
+Never twice: a replica that stops (SIGTERM, a rolling deploy) renews its leases
+until its last turn has drained; an entry is claimed from another consumer only
+once it has been idle longer than two leases; and a replica runs and acknowledges
+an entry only while it still holds the shard's lease (one paused past its lease,
+SIGSTOP, lets go of what it lost).
 
 Redis's blocking client is called in worker threads: after a Redis restart it
 reconnects cleanly, where redis-py 4.6's asyncio client was seen, in the cluster
@@ -53,8 +59,12 @@ class RedisIntake:
         self.consumer = consumer or consumer_name()
         self._client = redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT)
         self.owned: Set[int] = set()
+        self.recovering: Set[int] = set()  # taken, its earlier holder's entries being claimed first
         self.releasing: Set[int] = set()
         self.in_flight: Dict[int, Set[str]] = {}
+        self.stopping = False
+        self.claim_idle_ms = 2 * self.lease_ms  # an entry idle this long has no live consumer
+        self._heartbeat: Optional[asyncio.Task] = None
         self._groups_ready = False
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -81,7 +91,10 @@ class RedisIntake:
 
     # --- the consumer's side ----------------------------------------------------------
     async def consume(self, submit: Submit) -> None:
-        heartbeat = asyncio.get_running_loop().create_task(self._keep_leases(submit))
+        """Read until cancelled. The leases are kept beyond that, while the turns already
+        taken drain, until ``close``."""
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.get_running_loop().create_task(self._keep_leases(submit))
         try:
             while True:
                 try:
@@ -93,9 +106,7 @@ class RedisIntake:
                     self._groups_ready = False
                     await asyncio.sleep(0.5)
         finally:
-            heartbeat.cancel()
-            await asyncio.gather(heartbeat, return_exceptions=True)
-            await self._give_back_all()
+            self.stopping = True
 
     async def _read_once(self, submit: Submit) -> None:
         await self._finish_releases()
@@ -111,8 +122,8 @@ class RedisIntake:
                 self._hand_over(submit, shard, _text(entry_id), fields, recovered=False)
 
     def _hand_over(self, submit: Submit, shard: int, entry_id: str, fields: Any, recovered: bool) -> None:
-        if shard not in self.owned:
-            return  # read just as the lease went: the shard's new holder claims it
+        if shard not in self.owned and shard not in self.recovering:
+            return  # read just as the lease went: left pending, the shard's new holder claims it
         in_flight = self.in_flight.setdefault(shard, set())
         if entry_id in in_flight:
             return
@@ -125,9 +136,24 @@ class RedisIntake:
         in_flight.add(entry_id)
         submit(StoredEvent(entry_id, str(shard), event, recovered))
 
-    async def ack(self, item: StoredEvent) -> None:
+    async def owns(self, item: StoredEvent) -> bool:
+        """Whether this replica still holds the lease of the item's shard (asked of Redis)."""
         shard = int(item.partition)
-        await self._forget(shard, item.key)
+        try:
+            holder = await self._call("get", self._lease(shard))
+        except Exception as error:  # Redis restarting: the local view until it answers
+            logger.warning("Asking for the lease of intake shard %d failed (%s)", shard, error)
+            return shard in self.owned
+        return holder is not None and _text(holder) == self.consumer
+
+    async def ack(self, item: StoredEvent) -> None:
+        """Done with the item here: acknowledged and deleted, if this replica still holds the
+        shard; else left pending for the holder, which claims it (and finds it ran)."""
+        shard = int(item.partition)
+        if await self.owns(item):
+            await self._forget(shard, item.key)
+        else:
+            logger.warning("Intake entry %s of shard %d: the lease went to another replica, left for it", item.key, shard)
         self.in_flight.get(shard, set()).discard(item.key)
 
     async def set_aside(self, item: StoredEvent, reason: str) -> None:
@@ -182,6 +208,11 @@ class RedisIntake:
                 logger.warning("Lost the lease of intake shard %d", shard)
                 self.owned.discard(shard)
                 self.releasing.discard(shard)
+            elif not self.stopping:
+                await self._recover(shard, submit)  # entries a dead consumer left, once idle past two leases
+        if self.stopping:
+            await self._finish_releases(everything=True)
+            return
         free = [s for s in range(self.shards) if s not in self.owned]
         random.shuffle(free)
         for shard in free:
@@ -189,8 +220,12 @@ class RedisIntake:
                 break
             if await self._call("set", self._lease(shard), self.consumer, nx=True, px=self.lease_ms):
                 await self._ensure_groups()
-                self.owned.add(shard)
-                await self._recover(shard, submit)
+                self.recovering.add(shard)
+                try:  # what its earlier holder left goes first; new entries are read once it is owned
+                    await self._recover(shard, submit)
+                    self.owned.add(shard)
+                finally:
+                    self.recovering.discard(shard)
         extra = len(self.owned) - len(self.releasing) - share
         for shard in sorted(self.owned - self.releasing)[:max(0, extra)]:
             self.releasing.add(shard)
@@ -199,7 +234,9 @@ class RedisIntake:
         """Claim what earlier holders of the shard read and never acknowledged, oldest first."""
         start = "0-0"
         while True:
-            answer = await self._call("xautoclaim", self.stream(shard), GROUP, self.consumer, min_idle_time=0, start_id=start, count=READ_COUNT)
+            answer = await self._call(
+                "xautoclaim", self.stream(shard), GROUP, self.consumer, min_idle_time=self.claim_idle_ms, start_id=start, count=READ_COUNT,
+            )
             start, entries = _text(answer[0]), answer[1]
             for entry_id, fields in entries:
                 if fields:
@@ -207,10 +244,11 @@ class RedisIntake:
             if start == "0-0" or not entries:
                 return
 
-    async def _finish_releases(self) -> None:
-        """Give back shards marked for release once nothing of theirs is in progress; they are
-        out of the read set by now, so nothing new of theirs arrives here."""
-        for shard in sorted(self.releasing):
+    async def _finish_releases(self, everything: bool = False) -> None:
+        """Give back shards marked for release (``everything``: all, when stopping) once
+        nothing of theirs is in progress; they are out of the read set by now, so nothing
+        new of theirs arrives here."""
+        for shard in sorted(self.owned if everything else self.releasing):
             if not self.in_flight.get(shard):
                 await self._call("eval", RELEASE, 1, self._lease(shard), self.consumer)
                 self.owned.discard(shard)
@@ -234,6 +272,13 @@ class RedisIntake:
         return total
 
     async def close(self) -> None:
+        """After the drain: stop renewing, give every lease back, disconnect."""
+        self.stopping = True
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            self._heartbeat = None
+        await self._give_back_all()
         await asyncio.to_thread(self._client.close)
 
 

@@ -167,6 +167,13 @@ class SqlIntake:
                 .values(claimed_until=time.time() + self.lease_seconds)
             )
 
+    async def owns(self, item: StoredEvent) -> bool:
+        """Whether the row is still claimed by this consumer (its claim renewed, not taken over)."""
+        row_id = int(item.key)
+        claimed = await self._run(lambda connection: connection.execute(
+            sa.select(intake_table.c.claimed_by).where(intake_table.c.id == row_id)).scalar())
+        return isinstance(claimed, str) and claimed.startswith(f"{self.consumer}@")
+
     async def ack(self, item: StoredEvent) -> None:
         row_id = int(item.key)
         await self._run(lambda connection: connection.execute(intake_table.delete().where(intake_table.c.id == row_id)))
