@@ -57,6 +57,8 @@ VARIABLES: Tuple[Variable, ...] = (
              "the connector's state and webhook intake when Rasa's lock store is not Redis (postgresql://... for a server)"),
     Variable("KASSA_INTAKE_SHARDS", "16", "Redis intake: streams the customers are spread over (the most replicas that share the work)"),
     Variable("KASSA_INTAKE_LEASE_SECONDS", "10", "how long a dead replica's accepted events wait before another replica takes them"),
+    Variable("SANIC_PROXIES_COUNT", "", "proxies in front of Rasa and the acceptor (1 behind HAProxy): the client's address is then "
+             "X-Forwarded-For's, for the per-client limits", read_by="rasa"),
     Variable("KASSA_ACCEPTOR_HOST", "127.0.0.1", "the separate webhook acceptor's address (python -m channels.messenger.acceptor)"),
     Variable("KASSA_ACCEPTOR_PORT", "5006", "the separate webhook acceptor's port"),
     Variable("RASA_URL", "http://localhost:5005", "the Rasa server the merchant commands talk to"),

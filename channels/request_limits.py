@@ -6,7 +6,11 @@
   endpoints anyone can call, and a smaller budget for failed proofs (a wrong
   token, a webhook PayPal does not verify) so that guessing and floods stop early.
 
-The windows live in this process; with several Rasa instances each keeps its own.
+The windows live in Redis when Rasa's lock store is Redis, so that several Rasa
+instances (and the acceptors) share them; else in this process. Behind a proxy the
+client is X-Forwarded-For's address, as Sanic reads it with SANIC_PROXIES_COUNT.
+A store that does not answer (Redis restarting) lets requests through: the limits
+guard against floods, and refusing every buyer while Redis restarts would be worse.
 """
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+# A limit check must not hold a request up for long when Redis is away.
+REDIS_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 DEFAULT_RATE = "300/minute"
 DEFAULT_FAILURE_RATE = "10/minute"
 
@@ -38,26 +44,43 @@ def client_address(request: Request) -> str:
 class ClientLimits:
     """Requests and failed proofs per client address, per scope (one scope per endpoint)."""
 
-    def __init__(self, rate: Optional[str] = None, failure_rate: Optional[str] = None) -> None:
+    def __init__(self, rate: Optional[str] = None, failure_rate: Optional[str] = None, storage_url: Optional[str] = None) -> None:
         self.rate: RateLimitItem = parse(rate or DEFAULT_RATE)
         self.failure_rate: RateLimitItem = parse(failure_rate or DEFAULT_FAILURE_RATE)
-        self._storage = storage.MemoryStorage()  # the limiter holds it by a weak reference only
+        # the limiter holds its storage by a weak reference only
+        self._storage = storage.storage_from_string(storage_url, **REDIS_OPTIONS) if storage_url else storage.MemoryStorage()
         self._windows = strategies.MovingWindowRateLimiter(self._storage)
 
     def refuse(self, request: Request, scope: str) -> Optional[HTTPResponse]:
         """A 429 answer when this client is over its rate or has failed too often; None to go on."""
         client = client_address(request)
-        if not self._windows.test(self.failure_rate, "failures", scope, client):
+        try:
+            failing = not self._windows.test(self.failure_rate, "failures", scope, client)
+            flooding = not failing and not self._windows.hit(self.rate, "requests", scope, client)
+        except Exception as error:  # noqa: BLE001  (the store is away: let the request through)
+            logger.warning("Rate limits unavailable (%s): %s from %r let through", error, scope, client)
+            return None
+        if failing:
             logger.warning("Refused %s from %r: too many failed attempts", scope, client)
             return too_many()
-        if not self._windows.hit(self.rate, "requests", scope, client):
+        if flooding:
             logger.warning("Refused %s from %r: over %s", scope, client, self.rate)
             return too_many()
         return None
 
     def failed(self, request: Request, scope: str) -> None:
         """Count a failed proof (wrong token, unverified webhook) against the client."""
-        self._windows.hit(self.failure_rate, "failures", scope, client_address(request))
+        try:
+            self._windows.hit(self.failure_rate, "failures", scope, client_address(request))
+        except Exception as error:  # noqa: BLE001
+            logger.warning("Rate limits unavailable (%s): a failed %s not counted", error, scope)
+
+
+def shared_storage_url(endpoints_path: str) -> Optional[str]:
+    """Where replicas share their windows: the Redis of Rasa's lock store, if it is Redis."""
+    from channels.messenger.state import redis_url_from_lock_store
+
+    return redis_url_from_lock_store(endpoints_path)
 
 
 def too_many() -> HTTPResponse:

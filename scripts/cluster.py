@@ -222,6 +222,10 @@ defaults
 
 frontend kassa
   bind {balancer}
+  # the client's address for the servers' per-client limits: whatever the client sent is
+  # dropped, and HAProxy's own X-Forwarded-For names the peer (SANIC_PROXIES_COUNT=1)
+  http-request del-header X-Forwarded-For
+  option forwardfor
   acl facebook_webhook path /webhooks/facebook/webhook
   use_backend acceptors if facebook_webhook METH_POST
   default_backend rasa
@@ -325,7 +329,7 @@ def start_cluster(
             "TRACKER_STORE_USERNAME": DB_USER, "TRACKER_STORE_PASSWORD": LOCAL_DB_PASSWORD, "TRACKER_STORE_DB": DB_NAME,
             "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port), "REDIS_PASSWORD": "", "REDIS_DB": "1",
             "KASSA_INTAKE_LEASE_SECONDS": LEASE_SECONDS, "TICKET_LOCK_LIFETIME": LOCK_LIFETIME,
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "SANIC_PROXIES_COUNT": "1",
             **env,
         }
         parts["messenger"] = Server(

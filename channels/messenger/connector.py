@@ -32,7 +32,7 @@ from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION
 from channels.messenger.state import StateStore
 from channels.messenger.stores import intake_store, state_store
 from channels.messenger.webhook_events import CustomerEvent, Event, PageEcho, TemplateStatusEvent, ThreadControlEvent
-from channels.request_limits import ClientLimits, cap_body_size
+from channels.request_limits import ClientLimits, cap_body_size, shared_storage_url
 from channels.turn_loop import TurnLoop, get_turn_loop
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class MessengerInput(InputChannel):
         self.consumer = IntakeConsumer(self.intake, self.run_event)
         self._side_tasks = BackgroundTasks()
         self.turns = turns or get_turn_loop()
-        self.limits = ClientLimits()
+        self.limits = ClientLimits(storage_url=shared_storage_url(settings.runtime().rasa_endpoints))
         self.templates = utility.load_templates()
         self.template_statuses = utility.TemplateStatuses(store, self.client)
         self._app: Any = None

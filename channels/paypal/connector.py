@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions import money, paypal_orders
+from actions import money, paypal_orders, settings
 from actions.ledger import (
     APPROVED,
     OPEN_STATUSES,
@@ -54,7 +54,7 @@ from channels.paypal.events import (
     PaymentEvent,
     from_webhook,
 )
-from channels.request_limits import ClientLimits, cap_body_size
+from channels.request_limits import ClientLimits, cap_body_size, shared_storage_url
 from channels.secrets import bearer_token, same_secret
 from channels.turn_loop import TurnLoop, get_turn_loop
 
@@ -99,7 +99,8 @@ class PayPalInput(InputChannel):
             merchant_api_token=str(credentials.get("merchant-api-token") or ""),
             page_id=str(credentials.get("page-id") or "") or None,
             retry_delays=tuple(float(x) for x in str(credentials.get("retry-delays") or "").split(",") if x) or RETRY_DELAYS_SECONDS,
-            limits=ClientLimits(credentials.get("rate-limit"), credentials.get("failure-rate-limit")),
+            limits=ClientLimits(credentials.get("rate-limit"), credentials.get("failure-rate-limit"),
+                                shared_storage_url(settings.runtime().rasa_endpoints)),
         )
 
     def __init__(

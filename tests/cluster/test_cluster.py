@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import aiohttp
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 from actions.ledger import Ledger
 from bench.__main__ import calibrate
@@ -150,3 +151,40 @@ def test_a_payment_through_the_cluster_captures_once_and_sends_one_receipt(clust
     assert captures_of(cluster, order_id) == 1
     record = Ledger(cluster.extra["database"]).order(order_id)
     assert record is not None and record.status == "COMPLETED" and record.receipt_sent_at
+
+
+class FromAddress(HTTPAdapter):
+    """Connections from one loopback address: one client, as the balancer sees it."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client_at(address: str) -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", FromAddress(address))
+    return session
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/webhooks/paypal/return?token=not-an-order"),
+    ("POST", "/webhooks/paypal/webhook"),
+    ("POST", "/webhooks/paypal/payment-requests"),
+])
+def test_a_strangers_failures_lock_out_that_stranger_only_on_every_replica(cluster: Cluster, method: str, path: str) -> None:
+    """Through HAProxy: limits are per client address (not per proxy), a forged
+    X-Forwarded-For changes nothing, and both replicas count together (Redis)."""
+    stranger, buyer = client_at("127.0.0.2"), client_at("127.0.0.3")
+    url = cluster.rasa_url + path
+    statuses = [
+        stranger.request(method, url, json={}, headers={"X-Forwarded-For": f"198.51.100.{n}"}, timeout=30).status_code
+        for n in range(40)
+    ]
+    # the failure budget is 10 a minute, counted once over both replicas behind round robin
+    assert 429 not in statuses[:10] and set(statuses[10:]) == {429}, statuses
+    assert buyer.request(method, url, json={}, timeout=30).status_code != 429
