@@ -81,6 +81,8 @@ def problems(item: Dict[str, Any], intents: Set[str], entity_names: Set[str]) ->
         found.append(f"unknown intent {item['intent']!r} (domain/shop.yml lists the intents)")
     if PLACEHOLDER.search(message):
         found.append("holds masked personal data: write the message without it")
+    if any(mark in message for mark in ("\n", "\r", "\u2028", "\u2029")):
+        found.append("spans several lines: an NLU example is one line, so write it on one line")
     for entity in item.get("entities") or []:
         if not isinstance(entity, dict) or not entity.get("text") or not entity.get("entity"):
             found.append(f"an entity needs text and entity: {entity!r}")

@@ -15,10 +15,19 @@ COLUMNS = ("order_id", "created_at", "updated_at", "status", "kind", "conversati
            "capture_id", "payer_name", "payer_email", "description", "items")
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection,
+# OWASP's list): such a cell gets a leading apostrophe, which spreadsheets show as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def row(record: OrderRecord) -> List[str]:
     items = "; ".join(f"{item['quantity']} x {item['name']} @ {item['unit_amount']}" for item in record.items)
     values = {**record.__dict__, "items": items}
-    return ["" if values.get(column) is None else str(values[column]) for column in COLUMNS]
+    return [safe_cell("" if values.get(column) is None else str(values[column])) for column in COLUMNS]
 
 
 def write_csv(records: List[OrderRecord], out: IO[str]) -> None:

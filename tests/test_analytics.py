@@ -219,6 +219,7 @@ def test_review_apply_adds_corrections_and_refuses_what_it_must(project: Path) -
             {"message": "what do you sell?", "intent": "browse_catalog", "entities": []},   # already trained
             {"message": "teleport me", "intent": "teleport", "entities": []},              # unknown intent
             {"message": "call <name> please", "intent": "human_handoff", "entities": []},   # masked data
+            {"message": "hi\n- intent: greet", "intent": "greet", "entities": []},          # two lines
             {"message": "something odd", "intent": "skip"},
             {"message": "undecided", "intent": ""},
         ],
@@ -230,9 +231,10 @@ def test_review_apply_adds_corrections_and_refuses_what_it_must(project: Path) -
         ("data/nlu/nl/shop.yml", "browse_catalog"),
     ]
     assert outcome.added[0][2] == 'stick a [beacon front light]{"entity": "product", "value": "LGT-001"} in the basket'
-    assert len(outcome.skipped) == 2 and len(outcome.refused) == 3
+    assert len(outcome.skipped) == 2 and len(outcome.refused) == 4
     refusals = " | ".join(outcome.refused)
     assert "held-out" in refusals and "unknown intent 'teleport'" in refusals and "masked personal data" in refusals
+    assert "several lines" in refusals
     trained = dict((example, intent) for intent, example in review_apply.examples_in(project / "data/nlu/en/shop.yml"))
     assert trained['stick a [beacon front light]{"entity": "product", "value": "LGT-001"} in the basket'] == "add_to_cart"
     assert ("browse_catalog", "heb je een [bel](category)") in review_apply.examples_in(project / "data/nlu/nl/shop.yml")

@@ -114,6 +114,17 @@ def test_orders_cli_lists_and_exports_csv(ledger: Ledger, tmp_path: Path, capsys
     assert rows[0]["order_id"] == "ORDER1" and rows[0]["status"] == "COMPLETED" and rows[0]["items"] == "2 x Ember Rear Light @ 14.50"
 
 
+def test_the_csv_export_cannot_carry_a_spreadsheet_formula(ledger: Ledger, tmp_path: Path) -> None:
+    ledger.record_order("ORDER2", "c1", ITEMS, "29.00", "EUR", "CREATED", None, kind="merchant_request",
+                        description='=HYPERLINK("http://evil.example","refund")')
+    ledger.update("ORDER2", "COMPLETED", payer_name="@SUM(A1:A9)", payer_email="+31 6 1234 5678")
+    target = tmp_path / "orders.csv"
+    assert orders_cli.main(["--database-url", ledger.url, "--csv", str(target)]) == 0
+    [row] = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert row["description"] == "'=HYPERLINK(\"http://evil.example\",\"refund\")" and row["payer_name"] == "'@SUM(A1:A9)"
+    assert row["payer_email"] == "'+31 6 1234 5678" and row["amount"] == "29.00"
+
+
 def test_a_receipt_line_of_a_chosen_size_keeps_its_name_and_picture(ledger: Ledger) -> None:
     from actions.cart import CartLine
     from actions.catalog import load_catalog as load

@@ -95,3 +95,19 @@ def test_sql_state_outlives_the_process_that_wrote_it(tmp_path: Path) -> None:
 
     asyncio.run(before_restart())
     asyncio.run(after_restart())
+
+
+def test_the_sql_state_cache_is_bounded_and_forgets_nothing_it_let_go(tmp_path: Path) -> None:
+    from channels.messenger.state import SqlStore
+
+    async def scenario() -> None:
+        store = SqlStore(f"sqlite:///{tmp_path / 'state.db'}", max_keys=10)
+        for n in range(50):
+            await store.put(f"key{n}", n, 60)
+        assert len(store._known) == 10
+        assert [await store.get(f"key{n}") for n in (0, 25, 49)] == [0, 25, 49]  # not written yet: from the pending writes
+        store.flush()
+        assert [await store.get(f"key{n}") for n in range(50)] == list(range(50))  # from the table
+        assert len(store._known) == 10
+
+    asyncio.run(scenario())

@@ -44,14 +44,15 @@ class StateStore(Protocol):
     async def delete(self, key: str) -> None: ...
 
 
-class MemoryStore:
-    """A bounded in-process store: the oldest keys go first when it is full."""
+class ExpiringCache:
+    """Keys with a deadline, at most ``max_keys``: the least recently written go first."""
 
     def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         self.max_keys = max_keys
         self._items: "OrderedDict[str, Tuple[float, Any]]" = OrderedDict()
 
-    def _live(self, key: str) -> Optional[Tuple[float, Any]]:
+    def live(self, key: str) -> Optional[Tuple[float, Any]]:
+        """(deadline, value) while the key lives; None when it is unknown or past its deadline."""
         item = self._items.get(key)
         if item is None:
             return None
@@ -60,24 +61,40 @@ class MemoryStore:
             return None
         return item
 
-    async def add_once(self, key: str, ttl_seconds: int) -> bool:
-        if self._live(key) is not None:
-            return False
-        await self.put(key, 1, ttl_seconds)
-        return True
-
-    async def put(self, key: str, value: Any, ttl_seconds: int) -> None:
+    def set(self, key: str, value: Any, ttl_seconds: float) -> None:
         self._items[key] = (time.monotonic() + ttl_seconds, value)
         self._items.move_to_end(key)
         while len(self._items) > self.max_keys:
             self._items.popitem(last=False)
 
+    def discard(self, key: str) -> None:
+        self._items.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class MemoryStore:
+    """A bounded in-process store: the oldest keys go first when it is full."""
+
+    def __init__(self, max_keys: int = DEFAULT_MAX_KEYS) -> None:
+        self._cache = ExpiringCache(max_keys)
+
+    async def add_once(self, key: str, ttl_seconds: int) -> bool:
+        if self._cache.live(key) is not None:
+            return False
+        self._cache.set(key, 1, ttl_seconds)
+        return True
+
+    async def put(self, key: str, value: Any, ttl_seconds: int) -> None:
+        self._cache.set(key, value, ttl_seconds)
+
     async def get(self, key: str) -> Optional[Any]:
-        item = self._live(key)
+        item = self._cache.live(key)
         return None if item is None else item[1]
 
     async def delete(self, key: str) -> None:
-        self._items.pop(key, None)
+        self._cache.discard(key)
 
 
 class RedisStore:
@@ -127,8 +144,9 @@ class SqlStore:
     def __init__(self, url: str, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         self.engine = sql.engine(url)
         state_metadata.create_all(self.engine)
-        self._known = MemoryStore(max_keys)
+        self._known = ExpiringCache(max_keys)  # bounded: a key it let go is read again from the table
         self._pending: Dict[str, Tuple[float, Any]] = {}
+        self._writing: Dict[str, Tuple[float, Any]] = {}  # the batch on its way to the table
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._flusher: Optional[threading.Thread] = None
@@ -139,7 +157,8 @@ class SqlStore:
         if await self.get(key) is not None:
             return False
         with self._lock:  # one process: the check and the write cannot interleave with another add_once
-            if self._known._live(key) is not None and self._known._items[key][1] is not None:
+            known = self._known.live(key)
+            if known is not None and known[1] is not None:
                 return False
             self._write(key, 1, ttl_seconds)
         return True
@@ -150,19 +169,24 @@ class SqlStore:
 
     async def delete(self, key: str) -> None:
         with self._lock:
-            self._known._items[key] = (time.monotonic() + DAY_SECONDS, None)
+            self._known.set(key, None, DAY_SECONDS)
             self._pending[key] = (0.0, _DELETED)
         self._start_flusher()
 
     async def get(self, key: str) -> Optional[Any]:
-        item = self._known._live(key)
+        item = self._known.live(key)
         if item is not None:
             return item[1]
+        with self._lock:  # written here, not yet in the table (and no longer in the cache)
+            unwritten = self._pending.get(key) or self._writing.get(key)
+        if unwritten is not None:
+            expires_at, value = unwritten
+            return None if value is _DELETED or expires_at < time.time() else value
         row = await asyncio.to_thread(self._read, key)
         value, ttl = (None, DAY_SECONDS) if row is None else (json.loads(row[0]), max(0.0, row[1] - time.time()))
         with self._lock:
-            if self._known._live(key) is None:  # a write in the meantime wins
-                self._known._items[key] = (time.monotonic() + ttl + 1, value)
+            if self._known.live(key) is None:  # a write in the meantime wins
+                self._known.set(key, value, ttl + 1)
         return value
 
     def _read(self, key: str) -> Optional[Tuple[str, float]]:
@@ -174,8 +198,7 @@ class SqlStore:
         return None if row is None else (row[0], float(row[1]))
 
     def _write(self, key: str, value: Any, ttl_seconds: int) -> None:
-        self._known._items[key] = (time.monotonic() + ttl_seconds, value)
-        self._known._items.move_to_end(key)
+        self._known.set(key, value, ttl_seconds)
         self._pending[key] = (time.time() + ttl_seconds, value)
         self._start_flusher()
 
@@ -201,6 +224,7 @@ class SqlStore:
         """Write what is pending now."""
         with self._lock:
             batch, self._pending = self._pending, {}
+            self._writing = batch
         if not batch:
             return
         try:
@@ -214,6 +238,9 @@ class SqlStore:
                 for key, entry in batch.items():
                     self._pending.setdefault(key, entry)
             raise
+        finally:
+            with self._lock:
+                self._writing = {}
 
 
 def redis_url_from_lock_store(endpoints_path: str) -> Optional[str]:
