@@ -107,3 +107,25 @@ def test_a_reversed_ideal_approval_leaves_the_order_unpaid_and_the_cart_intact(s
     assert wait_for(lambda: len(buttons(stack, psid)) > before, 30)
     tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))
     assert wait_for(lambda: bank_link(stack, psid, "Naar iDEAL | Wero") != url, 30)
+
+
+def test_a_slow_bank_and_a_new_checkout_charge_one_cart_once(stack: Stack, psid: str) -> None:
+    """The customer checks out, pays with iDEAL, the bank is slow, and the customer types
+    "afrekenen" again: no second order is offered, and the bank's payment is the one."""
+    customer(stack, psid, "nl_NL", "Sanne", "de Vries")
+    fill_cart_and_check_out(stack, psid)
+    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))
+    url = bank_link(stack, psid, "Naar iDEAL | Wero")
+    bank_order = url.split("token=")[1]
+    sandbox(stack, f"orders/{bank_order}/bank-approval/hold")
+    approve_at_bank(stack, url)
+    assert wait_for(lambda: ledger(stack).order(bank_order).status == "APPROVED", 30), texts(stack, psid)
+    pay_buttons = len(buttons(stack, psid))
+    deliver(stack, webhooks.text_event(psid, "afrekenen"))
+    assert wait_for(lambda: any("al onderweg" in t for t in texts(stack, psid)), 30), texts(stack, psid)
+    assert len(buttons(stack, psid)) == pay_buttons  # no new pay button
+    sandbox(stack, f"orders/{bank_order}/bank-approval/complete")
+    assert wait_for(lambda: receipts(stack, psid), 30), texts(stack, psid)
+    assert wait_for(lambda: stack.tracker(psid)["slots"]["cart"] == {}, 30)
+    mine = [r for r in ledger(stack).orders(psid) if r.status in ("COMPLETED", "APPROVED", "PENDING")]
+    assert [r.order_id for r in mine] == [bank_order] and len(receipts(stack, psid)) == 1
