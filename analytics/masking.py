@@ -21,6 +21,7 @@ When in doubt it masks: a designer loses a word of context, a customer nothing.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable, List, Optional, Tuple
 
@@ -264,11 +265,11 @@ def _mask_known_names(text: str, names: Iterable[str]) -> str:
 def _mask_introduced_names(text: str) -> str:
     for pattern, strict in ((STRONG, False), (WEAK, True), (WEAK_LOWER, True), (MET, True), (HERE, True),
                             (SIGN_OFF, True), (SIGNED_THANKS, True)):
-        text = pattern.sub(lambda match: _name_replaced(match, text, strict), text)
+        text = pattern.sub(functools.partial(_name_replaced, strict=strict), text)
     return _merge_names(text)
 
 
-def _name_replaced(match: "re.Match[str]", text: str, strict: bool) -> str:
+def _name_replaced(match: "re.Match[str]", strict: bool) -> str:
     """The match with its name masked: the name's words up to the first that is no name;
     after a weak introduction a lower-case name must also end its clause."""
     group = "name" if match.group("name") is not None else "lower"
@@ -285,7 +286,7 @@ def _name_replaced(match: "re.Match[str]", text: str, strict: bool) -> str:
     if not kept:
         return match.group(0)
     if strict and kept[0][0].islower():
-        after = text[match.start(group) + len(" ".join(kept)):][:1]
+        after = match.string[match.start(group) + len(" ".join(kept)):][:1]
         if len(kept) > 1 or after not in ("", ".", ",", "!", "?", "\n", ")"):
             return match.group(0)
     start = match.start(group) - match.start(0)
