@@ -9,6 +9,7 @@ and the same cart in the tracker store (PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import threading
 import uuid
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
@@ -22,9 +23,10 @@ from requests.adapters import HTTPAdapter
 from actions.ledger import Ledger
 from bench.__main__ import calibrate
 from bench.doors import Faults, MessengerDoor, Turn
-from scripts.cluster import Cluster, start_cluster
+from scripts.cluster import LEASE_SECONDS, Cluster, start_cluster
 from scripts.servers import PROJECT_ROOT
 from scripts.stack import APP_SECRET, wait_for
+from tests.integration import test_bank_methods as bank
 from tests.integration.test_payments import approve, captures_of, checkout, deliveries, receipts
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(900)]
@@ -148,6 +150,104 @@ def test_a_redis_restart_under_load_loses_nothing_that_was_acknowledged(cluster:
     door, turns = drive(cluster, reference["counts"], lambda: cluster.restart("redis"))
     check_conversations(cluster, door, turns, reference)
     print(f"deliveries answered other than 200 while Redis restarted, and delivered again: {door.redelivered}")
+
+
+def test_a_rolling_deploy_sigterm_of_a_replica_under_load_runs_nothing_twice(cluster: Cluster, reference: Dict[str, Any]) -> None:
+    def rolling_deploy() -> None:
+        """SIGTERM, as Kubernetes or compose stop a container: the replica drains and exits by
+        itself (no kill after it), then the new one starts."""
+        process = cluster.parts["rasa-1"].process
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+        cluster.start("rasa-1")
+
+    door, turns = drive(cluster, reference["counts"], rolling_deploy)
+    check_conversations(cluster, door, turns, reference)
+
+
+def test_a_replica_paused_past_its_lease_runs_and_acknowledges_nothing_it_lost(cluster: Cluster, reference: Dict[str, Any]) -> None:
+    def pause() -> None:
+        """SIGSTOP (a stalled VM, a long GC pause) for three leases, then SIGCONT."""
+        process = cluster.parts["rasa-2"].process
+        process.send_signal(signal.SIGSTOP)
+        try:
+            threading.Event().wait(3 * float(LEASE_SECONDS))  # the fault's length, not a wait for a result
+        finally:
+            process.send_signal(signal.SIGCONT)
+
+    door, turns = drive(cluster, reference["counts"], pause)
+    check_conversations(cluster, door, turns, reference)
+
+
+def test_a_postgresql_restart_under_load_loses_and_doubles_nothing(cluster: Cluster, reference: Dict[str, Any]) -> None:
+    door, turns = drive(cluster, reference["counts"], lambda: cluster.restart("postgres"))
+    check_conversations(cluster, door, turns, reference)
+
+
+def test_redis_killed_under_load_loses_nothing_it_acknowledged(cluster: Cluster, reference: Dict[str, Any]) -> None:
+    """kill -9 of Redis: with appendfsync always every write it answered is on disk, so the
+    intake, the leases and the marks of replies sent come back as they were."""
+    def crash() -> None:
+        cluster.kill("redis")
+        cluster.start("redis")
+
+    door, turns = drive(cluster, reference["counts"], crash)
+    check_conversations(cluster, door, turns, reference)
+    print(f"deliveries answered other than 200 while Redis was down, and delivered again: {door.redelivered}")
+
+
+def test_bank_payments_completed_after_a_newer_checkout_charge_each_cart_once(cluster: Cluster, reference: Dict[str, Any]) -> None:
+    """Under 50 customers: a slow bank and a new checkout (no second order), and a replaced
+    bank order the bank completes anyway (refunded at once, told once)."""
+    outcome: Dict[str, Any] = {}
+
+    def bank_customers() -> None:
+        outcome["slow"] = slow_bank_then_checkout(cluster, f"bk{uuid.uuid4().hex[:12]}")
+        outcome["replaced"] = replaced_bank_order_paid(cluster, f"br{uuid.uuid4().hex[:12]}")
+
+    door, turns = drive(cluster, reference["counts"], bank_customers)
+    check_conversations(cluster, door, turns, reference)
+    ledger = Ledger(cluster.extra["database"])
+    psid, bank_order = outcome["slow"]
+    assert wait_for(lambda: len(receipts(cluster, psid)) == 1, 60)
+    charged = [r.order_id for r in ledger.orders(psid) if r.status in ("COMPLETED", "PENDING", "APPROVED")]
+    assert charged == [bank_order] and captures_of(cluster, bank_order) == 1
+    psid, replaced = outcome["replaced"]
+    assert wait_for(lambda: ledger.order(replaced).status == "REFUNDED", 60)
+    told = lambda: [t for t in bank_texts(cluster, psid) if "volledig teruggestort" in t]  # noqa: E731
+    assert wait_for(told, 30) and len(told()) == 1 and receipts(cluster, psid) == []
+    assert not [r for r in ledger.orders(psid) if r.status == "COMPLETED"]
+
+
+def slow_bank_then_checkout(cluster: Cluster, psid: str) -> Tuple[str, str]:
+    bank.customer(cluster, psid, "nl_NL", "Sanne", "de Vries")
+    bank.fill_cart_and_check_out(cluster, psid)
+    bank.tap(cluster, psid, wait_for(lambda: bank.button_titled(cluster, psid, "iDEAL | Wero"), 60))
+    url = bank.bank_link(cluster, psid, "Naar iDEAL | Wero")
+    order_id = url.split("token=")[1]
+    bank.sandbox(cluster, f"orders/{order_id}/bank-approval/hold")
+    bank.approve_at_bank(cluster, url)
+    assert wait_for(lambda: Ledger(cluster.extra["database"]).order(order_id).status == "APPROVED", 60)
+    bank.deliver(cluster, bank.webhooks.text_event(psid, "afrekenen"))
+    assert wait_for(lambda: any("al onderweg" in t for t in bank_texts(cluster, psid)), 60), bank_texts(cluster, psid)
+    bank.sandbox(cluster, f"orders/{order_id}/bank-approval/complete")
+    return psid, order_id
+
+
+def replaced_bank_order_paid(cluster: Cluster, psid: str) -> Tuple[str, str]:
+    bank.customer(cluster, psid, "nl_NL", "Daan", "Jansen")
+    bank.fill_cart_and_check_out(cluster, psid)
+    bank.tap(cluster, psid, wait_for(lambda: bank.button_titled(cluster, psid, "iDEAL | Wero"), 60))
+    url = bank.bank_link(cluster, psid, "Naar iDEAL | Wero")
+    order_id = url.split("token=")[1]
+    bank.deliver(cluster, bank.webhooks.text_event(psid, "afrekenen"))  # a newer checkout replaces the bank order
+    assert wait_for(lambda: Ledger(cluster.extra["database"]).order(order_id).status == "SUPERSEDED", 60)
+    bank.approve_at_bank(cluster, url)  # the old bank link, approved anyway: PayPal completes it
+    return psid, order_id
+
+
+def bank_texts(cluster: Cluster, psid: str) -> List[str]:
+    return bank.texts(cluster, psid)
 
 
 def test_a_payment_through_the_cluster_captures_once_and_sends_one_receipt(cluster: Cluster) -> None:
