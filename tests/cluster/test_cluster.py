@@ -304,3 +304,20 @@ def test_a_strangers_failures_lock_out_that_stranger_only_on_every_replica(clust
     # the failure budget is 10 a minute, counted once over both replicas behind round robin
     assert 429 not in statuses[:10] and set(statuses[10:]) == {429}, statuses
     assert buyer.request(method, url, json={}, timeout=30).status_code != 429
+
+
+def test_a_forged_paypal_webhook_flood_through_the_balancer_costs_ten_verifications(cluster: Cluster) -> None:
+    """The flood as PayPal's address would see it: through HAProxy, spread over both
+    replicas by round robin, and still 10 calls to PayPal's verify API at the most."""
+    from tests.integration.test_attacks import SIGNATURE_HEADERS
+
+    stats = lambda: requests.get(f"{cluster.paypal_url}/_sandbox/stats", timeout=5).json()["counters"]  # noqa: E731
+    before = stats().get("webhook_verifications", 0)
+    flooder = client_at("127.0.0.4")
+    statuses: Dict[int, int] = {}
+    for number in range(60):
+        event = {"id": f"WH-FLOOD-{number}", "event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": "5O190127TN364715T"}}
+        answer = flooder.post(f"{cluster.rasa_url}/webhooks/paypal/webhook", json=event, headers=SIGNATURE_HEADERS, timeout=30)
+        statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+    assert set(statuses) <= {401, 429} and statuses.get(429, 0) >= 50, statuses
+    assert stats().get("webhook_verifications", 0) - before <= 10
