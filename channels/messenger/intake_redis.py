@@ -57,7 +57,11 @@ class RedisIntake:
         self.lease_ms = int(lease_seconds * 1000)
         self.prefix = prefix
         self.consumer = consumer or consumer_name()
-        self._client = redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT)
+        # A call that hangs must fail well within a lease, or the heartbeat that renews the
+        # leases would let them run out while it waits (and another replica take the shards);
+        # still longer than a read's block.
+        timeout = max(2 * READ_BLOCK_MS / 1000, min(SOCKET_TIMEOUT, lease_seconds / 3))
+        self._client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.owned: Set[int] = set()
         self.recovering: Set[int] = set()  # taken, its earlier holder's entries being claimed first
         self.releasing: Set[int] = set()
