@@ -60,13 +60,19 @@ def total_text(record: OrderRecord, lang: str) -> str:
 
 
 def update_for(
-    tracker: Tracker, template: str, record: OrderRecord, order_id: Optional[str] = None, receipt_of: Optional[str] = None, **values: str
+    tracker: Tracker, template: str, record: OrderRecord, order_id: Optional[str] = None, receipt_of: Optional[str] = None,
+    notice: Optional[str] = None, **values: str
 ) -> Optional[Dict[str, Any]]:
     """This update's utility template (Messenger, outside the 24-hour window): the order id
-    and total always, ``values`` for the rest of the template's parameters."""
+    and total always, ``values`` for the rest of the template's parameters. ``notice``: the
+    ledger's notice the update tells, given back if the template cannot be sent, so that
+    the event's retry tells it then."""
     lang = language(tracker)
     filled = {"order_id": record.order_id, "total": total_text(record, lang), **values}
-    return messages.utility_update(tracker.get_latest_input_channel(), template, lang, filled, order_id, receipt_of)
+    update = messages.utility_update(tracker.get_latest_input_channel(), template, lang, filled, order_id, receipt_of)
+    if update is not None and notice:
+        update["utility"]["notice"] = {"order_id": record.order_id, "name": notice}
+    return update
 
 
 async def fetch_order(record: OrderRecord) -> Optional[Dict[str, Any]]:
@@ -225,7 +231,7 @@ def refund_replaced_payment(
     dispatcher.utter_message(
         response="utter_payment_replaced_refunded", order_id=record.order_id, total=total_text(record, lang),
         method=payment_methods.method_of_order(order), buttons=latest_pay_buttons(record, tracker),
-        json_message=update_for(tracker, "kassa_refund_issued", record, amount=total_text(record, lang)),
+        json_message=update_for(tracker, "kassa_refund_issued", record, notice=f"refund {refund.get('id')}", amount=total_text(record, lang)),
     )
 
 
@@ -261,7 +267,7 @@ def report_refunds(record: OrderRecord, order: Dict[str, Any], dispatcher: Colle
         if not ledger.claim_notice(record.order_id, f"refund {refund['id']}"):
             continue
         value = money.format_money(money.to_decimal(refund["amount"]["value"]), record.currency, lang)
-        update = update_for(tracker, "kassa_refund_issued", record, amount=value)
+        update = update_for(tracker, "kassa_refund_issued", record, notice=f"refund {refund['id']}", amount=value)
         if whole and len(completed) == 1:
             dispatcher.utter_message(response="utter_payment_refunded", order_id=record.order_id, total=total_text(record, lang), json_message=update)
         else:

@@ -214,3 +214,33 @@ def test_a_failed_template_listing_is_tried_again_with_the_next_update_and_fails
 
     first, second = run(scenario)
     assert first is None and second in ("PENDING", "APPROVED")
+
+
+def test_an_update_that_cannot_go_out_gives_its_notice_back(graph_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside the 24-hour window with no approved template, a refund's update is not sent:
+    its notice goes back to the ledger, so the refund webhook's retry tells it later."""
+    from actions import ledger as ledger_module
+    from channels.messenger import utility
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
+    ledger_module.reset_ledger()
+    ledger = ledger_module.get_ledger()
+    assert ledger.claim_notice("O1", "refund R1")
+    update = {"template": "kassa_refund_issued", "language": "en", "values": {"order_id": "O1", "total": "€5.00", "amount": "€5.00"},
+              "notice": {"order_id": "O1", "name": "refund R1"}}
+
+    async def scenario() -> None:
+        api = client(graph_url)
+        state = ConversationState(MemoryStore())
+        await state.customer_wrote("gone-quiet", at=time.time() - 25 * 3600)
+        output = MessengerOutput(api, state, templates=utility.load_templates(), statuses=utility.TemplateStatuses(MemoryStore(), api))
+        try:
+            await output.send_response("gone-quiet", {"text": "We refunded €5.00", "custom": {"utility": update}})
+        finally:
+            await api.close()
+
+    try:
+        run(scenario)
+        assert not ledger.notice_claimed("O1", "refund R1") and recorded(graph_url, "gone-quiet") == []
+    finally:
+        ledger_module.reset_ledger()

@@ -94,6 +94,7 @@ class MessengerOutput(OutputChannel):
         if update is not None and not await self.state.inside_window(recipient_id):
             if not await self.send_utility(recipient_id, update):
                 self._failures += 1
+                await self._give_back_notice(update)
             return
         if message.get("image"):
             await self.send_image_url(recipient_id, message.pop("image"))
@@ -159,6 +160,14 @@ class MessengerOutput(OutputChannel):
             await self.hand_over(recipient_id, json_message["handover"])
         else:
             await self.deliver(recipient_id, json_message)
+
+    @staticmethod
+    async def _give_back_notice(update: Mapping[str, Any]) -> None:
+        """An update that could not go out is untold: its notice goes back to the ledger, so
+        that the event behind it (a webhook, retried until its effect shows) tells it again."""
+        notice = update.get("notice")
+        if isinstance(notice, Mapping) and notice.get("order_id") and notice.get("name"):
+            await asyncio.to_thread(get_ledger().forget_notice, str(notice["order_id"]), str(notice["name"]))
 
     async def hand_over(self, recipient_id: str, spec: Any) -> None:
         target = spec.get("target_app_id", limits.PAGE_INBOX_APP_ID) if isinstance(spec, Mapping) else limits.PAGE_INBOX_APP_ID
