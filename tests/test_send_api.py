@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 import requests
@@ -244,3 +244,25 @@ def test_an_update_that_cannot_go_out_gives_its_notice_back(graph_url: str, tmp_
         assert not ledger.notice_claimed("O1", "refund R1") and recorded(graph_url, "gone-quiet") == []
     finally:
         ledger_module.reset_ledger()
+
+
+def test_a_message_that_left_without_an_answer_is_not_sent_again(graph_url: str) -> None:
+    """A timeout is no refusal: Facebook may have the message, so it is not tried again
+    (the customer would read it twice), and a replay of the turn keeps it as sent."""
+    requests.post(f"{graph_url}/_fake/settings", json={"answer_delay_ms": 1500}, timeout=5)
+
+    async def scenario() -> Tuple[SendApiError, bool]:
+        api = client(graph_url, timeout_seconds=0.5)
+        state = ConversationState(MemoryStore())
+        try:
+            with pytest.raises(SendApiError) as unanswered:
+                await MessengerOutput(api, state, turn_key="m_slow").send_once("slow-line", {"text": "hello"}, "RESPONSE")
+            return unanswered.value, await state.reply_sent("m_slow:0")
+        finally:
+            await api.close()
+
+    try:
+        error, kept = run(scenario)
+        assert error.maybe_delivered and kept and len(recorded(graph_url, "slow-line")) == 1
+    finally:
+        requests.post(f"{graph_url}/_fake/settings", json={"answer_delay_ms": 0}, timeout=5)

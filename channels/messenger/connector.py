@@ -26,7 +26,7 @@ from channels.messenger import inbox_commands, limits, payloads, utility
 from channels.messenger.accept import accept_delivery, verify_subscription
 from channels.messenger.conversation_state import ConversationState
 from channels.messenger.graph_versions import lifetime_warning
-from channels.messenger.intake import IntakeConsumer, IntakeStore
+from channels.messenger.intake import IntakeConsumer, IntakeStore, consumer_name
 from channels.messenger.output import CHANNEL_NAME, MessengerOutput
 from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
 from channels.messenger.state import StateStore
@@ -86,6 +86,7 @@ class MessengerInput(InputChannel):
         self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.intake = intake if intake is not None else intake_store(settings.runtime())
         self.consumer = IntakeConsumer(self.intake, self.run_event)
+        self.runner = consumer_name()  # this process among the replicas, for the turns it starts
         self._side_tasks = BackgroundTasks()
         self.turns = turns or get_turn_loop()
         self.limits = ClientLimits(storage_url=shared_storage_url(settings.runtime().rasa_endpoints))
@@ -159,19 +160,25 @@ class MessengerInput(InputChannel):
             await self.state.mark_turn_done(mid)
 
     async def _new_message(self, message: UserMessage, replay: bool) -> None:
-        """Hand the message to Rasa. A replay is first looked for in the tracker, under the
-        conversation's lock, where Rasa runs the turn: a turn another replica is still
-        running (it stopped, or was paused past its lease) is found once its save is done,
-        instead of running beside it."""
+        """Hand the message to Rasa, under the conversation's lock, where Rasa runs the turn.
+
+        A turn that may have run elsewhere is first looked for in the tracker: a replay, or
+        a turn another process started since (this replica was paused past its lease
+        between taking the event and the lock, and another took it over). Each start is
+        noted, so that a process that comes back finds who ran the turn instead of running
+        it beside them."""
         agent = getattr(getattr(self._app, "ctx", None), "agent", None)
-        if not replay or agent is None or agent.lock_store is None or not message.message_id:
+        mid = message.message_id
+        if agent is None or agent.lock_store is None or not mid:
             assert self.on_new_message is not None
             await self.on_new_message(message)
             return
         async with agent.lock_store.lock(message.sender_id):
-            if await self._in_tracker(message.sender_id, message.message_id):
-                logger.info("Event %s of %s was saved before its replica stopped: not run again", message.message_id, message.sender_id)
+            contested = replay or await self.state.turn_runner(mid) not in (None, self.runner)
+            if contested and await self._in_tracker(message.sender_id, mid):
+                logger.info("Event %s of %s was saved by another run: not run again", mid, message.sender_id)
                 return
+            await self.state.start_turn(mid, self.runner)
             await agent.processor.handle_message(message)
 
     async def _in_tracker(self, sender_id: str, mid: str) -> bool:

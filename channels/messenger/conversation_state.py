@@ -33,6 +33,14 @@ class ConversationState:
     async def mark_turn_done(self, mid: str) -> None:
         await self.store.put(f"done:{mid}", 1, MID_TTL)
 
+    async def turn_runner(self, mid: str) -> Optional[str]:
+        """The process that last started the turn of this message id, if one did."""
+        runner = await self.store.get(f"runner:{mid}")
+        return str(runner) if runner is not None else None
+
+    async def start_turn(self, mid: str, runner: str) -> None:
+        await self.store.put(f"runner:{mid}", runner, MID_TTL)
+
     async def reply_sent(self, key: str) -> bool:
         """True when the reply of this key (message id and place in its turn) went out."""
         return await self.store.get(f"sent:{key}") is not None

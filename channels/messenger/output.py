@@ -238,7 +238,8 @@ class MessengerOutput(OutputChannel):
         the moment between the mark and the request) must not have it sent twice, and a
         store that cannot take the mark (Redis restarting) fails the turn before the
         message leaves, so its replay sends it then. A message Facebook refused loses
-        its mark, so a replay tries it again."""
+        its mark, so a replay tries it again; one that left without an answer (a timeout,
+        this process paused mid-call) keeps it, since Facebook may have taken it."""
         if self.turn_key is None:
             return await self.client.send_message(recipient_id, message, messaging_type, None)
         key = f"{self.turn_key}:{self._sent_in_turn}"
@@ -249,6 +250,7 @@ class MessengerOutput(OutputChannel):
         await self.state.remember_reply(key)
         try:
             return await self.client.send_message(recipient_id, message, messaging_type, None)
-        except SendApiError:
-            await self.state.forget_reply(key)
+        except SendApiError as error:
+            if not error.maybe_delivered:  # refused: a replay may try it again; unanswered: it may be there
+                await self.state.forget_reply(key)
             raise

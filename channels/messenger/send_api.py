@@ -31,9 +31,15 @@ UNREACHABLE = frozenset({(551, None), (100, 2018001), (10, 2018108), (200, 15450
 
 
 class SendApiError(Exception):
-    def __init__(self, status: Optional[int], code: Optional[int], subcode: Optional[int], message: str, fbtrace_id: Optional[str]) -> None:
+    def __init__(
+        self, status: Optional[int], code: Optional[int], subcode: Optional[int], message: str, fbtrace_id: Optional[str],
+        maybe_delivered: bool = False,
+    ) -> None:
         super().__init__(f"Send API error status={status} code={code} subcode={subcode}: {message}")
         self.status, self.code, self.subcode, self.fbtrace_id = status, code, subcode, fbtrace_id
+        # The request left and no answer came (a timeout, a dropped connection): Facebook
+        # may have taken it, so sending it again could send a message twice.
+        self.maybe_delivered = maybe_delivered
 
     @property
     def unreachable(self) -> bool:
@@ -96,7 +102,7 @@ class SendApiClient:
         body: Dict[str, Any] = {"recipient": {"id": recipient_id}, "messaging_type": messaging_type, "message": message}
         if tag:
             body["tag"] = tag
-        return await self.post("me/messages", body)
+        return await self.post("me/messages", body, again_if_unanswered=False)
 
     async def sender_action(self, recipient_id: str, action: str) -> Dict[str, Any]:
         return await self.post("me/messages", {"recipient": {"id": recipient_id}, "sender_action": action})
@@ -151,7 +157,10 @@ class SendApiClient:
     def _auth(self) -> Dict[str, str]:
         return {"access_token": self.config.page_access_token, "appsecret_proof": self._proof}
 
-    async def post(self, path: str, body: Mapping[str, Any]) -> Dict[str, Any]:
+    async def post(self, path: str, body: Mapping[str, Any], again_if_unanswered: bool = True) -> Dict[str, Any]:
+        """POST with retries on Facebook's transient errors and on connections that could not
+        be made. A request that left without an answer is tried again only when
+        ``again_if_unanswered`` (not for messages: the customer would read one twice)."""
         params = self._auth()
         last_error: Optional[SendApiError] = None
         for attempt in range(1, self.config.max_attempts + 1):
@@ -163,8 +172,11 @@ class SendApiClient:
                         return answer
                     last_error = _error(response.status, answer)
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                last_error = SendApiError(None, None, None, type(error).__name__, None)
+                unanswered = not isinstance(error, aiohttp.ClientConnectorError)  # connected, sent, no answer
+                last_error = SendApiError(None, None, None, type(error).__name__, None, maybe_delivered=unanswered)
             if not last_error.retryable or attempt == self.config.max_attempts:
+                break
+            if last_error.maybe_delivered and not again_if_unanswered:
                 break
             delay = self.config.backoff_seconds * 2 ** (attempt - 1)
             await asyncio.sleep(delay + random.uniform(0, delay / 2))

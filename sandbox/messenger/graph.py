@@ -35,6 +35,8 @@ class GraphSettings:
     app_secret: str
     latency_ms: float = 0.0
     fault_rate: float = 0.0
+    # a message taken, and its answer late by this much (a lost or slow answer, for tests)
+    answer_delay_ms: float = 0.0
     # Facebook checks appsecret_proof when the app requires it; Rasa's built-in connector never sends one.
     require_appsecret_proof: bool = True
     # Meta reviews a new utility template "within seconds".
@@ -149,6 +151,8 @@ async def send_message(request: web.Request) -> web.Response:
         "mid": "m_" + secrets.token_urlsafe(24),
     })
     state.count("messages")
+    if state.settings.answer_delay_ms:
+        await asyncio.sleep(state.settings.answer_delay_ms / 1000)
     return web.json_response({"recipient_id": psid, "message_id": entry["mid"]})
 
 
@@ -334,9 +338,9 @@ async def queue_fault(request: web.Request) -> web.Response:
 async def settings(request: web.Request) -> web.Response:
     state = request.app[GRAPH]
     for name, value in (await request.json()).items():
-        if name in ("latency_ms", "fault_rate"):
+        if name in ("latency_ms", "fault_rate", "answer_delay_ms"):
             setattr(state.settings, name, float(value))
-    return web.json_response({"latency_ms": state.settings.latency_ms, "fault_rate": state.settings.fault_rate})
+    return web.json_response({name: getattr(state.settings, name) for name in ("latency_ms", "fault_rate", "answer_delay_ms")})
 
 
 async def reset(request: web.Request) -> web.Response:
