@@ -271,6 +271,9 @@ def test_a_replica_paused_past_its_lease_does_not_run_what_it_lost(redis_url: st
         second = IntakeConsumer(other_intake, other)
         second.start()
         await until(lambda: "other:two" in runs)  # claimed once idle past two leases
+        await until(lambda: stalled.owned == set())  # its reads ask for the lease: it stops reading the shard
+        await other_intake.append(events(("c1", "three")))
+        await until(lambda: "other:three" in runs)
         release.set()  # SIGCONT: the stalled replica's queue goes on, without the lease
         await until(lambda: not stalled.in_flight.get(0))
         await second.stop(5)
@@ -278,4 +281,4 @@ def test_a_replica_paused_past_its_lease_does_not_run_what_it_lost(redis_url: st
         return runs
 
     runs = asyncio.run(scenario())
-    assert runs.count("paused:two") == 0 and runs.count("other:two") == 1
+    assert runs.count("paused:two") == 0 and runs.count("other:two") == 1 and "paused:three" not in runs

@@ -25,7 +25,7 @@ import logging
 import math
 import random
 import zlib
-from typing import Any, Dict, Optional, Sequence, Set
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from channels.messenger.intake import StoredEvent, Submit, consumer_name
 from channels.messenger.webhook_events import Event, InvalidWebhook, from_stored, to_stored
@@ -114,7 +114,7 @@ class RedisIntake:
 
     async def _read_once(self, submit: Submit) -> None:
         await self._finish_releases()
-        reading = sorted(self.owned - self.releasing)
+        reading = await self._still_held(sorted(self.owned - self.releasing))
         if not reading:
             await asyncio.sleep(READ_BLOCK_MS / 1000)
             return
@@ -124,6 +124,21 @@ class RedisIntake:
             shard = int(_text(stream).rsplit(":", 1)[1])
             for entry_id, fields in entries:
                 self._hand_over(submit, shard, _text(entry_id), fields, recovered=False)
+
+    async def _still_held(self, shards: List[int]) -> List[int]:
+        """The shards whose leases this replica still holds, asked of Redis before each read:
+        a replica paused past its leases (and not told yet by its heartbeat) must not read
+        the new entries of shards another replica now reads, which would run them late and
+        out of order."""
+        if not shards:
+            return []
+        holders = await self._call("mget", [self._lease(shard) for shard in shards])
+        held = [shard for shard, holder in zip(shards, holders, strict=True) if holder is not None and _text(holder) == self.consumer]
+        for shard in set(shards) - set(held):
+            logger.warning("Lost the lease of intake shard %d", shard)
+            self.owned.discard(shard)
+            self.releasing.discard(shard)
+        return held
 
     def _hand_over(self, submit: Submit, shard: int, entry_id: str, fields: Any, recovered: bool) -> None:
         if shard not in self.owned and shard not in self.recovering:
