@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Optional, Protocol, Sequence
+from typing import Any, Awaitable, Callable, Optional, Protocol, Sequence
 
 from channels.messenger.sender_queues import SenderQueues
 from channels.messenger.webhook_events import Event
@@ -101,7 +101,7 @@ class IntakeConsumer:
             return
         for attempt, pause in enumerate((*self.pauses, None), start=1):
             try:
-                await asyncio.wait_for(self.handle(item.event, item.recovered or attempt > 1), TURN_SECONDS)
+                await _within(self.handle(item.event, item.recovered or attempt > 1), TURN_SECONDS, f"event {item.key} of {item.event.sender_id}")
                 break
             except asyncio.CancelledError:
                 raise
@@ -125,6 +125,32 @@ class IntakeConsumer:
         except asyncio.TimeoutError:
             logger.error("Stopping with Messenger events in progress after %ss: they stay in the intake", seconds)
         await self.store.close()
+
+
+async def _within(work: Awaitable[None], seconds: float, what: str) -> None:
+    """Run ``work`` for at most ``seconds``; past that, log where it was waiting (the frames
+    of its task, innermost last) before it is cancelled, since a hung turn says nothing else."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if task in done:
+        return task.result()
+    logger.error("The turn of %s took longer than %ss; it was waiting here:\n%s", what, seconds, _awaiting(task.get_coro()))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    raise asyncio.TimeoutError(f"the turn of {what} took longer than {seconds}s")
+
+
+def _awaiting(coroutine: Any) -> str:
+    """Where a suspended coroutine waits: its chain of awaits, outermost first."""
+    lines = []
+    while coroutine is not None:
+        frame = getattr(coroutine, "cr_frame", None) or getattr(coroutine, "gi_frame", None)
+        if frame is None:
+            lines.append(f"  awaiting {coroutine!r}"[:300])
+            break
+        lines.append(f"  {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
+        coroutine = getattr(coroutine, "cr_await", None) or getattr(coroutine, "gi_yieldfrom", None)
+    return "\n".join(lines)
 
 
 async def _until_done(step: Callable[[], Awaitable[None]], pause: float = 0.5, longest: float = 5.0) -> None:
