@@ -6,13 +6,32 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
+from channels.messenger import conversation_state, intake_sql, state
 from sandbox.messenger import webhooks
 from scripts.servers import PROJECT_ROOT
 from scripts.stack import Stack, start_stack, wait_for
 from tests.integration.test_messenger_connector import deliver
 
 pytestmark = pytest.mark.integration
+
+
+def state_database(stack: Stack) -> sa.engine.Engine:
+    return sa.create_engine(stack.extra["rasa"][1]["KASSA_STATE_DATABASE_URL"])
+
+
+def remembered(stack: Stack, psid: str, payload: str) -> bool:
+    """Whether the state table on disk knows the payload as one the bot sent."""
+    key = f"payload:{psid}:{conversation_state._digest(payload)}"
+    with state_database(stack).connect() as connection:
+        return connection.execute(sa.select(state.state_table.c.key).where(state.state_table.c.key == key)).first() is not None
+
+
+def stored_events(stack: Stack) -> int:
+    """Accepted events not yet acknowledged, in the SQL intake."""
+    with state_database(stack).connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(intake_sql.intake_table)).scalar() or 0)
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +49,8 @@ def test_accepted_events_and_sent_buttons_survive_a_kill_9(own_stack: Stack) -> 
     replies = wait_for(lambda: [m for m in stack.messages(browsing) if m.get("quick_replies")], 60)
     assert replies, "the catalog answer with category quick replies never came"
     tapped = replies[0]["quick_replies"][0]
+    # the connector's state is written behind (within FLUSH_SECONDS): what the crash is to keep must be on disk
+    assert wait_for(lambda: remembered(stack, browsing, tapped["payload"]), 30)
 
     customers = ["rk" + uuid.uuid4().hex[:12] for _ in range(6)]
     answer = deliver(stack, *(webhooks.text_event(psid, "hi") for psid in customers))
@@ -38,7 +59,7 @@ def test_accepted_events_and_sent_buttons_survive_a_kill_9(own_stack: Stack) -> 
     stack.start_service("rasa")
 
     assert wait_for(lambda: all(stack.messages(psid) for psid in customers), 90)
-    wait_for(lambda: False, 3)  # time for a second reply to show, if there were one
+    assert wait_for(lambda: stored_events(stack) == 0, 60)  # all acknowledged: no turn left to send a second reply
     assert [len(stack.messages(psid)) for psid in customers] == [1] * len(customers)
     assert [len(stack.user_events(psid)) for psid in customers] == [1] * len(customers)
 
