@@ -20,7 +20,7 @@ from sanic.response import HTTPResponse
 
 from actions import settings
 from actions.catalog import get_catalog
-from channels import rasa_speedups
+from channels import rasa_lock, rasa_speedups
 from channels.background import BackgroundTasks
 from channels.messenger import inbox_commands, limits, payloads, utility
 from channels.messenger.accept import accept_delivery, verify_subscription
@@ -37,6 +37,7 @@ from channels.turn_loop import TurnLoop, get_turn_loop
 
 logger = logging.getLogger(__name__)
 rasa_speedups.install()  # Rasa loads the channels before it calls an action
+rasa_lock.install()  # and before the first turn takes a conversation's lock
 
 # Rasa reads a message starting with "/" as an intent; a word joiner in front
 # makes typed text an ordinary message for NLU. It is invisible and not white space.

@@ -41,7 +41,7 @@ from actions.ledger import (
     get_ledger,
 )
 from actions.paypal_client import PayPalClient, PayPalError, get_client
-from channels import rasa_speedups
+from channels import rasa_lock, rasa_speedups
 from channels.background import BackgroundTasks
 from channels.paypal import pages
 from channels.paypal.events import (
@@ -60,6 +60,7 @@ from channels.turn_loop import TurnLoop, get_turn_loop
 
 logger = logging.getLogger(__name__)
 rasa_speedups.install()  # Rasa loads the channels before it calls an action
+rasa_lock.install()  # and before the first turn takes a conversation's lock
 
 ORDER_ID = re.compile(r"^[A-Z0-9-]{5,64}$")
 RETRY_DELAYS_SECONDS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
