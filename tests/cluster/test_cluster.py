@@ -214,40 +214,28 @@ def test_bank_payments_completed_after_a_newer_checkout_charge_each_cart_once(cl
     assert charged == [bank_order] and captures_of(cluster, bank_order) == 1
     psid, replaced = outcome["replaced"]
     assert wait_for(lambda: ledger.order(replaced).status == "REFUNDED", 60)
-    told = lambda: [t for t in bank_texts(cluster, psid) if "volledig teruggestort" in t]  # noqa: E731
+    told = lambda: [t for t in bank.texts(cluster, psid) if "volledig teruggestort" in t]  # noqa: E731
     assert wait_for(told, 30) and len(told()) == 1 and receipts(cluster, psid) == []
     assert not [r for r in ledger.orders(psid) if r.status == "COMPLETED"]
 
 
 def slow_bank_then_checkout(cluster: Cluster, psid: str) -> Tuple[str, str]:
-    bank.customer(cluster, psid, "nl_NL", "Sanne", "de Vries")
-    bank.fill_cart_and_check_out(cluster, psid)
-    bank.tap(cluster, psid, wait_for(lambda: bank.button_titled(cluster, psid, "iDEAL | Wero"), 60))
-    url = bank.bank_link(cluster, psid, "Naar iDEAL | Wero")
-    order_id = url.split("token=")[1]
+    url, order_id = bank.start_ideal(cluster, psid, "Sanne", "de Vries", seconds=60)
     bank.sandbox(cluster, f"orders/{order_id}/bank-approval/hold")
     bank.approve_at_bank(cluster, url)
     assert wait_for(lambda: Ledger(cluster.extra["database"]).order(order_id).status == "APPROVED", 60)
     bank.deliver(cluster, bank.webhooks.text_event(psid, "afrekenen"))
-    assert wait_for(lambda: any("al onderweg" in t for t in bank_texts(cluster, psid)), 60), bank_texts(cluster, psid)
+    assert wait_for(lambda: any("al onderweg" in t for t in bank.texts(cluster, psid)), 60), bank.texts(cluster, psid)
     bank.sandbox(cluster, f"orders/{order_id}/bank-approval/complete")
     return psid, order_id
 
 
 def replaced_bank_order_paid(cluster: Cluster, psid: str) -> Tuple[str, str]:
-    bank.customer(cluster, psid, "nl_NL", "Daan", "Jansen")
-    bank.fill_cart_and_check_out(cluster, psid)
-    bank.tap(cluster, psid, wait_for(lambda: bank.button_titled(cluster, psid, "iDEAL | Wero"), 60))
-    url = bank.bank_link(cluster, psid, "Naar iDEAL | Wero")
-    order_id = url.split("token=")[1]
+    url, order_id = bank.start_ideal(cluster, psid, "Daan", "Jansen", seconds=60)
     bank.deliver(cluster, bank.webhooks.text_event(psid, "afrekenen"))  # a newer checkout replaces the bank order
     assert wait_for(lambda: Ledger(cluster.extra["database"]).order(order_id).status == "SUPERSEDED", 60)
     bank.approve_at_bank(cluster, url)  # the old bank link, approved anyway: PayPal completes it
     return psid, order_id
-
-
-def bank_texts(cluster: Cluster, psid: str) -> List[str]:
-    return bank.texts(cluster, psid)
 
 
 def test_a_payment_through_the_cluster_captures_once_and_sends_one_receipt(cluster: Cluster) -> None:

@@ -4,7 +4,7 @@ the receipt naming the method; and a reversed approval that leaves the cart."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 import requests
@@ -45,6 +45,15 @@ def bank_link(stack: Stack, psid: str, title: str) -> str:
     found = wait_for(lambda: button_titled(stack, psid, title), 30)
     assert found and found["type"] == "web_url", texts(stack, psid)
     return str(found["url"])
+
+
+def start_ideal(stack: Stack, psid: str, first_name: str, last_name: str, seconds: float = 30) -> Tuple[str, str]:
+    """A Dutch customer fills the cart, checks out and taps iDEAL: their bank link and its order id."""
+    customer(stack, psid, "nl_NL", first_name, last_name)
+    fill_cart_and_check_out(stack, psid)
+    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero"), seconds))
+    url = bank_link(stack, psid, "Naar iDEAL | Wero")
+    return url, url.split("token=")[1]
 
 
 def approve_at_bank(stack: Stack, url: str) -> str:
@@ -89,11 +98,7 @@ def test_a_belgian_customer_is_asked_the_account_name_once_and_pays_with_bancont
 
 
 def test_a_reversed_ideal_approval_leaves_the_order_unpaid_and_the_cart_intact(stack: Stack, psid: str) -> None:
-    customer(stack, psid, "nl_NL", "Sanne", "de Vries")
-    fill_cart_and_check_out(stack, psid)
-    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))
-    url = bank_link(stack, psid, "Naar iDEAL | Wero")
-    order_id = url.split("token=")[1]
+    url, order_id = start_ideal(stack, psid, "Sanne", "de Vries")
     sandbox(stack, f"orders/{order_id}/bank-approval/hold")
     approve_at_bank(stack, url)
     assert wait_for(lambda: any("bevestig" in t.lower() for t in texts(stack, psid)), 30), texts(stack, psid)  # "we bevestigen je betaling"
@@ -112,11 +117,7 @@ def test_a_reversed_ideal_approval_leaves_the_order_unpaid_and_the_cart_intact(s
 def test_a_slow_bank_and_a_new_checkout_charge_one_cart_once(stack: Stack, psid: str) -> None:
     """The customer checks out, pays with iDEAL, the bank is slow, and the customer types
     "afrekenen" again: no second order is offered, and the bank's payment is the one."""
-    customer(stack, psid, "nl_NL", "Sanne", "de Vries")
-    fill_cart_and_check_out(stack, psid)
-    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))
-    url = bank_link(stack, psid, "Naar iDEAL | Wero")
-    bank_order = url.split("token=")[1]
+    url, bank_order = start_ideal(stack, psid, "Sanne", "de Vries")
     sandbox(stack, f"orders/{bank_order}/bank-approval/hold")
     approve_at_bank(stack, url)
     assert wait_for(lambda: ledger(stack).order(bank_order).status == "APPROVED", 30), texts(stack, psid)
