@@ -14,7 +14,7 @@ from actions import cart as cart_rules
 from actions import messages, money, payment_actions, payment_methods, payments, paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, messenger_metadata
-from actions.ledger import APPROVED, IN_FLIGHT, OPEN_STATUSES, Ledger, get_ledger
+from actions.ledger import IN_FLIGHT, OPEN_STATUSES, Ledger, get_ledger
 from actions.paypal_client import PayPalError, get_client
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ async def payment_in_flight(
             if not payment_methods.completes_on_approval(order):
                 captured = await payment_actions.capture(record, dispatcher, tracker)
                 return await asyncio.to_thread(payment_actions.finish, record, captured, dispatcher, tracker) if captured else []
-            await asyncio.to_thread(ledger.move, record.order_id, APPROVED, (*OPEN_STATUSES, "CANCELLED"))
+            await asyncio.to_thread(ledger.record_approval, record.order_id)
         lang = language(tracker)
         dispatcher.utter_message(
             response="utter_payment_in_progress", order_id=record.order_id, total=payment_actions.total_text(record, lang),

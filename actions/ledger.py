@@ -41,7 +41,9 @@ VOIDED = "VOIDED"
 APPROVED = "APPROVED"
 # Payments that can still complete without the shop: a bank approval, a PENDING capture.
 IN_FLIGHT = (APPROVED, "PENDING")
-# The notice that a payment request's pay button reached the customer (Facebook accepted it).
+# Notices told once per order: the thanks for a payment, a payment request's pay button
+# (noted once Facebook accepted it), and each refund (``refund_notice``).
+PAYMENT_RECEIVED = "payment received"
 PAY_BUTTON_DELIVERED = "pay button delivered"
 # A replaced order PayPal completed anyway, whose refund PayPal has not completed yet.
 REFUNDING = "REFUNDING"
@@ -115,6 +117,11 @@ order_notices_table = sa.Table(
     sa.Column("notice", sa.String(64), primary_key=True),
     sa.Column("told_at", sa.String(32), nullable=False),
 )
+
+
+def refund_notice(refund_id: str) -> str:
+    """The notice that the customer was told of this refund."""
+    return f"refund {refund_id}"
 
 
 class IdempotencyConflict(Exception):
@@ -251,11 +258,16 @@ class Ledger:
                 superseded.append(record.order_id)
         return superseded
 
+    def record_approval(self, order_id: str) -> bool:
+        """An iDEAL or Bancontact order the buyer approved at the bank: APPROVED, from open or
+        cancelled, so that no later checkout supersedes it; True for the one caller that moved it."""
+        return self.move(order_id, APPROVED, (*OPEN_STATUSES, "CANCELLED"))
+
     def checkout_epoch(self, conversation_id: str) -> int:
         """How many of the conversation's cart orders were captured or finally declined: the
         epoch of its next checkout's PayPal-Request-Id. Read from the ledger, so a turn lost
         after a payment (and the slot it would have set) cannot bring back an old order."""
-        return sum(1 for r in self.orders(conversation_id) if r.kind == "cart" and r.status in CAPTURED_OR_DECLINED)
+        return len(self.cart_orders(conversation_id, CAPTURED_OR_DECLINED))
 
     def cart_orders(self, conversation_id: str, statuses: Tuple[str, ...]) -> List[OrderRecord]:
         """The conversation's cart orders in one of ``statuses``, oldest first."""
@@ -273,7 +285,7 @@ class Ledger:
             return [OrderRecord.from_row(row) for row in connection.execute(query)]
 
     def latest_open_order(self, conversation_id: str) -> Optional[OrderRecord]:
-        open_orders = [r for r in self.orders(conversation_id) if r.kind == "cart" and r.status in OPEN_STATUSES]
+        open_orders = self.cart_orders(conversation_id, OPEN_STATUSES)
         return open_orders[-1] if open_orders else None
 
     def record_refund(self, refund_id: str, order_id: str, amount: str, currency: str, status: str) -> bool:

@@ -13,7 +13,19 @@ from actions import cart as cart_rules
 from actions import messages, money, payment_methods, payments, paypal_orders
 from actions.catalog import get_catalog
 from actions.conversation import current_cart, language, latest_entity, slot_number
-from actions.ledger import APPROVED, OPEN_STATUSES, PAY_BUTTON_DELIVERED, REFUNDING, REVERSED, SUPERSEDED, VOIDED, OrderRecord, get_ledger
+from actions.ledger import (
+    APPROVED,
+    OPEN_STATUSES,
+    PAY_BUTTON_DELIVERED,
+    PAYMENT_RECEIVED,
+    REFUNDING,
+    REVERSED,
+    SUPERSEDED,
+    VOIDED,
+    OrderRecord,
+    get_ledger,
+    refund_notice,
+)
 from actions.payment_intents import EXTERNAL_INTENTS
 from actions.paypal_client import PayPalError, get_client
 
@@ -111,7 +123,7 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker
 def record_bank_approval(record: OrderRecord, dispatcher: CollectingDispatcher) -> None:
     """iDEAL, Bancontact: the buyer approved at the bank and PayPal captures once the bank
     confirms. Recorded at once, so that no later checkout supersedes it or starts another."""
-    get_ledger().move(record.order_id, APPROVED, (*OPEN_STATUSES, "CANCELLED"))
+    get_ledger().record_approval(record.order_id)
     tell_processing_once(record, dispatcher)
 
 
@@ -163,7 +175,7 @@ def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDis
                   payer_name=payments.payer_name(order), payer_email=payments.payer_email(order))
     if ledger.claim_receipt(record.order_id):  # else delivered, or another turn is sending it now
         send_receipt(record, order, found, dispatcher, tracker)
-    if ledger.claim_notice(record.order_id, "payment received"):
+    if ledger.claim_notice(record.order_id, PAYMENT_RECEIVED):
         dispatcher.utter_message(
             response="utter_payment_received", total=total_text(record, lang), order_id=record.order_id,
             payer_name=payments.payer_name(order),
@@ -225,13 +237,14 @@ def refund_replaced_payment(
         amount = refund.get("amount") or capture["amount"]
         ledger.record_refund(str(refund["id"]), record.order_id, amount["value"], amount["currency_code"], str(refund.get("status")))
     ledger.update(record.order_id, "REFUNDED" if refund.get("status") == "COMPLETED" else REFUNDING)
-    if not ledger.claim_notice(record.order_id, f"refund {refund.get('id')}"):
+    notice = refund_notice(str(refund.get("id")))
+    if not ledger.claim_notice(record.order_id, notice):
         return
-    lang = language(tracker)
+    total = total_text(record, language(tracker))
     dispatcher.utter_message(
-        response="utter_payment_replaced_refunded", order_id=record.order_id, total=total_text(record, lang),
+        response="utter_payment_replaced_refunded", order_id=record.order_id, total=total,
         method=payment_methods.method_of_order(order), buttons=latest_pay_buttons(record, tracker),
-        json_message=update_for(tracker, "kassa_refund_issued", record, notice=f"refund {refund.get('id')}", amount=total_text(record, lang)),
+        json_message=update_for(tracker, "kassa_refund_issued", record, notice=notice, amount=total),
     )
 
 
@@ -240,7 +253,8 @@ def latest_pay_buttons(record: OrderRecord, tracker: Tracker) -> List[Dict[str, 
     latest = get_ledger().latest_open_order(record.conversation_id)
     if latest is None or not latest.approval_url:
         return []
-    return [messages.pay_button(total_text(latest, language(tracker)), latest.approval_url, language(tracker), tracker.get_latest_input_channel())]
+    lang = language(tracker)
+    return [messages.pay_button(total_text(latest, lang), latest.approval_url, lang, tracker.get_latest_input_channel())]
 
 
 def refuse_replaced_order(record: OrderRecord, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -264,10 +278,11 @@ def report_refunds(record: OrderRecord, order: Dict[str, Any], dispatcher: Colle
     if completed:
         ledger.update(record.order_id, "REFUNDED" if whole else "PARTIALLY_REFUNDED")
     for refund in completed:
-        if not ledger.claim_notice(record.order_id, f"refund {refund['id']}"):
+        notice = refund_notice(refund["id"])
+        if not ledger.claim_notice(record.order_id, notice):
             continue
         value = money.format_money(money.to_decimal(refund["amount"]["value"]), record.currency, lang)
-        update = update_for(tracker, "kassa_refund_issued", record, notice=f"refund {refund['id']}", amount=value)
+        update = update_for(tracker, "kassa_refund_issued", record, notice=notice, amount=value)
         if whole and len(completed) == 1:
             dispatcher.utter_message(response="utter_payment_refunded", order_id=record.order_id, total=total_text(record, lang), json_message=update)
         else:
@@ -279,7 +294,7 @@ def report_reversal(record: OrderRecord, order: Dict[str, Any], dispatcher: Coll
     captured, the order is REVERSED, the cart stays. Told once (the ledger's move)."""
     if order.get("status") in ("COMPLETED",) or payments.latest_capture(order):
         return  # PayPal shows a capture after all: the capture events speak for it
-    if get_ledger().move(record.order_id, REVERSED, (*OPEN_STATUSES, "APPROVED", SUPERSEDED)):
+    if get_ledger().move(record.order_id, REVERSED, (*OPEN_STATUSES, APPROVED, SUPERSEDED)):
         lang = language(tracker)
         dispatcher.utter_message(
             response="utter_payment_reversed", method=payment_methods.method_of_order(order), order_id=record.order_id,

@@ -31,6 +31,7 @@ from actions.ledger import (
     APPROVED,
     OPEN_STATUSES,
     PAY_BUTTON_DELIVERED,
+    PAYMENT_RECEIVED,
     RECEIPT_FIRST_RETRY_SECONDS,
     REFUNDING,
     SUPERSEDED,
@@ -39,6 +40,7 @@ from actions.ledger import (
     Ledger,
     OrderRecord,
     get_ledger,
+    refund_notice,
 )
 from actions.paypal_client import PayPalClient, PayPalError, get_client
 from channels import rasa_lock, rasa_speedups
@@ -373,7 +375,7 @@ class PayPalInput(InputChannel):
         elif record.status not in CAPTURE_EFFECTS.get(reported, ()):
             return False
         if reported == "REFUNDED" and payment.refund_id:
-            return await asyncio.to_thread(self.ledger.notice_claimed, order_id, f"refund {payment.refund_id}")
+            return await asyncio.to_thread(self.ledger.notice_claimed, order_id, refund_notice(payment.refund_id))
         if not await self._cart_settled(app, record):
             return False
         if reported != "COMPLETED" or record.receipt_sent_at is not None or record.status == "REFUNDED":
@@ -384,7 +386,7 @@ class PayPalInput(InputChannel):
         """A paid order's items are out of the conversation's cart: its tracker lists the
         order in ``applied_orders`` once the ledger said "payment received" (so a turn
         lost after the ledger's claims runs again instead of leaving them to be paid twice)."""
-        if record.status != "COMPLETED" or not await asyncio.to_thread(self.ledger.notice_claimed, record.order_id, "payment received"):
+        if record.status != "COMPLETED" or not await asyncio.to_thread(self.ledger.notice_claimed, record.order_id, PAYMENT_RECEIVED):
             return True
         tracker = await app.ctx.agent.tracker_store.retrieve(record.conversation_id)
         applied = tracker.get_slot("applied_orders") if tracker is not None else None
