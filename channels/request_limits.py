@@ -76,11 +76,12 @@ class ClientLimits:
             logger.warning("Rate limits unavailable (%s): a failed %s not counted", error, scope)
 
 
-def shared_storage_url(endpoints_path: str) -> Optional[str]:
-    """Where replicas share their windows: the Redis of Rasa's lock store, if it is Redis."""
+def shared_limits(endpoints_path: str, rate: Optional[str] = None, failure_rate: Optional[str] = None) -> ClientLimits:
+    """Limits whose windows live where the replicas share them: the Redis of Rasa's lock
+    store in ``endpoints_path``, if it is Redis; else in this process."""
     from channels.messenger.state import redis_url_from_lock_store
 
-    return redis_url_from_lock_store(endpoints_path)
+    return ClientLimits(rate, failure_rate, redis_url_from_lock_store(endpoints_path))
 
 
 def too_many() -> HTTPResponse:

@@ -242,6 +242,22 @@ def test_an_update_that_cannot_go_out_gives_its_notice_back(graph_url: str, tmp_
     try:
         run(scenario)
         assert not ledger.notice_claimed("O1", "refund R1") and recorded(graph_url, "gone-quiet") == []
+
+        # inside the window the update is the text; Facebook refusing it gives the notice back too
+        assert ledger.claim_notice("O1", "refund R1")
+        requests.post(f"{graph_url}/_fake/faults", json={"psid": "refused", "status": 500, "code": 2, "count": 4}, timeout=5)
+
+        async def refused() -> None:
+            api = client(graph_url)
+            state = ConversationState(MemoryStore())
+            await state.customer_wrote("refused")
+            try:
+                await MessengerOutput(api, state).send_response("refused", {"text": "We refunded €5.00", "custom": {"utility": update}})
+            finally:
+                await api.close()
+
+        run(refused)
+        assert not ledger.notice_claimed("O1", "refund R1") and recorded(graph_url, "refused") == []
     finally:
         ledger_module.reset_ledger()
 

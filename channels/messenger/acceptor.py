@@ -19,7 +19,7 @@ from sanic.response import HTTPResponse
 from actions import settings
 from channels.messenger.accept import accept_delivery, verify_subscription
 from channels.messenger.stores import intake_store
-from channels.request_limits import ClientLimits, cap_body_size, shared_storage_url
+from channels.request_limits import cap_body_size, shared_limits
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/facebook/webhook"
@@ -31,7 +31,7 @@ def create_app(env: Any = None) -> Sanic:
     if not facebook.app_secret or not verify_token:
         raise settings.SettingsError("the acceptor needs FB_APP_SECRET and FB_VERIFY_TOKEN")
     intake = intake_store(settings.runtime(env))
-    limits = ClientLimits(storage_url=shared_storage_url(settings.runtime(env).rasa_endpoints))
+    limits = shared_limits(settings.runtime(env).rasa_endpoints)
     app = Sanic("kassa_acceptor")
 
     async def limit_bodies(app: Any, loop: Any) -> None:

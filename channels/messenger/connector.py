@@ -32,7 +32,7 @@ from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION
 from channels.messenger.state import StateStore
 from channels.messenger.stores import intake_store, state_store
 from channels.messenger.webhook_events import CustomerEvent, Event, PageEcho, TemplateStatusEvent, ThreadControlEvent
-from channels.request_limits import ClientLimits, cap_body_size, shared_storage_url
+from channels.request_limits import cap_body_size, shared_limits
 from channels.turn_loop import TurnLoop, get_turn_loop
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class MessengerInput(InputChannel):
         self.runner = consumer_name()  # this process among the replicas, for the turns it starts
         self._side_tasks = BackgroundTasks()
         self.turns = turns or get_turn_loop()
-        self.limits = ClientLimits(storage_url=shared_storage_url(settings.runtime().rasa_endpoints))
+        self.limits = shared_limits(settings.runtime().rasa_endpoints)
         self.templates = utility.load_templates()
         self.template_statuses = utility.TemplateStatuses(store, self.client)
         self._app: Any = None
@@ -168,7 +168,7 @@ class MessengerInput(InputChannel):
         between taking the event and the lock, and another took it over). Each start is
         noted, so that a process that comes back finds who ran the turn instead of running
         it beside them."""
-        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        agent = self._agent
         mid = message.message_id
         if agent is None or agent.lock_store is None or not mid:
             assert self.on_new_message is not None
@@ -182,8 +182,13 @@ class MessengerInput(InputChannel):
             await self.state.start_turn(mid, self.runner)
             await agent.processor.handle_message(message)
 
+    @property
+    def _agent(self) -> Any:
+        """Rasa's agent, once Rasa runs this channel (None in tests without a server)."""
+        return getattr(getattr(self._app, "ctx", None), "agent", None)
+
     async def _in_tracker(self, sender_id: str, mid: str) -> bool:
-        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        agent = self._agent
         if agent is None or agent.tracker_store is None:
             return False
         tracker = await agent.tracker_store.retrieve(sender_id)

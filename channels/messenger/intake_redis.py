@@ -133,12 +133,19 @@ class RedisIntake:
         if not shards:
             return []
         holders = await self._call("mget", [self._lease(shard) for shard in shards])
-        held = [shard for shard, holder in zip(shards, holders, strict=True) if holder is not None and _text(holder) == self.consumer]
+        held = [shard for shard, holder in zip(shards, holders, strict=True) if self._mine(holder)]
         for shard in set(shards) - set(held):
-            logger.warning("Lost the lease of intake shard %d", shard)
-            self.owned.discard(shard)
-            self.releasing.discard(shard)
+            self._lost(shard)
         return held
+
+    def _mine(self, holder: Any) -> bool:
+        """Whether a lease key's value names this replica."""
+        return holder is not None and _text(holder) == self.consumer
+
+    def _lost(self, shard: int) -> None:
+        logger.warning("Lost the lease of intake shard %d", shard)
+        self.owned.discard(shard)
+        self.releasing.discard(shard)
 
     def _hand_over(self, submit: Submit, shard: int, entry_id: str, fields: Any, recovered: bool) -> None:
         if shard not in self.owned and shard not in self.recovering:
@@ -163,7 +170,7 @@ class RedisIntake:
         except Exception as error:  # Redis restarting: the local view until it answers
             logger.warning("Asking for the lease of intake shard %d failed (%s)", shard, error)
             return shard in self.owned
-        return holder is not None and _text(holder) == self.consumer
+        return self._mine(holder)
 
     async def ack(self, item: StoredEvent) -> None:
         """Done with the item here: acknowledged and deleted, if this replica still holds the
@@ -224,9 +231,7 @@ class RedisIntake:
         share = math.ceil(self.shards / max(1, await self._call("zcard", members)))
         for shard in sorted(self.owned):
             if not await self._call("eval", RENEW, 1, self._lease(shard), self.consumer, self.lease_ms):
-                logger.warning("Lost the lease of intake shard %d", shard)
-                self.owned.discard(shard)
-                self.releasing.discard(shard)
+                self._lost(shard)
             elif not self.stopping:
                 await self._recover(shard, submit)  # entries a dead consumer left, once idle past two leases
         if self.stopping:

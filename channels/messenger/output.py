@@ -87,14 +87,16 @@ class MessengerOutput(OutputChannel):
         delivery = _take_marking(message, "delivered")
         failures = self._failures
         await self._send_parts(recipient_id, message, update)
-        if delivery is not None and self._failures == failures:  # Facebook took every part
-            await asyncio.to_thread(get_ledger().claim_notice, str(delivery.get("order_id")), str(delivery.get("notice")))
+        if self._failures == failures:  # Facebook took every part
+            if delivery is not None:
+                await asyncio.to_thread(get_ledger().claim_notice, str(delivery.get("order_id")), str(delivery.get("notice")))
+        elif update is not None:
+            await self._give_back_notice(update)
 
     async def _send_parts(self, recipient_id: str, message: Dict[str, Any], update: Optional[Mapping[str, Any]]) -> None:
         if update is not None and not await self.state.inside_window(recipient_id):
             if not await self.send_utility(recipient_id, update):
                 self._failures += 1
-                await self._give_back_notice(update)
             return
         if message.get("image"):
             await self.send_image_url(recipient_id, message.pop("image"))
@@ -163,8 +165,9 @@ class MessengerOutput(OutputChannel):
 
     @staticmethod
     async def _give_back_notice(update: Mapping[str, Any]) -> None:
-        """An update that could not go out is untold: its notice goes back to the ledger, so
-        that the event behind it (a webhook, retried until its effect shows) tells it again."""
+        """An update that did not go out whole (its template outside the window, or a part of
+        the message inside it) is untold: its notice goes back to the ledger, so that the
+        event behind it (a webhook, retried until its effect shows) tells it again."""
         notice = update.get("notice")
         if isinstance(notice, Mapping) and notice.get("order_id") and notice.get("name"):
             await asyncio.to_thread(get_ledger().forget_notice, str(notice["order_id"]), str(notice["name"]))

@@ -56,7 +56,7 @@ from channels.paypal.events import (
     PaymentEvent,
     from_webhook,
 )
-from channels.request_limits import ClientLimits, cap_body_size, shared_storage_url
+from channels.request_limits import ClientLimits, cap_body_size, shared_limits
 from channels.secrets import bearer_token, same_secret
 from channels.turn_loop import TurnLoop, get_turn_loop
 
@@ -102,8 +102,7 @@ class PayPalInput(InputChannel):
             merchant_api_token=str(credentials.get("merchant-api-token") or ""),
             page_id=str(credentials.get("page-id") or "") or None,
             retry_delays=tuple(float(x) for x in str(credentials.get("retry-delays") or "").split(",") if x) or RETRY_DELAYS_SECONDS,
-            limits=ClientLimits(credentials.get("rate-limit"), credentials.get("failure-rate-limit"),
-                                shared_storage_url(settings.runtime().rasa_endpoints)),
+            limits=shared_limits(settings.runtime().rasa_endpoints, credentials.get("rate-limit"), credentials.get("failure-rate-limit")),
         )
 
     def __init__(
