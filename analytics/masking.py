@@ -64,7 +64,7 @@ PHONE_CUE = re.compile(
 
 STREET_WORDS_NL = (
     "straat|str|laan|weg|plein|gracht|kade|dijk|singel|dreef|hof|steeg|pad|markt|baan|plantsoen|park|wal|"
-    "boulevard|lei|steenweg|dam|veld|erf|burgwal|haven|kaai|vest|kerkhof|berg|dreef|singel|oord|akker|hoeve"
+    "boulevard|lei|steenweg|dam|veld|erf|burgwal|haven|kaai|vest|kerkhof|berg|oord|akker|hoeve"
 )
 HOUSE_NUMBER = r"\d{1,5}(?:\s?[A-Za-z]{1,2}\b|[-/]\d{1,4}\b)?"
 STREET_NL = re.compile(
@@ -139,20 +139,20 @@ NOT_NAMES = frozenset(
     for to too very really quite always also after about again already and but or if is are was be it that this these
     those there what which who how when where why my your our their his her me you we they us them please pls thanks
     thank great nice perfect wrong broken sorry happy glad sad confused waiting trying going asking wondering ordering
-    calling writing hoping planning buying paying interested curious a lot all any some more less much many one two three
-    order orders ordered payment paid refund return cart lock lights light helmet pump the same right left
-    op opzoek aan niet nog al er hier een de het van blij tevreden klaar benieuwd bezig voor om te met naar uit in bij
-    en of maar als dan dat die dit deze wat wie hoe waar waarom mijn je jij u uw we wij ze zij ik is ben was zijn graag
-    alvast nogmaals zo erg heel echt wel ook even weer al eens snel laat vandaag morgen gisteren bestelling betaling
-    retour winkelwagen slot lamp helm pomp dank bedankt sorry oké ok goed prima top super
+    calling writing hoping planning buying paying curious lot all any some more less much many one two three
+    order orders ordered payment paid refund return cart lock lights light helmet pump same right left
+    op opzoek aan niet nog al er hier een de het van blij tevreden klaar benieuwd bezig voor om te met naar uit bij
+    en of maar als dan dat die dit deze wat wie hoe waar waarom mijn je jij u uw wij ze zij ik ben zijn graag
+    alvast nogmaals zo erg heel echt wel ook even weer eens snel laat vandaag morgen gisteren bestelling betaling
+    retour winkelwagen slot lamp helm pomp dank bedankt oké goed prima top super
     """.split()
 )
 
 
 # After a strong introduction any word is taken for a name until one of these.
 ENDS_A_NAME = frozenset(
-    """and but or from please pls here again too also with on at in for to is was and my i
-    en maar of uit aub alstublieft hier weer ook met op in voor is was mijn ik en""".split()
+    """and but or from please pls here again too also with on at in for to is was my i
+    en maar of uit aub alstublieft hier weer ook met op voor mijn ik""".split()
 )
 
 
