@@ -117,7 +117,7 @@ insights: install ## the sales funnel from the tracker store and the ledger (res
 cluster: install train system-packages ## PostgreSQL, Redis, HAProxy, 2 Rasa replicas, 2 acceptors, 2 action servers, the sandboxes
 	$(PY) -m scripts.cluster
 
-cluster-test: train system-packages ## the cluster under 50 customers, with kill -9 of a Rasa replica and an action server and a Redis restart
+cluster-test: train system-packages ## the cluster under 50 customers, with replicas killed, paused and redeployed, PostgreSQL and Redis restarted or killed, bank payments, and limits through HAProxy
 	$(PY) -m pytest -m cluster tests/cluster
 
 # Whole conversations as customers write them, judged by outcomes (tests/conversations/).
