@@ -1,180 +1,304 @@
-"""The cart: a mapping of line key to quantity kept in the ``cart`` slot.
-
-A line key is the SKU, or "<SKU>:<variant>" for a chosen size or colour
-(actions/variants.py). Only keys and quantities are stored. Prices and totals are computed from the
-catalog every time, so nothing a customer sends can change what they pay.
-Every operation returns a new cart and leaves the old one untouched.
-"""
+"""The cart: add, change, remove, show, clear, and the forms that ask what is missing."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Collection, Dict, List, Optional, Text
 
-from actions import numbers, variants
-from actions.catalog import Catalog, Product
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-MAX_QUANTITY_PER_LINE = 20
-MAX_LINES = 30
+from actions import cart as cart_rules
+from actions import messages, money, variants
+from actions.browse_actions import ActionShowCatalog, show_details, suggest_products
+from actions.catalog import Catalog, Product, get_catalog
+from actions.conversation import (
+    asks_availability,
+    current_cart,
+    language,
+    latest_entity,
+    latest_text,
+    product_in_message,
+    replaces_quantity,
+    signed_quantity,
+    typed_text,
+)
 
-# Words for a quantity that are not number words: the rest goes through numbers.to_digits.
-QUANTITY_WORDS = {"a": 1, "an": 1, "single": 1, "eentje": 1, "pair": 2, "couple": 2, "paar": 2, "dozen": 12}
-
-Cart = Dict[str, int]
-
-
-class CartError(ValueError):
-    """A cart change that was refused; ``code`` picks the answer for the customer."""
-
-    def __init__(self, code: str, **details: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.details = details
-
-
-@dataclass(frozen=True)
-class CartLine:
-    product: Product
-    quantity: int
-    variant: Optional[str] = None
-
-    @property
-    def total(self) -> Decimal:
-        return self.product.price * self.quantity
-
-    @property
-    def key(self) -> str:
-        return variants.line_key(self.product.sku, self.variant)
-
-    def name(self, language: str = "en") -> str:
-        """The product's name, with the chosen variant: "Urban Helmet (M / black)"."""
-        name = self.product.name(language)
-        return f"{name} ({variants.display(self.variant, language)})" if self.variant else name
+RESET_ITEM_SLOTS = [SlotSet("product", None), SlotSet("quantity", None)]
+REFUSAL_RESPONSES = {
+    "invalid_quantity": "utter_invalid_quantity",
+    "too_many": "utter_too_many",
+    "out_of_stock": "utter_out_of_stock",
+    "not_in_cart": "utter_not_in_cart",
+    "cart_full": "utter_cart_full",
+}
 
 
-def parse_quantity(value: Any) -> int:
-    """A whole number of at least 1, from an entity value or a slot.
-
-    Accepts 2, "2", "2x", "two", "twee", "vier stuks", "twenty". Refuses 0, -3, 2.5 and
-    words it does not know.
-    """
-    if value is None or value == "":
-        return 1
-    if isinstance(value, bool):
-        raise CartError("invalid_quantity", quantity=value)
-    if isinstance(value, (int, float, Decimal)):
-        number = Decimal(str(value))
-    else:
-        text = str(value).strip().lower()
-        if text in QUANTITY_WORDS:
-            return QUANTITY_WORDS[text]
-        text = numbers.to_digits(text).strip()
-        match = re.fullmatch(r"[x×]?\s*(-?\d+(?:[.,]\d+)?)\s*(?:x|×|pcs|stuks?)?", text)
-        if not match:
-            raise CartError("invalid_quantity", quantity=value)
-        number = Decimal(match.group(1).replace(",", "."))
-    if number != number.to_integral_value() or number < 1:
-        raise CartError("invalid_quantity", quantity=value)
-    return int(number)
+def total_text(cart: cart_rules.Cart, catalog: Catalog, lang: str) -> str:
+    return money.format_money(cart_rules.total(cart_rules.lines(cart, catalog)), catalog.currency, lang)
 
 
-def check_quantity(product: Product, quantity: int, in_other_lines: int = 0) -> None:
-    """``quantity`` on one line, with ``in_other_lines`` of the same product on others
-    (other sizes or colours): at most 20 per line, and never more than the stock."""
-    limit = min(product.stock - in_other_lines, MAX_QUANTITY_PER_LINE)
-    if product.stock == 0:
-        raise CartError("out_of_stock", product=product.sku)
-    if quantity > limit:
-        raise CartError("too_many", product=product.sku, quantity=quantity, limit=max(limit, 0))
+def explain_refusal(dispatcher: CollectingDispatcher, error: cart_rules.CartError, catalog: Catalog, lang: str) -> None:
+    """Tell the customer why the cart did not change."""
+    product = catalog.product(error.details.get("product"))
+    values = {
+        "product_name": product.name(lang) if product else "",
+        "quantity": error.details.get("quantity", ""),
+        "limit": error.details.get("limit", cart_rules.MAX_QUANTITY_PER_LINE),
+    }
+    dispatcher.utter_message(response=REFUSAL_RESPONSES[error.code], **values)
 
 
-def from_slot(value: Any) -> Cart:
-    """The cart from its slot value; anything malformed is dropped, not trusted."""
-    if not isinstance(value, Mapping):
-        return {}
-    cart: Cart = {}
-    for key, quantity in value.items():
+def wanted_quantity(tracker: Tracker) -> Optional[str]:
+    """The quantity from this message (sign kept), else the one the form collected."""
+    return signed_quantity(tracker) or tracker.get_slot("quantity")
+
+
+def chosen_variant(tracker: Tracker, product: Product) -> Optional[str]:
+    """The size/colour picked with a button, or named in the message; None if not (fully) named."""
+    if not product.variants:
+        return None
+    text = latest_text(tracker)
+    return variants.checked(product, latest_entity(tracker, "variant")) or (
+        None if text.startswith("/") else variants.from_text(product, text)
+    )
+
+
+def ask_variant(
+    dispatcher: CollectingDispatcher, product: Product, labels: List[str], intent: str, lang: str, **entities: Any
+) -> List[Dict[Text, Any]]:
+    dispatcher.utter_message(
+        response="utter_ask_variant", product_name=product.name(lang),
+        quick_replies=messages.variant_quick_replies(product, labels, intent, lang, **entities),
+    )
+    return RESET_ITEM_SLOTS
+
+
+def change_cart(
+    dispatcher: CollectingDispatcher, tracker: Tracker, change: Callable[..., cart_rules.Cart],
+    raw_quantity: Any, ask: str, done: str, intent: str, ask_variant_first: bool = False, product: Optional[Product] = None,
+) -> List[Dict[Text, Any]]:
+    """Apply ``change`` for the product, variant and quantity asked; a refusal leaves the cart as it was.
+
+    With ``ask_variant_first`` (adding), a product that comes in sizes or colours
+    needs one chosen; otherwise (changing) the variant is the one in the cart, or asked
+    when the cart holds several."""
+    catalog, lang = get_catalog(), language(tracker)
+    product = product or catalog.product(tracker.get_slot("product"))
+    if product is None:
+        dispatcher.utter_message(response=ask)
+        return RESET_ITEM_SLOTS
+    try:
+        quantity = cart_rules.parse_quantity(raw_quantity)
+        cart = current_cart(tracker)
+        variant = chosen_variant(tracker, product)
+        if ask_variant_first and product.variants and variant is None:
+            cart_rules.check_quantity(product, quantity, sum(cart_rules.product_lines(cart, product).values()))
+            return ask_variant(dispatcher, product, variants.choices(product), intent, lang, quantity=str(quantity))
+        if not ask_variant_first:
+            variant = cart_rules.variant_in_cart(cart, product, variant)
+        cart = change(cart, product, quantity, variant)
+    except cart_rules.CartError as error:
+        if error.code == "which_variant":
+            return ask_variant(dispatcher, product, error.details["choices"], intent, lang, quantity=str(quantity))
+        error.details.setdefault("product", product.sku)
+        explain_refusal(dispatcher, error, catalog, lang)
+        return RESET_ITEM_SLOTS
+    line = cart_rules.CartLine(product, quantity, variant)
+    dispatcher.utter_message(response=done, quantity=quantity, product_name=line.name(lang), total=total_text(cart, catalog, lang))
+    return [SlotSet("cart", cart), SlotSet("last_product", line.key), *RESET_ITEM_SLOTS]
+
+
+def add_ordered_product(dispatcher: CollectingDispatcher, tracker: Tracker, product: Product) -> List[Dict[Text, Any]]:
+    """Add what a message ordered ("two floor pumps please") whichever intent NLU gave it;
+    "3 saddle pouches instead of one" for a product in the cart sets its quantity."""
+    if replaces_quantity(tracker) and cart_rules.product_lines(current_cart(tracker), product):
+        return set_line_quantity(dispatcher, tracker, wanted_quantity(tracker), product)
+    return change_cart(
+        dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product",
+        "utter_added_to_cart", "add_to_cart", ask_variant_first=True, product=product,
+    )
+
+
+def set_line_quantity(
+    dispatcher: CollectingDispatcher, tracker: Tracker, raw_quantity: Any, product: Optional[Product] = None,
+) -> List[Dict[Text, Any]]:
+    return change_cart(
+        dispatcher, tracker, cart_rules.set_quantity, raw_quantity,
+        "utter_ask_change_quantity_form_product", "utter_quantity_changed", "change_quantity", product=product,
+    )
+
+
+class ActionAddToCart(Action):
+    def name(self) -> Text:
+        return "action_add_to_cart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        product = get_catalog().product(tracker.get_slot("product"))
+        if product is not None and asks_availability(tracker):
+            # "do you have the guardian lock?" read as an order: show it, let the customer tap Add to cart
+            return [*show_details(dispatcher, product, get_catalog(), language(tracker)), *RESET_ITEM_SLOTS]
+        if product is not None:
+            return add_ordered_product(dispatcher, tracker, product)
+        return change_cart(
+            dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product", "utter_added_to_cart",
+            "add_to_cart", ask_variant_first=True,
+        )
+
+
+class ActionChangeQuantity(Action):
+    def name(self) -> Text:
+        return "action_change_quantity"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        product = get_catalog().product(tracker.get_slot("product"))
+        if product is not None and not cart_rules.product_lines(current_cart(tracker), product):
+            # "and the frame bag as well", "make it two frame bags": not in the cart yet, so it is an add
+            return change_cart(
+                dispatcher, tracker, cart_rules.add, tracker.get_slot("quantity"), "utter_ask_add_to_cart_form_product",
+                "utter_added_to_cart", "add_to_cart", ask_variant_first=True,
+            )
+        return set_line_quantity(dispatcher, tracker, tracker.get_slot("quantity"))
+
+
+class ActionRemoveFromCart(Action):
+    def name(self) -> Text:
+        return "action_remove_from_cart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if asks_availability(tracker):  # "do you have ...?" never takes anything out
+            return await ActionShowCatalog().run(dispatcher, tracker, domain)
+        catalog, lang = get_catalog(), language(tracker)
+        cart = current_cart(tracker)
+        if not cart:
+            dispatcher.utter_message(response="utter_cart_empty")
+            return RESET_ITEM_SLOTS
+        in_cart = list({line.product.sku: line.product for line in cart_rules.lines(cart, catalog)}.values())
+        product = product_in_message(tracker, catalog, in_cart=[p.sku for p in in_cart]).product
+        if product is None and len(in_cart) == 1:
+            product = in_cart[0]
+        if product is None:
+            dispatcher.utter_message(
+                response="utter_which_product_to_remove",
+                buttons=messages.product_buttons(in_cart[:3], "remove_from_cart", lang),
+            )
+            return RESET_ITEM_SLOTS
         try:
-            cart[str(key)] = parse_quantity(quantity)
-        except CartError:
-            continue
-    return cart
+            raw_quantity = signed_quantity(tracker)
+            quantity = cart_rules.parse_quantity(raw_quantity) if raw_quantity else None
+            variant = cart_rules.variant_in_cart(cart, product, chosen_variant(tracker, product))
+            cart = cart_rules.remove(cart, product, quantity, variant)
+        except cart_rules.CartError as error:
+            if error.code == "which_variant":
+                return ask_variant(dispatcher, product, error.details["choices"], "remove_from_cart", lang)
+            error.details.setdefault("product", product.sku)
+            explain_refusal(dispatcher, error, catalog, lang)
+            return RESET_ITEM_SLOTS
+        removed = cart_rules.CartLine(product, quantity or 0, variant)
+        dispatcher.utter_message(
+            response="utter_removed_from_cart", product_name=removed.name(lang), total=total_text(cart, catalog, lang)
+        )
+        return [SlotSet("cart", cart), SlotSet("last_product", removed.key), *RESET_ITEM_SLOTS]
 
 
-def product_lines(cart: Cart, product: Product) -> Dict[str, int]:
-    """The lines of ``product`` in the cart (one per variant), by key."""
-    return {key: quantity for key, quantity in cart.items() if variants.split_key(key)[0] == product.sku}
+class ActionShowCart(Action):
+    def name(self) -> Text:
+        return "action_show_cart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        catalog, lang = get_catalog(), language(tracker)
+        lines = cart_rules.lines(current_cart(tracker), catalog)
+        if not lines:
+            dispatcher.utter_message(response="utter_cart_empty")
+            return []
+        dispatcher.utter_message(
+            response="utter_cart_contents",
+            cart_lines=messages.cart_lines_text(lines, catalog.currency, lang),
+            total=money.format_money(cart_rules.total(lines), catalog.currency, lang),
+        )
+        return []
 
 
-def in_other_lines_of(cart: Cart, product: Product, key: str) -> int:
-    """How many of ``product`` the cart holds on lines other than ``key`` (other sizes or colours)."""
-    return sum(quantity for other, quantity in product_lines(cart, product).items() if other != key)
+class ActionClearCart(Action):
+    def name(self) -> Text:
+        return "action_clear_cart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if asks_availability(tracker):  # "do you have a basket for ...?" read as "empty the basket"
+            return await ActionShowCatalog().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_cart_cleared")
+        return [SlotSet("cart", {}), *RESET_ITEM_SLOTS]
 
 
-def line_of(cart: Cart, product: Product, variant: Optional[str]) -> str:
-    """The key of the product's line to change: the variant's, or the product's only line."""
-    if variant:
-        key = variants.line_key(product.sku, variant)
-        if key not in cart:
-            raise CartError("not_in_cart", product=product.sku)
-        return key
-    keys = list(product_lines(cart, product))
-    if not keys:
-        raise CartError("not_in_cart", product=product.sku)
-    if len(keys) > 1:
-        raise CartError("which_variant", product=product.sku, choices=[variants.split_key(key)[1] for key in keys])
-    return keys[0]
+def validate_product_choice(
+    slot_value: Any, dispatcher: CollectingDispatcher, intent: str, tracker: Tracker
+) -> Dict[Text, Any]:
+    """The product named, found in the words, or pointed at; else "did you mean" or "we don't sell that"."""
+    catalog = get_catalog()
+    resolution = product_in_message(tracker, catalog, named=str(slot_value) if slot_value else None)
+    if resolution.product is None:
+        suggest_products(dispatcher, str(slot_value or typed_text(tracker)), resolution.candidates, intent, language(tracker))
+        return {"product": None}
+    return {"product": resolution.product.sku}
 
 
-def variant_in_cart(cart: Cart, product: Product, variant: Optional[str]) -> Optional[str]:
-    """The variant of the product's line to change: ``variant`` if that line is in the cart,
-    else the variant of the product's only line (CartError when there are several or none)."""
-    return variants.split_key(line_of(cart, product, variant))[1]
+def product_from_context(tracker: Tracker, in_cart: Collection[str] = ()) -> Dict[Text, Any]:
+    """Fill the product before the form asks, when the message names or points at one
+    that NLU did not mark ("I'll take the second one", "make it five")."""
+    if tracker.get_slot("product") or tracker.get_slot("requested_slot") or not typed_text(tracker):
+        return {}
+    product = product_in_message(tracker, get_catalog(), in_cart=in_cart).product
+    return {"product": product.sku} if product else {}
 
 
-def add(cart: Cart, product: Product, quantity: int, variant: Optional[str] = None) -> Cart:
-    key = variants.line_key(product.sku, variant)
-    new_quantity = cart.get(key, 0) + quantity
-    check_quantity(product, new_quantity, in_other_lines_of(cart, product, key))
-    if key not in cart and len(cart) >= MAX_LINES:
-        raise CartError("cart_full", limit=MAX_LINES)
-    return {**cart, key: new_quantity}
+class ValidateAddToCartForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_add_to_cart_form"
+
+    async def extract_product(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return product_from_context(tracker)
+
+    def validate_product(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return validate_product_choice(slot_value, dispatcher, "add_to_cart", tracker)
 
 
-def set_quantity(cart: Cart, product: Product, quantity: int, variant: Optional[str] = None) -> Cart:
-    key = line_of(cart, product, variant)
-    check_quantity(product, quantity, in_other_lines_of(cart, product, key))
-    return {**cart, key: quantity}
+class ValidateChangeQuantityForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_change_quantity_form"
 
+    async def extract_product(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        lines = cart_rules.lines(current_cart(tracker), get_catalog())
+        found = product_from_context(tracker, in_cart={line.product.sku for line in lines})
+        if found or tracker.get_slot("product") or tracker.get_slot("requested_slot"):
+            return found
+        return {"product": lines[0].product.sku} if len({line.product.sku for line in lines}) == 1 else {}
 
-def remove(cart: Cart, product: Product, quantity: Optional[int] = None, variant: Optional[str] = None) -> Cart:
-    """Remove the whole line, or ``quantity`` items of it."""
-    key = line_of(cart, product, variant)
-    remaining = 0 if quantity is None else cart[key] - quantity
-    if remaining > 0:
-        return {**cart, key: remaining}
-    return {other: qty for other, qty in cart.items() if other != key}
+    async def extract_quantity(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """A number anywhere in the message; one when the product is not in the cart yet
+        ("and the frame bag as well" is an add)."""
+        if tracker.get_slot("requested_slot") not in (None, "quantity") or not typed_text(tracker):
+            return {}
+        found = signed_quantity(tracker)
+        if found is not None:
+            return {"quantity": found}
+        product = get_catalog().product(tracker.get_slot("product"))
+        if product is not None and not cart_rules.product_lines(current_cart(tracker), product) and not tracker.get_slot("quantity"):
+            return {"quantity": "1"}
+        return {}
 
+    def validate_product(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return validate_product_choice(slot_value, dispatcher, "change_quantity", tracker)
 
-def without(cart: Cart, paid: Mapping[str, int]) -> Cart:
-    """The cart once ``paid`` quantities are taken out (what was added since stays)."""
-    remaining = {key: quantity - paid.get(key, 0) for key, quantity in cart.items()}
-    return {key: quantity for key, quantity in remaining.items() if quantity > 0}
-
-
-def lines(cart: Cart, catalog: Catalog) -> List[CartLine]:
-    """Priced lines from the catalog; products the catalog no longer has, or variants
-    it no longer offers, are skipped."""
-    result = []
-    for key, quantity in cart.items():
-        sku, variant = variants.split_key(key)
-        product = catalog.product(sku)
-        if product is None or (variant is not None and variants.checked(product, variant) != variant):
-            continue
-        result.append(CartLine(product, quantity, variant))
-    return result
-
-
-def total(cart_lines: List[CartLine]) -> Decimal:
-    return sum((line.total for line in cart_lines), Decimal(0))
+    def validate_quantity(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        raw = signed_quantity(tracker) or slot_value
+        try:
+            return {"quantity": str(cart_rules.parse_quantity(raw))}
+        except cart_rules.CartError:
+            dispatcher.utter_message(response="utter_invalid_quantity", quantity=raw, limit=cart_rules.MAX_QUANTITY_PER_LINE)
+            return {"quantity": None}
