@@ -14,44 +14,28 @@ RASA := $(BIN)/rasa
 PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-# Local defaults; set any of them in the environment to override.
+# Rasa sends no telemetry from here. The local environment (addresses, stores, the tokens
+# of local-tokens.env) comes from harness/local_env.py, which the venv applies as Python
+# starts (the hook `make install` writes): make targets and plain `rasa` commands see the
+# same values, and a variable set in the environment wins.
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-export PYTHONPATH := $(CURDIR)
-export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
-export TRACKER_STORE_DIALECT ?= sqlite
-export TRACKER_STORE_URL ?=
-export TRACKER_STORE_DB ?= $(CURDIR)/.run/tracker.db
-export PUBLIC_URL ?= http://localhost:5005
-# The local PayPal sandbox.
-export PAYPAL_BASE_URL ?= http://localhost:8090
-# Messenger: the Messenger page (the fake Graph API) that plays Facebook locally.
-export FB_GRAPH_URL ?= http://localhost:8080
-export FB_GRAPH_VERSION ?= v25.0
-export RASA_WEBHOOK_URL ?= http://localhost:5005/webhooks/facebook/webhook
-export CATALOG_IMAGE_BASE_URL ?= http://localhost:8080/images
-# PayPal webhooks (the sandbox's webhook id).
-export PAYPAL_WEBHOOK_ID ?= 8PT597110X687430L
-export PAYPAL_WEBHOOK_RETRY_DELAYS ?=
-export SANDBOX_WEBHOOK_URL ?= $(PUBLIC_URL)/webhooks/paypal/webhook
-export FB_PAGE_ID ?=
-export DATABASE_URL ?= sqlite:///$(CURDIR)/.run/orders.db
-export SHOP_NAME ?= Kassa Bike Shop
-# Local tokens and keys (not secrets; refused outside localhost).
-include local-defaults.mk
+SITE_PACKAGES = $(VENV)/lib/python3.10/site-packages
 
 .PHONY: help install system-packages lookups lint types validate unit train test-stories integration cluster cluster-test simulate review review-apply review-check insights conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
 
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@if [ -z "$(PYTHON310)" ]; then \
 		echo "error: Python 3.10 not found. Rasa 3.6 needs Python 3.8-3.10: install python3.10 or set PYTHON310=/path/to/python3.10" >&2; \
 		exit 1; fi
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip wheel
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m harness.local_env > $(SITE_PACKAGES)/kassa_local_env.pth
 	@touch $@
 
 # Debian packages the tests and the cluster use: headless Chromium for the browser
@@ -88,11 +72,11 @@ unit: install system-packages ## the unit tests (pytest, no trained model needed
 	$(PY) -m pytest
 
 train: install ## train the model (Rasa reuses its cache when nothing changed)
-	$(RASA) train --domain domain --fixed-model-name kassa --out models
+	$(RASA) train --fixed-model-name kassa
 
+# Rasa's defaults, as a designer types it: the model in models/, the stories under tests/.
 test-stories: train ## the test stories in tests/stories against the trained model
-	$(RASA) test core --model models/kassa.tar.gz --stories tests/stories \
-		--fail-on-prediction-errors --out results/test-stories
+	$(RASA) test core --fail-on-prediction-errors --out results/test-stories
 
 integration: train system-packages ## the integration tests: the whole stack over real HTTP, a browser included
 	$(PY) -m pytest -m integration tests/integration
@@ -113,9 +97,9 @@ review-check: train ## after review-apply and train: does the model now give the
 insights: install ## the sales funnel from the tracker store and the ledger (results/insights/)
 	$(PY) -m analytics.insights $(ARGS)
 
-# The production topology on this machine (scripts/cluster.py), and its tests.
+# The production topology on this machine (harness/cluster.py), and its tests.
 cluster: install train system-packages ## PostgreSQL, Redis, HAProxy, 2 Rasa replicas, 2 acceptors, 2 action servers, the sandboxes
-	$(PY) -m scripts.cluster
+	$(PY) -m harness.cluster
 
 cluster-test: train system-packages ## the cluster under 50 customers, with replicas killed, paused and redeployed, PostgreSQL and Redis restarted or killed, bank payments, and limits through HAProxy
 	$(PY) -m pytest -m cluster tests/cluster
@@ -127,11 +111,11 @@ conversations: train system-packages ## whole conversations over the Messenger d
 test: lint types validate unit test-stories integration cluster-test conversations bench-smoke ## everything CI runs: lint, types, validate, unit, test stories, integration, cluster, conversations, bench smoke
 
 messenger-profile: install ## set the Page's Get Started button, greeting and menu
-	$(PY) -m channels.messenger.profile
+	$(BIN)/kassa messenger-profile
 
-# Create the utility templates (messenger/utility_templates.yml) on the Page and print their status.
+# Create the utility templates (texts/utility_templates.yml) on the Page and print their status.
 messenger-templates: install ## create the utility templates on the Page and print their status
-	$(PY) -m channels.messenger.templates
+	$(BIN)/kassa messenger-templates
 
 # The benchmark: BENCH_ARGS='--users 1,10,50 --seconds 15' (defaults), FAULTS=1 for faults under load.
 bench: train ## cost per message through three doors (results/bench/); BENCH_ARGS, FAULTS=1
@@ -145,17 +129,17 @@ nlu-report: train ## NLU quality per language on held-out phrasing (results/nlu/
 	$(PY) -m scripts.nlu_report
 
 orders: install ## list the order ledger (ARGS='--csv orders.csv' exports CSV)
-	$(PY) -m scripts.orders $(ARGS)
+	$(BIN)/kassa orders $(ARGS)
 
 # make request-payment ARGS='--conversation 2468 --amount 45.00 --description "Wheel truing"'
 request-payment: install ## send a payment request: ARGS='--conversation ID --amount 45.00 --description TEXT'
-	$(PY) -m channels.paypal.request_payment $(ARGS)
+	$(BIN)/kassa request-payment $(ARGS)
 
 refund: install ## refund a paid order, whole or in part: ARGS='--order ID [--amount 5.00]'
-	$(PY) -m channels.paypal.refund $(ARGS)
+	$(BIN)/kassa refund $(ARGS)
 
 demo: install train ## run the shop locally (Rasa, actions, PayPal sandbox, Messenger page) and chat with it
-	$(PY) -m scripts.demo
+	$(PY) -m harness.demo
 
 clean: ## remove models, results and local run data
 	rm -rf models results .run .rasa

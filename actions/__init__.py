@@ -1,6 +1,8 @@
-"""Kassa's action server: the shop's domain modules and the Rasa actions that use them."""
-from actions import settings
-from actions.deployment import check_deployment
+"""Kassa's action server: what ``rasa run actions`` loads. Thin Rasa actions per concern
+that read the tracker, call the shop's rules (``shop``) and send the replies.
 
-check_deployment()
-settings.check_server()  # a variable that cannot be used stops the server here, named
+Loading this package is the action server's start, so the start-up checks run here.
+"""
+from shop.startup import check_server
+
+check_server()

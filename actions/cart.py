@@ -8,21 +8,23 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import cart as cart_rules
-from actions import messages, money, variants
-from actions.browse_actions import ActionShowCatalog, show_details, suggest_products
-from actions.catalog import Catalog, Product, get_catalog
-from actions.conversation import (
+from actions import replies
+from actions.showing import browse_catalog, show_details, suggest_products
+from actions.tracker import (
     asks_availability,
     current_cart,
     language,
     latest_entity,
     latest_text,
+    ordered_product,
     product_in_message,
     replaces_quantity,
     signed_quantity,
     typed_text,
 )
+from shop import cart as cart_rules
+from shop import money, variants
+from shop.catalog import Catalog, Product, get_catalog
 
 RESET_ITEM_SLOTS = [SlotSet("product", None), SlotSet("quantity", None)]
 REFUSAL_RESPONSES = {
@@ -69,7 +71,7 @@ def ask_variant(
 ) -> List[Dict[Text, Any]]:
     dispatcher.utter_message(
         response="utter_ask_variant", product_name=product.name(lang),
-        quick_replies=messages.variant_quick_replies(product, labels, intent, lang, **entities),
+        quick_replies=replies.variant_quick_replies(product, labels, intent, lang, **entities),
     )
     return RESET_ITEM_SLOTS
 
@@ -120,6 +122,14 @@ def add_ordered_product(dispatcher: CollectingDispatcher, tracker: Tracker, prod
     )
 
 
+def take_order(dispatcher: CollectingDispatcher, tracker: Tracker, catalog: Catalog) -> Optional[List[Dict[Text, Any]]]:
+    """A message that orders ("two floor pumps please") goes in the cart, whatever intent NLU gave it."""
+    ordered = ordered_product(tracker, catalog)
+    if ordered is None:
+        return None
+    return add_ordered_product(dispatcher, tracker, ordered)
+
+
 def set_line_quantity(
     dispatcher: CollectingDispatcher, tracker: Tracker, raw_quantity: Any, product: Optional[Product] = None,
 ) -> List[Dict[Text, Any]]:
@@ -167,7 +177,7 @@ class ActionRemoveFromCart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if asks_availability(tracker):  # "do you have ...?" never takes anything out
-            return await ActionShowCatalog().run(dispatcher, tracker, domain)
+            return take_order(dispatcher, tracker, get_catalog()) or browse_catalog(dispatcher, tracker)
         catalog, lang = get_catalog(), language(tracker)
         cart = current_cart(tracker)
         if not cart:
@@ -180,7 +190,7 @@ class ActionRemoveFromCart(Action):
         if product is None:
             dispatcher.utter_message(
                 response="utter_which_product_to_remove",
-                buttons=messages.product_buttons(in_cart[:3], "remove_from_cart", lang),
+                buttons=replies.product_buttons(in_cart[:3], "remove_from_cart", lang),
             )
             return RESET_ITEM_SLOTS
         try:
@@ -213,7 +223,7 @@ class ActionShowCart(Action):
             return []
         dispatcher.utter_message(
             response="utter_cart_contents",
-            cart_lines=messages.cart_lines_text(lines, catalog.currency, lang),
+            cart_lines=replies.cart_lines_text(lines, catalog.currency, lang),
             total=money.format_money(cart_rules.total(lines), catalog.currency, lang),
         )
         return []
@@ -225,7 +235,7 @@ class ActionClearCart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if asks_availability(tracker):  # "do you have a basket for ...?" read as "empty the basket"
-            return await ActionShowCatalog().run(dispatcher, tracker, domain)
+            return take_order(dispatcher, tracker, get_catalog()) or browse_catalog(dispatcher, tracker)
         dispatcher.utter_message(response="utter_cart_cleared")
         return [SlotSet("cart", {}), *RESET_ITEM_SLOTS]
 

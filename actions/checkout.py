@@ -10,12 +10,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import cart as cart_rules
-from actions import messages, money, payment_actions, payment_methods, payments, paypal_orders
-from actions.catalog import get_catalog
-from actions.conversation import current_cart, language, latest_entity, messenger_metadata
-from actions.ledger import IN_FLIGHT, OPEN_STATUSES, Ledger, get_ledger
-from actions.paypal_client import PayPalError, get_client
+from actions import payment as payment_actions
+from actions import replies
+from actions.tracker import current_cart, language, latest_entity, messenger_metadata
+from shop import cart as cart_rules
+from shop import money, payment_methods
+from shop.catalog import get_catalog
+from shop.ledger import IN_FLIGHT, OPEN_STATUSES, Ledger, get_ledger
+from shop.paypal import checks as payments
+from shop.paypal import orders as paypal_orders
+from shop.paypal.client import PayPalError, get_client
 
 logger = logging.getLogger(__name__)
 
@@ -136,33 +140,38 @@ async def remember_order(
     return [SlotSet("last_order", payments.last_order(order["id"], amount, currency, link))]
 
 
+async def check_out_with_paypal(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The cart's PayPal order and its pay button (or why there is none)."""
+    lines = sellable_lines(dispatcher, tracker)
+    waiting = await payment_in_flight(dispatcher, tracker) if lines else None
+    if waiting is not None:
+        return waiting
+    created = await create_cart_order(dispatcher, tracker, lines) if lines else None
+    if not lines or not created:
+        return []
+    order, approval_url, request_id = created
+    currency, lang = get_catalog().currency, language(tracker)
+    total = cart_rules.total(lines)
+    total_text = money.format_money(total, currency, lang)
+    banks = payment_methods.offered(lang, messenger_metadata(tracker, "locale"), total, currency)
+    dispatcher.utter_message(
+        response="utter_checkout_choose_method" if banks else "utter_checkout_ready",
+        cart_lines=replies.cart_lines_text(lines, currency, lang),
+        total=total_text,
+        approval_url=approval_url,
+        methods=replies.method_list(banks, lang),
+        buttons=[replies.pay_button(total_text, approval_url, lang, tracker.get_latest_input_channel()),
+                 *(replies.bank_method_button(method, lang) for method in banks)],
+    )
+    return await remember_order(tracker, lines, order, approval_url, request_id)
+
+
 class ActionCheckout(Action):
     def name(self) -> Text:
         return "action_checkout"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        lines = sellable_lines(dispatcher, tracker)
-        waiting = await payment_in_flight(dispatcher, tracker) if lines else None
-        if waiting is not None:
-            return waiting
-        created = await create_cart_order(dispatcher, tracker, lines) if lines else None
-        if not lines or not created:
-            return []
-        order, approval_url, request_id = created
-        currency, lang = get_catalog().currency, language(tracker)
-        total = cart_rules.total(lines)
-        total_text = money.format_money(total, currency, lang)
-        banks = payment_methods.offered(lang, messenger_metadata(tracker, "locale"), total, currency)
-        dispatcher.utter_message(
-            response="utter_checkout_choose_method" if banks else "utter_checkout_ready",
-            cart_lines=messages.cart_lines_text(lines, currency, lang),
-            total=total_text,
-            approval_url=approval_url,
-            methods=messages.method_list(banks, lang),
-            buttons=[messages.pay_button(total_text, approval_url, lang, tracker.get_latest_input_channel()),
-                     *(messages.bank_method_button(method, lang) for method in banks)],
-        )
-        return await remember_order(tracker, lines, order, approval_url, request_id)
+        return await check_out_with_paypal(dispatcher, tracker)
 
 
 class ActionCheckOrderStatus(Action):
@@ -233,7 +242,7 @@ class ActionStartBankPayment(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         method = bank_method_wanted(tracker)
         if method is None:
-            return await ActionCheckout().run(dispatcher, tracker, domain)
+            return await check_out_with_paypal(dispatcher, tracker)
         lines = sellable_lines(dispatcher, tracker)
         if not lines:
             return []
@@ -252,6 +261,6 @@ class ActionStartBankPayment(Action):
         order, payer_action_url, request_id = created
         dispatcher.utter_message(
             response="utter_bank_payment_ready", total=money.format_money(total, currency, lang), method=method.label,
-            payer_action_url=payer_action_url, buttons=[messages.bank_pay_button(method, payer_action_url, lang)],
+            payer_action_url=payer_action_url, buttons=[replies.bank_pay_button(method, payer_action_url, lang)],
         )
         return await remember_order(tracker, lines, order, payer_action_url, request_id)

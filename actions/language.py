@@ -7,8 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import language as languages
-from actions.conversation import latest_entity, latest_text
+from actions.tracker import latest_entity, latest_text
+from shop import language as languages
 
 LANGUAGE_NAMES = {"english": "en", "engels": "en", "en": "en", "dutch": "nl", "nederlands": "nl", "vlaams": "nl", "flemish": "nl", "nl": "nl"}
 

@@ -9,11 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import cart as cart_rules
-from actions import messages, money, payment_methods, payments, paypal_orders
-from actions.catalog import get_catalog
-from actions.conversation import current_cart, language, latest_entity, slot_number
-from actions.ledger import (
+from actions import replies
+from actions.tracker import current_cart, language, latest_entity, slot_number
+from shop import cart as cart_rules
+from shop import money, payment_methods
+from shop.catalog import get_catalog
+from shop.ledger import (
     APPROVED,
     OPEN_STATUSES,
     PAY_BUTTON_DELIVERED,
@@ -26,8 +27,10 @@ from actions.ledger import (
     get_ledger,
     refund_notice,
 )
-from actions.payment_intents import EXTERNAL_INTENTS
-from actions.paypal_client import PayPalError, get_client
+from shop.paypal import checks as payments
+from shop.paypal import orders as paypal_orders
+from shop.paypal.client import PayPalError, get_client
+from shop.paypal.intents import EXTERNAL_INTENTS
 
 # Rasa's EXTERNAL_MESSAGE_PREFIX (rasa.shared.core.constants); the action server needs rasa_sdk only.
 EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "
@@ -81,7 +84,7 @@ def update_for(
     the event's retry tells it then."""
     lang = language(tracker)
     filled = {"order_id": record.order_id, "total": total_text(record, lang), **values}
-    update = messages.utility_update(tracker.get_latest_input_channel(), template, lang, filled, order_id, receipt_of)
+    update = replies.utility_update(tracker.get_latest_input_channel(), template, lang, filled, order_id, receipt_of)
     if update is not None and notice:
         update["utility"]["notice"] = {"order_id": record.order_id, "name": notice}
     return update
@@ -110,7 +113,7 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker
             lang = language(tracker)
             dispatcher.utter_message(
                 response="utter_payment_declined", order_id=record.order_id,
-                buttons=[messages.pay_button(total_text(record, lang), record.approval_url or "", lang, tracker.get_latest_input_channel())],
+                buttons=[replies.pay_button(total_text(record, lang), record.approval_url or "", lang, tracker.get_latest_input_channel())],
                 json_message=update_for(tracker, "kassa_payment_failed", record, order_id=record.order_id),
             )
             return None
@@ -254,7 +257,7 @@ def latest_pay_buttons(record: OrderRecord, tracker: Tracker) -> List[Dict[str, 
     if latest is None or not latest.approval_url:
         return []
     lang = language(tracker)
-    return [messages.pay_button(total_text(latest, lang), latest.approval_url, lang, tracker.get_latest_input_channel())]
+    return [replies.pay_button(total_text(latest, lang), latest.approval_url, lang, tracker.get_latest_input_channel())]
 
 
 def refuse_replaced_order(record: OrderRecord, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -394,7 +397,7 @@ class ActionSendPaymentRequest(Action):
         delivery = {"delivered": {"order_id": record.order_id, "notice": PAY_BUTTON_DELIVERED}} if channel == "facebook" else {}
         dispatcher.utter_message(
             response="utter_payment_request", description=record.description, total=total, approval_url=record.approval_url,
-            buttons=[messages.pay_button(total, record.approval_url, lang, channel)],
+            buttons=[replies.pay_button(total, record.approval_url, lang, channel)],
             json_message={**delivery, **(update_for(tracker, "kassa_payment_request", record, order_id=record.order_id,
                                                     description=record.description or "") or {})} or None,
         )

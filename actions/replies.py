@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Iterable, List, Sequence
 
-from actions import money, variants
-from actions.cart import CartLine
-from actions.catalog import Catalog, Product
-from actions.payment_methods import BankMethod
-from actions.phrases import phrase
+from shop import money, variants
+from shop.cart import CartLine
+from shop.catalog import Catalog, Product
+from shop.payment_methods import BankMethod
+from shop.phrases import phrase
 
 # Channels page long carousels themselves (Messenger: 10 cards and "Show more").
 MAX_RESULTS = 30
@@ -137,7 +137,7 @@ def utility_update(
     order_id: str | None = None, receipt_of: str | None = None,
 ) -> Dict[str, Any] | None:
     """The custom JSON that marks a payment update with its Messenger utility template
-    (messenger/utility_templates.yml): sent in its place when the customer last wrote
+    (texts/utility_templates.yml): sent in its place when the customer last wrote
     more than 24 hours ago. None on other channels, which have no such window."""
     if channel != "facebook":
         return None

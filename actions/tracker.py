@@ -7,10 +7,10 @@ from typing import Any, Collection, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
-from actions import cart as cart_rules
-from actions import money, numbers, references
-from actions.catalog import LANGUAGES, Catalog, Product
-from actions.finder import Resolution, finder_for
+from shop import cart as cart_rules
+from shop import money, numbers, references
+from shop.catalog import LANGUAGES, Catalog, Product
+from shop.finder import Resolution, finder_for
 
 
 def language(tracker: Tracker) -> str:

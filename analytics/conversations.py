@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import sqlalchemy as sa
 
-from actions import settings
+from shop import settings
 
 
 @dataclass

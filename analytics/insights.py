@@ -21,10 +21,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from actions.catalog import Catalog, get_catalog
-from actions.ledger import Ledger, OrderRecord
 from analytics import conversations, review
 from analytics.conversations import Conversation
+from shop.catalog import Catalog, get_catalog
+from shop.ledger import Ledger, OrderRecord
 
 OUT = Path(__file__).resolve().parent.parent / "results" / "insights"
 STEPS = ("conversations", "shown_products", "filled_cart", "checked_out", "paid")

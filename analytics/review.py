@@ -21,12 +21,12 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import yaml
 
-from actions.catalog import Catalog, get_catalog
-from actions.finder import finder_for
-from actions.ledger import Ledger
 from analytics import conversations
 from analytics.conversations import Conversation, UserTurn
 from analytics.masking import mask
+from shop.catalog import Catalog, get_catalog
+from shop.finder import finder_for
+from shop.ledger import Ledger
 
 REVIEW_FILE = Path(__file__).resolve().parent.parent / "results" / "review" / "review.yml"
 LOW_CONFIDENCE = 0.6

@@ -24,10 +24,10 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import yaml
 
-from sandbox.messenger import webhooks
-from sandbox.messenger.facebook import webhook_signature
-from scripts.servers import PROJECT_ROOT
-from scripts.stack import Stack, start_stack
+from harness.servers import PROJECT_ROOT
+from harness.stack import Stack, start_stack
+from sandbox.facebook import webhooks
+from sandbox.facebook.platform import webhook_signature
 
 SCRIPTS = Path(__file__).resolve().parent / "customers.yml"
 RUN = PROJECT_ROOT / ".run"

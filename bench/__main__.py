@@ -20,11 +20,11 @@ from typing import Any, Dict, List, Optional
 import aiohttp
 import requests
 
-from actions import settings
 from bench import profile, report
 from bench.doors import Faults, MessengerDoor, RestDoor, Turn
-from scripts.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server
-from scripts.stack import APP_SECRET, REST_TOKEN, Stack, start_stack
+from harness.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server
+from harness.stack import APP_SECRET, REST_TOKEN, Stack, start_stack
+from shop import settings
 
 SCENARIOS = {
     "browse": ["hi", "what do you sell?", "show me your lights", "do you have something waterproof?", "tell me about the beacon front light"],
@@ -128,7 +128,7 @@ def memory_peaks(servers: List[Server]) -> Dict[str, float]:
 
 
 def start_builtin(stack: Stack, workdir: Path) -> tuple[Server, str]:
-    from scripts.servers import free_port
+    from harness.servers import free_port
 
     command, env = stack.extra["rasa"]
     port = free_port()
@@ -150,7 +150,7 @@ def measure(stack: Stack, door: Any, users: int, args: argparse.Namespace, count
 def cluster_rows(replicas: int, users: List[int], args: argparse.Namespace, env: Dict[str, str], faults: Faults) -> List[Dict[str, Any]]:
     """The cluster door: webhooks through HAProxy to the acceptors, turns on ``replicas``
     Rasa replicas sharing PostgreSQL and Redis, two action servers."""
-    from scripts.cluster import start_cluster
+    from harness.cluster import start_cluster
 
     name = f"cluster-{replicas}"
     print(f"starting the cluster with {replicas} Rasa replica(s) ...", flush=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import fbmessenger
 
-from actions import settings
+from shop import settings
 
 _original_init = fbmessenger.MessengerClient.__init__
 

@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
 
-from sandbox.messenger import webhooks
-from sandbox.messenger.facebook import webhook_signature
+from sandbox.facebook import webhooks
+from sandbox.facebook.platform import webhook_signature
 
 TURN_TIMEOUT_SECONDS = 60.0
 

@@ -79,7 +79,7 @@ class ClientLimits:
 def shared_limits(endpoints_path: str, rate: Optional[str] = None, failure_rate: Optional[str] = None) -> ClientLimits:
     """Limits whose windows live where the replicas share them: the Redis of Rasa's lock
     store in ``endpoints_path``, if it is Redis; else in this process."""
-    from channels.messenger.state import redis_url_from_lock_store
+    from channels.messenger.state.store import redis_url_from_lock_store
 
     return ClientLimits(rate, failure_rate, redis_url_from_lock_store(endpoints_path))
 

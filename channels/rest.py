@@ -18,6 +18,7 @@ from sanic.request import Request
 
 from channels.request_limits import cap_body_size
 from channels.secrets import bearer_token, same_secret
+from shop import startup
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class TokenRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        startup.check_server()
         return cls(token=str((credentials or {}).get("token") or ""))
 
     def __init__(self, token: str) -> None:

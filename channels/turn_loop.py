@@ -18,7 +18,7 @@ import os
 import threading
 from typing import Any, Awaitable, Callable, Dict, Generic, Optional, TypeVar
 
-from actions import settings
+from shop import settings
 
 logger = logging.getLogger(__name__)
 

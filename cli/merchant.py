@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional
 
 import requests
 
-from actions import settings
+from shop import settings
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser, what: str) -> None:

@@ -13,10 +13,10 @@ import sys
 from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
 
-from actions import settings
-from actions.phrases import phrase, phrases
 from channels.messenger.connector import GET_STARTED_PAYLOAD
-from channels.messenger.page_cli import call_page
+from cli.page import call_page
+from shop import settings
+from shop.phrases import phrase, phrases
 
 # Messenger's profile locales and the shop's language for each; texts from texts/phrases.yml.
 PROFILE_LOCALES = {"default": "en", "nl_NL": "nl", "nl_BE": "nl"}

@@ -1,7 +1,7 @@
 """Create the project's utility templates on the Page and show their status:
 `make messenger-templates`.
 
-Reads messenger/utility_templates.yml, lists the Page's templates, creates the
+Reads texts/utility_templates.yml, lists the Page's templates, creates the
 missing ones (each language) and waits briefly for Meta's review. A template that
 exists with another text is reported, not changed: an approved template keeps
 working while a new version is reviewed, so changing one is a choice for the
@@ -18,17 +18,17 @@ import sys
 import time
 from typing import Dict, List, Tuple
 
-from actions import settings
-from channels.messenger import utility
-from channels.messenger.page_cli import call_page
-from channels.messenger.send_api import SendApiClient
+from channels.messenger.outbound import utility_messages
+from channels.messenger.outbound.send_api import SendApiClient
+from cli.page import call_page
+from shop import settings
 
 REVIEW_WAIT_SECONDS = 30.0
 
 
 def bodies(public_url: str) -> List[Dict[str, object]]:
-    templates = utility.load_templates()
-    return [utility.creation_body(t, code, public_url) for t in templates.values() for code in utility.LANGUAGE_CODES.values()]
+    templates = utility_messages.load_templates()
+    return [utility_messages.creation_body(t, code, public_url) for t in templates.values() for code in utility_messages.LANGUAGE_CODES.values()]
 
 
 async def sync(client: SendApiClient, wanted: List[Dict[str, object]], wait_seconds: float) -> Dict[Tuple[str, str], str]:
@@ -55,7 +55,7 @@ def main(argv: List[str] = sys.argv[1:]) -> int:
     args = parser.parse_args(argv)
     try:
         wanted = bodies(settings.shop().public_url)
-    except utility.TemplateError as error:
+    except utility_messages.TemplateError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.print:
@@ -66,7 +66,7 @@ def main(argv: List[str] = sys.argv[1:]) -> int:
         return 1
     for (name, language), status in sorted(statuses.items()):
         print(f"{name:28} {language:6} {status}")
-    return 0 if all(status == utility.APPROVED for status in statuses.values()) else 1
+    return 0 if all(status == utility_messages.APPROVED for status in statuses.values()) else 1
 
 
 if __name__ == "__main__":

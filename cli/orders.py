@@ -9,7 +9,7 @@ import csv
 import sys
 from typing import IO, Any, Dict, List, Optional
 
-from actions.ledger import Ledger, OrderRecord
+from shop.ledger import Ledger, OrderRecord
 
 COLUMNS = ("order_id", "created_at", "updated_at", "status", "kind", "conversation_id", "amount", "currency",
            "capture_id", "payer_name", "payer_email", "description", "items")

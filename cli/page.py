@@ -6,8 +6,8 @@ import asyncio
 import sys
 from typing import Awaitable, Callable, Optional, TypeVar
 
-from actions import settings
-from channels.messenger.send_api import SendApiClient, SendApiError, config_from_settings
+from channels.messenger.outbound.send_api import SendApiClient, SendApiError, config_from_settings
+from shop import settings
 
 T = TypeVar("T")
 

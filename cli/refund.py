@@ -1,7 +1,7 @@
 """Refund a paid order, whole or in part (`make refund`).
 
-    python -m channels.paypal.refund --order 5O190127TN364715T            # all that is left
-    python -m channels.paypal.refund --order 5O190127TN364715T --amount 5.00
+    python -m cli.refund --order 5O190127TN364715T            # all that is left
+    python -m cli.refund --order 5O190127TN364715T --amount 5.00
 
 Calls POST {RASA_URL}/webhooks/paypal/refunds with MERCHANT_API_TOKEN and an
 Idempotency-Key (kept across retries, so a retry never refunds twice). The
@@ -13,17 +13,17 @@ import argparse
 import sys
 from typing import List, Optional
 
-from channels.paypal import merchant_cli
+from cli import merchant
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--order", required=True, help="the PayPal order id (see make orders)")
     parser.add_argument("--amount", help="a partial refund, for example 5.00; without it, all that is left")
-    merchant_cli.add_connection_arguments(parser, "refund")
+    merchant.add_connection_arguments(parser, "refund")
     args = parser.parse_args(argv)
     body = {"order_id": args.order, **({"amount": args.amount} if args.amount else {})}
-    result = merchant_cli.post(args, "refunds", body, expected_status=201)
+    result = merchant.post(args, "refunds", body, expected_status=201)
     if result is None:
         return 1
     print(f"Refunded {result['amount']} {result['currency']} of order {result['order_id']} (refund {result['refund_id']}, {result['status']})")

@@ -1,6 +1,6 @@
 """Send a PayPal payment request into a customer's conversation (`make request-payment`).
 
-    python -m channels.paypal.request_payment --conversation 2468 --amount 45.00 \\
+    python -m cli.request_payment --conversation 2468 --amount 45.00 \\
         --currency EUR --description "Wheel truing"
 
 Calls POST {RASA_URL}/webhooks/paypal/payment-requests with MERCHANT_API_TOKEN.
@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import List, Optional
 
-from actions.catalog import get_catalog
-from channels.paypal import merchant_cli
+from cli import merchant
+from shop.catalog import get_catalog
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -21,10 +21,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--amount", required=True, help="for example 45.00")
     parser.add_argument("--currency", default=get_catalog().currency, help="default: the catalog's currency")
     parser.add_argument("--description", required=True)
-    merchant_cli.add_connection_arguments(parser, "order")
+    merchant.add_connection_arguments(parser, "order")
     args = parser.parse_args(argv)
     body = {"conversation_id": args.conversation, "amount": args.amount, "currency": args.currency, "description": args.description}
-    result = merchant_cli.post(args, "payment-requests", body, expected_status=202)
+    result = merchant.post(args, "payment-requests", body, expected_status=202)
     if result is None:
         return 1
     print(f"Sent: order {result['order_id']} for {result['amount']} {result['currency']}; pay link {result['approval_url']}")

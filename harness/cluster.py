@@ -19,24 +19,25 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-from actions import settings
-from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION
-from scripts.servers import (
+from harness import local_env
+from harness.servers import (
     PROJECT_ROOT,
     RASA_STARTUP_SECONDS,
-    SERVER_STARTUP_SECONDS,
     TEST_LOGS,
+    Process,
+    RedisServer,
     Server,
     free_port,
+    need,
     start_sandbox,
     wait_until_stopped,
 )
-from scripts.stack import APP_SECRET, BIN, MERCHANT_TOKEN, MODEL, PAGE_TOKEN, REST_TOKEN, VERIFY_TOKEN, WEBHOOK_ID, Stack
+from harness.stack import BIN, MODEL, TEST_TOKENS, WEBHOOK_ID, Stack
+from shop import settings
 
 ENDPOINTS = "deploy/endpoints.yml"
 DB_NAME = "kassa"
@@ -68,45 +69,10 @@ MAKE_CLUSTER_PORTS = ClusterPorts(balancer=5005, actions_balancer=5055, postgres
                                   sandbox=8090, first_rasa=5105, first_actions=5155)
 
 
-class Daemon:
-    """A server that is not HTTP (PostgreSQL, Redis, HAProxy): started, checked by ``ready``,
-    killed or stopped like ``Server``."""
-
-    def __init__(self, args: List[str], ready: Callable[[], bool], log_path: Path, user: Optional[str] = None,
-                 seconds: float = SERVER_STARTUP_SECONDS, stop_signal: int = signal.SIGTERM) -> None:
-        self.args, self.ready, self.log_path, self.user, self.stop_signal = args, ready, log_path, user, stop_signal
-        self.process = self._spawn()
-        deadline = time.monotonic() + seconds
-        while not ready():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"{args[0]} did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
-
-    def _spawn(self) -> subprocess.Popen:
-        return subprocess.Popen(self.args, stdout=self.log_path.open("a"), stderr=subprocess.STDOUT, user=self.user, start_new_session=True)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(self.stop_signal)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def need(binary: str, package: str) -> str:
-    found = shutil.which(binary)
-    if found is None:
-        raise RuntimeError(f"{binary} is not installed: `make system-packages` installs {package}")
-    return found
 
 
 def postgres_bin(name: str) -> str:
@@ -127,7 +93,7 @@ def postgres_home(directory: Path) -> Path:
     return Path("/var/tmp") / f"kassa-postgres-{digest}"
 
 
-def start_postgres(directory: Path, port: int, log_dir: Path, fresh: bool = False) -> Daemon:
+def start_postgres(directory: Path, port: int, log_dir: Path, fresh: bool = False) -> Process:
     """A PostgreSQL of its own for ``directory`` (made on first use; empty again when
     ``fresh``), with the kassa database."""
     user = "postgres" if os.geteuid() == 0 else None
@@ -150,7 +116,8 @@ def start_postgres(directory: Path, port: int, log_dir: Path, fresh: bool = Fals
     args = [postgres_bin("postgres"), "-D", str(data), "-p", str(port), "-k", str(data), "-c", "listen_addresses=127.0.0.1",
             "-c", "max_connections=300", "-c", "shared_buffers=128MB"]
     # SIGINT: PostgreSQL's fast shutdown, which does not wait for clients to leave
-    daemon = Daemon(args, lambda: _database_answers(port, "postgres"), log_dir / "postgres.log", user, stop_signal=signal.SIGINT)
+    daemon = Process(args, lambda: _database_answers(port, "postgres"), log_dir / "postgres.log", user=user, stop_signal=signal.SIGINT,
+                     what="postgres", own_session=True)
     import psycopg2
 
     connection = psycopg2.connect(host="127.0.0.1", port=port, user=DB_USER, password=LOCAL_DB_PASSWORD, dbname="postgres")
@@ -173,27 +140,6 @@ def _database_answers(port: int, dbname: str) -> bool:
         return False
 
 
-def start_redis_server(directory: Path, port: int, log_dir: Path) -> Daemon:
-    """Redis with its append-only file written to disk before each answer (appendfsync
-    always): what it acknowledged survives a restart and a kill -9. With everysec, a kill -9
-    (or a crash of the machine) loses up to the last second of writes: events the acceptor
-    had answered 200 for (lost messages), acknowledgements (events run again), marks of
-    replies sent (replies sent twice) and leases."""
-    directory.mkdir(parents=True, exist_ok=True)
-    args = [need("redis-server", "redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-            "--appendonly", "yes", "--appendfsync", "always", "--save", ""]
-    return Daemon(args, lambda: _redis_answers(port), log_dir / "redis.log")
-
-
-def _redis_answers(port: int) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis(port=port, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
 def haproxy_config(balancer: str, actions_balancer: str, rasa: List[str], acceptors: List[str], actions: List[str],
                    dns: Optional[str] = None) -> str:
     """Webhooks from Facebook go to the acceptors; everything else Rasa serves (PayPal's
@@ -208,7 +154,7 @@ resolvers dns
   nameserver dns {dns}
   hold valid 10s
 """ if dns else ""
-    return f"""# Generated by scripts/cluster.py (haproxy_config); make cluster writes the same with local ports.
+    return f"""# Generated by harness/cluster.py (haproxy_config); make cluster writes the same with local ports.
 global
   maxconn 4096
 {resolvers}
@@ -313,7 +259,7 @@ def start_cluster(
     try:
         add("postgres", lambda: start_postgres(workdir / "postgres", pg_port, log_dir, fresh=fresh))
         commands["postgres"] = lambda: start_postgres(workdir / "postgres", pg_port, log_dir)  # a restart keeps the data
-        add("redis", lambda: start_redis_server(workdir / "redis", redis_port, log_dir))
+        add("redis", lambda: RedisServer(workdir / "redis", redis_port, log_dir))
         database = f"postgresql://{DB_USER}:{LOCAL_DB_PASSWORD}@127.0.0.1:{pg_port}/{DB_NAME}"
         sandbox_settings = {"SANDBOX_WEBHOOK_URL": f"{public}/webhooks/paypal/webhook", "SANDBOX_WEBHOOK_ID": WEBHOOK_ID,
                             "SANDBOX_WEBHOOK_RETRY_SECONDS": "0.5", **{k: v for k, v in env.items() if k.startswith("SANDBOX_")}}
@@ -321,24 +267,20 @@ def start_cluster(
         parts["sandbox"] = sandbox
         graph_port = pick(ports.messenger_page)
         graph_url = f"http://127.0.0.1:{graph_port}"
+        actions_url = f"http://127.0.0.1:{actions_balancer}"
         common = {
-            "FB_APP_SECRET": APP_SECRET, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-            "FB_GRAPH_URL": graph_url, "FB_GRAPH_VERSION": DEFAULT_GRAPH_VERSION,
-            "PAYPAL_BASE_URL": paypal_url, "PAYPAL_CLIENT_ID": "kassa-sandbox-client", "PAYPAL_CLIENT_SECRET": "kassa-sandbox-secret",
-            "PUBLIC_URL": public, "CATALOG_IMAGE_BASE_URL": f"{graph_url}/images", "RASA_TELEMETRY_ENABLED": "false",
-            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "REST_API_TOKEN": REST_TOKEN, "FB_PAGE_ID": "100000000000001",
-            "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5", "PAYPAL_TIMEOUT_SECONDS": "5", "KASSA_RECEIPT_RETRY_SECONDS": "1",
-            "DATABASE_URL": database, "KASSA_STATE_DATABASE_URL": database,
-            "RASA_ENDPOINTS": ENDPOINTS, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_balancer}/webhook",
+            **local_env.environment(local_env.Addresses(public, actions_url, graph_url, paypal_url), workdir, TEST_TOKENS),
+            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5",
+            "PAYPAL_TIMEOUT_SECONDS": "5", "KASSA_RECEIPT_RETRY_SECONDS": "1",
+            "DATABASE_URL": database, "KASSA_STATE_DATABASE_URL": database, "RASA_ENDPOINTS": ENDPOINTS,
             "TRACKER_STORE_DIALECT": "postgresql", "TRACKER_STORE_URL": "127.0.0.1", "TRACKER_STORE_PORT": str(pg_port),
             "TRACKER_STORE_USERNAME": DB_USER, "TRACKER_STORE_PASSWORD": LOCAL_DB_PASSWORD, "TRACKER_STORE_DB": DB_NAME,
             "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port), "REDIS_PASSWORD": "", "REDIS_DB": "1",
-            "KASSA_INTAKE_LEASE_SECONDS": LEASE_SECONDS, "TICKET_LOCK_LIFETIME": LOCK_LIFETIME,
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "SANIC_PROXIES_COUNT": "1",
+            "KASSA_INTAKE_LEASE_SECONDS": LEASE_SECONDS, "TICKET_LOCK_LIFETIME": LOCK_LIFETIME, "SANIC_PROXIES_COUNT": "1",
             **env,
         }
         parts["messenger"] = Server(
-            [sys.executable, "-m", "sandbox.messenger"], f"{graph_url}/_fake/health",
+            [sys.executable, "-m", "sandbox.facebook"], f"{graph_url}/_fake/health",
             {**common, "MESSENGER_PAGE_PORT": str(graph_port), "RASA_WEBHOOK_URL": f"{public}/webhooks/facebook/webhook"}, "messenger",
             log_dir=log_dir,
         )
@@ -346,8 +288,8 @@ def start_cluster(
         local = lambda ports: [f"127.0.0.1:{port}" for port in ports]  # noqa: E731
         config.write_text(haproxy_config(f"127.0.0.1:{balancer}", f"127.0.0.1:{actions_balancer}", local(rasa_ports),
                                          local(acceptor_ports), local(actions_ports)))
-        add("haproxy", lambda: Daemon([need("haproxy", "haproxy"), "-f", str(config), "-db"], lambda: port_open(balancer),
-                                      log_dir / "haproxy.log"))
+        add("haproxy", lambda: Process([need("haproxy", "haproxy"), "-f", str(config), "-db"], lambda: port_open(balancer),
+                                       log_dir / "haproxy.log", what="haproxy", own_session=True))
 
         def actions_server(port: int, name: str) -> Callable[[], Server]:
             command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
@@ -360,7 +302,7 @@ def start_cluster(
             return lambda: Server(command, f"http://127.0.0.1:{port}/", common, name, startup_seconds=RASA_STARTUP_SECONDS, log_dir=log_dir)
 
         def acceptor(port: int, name: str) -> Callable[[], Server]:
-            command = [sys.executable, "-m", "channels.messenger.acceptor"]
+            command = [sys.executable, "-m", "channels.messenger.inbound.acceptor"]
             return lambda: Server(command, f"http://127.0.0.1:{port}/", {**common, "KASSA_ACCEPTOR_PORT": str(port)}, name, log_dir=log_dir)
 
         makers = {f"actions-{i + 1}": actions_server(p, f"actions-{i + 1}") for i, p in enumerate(actions_ports)}

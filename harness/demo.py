@@ -1,14 +1,14 @@
 """make demo: the PayPal sandbox, the local Messenger page, the action server and Rasa
 with the Messenger connector, started the same way the tests start them
-(scripts/stack.py), on the usual ports, with this environment's values (the Makefile's
+(harness/stack.py), on the usual ports, with this environment's values (the Makefile's
 local defaults) and the orders and conversations kept in .run/. Ctrl-C stops everything."""
 from __future__ import annotations
 
 import sys
 
-from actions import settings
-from scripts.servers import PROJECT_ROOT, wait_until_stopped
-from scripts.stack import Ports, start_stack
+from harness.servers import PROJECT_ROOT, wait_until_stopped
+from harness.stack import Ports, start_stack
+from shop import settings
 
 DEMO_PORTS = Ports(rasa=5005, actions=5055, messenger_page=8080, sandbox=8090)
 RUN = PROJECT_ROOT / ".run"

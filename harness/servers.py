@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import requests
 
@@ -32,50 +32,99 @@ RASA_STARTUP_SECONDS = 240
 STACK_STARTUP_SECONDS = 3 * SERVER_STARTUP_SECONDS + RASA_STARTUP_SECONDS
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = SERVER_STARTUP_SECONDS) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: the process exited with {process.returncode}")
+def http_answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+class Process:
+    """A child process, ready once ``ready()`` says so: a server, a database, a proxy.
+    Stopped by ``stop`` (``stop_signal``, then a kill), and also when its start fails or is
+    interrupted (a pytest timeout, Ctrl-C), so that no test leaves one running."""
+
+    def __init__(
+        self, args: List[str], ready: Callable[[], bool], log_path: Path, env: Optional[Dict[str, str]] = None,
+        startup_seconds: float = SERVER_STARTUP_SECONDS, user: Optional[str] = None, stop_signal: int = signal.SIGTERM,
+        what: str = "", own_session: bool = False,
+    ) -> None:
+        """``own_session``: a Ctrl-C in the terminal does not reach it; the harness stops
+        it, after the servers that use it (the cluster's databases and proxy)."""
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.args, self.ready, self.log_path, self.stop_signal = args, ready, log_path, stop_signal
+        self.what = what or args[0]
+        self.process = subprocess.Popen(
+            args, cwd=PROJECT_ROOT, env={**os.environ, **(env or {})}, user=user, start_new_session=own_session,
+            stdout=log_path.open("a"), stderr=subprocess.STDOUT,
+        )
         try:
-            if requests.get(url, timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up within {seconds}s")
+            self._wait_until_ready(startup_seconds)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_ready(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.ready():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                why = f"exited with {self.process.returncode}" if self.process.poll() is not None else f"not ready within {seconds}s"
+                raise RuntimeError(f"{self.what} did not start ({why}):\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(self.stop_signal)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
 
 
-class Server:
-    """A child process serving HTTP; stopped by ``stop``, and also when its start fails
-    or is interrupted (a pytest timeout, Ctrl-C)."""
+class Server(Process):
+    """One of the project's HTTP servers, ready when ``health_url`` answers 2xx."""
 
     def __init__(
         self, args: List[str], health_url: str, env: Optional[Dict[str, str]] = None, log_name: str = "server",
         startup_seconds: float = SERVER_STARTUP_SECONDS, log_dir: Path = TEST_LOGS,
     ) -> None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = log_dir / f"{log_name}.log"
-        self.process = subprocess.Popen(
-            args, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})},
-            stdout=self.log_path.open("w"), stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_up(health_url, self.process, startup_seconds)
-        except RuntimeError:
-            self.stop()
-            raise RuntimeError(f"{health_url} did not start:\n{self.log_path.read_text()[-3000:]}") from None
-        except BaseException:
-            self.stop()
-            raise
+        log_path = log_dir / f"{log_name}.log"
+        log_path.unlink(missing_ok=True)  # one run per log
+        super().__init__(args, lambda: http_answers(health_url), log_path, env, startup_seconds, what=health_url)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+
+def need(binary: str, package: str) -> str:
+    found = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/sbin")
+    if found is None:
+        raise RuntimeError(f"{binary} is not installed: `make system-packages` installs the Debian package {package}")
+    return found
+
+
+def redis_answers(port: int) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis(port=port, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+class RedisServer(Process):
+    """Debian's redis-server on 127.0.0.1, its append-only file written to disk before
+    each answer (appendfsync always): what it acknowledged survives a restart and a kill
+    -9. With everysec, a kill -9 (or a crash of the machine) loses up to the last second
+    of writes: events the acceptor had answered 200 for (lost messages), acknowledgements
+    (events run again), marks of replies sent (replies sent twice) and leases. ``url`` is
+    database 1, where Kassa keeps its keys."""
+
+    def __init__(self, directory: Path, port: Optional[int] = None, log_dir: Path = TEST_LOGS) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/1"
+        args = [need("redis-server", "redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory),
+                "--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+        super().__init__(args, lambda: redis_answers(self.port), log_dir / f"redis-{self.port}.log", what="redis-server", own_session=True)
 
 
 def start_sandbox(log_name: str = "sandbox", port: Optional[int] = None, log_dir: Path = TEST_LOGS, **settings: str) -> tuple[Server, str]:
@@ -84,31 +133,6 @@ def start_sandbox(log_name: str = "sandbox", port: Optional[int] = None, log_dir
     env = {"SANDBOX_PORT": str(port), "SANDBOX_PUBLIC_URL": url, **settings}
     server = Server([sys.executable, "-m", "sandbox.paypal"], f"{url}/_sandbox/health", env, log_name, log_dir=log_dir)
     return server, url
-
-
-def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
-    """A throwaway redis-server (Debian's, installed by `make install`) and its URL (db 1)."""
-    import redis
-
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("redis-server is not installed: `make install` installs it")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(directory)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/1"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            return process, url
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.05)
 
 
 def wait_until_stopped() -> None:

@@ -2,7 +2,7 @@
 fake Graph API, action server, and Rasa with the project's connector. The one way
 to start it, for the integration tests and the conversation tests (free ports, fresh
 stores, test tokens), the benchmark, and `make demo` (fixed ports, the stores kept,
-the environment's values: scripts/demo.py)."""
+the environment's values: harness/demo.py)."""
 from __future__ import annotations
 
 import sys
@@ -13,9 +13,9 @@ from typing import Any, Callable, Dict, List, Optional
 
 import requests
 
-from actions import settings
-from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION
-from scripts.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, TEST_LOGS, Server, free_port, start_sandbox
+from harness import local_env
+from harness.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, TEST_LOGS, Server, free_port, start_sandbox
+from shop import settings
 
 MODEL = PROJECT_ROOT / "models" / "kassa.tar.gz"
 APP_SECRET = "integration-app-secret"
@@ -24,6 +24,14 @@ VERIFY_TOKEN = "integration-verify-token"
 WEBHOOK_ID = "4JH86294D6297924G"
 MERCHANT_TOKEN = "integration-merchant-token"
 REST_TOKEN = "integration-rest-token"
+# The tests' own tokens, so that a test never passes on the demo's; PayPal's are the
+# sandbox's (it accepts one client).
+TEST_TOKENS = {
+    "FB_APP_SECRET": APP_SECRET, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+    "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "REST_API_TOKEN": REST_TOKEN,
+    "PAYPAL_CLIENT_ID": local_env.local_defaults()["PAYPAL_CLIENT_ID"],
+    "PAYPAL_CLIENT_SECRET": local_env.local_defaults()["PAYPAL_CLIENT_SECRET"],
+}
 BIN = Path(sys.executable).parent
 
 
@@ -145,33 +153,25 @@ def start_stack(
         servers.append(sandbox)
         graph_port = ports.messenger_page or free_port()
         graph_url = f"http://127.0.0.1:{graph_port}"
+        actions_port = ports.actions or free_port()
+        actions_url = f"http://127.0.0.1:{actions_port}"
         common = {
-            "FB_APP_SECRET": APP_SECRET, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-            "FB_GRAPH_URL": graph_url, "FB_GRAPH_VERSION": DEFAULT_GRAPH_VERSION,
-            "PAYPAL_BASE_URL": paypal_url, "PAYPAL_CLIENT_ID": "kassa-sandbox-client", "PAYPAL_CLIENT_SECRET": "kassa-sandbox-secret",
-            "PUBLIC_URL": rasa_url, "CATALOG_IMAGE_BASE_URL": f"{graph_url}/images", "RASA_TELEMETRY_ENABLED": "false",
-            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "REST_API_TOKEN": REST_TOKEN, "FB_PAGE_ID": "100000000000001",
-            "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5", "DATABASE_URL": f"sqlite:///{workdir / 'orders.db'}",
-            "KASSA_STATE_DATABASE_URL": f"sqlite:///{workdir / 'connector.db'}",
+            **local_env.environment(local_env.Addresses(rasa_url, actions_url, graph_url, paypal_url), workdir, TEST_TOKENS),
+            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5",
             "PAYPAL_TIMEOUT_SECONDS": "2", "SANDBOX_TIMEOUT_SECONDS": "3", "KASSA_RECEIPT_RETRY_SECONDS": "1",
             "KASSA_CATALOG": str(catalog),
             **env,
         }
         servers.append(Server(
-            [sys.executable, "-m", "sandbox.messenger"], f"{graph_url}/_fake/health",
+            [sys.executable, "-m", "sandbox.facebook"], f"{graph_url}/_fake/health",
             {**common, "MESSENGER_PAGE_PORT": str(graph_port), "RASA_WEBHOOK_URL": f"{rasa_url}/webhooks/facebook/webhook"}, log_prefix + "messenger",
             log_dir=log_dir,
         ))
-        actions_port = ports.actions or free_port()
-        actions_url = f"http://127.0.0.1:{actions_port}"
         actions_command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)]
         # the action server trusts whoever calls it: only this machine (ACTION_SERVER_HOST for another)
         actions_env = {**common, "SANIC_HOST": settings.text("ACTION_SERVER_HOST", common)}
         servers.append(Server(actions_command, f"{actions_url}/health", actions_env, log_prefix + "actions", log_dir=log_dir))
-        rasa_env = {
-            **common, "ACTION_ENDPOINT_URL": f"{actions_url}/webhook", "TRACKER_STORE_DIALECT": "sqlite",
-            "TRACKER_STORE_URL": "", "TRACKER_STORE_DB": str(workdir / "tracker.db"), "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        }
+        rasa_env = common
         rasa_command = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                         "--credentials", "credentials.yml", "--port", str(rasa_port), *(["--enable-api"] if rasa_api else []), *(rasa_args or [])]
         rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, log_prefix + "rasa", startup_seconds=RASA_STARTUP_SECONDS, log_dir=log_dir)
@@ -180,7 +180,7 @@ def start_stack(
         if acceptor:  # the webhook acceptor as its own process, storing into the same intake Rasa consumes
             acceptor_port = free_port()
             extra["acceptor_url"] = f"http://127.0.0.1:{acceptor_port}"
-            servers.append(Server([sys.executable, "-m", "channels.messenger.acceptor"], f"{extra['acceptor_url']}/",
+            servers.append(Server([sys.executable, "-m", "channels.messenger.inbound.acceptor"], f"{extra['acceptor_url']}/",
                                   {**rasa_env, "KASSA_ACCEPTOR_PORT": str(acceptor_port)}, log_prefix + "acceptor", log_dir=log_dir))
         return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra, log_prefix, log_dir)
     except BaseException:  # also a pytest timeout or Ctrl-C: nothing started is left running

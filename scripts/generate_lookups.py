@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List
 
-from actions.catalog import PROJECT_ROOT, Catalog, CatalogError, load_catalog
+from shop.catalog import PROJECT_ROOT, Catalog, CatalogError, load_catalog
 
 LOOKUPS_PATH = PROJECT_ROOT / "data" / "nlu" / "catalog_lookups.yml"
 HEADER = (

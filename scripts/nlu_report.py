@@ -16,7 +16,7 @@ from typing import Dict, List, Set
 
 import yaml
 
-from actions.catalog import PROJECT_ROOT
+from shop.catalog import PROJECT_ROOT
 
 LANGUAGES = {"en": "English", "nl": "Dutch"}
 TARGET_INTENT_ACCURACY = 0.95

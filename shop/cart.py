@@ -1,7 +1,7 @@
 """The cart: a mapping of line key to quantity kept in the ``cart`` slot.
 
 A line key is the SKU, or "<SKU>:<variant>" for a chosen size or colour
-(actions/variants.py). Only keys and quantities are stored. Prices and totals are computed from the
+(shop/variants.py). Only keys and quantities are stored. Prices and totals are computed from the
 catalog every time, so nothing a customer sends can change what they pay.
 Every operation returns a new cart and leaves the old one untouched.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional
 
-from actions import numbers, variants
-from actions.catalog import Catalog, Product
+from shop import numbers, variants
+from shop.catalog import Catalog, Product
 
 MAX_QUANTITY_PER_LINE = 20
 MAX_LINES = 30

@@ -15,9 +15,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
-from actions import money, settings
+from shop import money, settings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = settings.PROJECT_ROOT
 DEFAULT_CATALOG_PATH = PROJECT_ROOT / "catalog" / "catalog.yml"
 LANGUAGES = ("en", "nl")
 REQUIRED_PRODUCT_FIELDS = ("sku", "name", "category", "price", "description", "image", "stock")

@@ -1,6 +1,6 @@
-"""Refusing to run in public with the local values of ``local-defaults.mk``.
+"""Refusing to run in public with the local tokens of ``local-tokens.env``.
 
-``make demo`` and ``make test`` export fixed tokens that only the local
+``make demo``, ``make test`` and the dev venv use fixed tokens that only the local
 sandboxes accept. A deployment that kept one (a copied Makefile, a forgotten
 variable) would run with a token anyone can read in this repository, so both
 servers refuse to start when PUBLIC_URL names a public host and any setting
@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
 
-LOCAL_DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "local-defaults.mk"
+LOCAL_DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "local-tokens.env"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
-ASSIGNMENT = re.compile(r"^export\s+(\w+)\s*\?=\s*(\S.*?)\s*$")
+ASSIGNMENT = re.compile(r"^(\w+)=(\S.*?)\s*$")
 
 
 class LocalSecretInPublic(RuntimeError):
@@ -24,7 +24,7 @@ class LocalSecretInPublic(RuntimeError):
 
 
 def local_defaults(path: Path = LOCAL_DEFAULTS_FILE) -> Dict[str, str]:
-    """The names and values of ``local-defaults.mk``; none when the file is not shipped."""
+    """The names and values of ``local-tokens.env``; none when the file is not shipped."""
     if not path.exists():
         return {}
     found = (ASSIGNMENT.match(line) for line in path.read_text(encoding="utf-8").splitlines())
@@ -51,6 +51,6 @@ def check_deployment(environment: Optional[Mapping[str, str]] = None) -> None:
     if in_use:
         raise LocalSecretInPublic(
             f"PUBLIC_URL is {environment.get('PUBLIC_URL')!r} but {', '.join(in_use)} "
-            f"{'holds a local value' if len(in_use) == 1 else 'hold local values'} of local-defaults.mk; "
+            f"{'holds a local value' if len(in_use) == 1 else 'hold local values'} of local-tokens.env; "
             "set real values in the environment (see the README's security section)"
         )

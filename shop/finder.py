@@ -31,8 +31,8 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from actions import numbers
-from actions.catalog import Catalog, Category, Product
+from shop import numbers
+from shop.catalog import Catalog, Category, Product
 
 KIND_WEIGHTS = {"name": 1.0, "category": 0.5, "use": 0.6, "description": 0.25}
 FUZZY_KINDS = ("name", "category")

@@ -20,11 +20,10 @@ from typing import Any, Dict, List, Optional, Tuple
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from actions import settings
+from shop import settings
 
 # A receipt not delivered is tried again after this pause (doubling), for at most a day:
 # after that Messenger's 24-hour window has closed anyway.
-RECEIPT_FIRST_RETRY_SECONDS = settings.shop().receipt_retry_seconds
 RECEIPT_MAX_AGE = timedelta(days=1)
 # Orders the buyer has not approved yet: the only ones a cancel may close.
 OPEN_STATUSES = ("CREATED", "PAYER_ACTION_REQUIRED")
@@ -333,22 +332,23 @@ class Ledger:
                 order_notices_table.delete().where(order_notices_table.c.order_id == order_id, order_notices_table.c.notice == notice)
             )
 
-    def claim_receipt(self, order_id: str, first_retry_seconds: float = RECEIPT_FIRST_RETRY_SECONDS) -> bool:
+    def claim_receipt(self, order_id: str, first_retry_seconds: Optional[float] = None) -> bool:
         """True for the one caller that sends the receipt now: no receipt delivered yet and
         no other attempt within its pause (first_retry_seconds, doubling, at most an hour)."""
+        pause_seconds = first_retry_seconds or settings.shop().receipt_retry_seconds
         record = self.order(order_id)
         if record is None or record.receipt_sent_at:
             return False
         stamp = datetime.now(timezone.utc)
         first = self._insert_new(
             receipt_claims_table, order_id=order_id, attempts=1, claimed_at=stamp.isoformat(timespec="seconds"),
-            retry_after=_later(stamp, first_retry_seconds),
+            retry_after=_later(stamp, pause_seconds),
         )
         if first:
             return True
         with self.engine.begin() as connection:
             row = connection.execute(sa.select(receipt_claims_table).where(receipt_claims_table.c.order_id == order_id)).first()
-            pause = min(first_retry_seconds * 2 ** row.attempts, 3600)
+            pause = min(pause_seconds * 2 ** row.attempts, 3600)
             result = connection.execute(
                 receipt_claims_table.update()
                 .where(receipt_claims_table.c.order_id == order_id, receipt_claims_table.c.attempts == row.attempts,
@@ -484,6 +484,7 @@ def get_ledger() -> Ledger:
 
 
 def reset_ledger() -> None:
+    """Forget the process's ledger: the next get_ledger() reads DATABASE_URL again (tests)."""
     global _ledger
     with _lock:
         _ledger = None

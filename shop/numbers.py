@@ -9,7 +9,6 @@ the numbers in a message is a quantity, a price limit, a price or a position.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import List, Optional, Tuple
 
@@ -43,13 +42,6 @@ PRONOUN_ONE = re.compile(r"\bones?\b(?=\s*(?:$|[?!.,;)]|please|pls|thanks|too|al
 NUMBER_OF = re.compile(r"\b(?:number|nummer|nr\.?|no\.?)\s*(\d{1,2})\b", re.IGNORECASE)
 # A whole number standing on its own ("co2" and "u-lock" are names, not numbers); a sign or decimals kept.
 STANDALONE = re.compile(r"(?<![\w.,])(-\s?)?(\d+(?:[.,]\d+)?)(?![\w]|[.,]\d)")
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    text: str
 
 
 def to_digits(text: str, language: Optional[str] = None) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Dict, List
 
 import yaml
 
-from actions.catalog import PROJECT_ROOT
+from shop.catalog import PROJECT_ROOT
 
 PHRASES_PATH = PROJECT_ROOT / "texts" / "phrases.yml"
 LANGUAGES = ("en", "nl")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Optional, Sequence
 
-from actions import numbers
-from actions.catalog import Catalog, Product
+from shop import numbers
+from shop.catalog import Catalog, Product
 
 # Words that point back at a product; Dutch "het" only next to a verb of the cart.
 POINTERS = re.compile(

@@ -5,7 +5,7 @@ Each concern gets a frozen dataclass built from the environment by one function
 there, with a message that names the variable, so a server stops at start instead
 of failing on the first customer. ``VARIABLES`` lists every variable with its
 default and meaning; ``.env.example`` and the README's table are checked against it
-(tests/test_settings.py), and no other module reads ``os.environ``.
+(tests/unit/shop/test_settings.py), and no other module reads ``os.environ``.
 
 Variables that Rasa itself reads through ``${VAR}`` in credentials.yml and
 endpoints.yml are listed too (``read_by="rasa"``), so the list is complete.
@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 Env = Mapping[str, str]
@@ -43,13 +43,13 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("KASSA_RECEIPT_RETRY_SECONDS", "30", "first pause before a receipt Facebook did not accept is sent again (doubling, for a day)"),
     Variable("PAYPAL_CLIENT_ID", "", "your PayPal app's client id"),
     Variable("PAYPAL_CLIENT_SECRET", "", "your PayPal app's secret"),
-    Variable("PAYPAL_BASE_URL", "https://api-m.sandbox.paypal.com", "PayPal API (the Makefile points it at the local sandbox)"),
+    Variable("PAYPAL_BASE_URL", "https://api-m.sandbox.paypal.com", "PayPal API (the local environment points it at the sandbox)"),
     Variable("PAYPAL_SHIPPING_PREFERENCE", "GET_FROM_FILE", "PayPal's shipping_preference: GET_FROM_FILE, NO_SHIPPING or SET_PROVIDED_ADDRESS"),
     Variable("PAYPAL_TIMEOUT_SECONDS", "10", "per-call timeout of the PayPal client"),
     Variable("PAYPAL_MAX_ATTEMPTS", "4", "attempts per PayPal call"),
     Variable("FB_PAGE_ACCESS_TOKEN", "", "the Page's access token"),
     Variable("FB_APP_SECRET", "", "the Facebook app's secret (webhook signatures, appsecret_proof)"),
-    Variable("FB_GRAPH_URL", "https://graph.facebook.com", "Graph API (the Makefile points it at the local fake)"),
+    Variable("FB_GRAPH_URL", "https://graph.facebook.com", "Graph API (the local environment points it at the fake)"),
     Variable("FB_GRAPH_VERSION", "v25.0", "Graph API version; a warning at start within 90 days of its end"),
     Variable("RASA_ENDPOINTS", "endpoints.yml", "where the connector finds Rasa's lock store (Redis there: connector state in Redis)"),
     Variable("KASSA_TURN_THREAD", "true", "run dialogue turns on their own event loop in a thread (see Performance)"),
@@ -59,7 +59,7 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("KASSA_INTAKE_LEASE_SECONDS", "10", "how long a dead replica's accepted events wait before another replica takes them"),
     Variable("SANIC_PROXIES_COUNT", "", "proxies in front of Rasa and the acceptor (1 behind HAProxy): the client's address is then "
              "X-Forwarded-For's, for the per-client limits", read_by="rasa"),
-    Variable("KASSA_ACCEPTOR_HOST", "127.0.0.1", "the separate webhook acceptor's address (python -m channels.messenger.acceptor)"),
+    Variable("KASSA_ACCEPTOR_HOST", "127.0.0.1", "the separate webhook acceptor's address (python -m channels.messenger.inbound.acceptor)"),
     Variable("KASSA_ACCEPTOR_PORT", "5006", "the separate webhook acceptor's port"),
     Variable("RASA_URL", "http://localhost:5005", "the Rasa server the merchant commands talk to"),
     Variable("MERCHANT_API_TOKEN", "", "bearer token of the payment-request and refund endpoints (unset: they refuse all)"),
@@ -67,7 +67,8 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("FB_PAGE_ID", "", "the Page id, for the m.me link on the return page", "rasa"),
     Variable("REST_API_TOKEN", "", "bearer token of the REST channel (unset: the channel refuses all)", "rasa"),
     Variable("PAYPAL_WEBHOOK_ID", "", "the id of your PayPal webhook, for signature verification", "rasa"),
-    Variable("PAYPAL_WEBHOOK_RETRY_DELAYS", "1,2,5,10,30,60,120,300,600,1800", "seconds between attempts at an approval not yet captured", "rasa"),
+    Variable("PAYPAL_WEBHOOK_RETRY_DELAYS", "1,2,5,10,30,60,120,300,600,1800",
+             "seconds between attempts at a payment event not yet in effect, and at a pay button not yet delivered"),
     Variable("ACTION_ENDPOINT_URL", "http://localhost:5055/webhook", "the action server", "rasa"),
     Variable("TRACKER_STORE_DIALECT", "sqlite", "Rasa's SQL tracker store dialect (postgresql in production)", "rasa"),
     Variable("TRACKER_STORE_URL", "", "Rasa's tracker store host or URL", "rasa"),
@@ -81,26 +82,7 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("REDIS_DB", "1", "the Redis database number (deploy/endpoints.yml)", "rasa"),
     Variable("TICKET_LOCK_LIFETIME", "60", "Rasa: seconds a conversation lock outlives a replica that died holding it", "rasa"),
     Variable("POSTGRES_PASSWORD", "", "deploy/compose.yml: the password of PostgreSQL's kassa user (set it)", "deploy"),
-    Variable("ACTION_SERVER_HOST", "127.0.0.1", "the address the action server listens on (scripts/stack.py)", "local"),
-    Variable("PAYPAL_OPENAPI_DIR", "../shared/paypal-openapi", "PayPal's OpenAPI spec, used by the sandbox and the tests (not part of this repo)", "local"),
-    Variable("SANDBOX_HOST", "127.0.0.1", "the PayPal sandbox's address", "local"),
-    Variable("SANDBOX_PORT", "8090", "the PayPal sandbox's port", "local"),
-    Variable("SANDBOX_PUBLIC_URL", "http://localhost:8090", "the sandbox's address in links it gives out", "local"),
-    Variable("SANDBOX_CLIENT_ID", "kassa-sandbox-client", "the client id the sandbox accepts", "local"),
-    Variable("SANDBOX_CLIENT_SECRET", "kassa-sandbox-secret", "the secret the sandbox accepts", "local"),
-    Variable("SANDBOX_LATENCY_MS", "0", "added latency of every sandbox API call", "local"),
-    Variable("SANDBOX_FAULT_RATE", "0", "share of sandbox API calls answered 500", "local"),
-    Variable("SANDBOX_TIMEOUT_RATE", "0", "share of sandbox API calls that hang", "local"),
-    Variable("SANDBOX_TIMEOUT_SECONDS", "30", "how long a hanging call hangs", "local"),
-    Variable("SANDBOX_WEBHOOK_URL", "", "where the sandbox delivers signed webhooks (redelivering on failure)", "local"),
-    Variable("SANDBOX_WEBHOOK_ID", "8PT597110X687430L", "the webhook id the sandbox signs for", "local"),
-    Variable("SANDBOX_WEBHOOK_RETRY_SECONDS", "1", "first pause before the sandbox redelivers a webhook", "local"),
-    Variable("MESSENGER_PAGE_HOST", "127.0.0.1", "the local Messenger page's address", "local"),
-    Variable("MESSENGER_PAGE_PORT", "8080", "the local Messenger page's port", "local"),
-    Variable("RASA_WEBHOOK_URL", "http://localhost:5005/webhooks/facebook/webhook", "where the local Messenger page delivers webhooks", "local"),
-    Variable("FAKE_GRAPH_LATENCY_MS", "0", "added latency of the fake Graph API", "local"),
-    Variable("FAKE_GRAPH_FAULT_RATE", "0", "share of fake Graph API sends answered 500", "local"),
-    Variable("FAKE_GRAPH_REQUIRE_APPSECRET_PROOF", "1", "the fake Graph API requires appsecret_proof (0: not)", "local"),
+    Variable("ACTION_SERVER_HOST", "127.0.0.1", "the address the action server listens on (harness/stack.py)", "local"),
     Variable("SEND_API_LATENCY_MS", "100", "the benchmark's Send API latency", "local"),
     Variable("PAYPAL_LATENCY_MS", "200", "the benchmark's PayPal latency", "local"),
     Variable("FAULTS", "0", "1: the benchmark adds faults under load", "local"),
@@ -127,7 +109,7 @@ def expand(value: str, env: Optional[Env] = None) -> str:
 def text(name: str, env: Optional[Env] = None) -> str:
     """The variable's value, or its listed default when unset or empty."""
     if name not in DEFAULTS:
-        raise KeyError(f"{name} is not in actions/settings.py's VARIABLES")
+        raise KeyError(f"{name} is not in shop/settings.py's VARIABLES")
     return (_env(env).get(name) or DEFAULTS[name]).strip()
 
 
@@ -217,6 +199,17 @@ def paypal(env: Optional[Env] = None) -> PayPalSettings:
     )
 
 
+def paypal_retry_delays(env: Optional[Env] = None) -> Tuple[float, ...]:
+    raw = text("PAYPAL_WEBHOOK_RETRY_DELAYS", env)
+    try:
+        delays = tuple(float(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(f"PAYPAL_WEBHOOK_RETRY_DELAYS must be seconds separated by commas, not {raw!r}") from None
+    if not delays or min(delays) < 0:
+        raise SettingsError(f"PAYPAL_WEBHOOK_RETRY_DELAYS must list seconds (none negative), not {raw!r}")
+    return delays
+
+
 @dataclass(frozen=True)
 class MessengerSettings:
     page_access_token: str
@@ -272,65 +265,6 @@ def merchant(env: Optional[Env] = None) -> MerchantSettings:
 
 
 @dataclass(frozen=True)
-class PayPalSandboxSettings:
-    host: str
-    port: int
-    public_url: str
-    client_id: str
-    client_secret: str
-    latency_ms: float
-    fault_rate: float
-    timeout_rate: float
-    timeout_seconds: float
-    webhook_url: Optional[str]
-    webhook_id: str
-    webhook_retry_seconds: float
-    openapi_dir: Path
-
-
-def paypal_sandbox(env: Optional[Env] = None) -> PayPalSandboxSettings:
-    port = whole("SANDBOX_PORT", env, minimum=1)
-    public = url("SANDBOX_PUBLIC_URL", env) if _env(env).get("SANDBOX_PUBLIC_URL") else f"http://localhost:{port}"
-    return PayPalSandboxSettings(
-        host=text("SANDBOX_HOST", env), port=port, public_url=public,
-        client_id=text("SANDBOX_CLIENT_ID", env), client_secret=text("SANDBOX_CLIENT_SECRET", env),
-        latency_ms=number("SANDBOX_LATENCY_MS", env), fault_rate=number("SANDBOX_FAULT_RATE", env),
-        timeout_rate=number("SANDBOX_TIMEOUT_RATE", env), timeout_seconds=number("SANDBOX_TIMEOUT_SECONDS", env),
-        webhook_url=url("SANDBOX_WEBHOOK_URL", env) or None, webhook_id=text("SANDBOX_WEBHOOK_ID", env),
-        webhook_retry_seconds=number("SANDBOX_WEBHOOK_RETRY_SECONDS", env),
-        openapi_dir=openapi_dir(env),
-    )
-
-
-def openapi_dir(env: Optional[Env] = None) -> Path:
-    return (PROJECT_ROOT / text("PAYPAL_OPENAPI_DIR", env)).resolve()
-
-
-@dataclass(frozen=True)
-class MessengerPageSettings:
-    host: str
-    port: int
-    rasa_webhook_url: str
-    app_secret: str
-    page_access_token: str
-    latency_ms: float
-    fault_rate: float
-    require_appsecret_proof: bool
-
-
-def messenger_page(env: Optional[Env] = None) -> MessengerPageSettings:
-    facebook = messenger(env)
-    if not facebook.app_secret or not facebook.page_access_token:
-        raise SettingsError("set FB_APP_SECRET and FB_PAGE_ACCESS_TOKEN (the Makefile sets local values)")
-    return MessengerPageSettings(
-        host=text("MESSENGER_PAGE_HOST", env), port=whole("MESSENGER_PAGE_PORT", env, minimum=1),
-        rasa_webhook_url=url("RASA_WEBHOOK_URL", env), app_secret=facebook.app_secret, page_access_token=facebook.page_access_token,
-        latency_ms=number("FAKE_GRAPH_LATENCY_MS", env), fault_rate=number("FAKE_GRAPH_FAULT_RATE", env),
-        require_appsecret_proof=flag("FAKE_GRAPH_REQUIRE_APPSECRET_PROOF", env),
-    )
-
-
-@dataclass(frozen=True)
 class BenchSettings:
     send_api_latency_ms: float
     paypal_latency_ms: float
@@ -356,36 +290,39 @@ def _shell(value: str) -> str:
     return f'"{value}"' if any(c in value for c in " #$'\\") else value
 
 
-def env_example() -> str:
+def env_example(variables: Sequence[Any] = VARIABLES) -> str:
     """The text of .env.example: every variable with its default and meaning."""
     lines = [
         "# Every environment variable Kassa reads, with its default. Copy to .env, fill in what",
         "# production needs, and load it before starting (for example `set -a; . ./.env; set +a`).",
-        "# Generated from actions/settings.py by `python -m scripts.settings_files`.",
+        "# Generated from shop/settings.py by `python -m scripts.settings_files`.",
     ]
     for reader, who in READERS.items():
         lines += ["", f"# --- read by {who} ---"]
-        for variable in VARIABLES:
+        for variable in variables:
             if variable.read_by == reader:
                 lines += [f"# {variable.meaning}", f"{variable.name}={_shell(variable.default)}"]
     return "\n".join(lines) + "\n"
 
 
-def readme_table() -> str:
-    """The README's table of variables, between its markers."""
+def readme_table(variables: Sequence[Any] = VARIABLES) -> str:
+    """The table of variables in docs/configuration.md, between its markers."""
     rows = [README_START, "", "| variable | default | read by | meaning |", "| --- | --- | --- | --- |"]
-    for variable in VARIABLES:
+    for variable in variables:
         default = f"`{variable.default}`" if variable.default else "(empty)"
         rows.append(f"| `{variable.name}` | {default} | {variable.read_by} | {variable.meaning} |")
     return "\n".join([*rows, "", README_END])
 
 
-def write_files(root: Path = PROJECT_ROOT) -> None:
-    """Rewrite .env.example and the README's table from VARIABLES."""
-    (root / ".env.example").write_text(env_example(), encoding="utf-8")
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    start, end = readme.index(README_START), readme.index(README_END) + len(README_END)
-    (root / "README.md").write_text(readme[:start] + readme_table() + readme[end:], encoding="utf-8")
+CONFIGURATION_PAGE = Path("docs") / "configuration.md"
+
+
+def write_files(variables: Sequence[Any] = VARIABLES, root: Path = PROJECT_ROOT) -> None:
+    """Rewrite .env.example and the table of docs/configuration.md from ``variables``."""
+    (root / ".env.example").write_text(env_example(variables), encoding="utf-8")
+    page = (root / CONFIGURATION_PAGE).read_text(encoding="utf-8")
+    start, end = page.index(README_START), page.index(README_END) + len(README_END)
+    (root / CONFIGURATION_PAGE).write_text(page[:start] + readme_table(variables) + page[end:], encoding="utf-8")
 
 
 def given(env: Optional[Env] = None) -> Dict[str, str]:
@@ -398,5 +335,6 @@ def check_server(env: Optional[Env] = None) -> None:
     first variable that cannot be used."""
     shop(env)
     paypal(env)
+    paypal_retry_delays(env)
     messenger(env)
     runtime(env)

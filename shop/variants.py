@@ -18,7 +18,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
-from actions.catalog import PROJECT_ROOT, Product
+from shop.catalog import PROJECT_ROOT, Product
 
 SEPARATOR = " / "
 KEY_MARK = ":"  # the catalog refuses options containing ":" or "/"

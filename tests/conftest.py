@@ -8,9 +8,10 @@ import pytest
 import requests
 from rasa_sdk import Tracker
 
-from actions import ledger, paypal_client
-from actions.paypal_client import PayPalClient, PayPalConfig
-from scripts.servers import start_sandbox
+from harness.servers import start_sandbox
+from shop import ledger
+from shop.paypal import client as paypal_client
+from shop.paypal.client import PayPalClient, PayPalConfig
 
 SANDBOX_CLIENT_ID = "kassa-sandbox-client"
 SANDBOX_CLIENT_SECRET = "kassa-sandbox-secret"

@@ -1,8 +1,9 @@
 """Order bodies for tests, built the way the checkout action builds them."""
 from typing import Any, Dict
 
-from actions import cart, paypal_orders
-from actions.catalog import load_catalog
+from shop import cart
+from shop.catalog import load_catalog
+from shop.paypal import orders as paypal_orders
 
 CATALOG = load_catalog()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from decimal import Decimal
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -18,22 +17,36 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions import settings
-from actions.catalog import get_catalog
 from channels import rasa_lock, rasa_speedups
 from channels.background import BackgroundTasks
-from channels.messenger import inbox_commands, limits, payloads, utility
-from channels.messenger.accept import accept_delivery, verify_subscription
-from channels.messenger.conversation_state import ConversationState
-from channels.messenger.graph_versions import lifetime_warning
-from channels.messenger.intake import IntakeConsumer, IntakeStore, consumer_name
-from channels.messenger.output import CHANNEL_NAME, MessengerOutput
-from channels.messenger.send_api import DEFAULT_GRAPH_URL, DEFAULT_GRAPH_VERSION, SendApiClient, SendApiConfig, SendApiError
-from channels.messenger.state import StateStore
-from channels.messenger.stores import intake_store, state_store
-from channels.messenger.webhook_events import CustomerEvent, Event, PageEcho, TemplateStatusEvent, ThreadControlEvent
+from channels.messenger.inbound import inbox_commands
+from channels.messenger.inbound.events import (
+    CustomerEvent,
+    Event,
+    PageEcho,
+    TemplateStatusEvent,
+    ThreadControlEvent,
+)
+from channels.messenger.inbound.front_door import accept_delivery, verify_subscription
+from channels.messenger.inbound.intake import IntakeConsumer, IntakeStore, consumer_name
+from channels.messenger.outbound import limits, payloads, utility_messages
+from channels.messenger.outbound.graph_versions import lifetime_warning
+from channels.messenger.outbound.output import CHANNEL_NAME, MessengerOutput
+from channels.messenger.outbound.send_api import (
+    DEFAULT_GRAPH_URL,
+    DEFAULT_GRAPH_VERSION,
+    SendApiClient,
+    SendApiConfig,
+    SendApiError,
+)
+from channels.messenger.state.customer import ConversationState
+from channels.messenger.state.factories import intake_store, state_store
+from channels.messenger.state.store import StateStore
+from channels.paypal.merchant_api import get_payment_requests
 from channels.request_limits import cap_body_size, shared_limits
 from channels.turn_loop import TurnLoop, get_turn_loop
+from shop import settings, startup
+from shop.catalog import get_catalog
 
 logger = logging.getLogger(__name__)
 rasa_speedups.install()  # Rasa loads the channels before it calls an action
@@ -60,6 +73,7 @@ class MessengerInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        startup.check_server()
         credentials = credentials or {}
         missing = [key for key in ("verify", "secret", "page-access-token") if not credentials.get(key)]
         if missing:
@@ -91,8 +105,8 @@ class MessengerInput(InputChannel):
         self._side_tasks = BackgroundTasks()
         self.turns = turns or get_turn_loop()
         self.limits = shared_limits(settings.runtime().rasa_endpoints)
-        self.templates = utility.load_templates()
-        self.template_statuses = utility.TemplateStatuses(store, self.client)
+        self.templates = utility_messages.load_templates()
+        self.template_statuses = utility_messages.TemplateStatuses(store, self.client)
         self._app: Any = None
 
     def get_output_channel(self) -> OutputChannel:
@@ -112,7 +126,7 @@ class MessengerInput(InputChannel):
 
         @webhook.listener("after_server_start")
         async def consume(app: Any, loop: Any) -> None:
-            self.turns.call_soon(self.consumer.start)  # events stored before a restart run now
+            self.turns.call_soon(self.consumer.start)  # the one start: stored events run, now and as they come
 
         @webhook.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -135,18 +149,14 @@ class MessengerInput(InputChannel):
     async def accept(self, body: bytes, signature_header: Optional[str]) -> HTTPResponse:
         """Check, parse and store a delivery; the answer waits for the store, not for the
         turns, which run on the turn loop."""
-        answer = await accept_delivery(self.app_secret, self.intake, body, signature_header)
-        self.turns.call_soon(self.consumer.start)
-        return answer
+        return await accept_delivery(self.app_secret, self.intake, body, signature_header)
 
     async def stop(self, seconds: float) -> None:
         """Stop taking stored events, let those in progress finish for at most ``seconds``
         (the rest stay stored), then close the turn loop's Send API session."""
         await self.turns.run(self.consumer.stop(seconds))
         await self.turns.run(self.client.close())
-        flush = getattr(self.state.store, "flush", None)
-        if flush is not None:  # the SQL state store writes behind: write the rest now
-            await asyncio.to_thread(flush)
+        await asyncio.to_thread(self.state.store.flush)  # the SQL store writes behind: the rest now
 
     async def run_event(self, event: Event, replay: bool) -> None:
         """One stored event, once: a message id whose turn finished is not run again (a
@@ -250,18 +260,18 @@ class MessengerInput(InputChannel):
         if not await self.state.human_in_control(echo.sender_id):
             logger.warning("Command for %s while the bot holds the conversation: ignored (hand over first)", echo.sender_id)
             return
-        paypal = self._paypal_channel()
+        requests = get_payment_requests()
         try:
-            command = inbox_commands.pay_command(echo.text, paypal.max_request_amount if paypal else Decimal("0"))
+            command = inbox_commands.pay_command(echo.text, requests.max_request_amount)
         except inbox_commands.CommandError as error:
             logger.warning("Page Inbox command for %s not done: %s", echo.sender_id, error)
             return
         if command is None:
             return
-        if paypal is None or self._app is None:
-            logger.error("Page Inbox #pay for %s not done: the paypal channel is not configured", echo.sender_id)
+        if self._app is None:
+            logger.error("Page Inbox #pay for %s not done: the server has not started", echo.sender_id)
             return
-        status, answer = await paypal.request_payment(
+        status, answer = await requests.request_payment(
             self._app, f"inbox:{echo.mid or echo.text}", echo.sender_id, command.amount, get_catalog().currency, command.description,
         )
         if status == 202:
@@ -269,11 +279,6 @@ class MessengerInput(InputChannel):
         else:
             logger.warning("Page Inbox payment request for %s not done (%s): %s", echo.sender_id, status, answer.get("error"))
 
-    def _paypal_channel(self) -> Any:
-        for channel in getattr(getattr(self._app, "ctx", None), "input_channels", None) or []:
-            if channel.name() == "paypal":
-                return channel
-        return None
 
     async def customer_profile(self, sender_id: str) -> Dict[str, str]:
         """Messenger's locale and name of the customer, asked of Facebook once and remembered."""

@@ -9,7 +9,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.phrases import LANGUAGES, phrase
+from shop.phrases import LANGUAGES, phrase
 
 
 def language_of(request: Optional[Request]) -> str:

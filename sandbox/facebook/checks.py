@@ -1,11 +1,11 @@
-"""Send API request checks with Messenger's documented limits (sandbox/messenger/facebook.py)
+"""Send API request checks with Messenger's documented limits (sandbox/facebook/platform.py)
 and Facebook's error codes."""
 from __future__ import annotations
 
 import re
 from typing import Any, Mapping, Optional, Tuple
 
-from sandbox.messenger import facebook
+from sandbox.facebook import platform as facebook
 
 Problem = Tuple[int, str]  # (Facebook error code, message)
 

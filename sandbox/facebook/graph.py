@@ -18,8 +18,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
-from sandbox.messenger.checks import PARAMETER, check_send
-from sandbox.messenger.facebook import appsecret_proof
+from sandbox.facebook.checks import PARAMETER, check_send
+from sandbox.facebook.platform import appsecret_proof
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The local Messenger page: a chat UI that sends signed webhooks to Rasa and
 shows what the bot sent to the fake Graph API.
 
-Run ``python -m sandbox.messenger``; settings from the environment:
+Run ``python -m sandbox.facebook``; settings from the environment:
 MESSENGER_PAGE_PORT (8080), RASA_WEBHOOK_URL
 (http://localhost:5005/webhooks/facebook/webhook), FB_APP_SECRET,
 FB_PAGE_ACCESS_TOKEN, FAKE_GRAPH_LATENCY_MS, FAKE_GRAPH_FAULT_RATE,
@@ -15,15 +15,16 @@ from typing import Any, Dict
 import aiohttp
 from aiohttp import web
 
-from actions import settings
-from sandbox.messenger import images, webhooks
-from sandbox.messenger.facebook import PAGE_INBOX_APP_ID
-from sandbox.messenger.graph import GRAPH, GraphSettings, add_routes, set_user
+from sandbox import settings
+from sandbox.facebook import images, webhooks
+from sandbox.facebook.graph import GRAPH, GraphSettings, add_routes, set_user
+from sandbox.facebook.platform import PAGE_INBOX_APP_ID
 
 STATIC = Path(__file__).parent / "static"
 WEBHOOK_URL = web.AppKey("webhook_url", str)
 APP_SECRET = web.AppKey("app_secret", str)
 CLIENT = web.AppKey("client", aiohttp.ClientSession)
+CATALOG = web.AppKey("catalog", Path)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -90,7 +91,7 @@ async def _template_status_to_rasa(app: web.Application, value: Dict[str, Any]) 
 
 
 async def image(request: web.Request) -> web.Response:
-    picture = images.product_image(request.match_info["name"])
+    picture = images.product_image(request.app[CATALOG], request.match_info["name"])
     if picture is None:
         raise web.HTTPNotFound()
     return web.Response(body=picture, content_type="image/png", headers={"Cache-Control": "max-age=3600"})
@@ -107,6 +108,7 @@ def create_app() -> web.Application:
     given = settings.messenger_page()
     app[WEBHOOK_URL] = given.rasa_webhook_url
     app[APP_SECRET] = given.app_secret
+    app[CATALOG] = given.catalog
     add_routes(app, GraphSettings(
         page_access_token=given.page_access_token, app_secret=given.app_secret, latency_ms=given.latency_ms,
         fault_rate=given.fault_rate, require_appsecret_proof=given.require_appsecret_proof,

@@ -9,7 +9,7 @@ import secrets
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from sandbox.messenger.facebook import webhook_signature
+from sandbox.facebook.platform import webhook_signature
 
 PAGE_ID = "100000000000001"
 

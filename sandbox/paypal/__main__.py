@@ -3,7 +3,7 @@ import logging
 
 from aiohttp import web
 
-from actions import settings
+from sandbox import settings
 from sandbox.paypal import openapi
 from sandbox.paypal.app import create_app
 

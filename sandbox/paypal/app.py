@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from actions import settings
+from sandbox import settings
 from sandbox.paypal import openapi
 from sandbox.paypal import orders as order_rules
 from sandbox.paypal import refunds as refund_rules
@@ -49,16 +49,18 @@ class Fault:
 
 @dataclass
 class SandboxSettings:
-    client_id: str = "kassa-sandbox-client"
-    client_secret: str = "kassa-sandbox-secret"
-    public_url: str = "http://localhost:8090"
+    """What one sandbox runs with; the tests' control endpoint changes the fault knobs."""
+
+    client_id: str
+    client_secret: str
+    public_url: str
+    webhook_id: str
     latency_ms: float = 0.0
     fault_rate: float = 0.0
     timeout_rate: float = 0.0
     timeout_seconds: float = 30.0
     validate_schema: bool = True
     webhook_url: Optional[str] = None
-    webhook_id: str = "8PT597110X687430L"
     webhook_retry_seconds: float = 1.0
 
     @classmethod

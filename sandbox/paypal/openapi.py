@@ -1,18 +1,18 @@
 """PayPal's published OpenAPI schemas, read from ../shared/paypal-openapi.
 
 The specification is not part of this project: ``PAYPAL_OPENAPI_DIR`` (see
-actions/settings.py) points at it and defaults to the shared folder beside the project.
+sandbox/settings.py) points at it and defaults to the shared folder beside the project.
 """
 from __future__ import annotations
 
 import functools
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import jsonschema
 
-from actions import settings
+from sandbox import settings
 
 ORDERS_SPEC = "checkout_orders_v2.json"
 WEBHOOKS_SPEC = "notifications_webhooks_v1.json"
@@ -60,10 +60,3 @@ def schema_errors(schema_name: str, body: Any, name: str = ORDERS_SPEC) -> List[
             issue = "INVALID_PARAMETER_VALUE"
         details.append({"field": field, "location": "body", "issue": issue, "description": error.message[:300]})
     return details
-
-
-def request_schema(path: str, method: str = "post", name: str = ORDERS_SPEC) -> Optional[str]:
-    """The component name of an operation's JSON request body."""
-    operation = _spec(name)["paths"][path][method]
-    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-    return ref.rsplit("/", 1)[-1]

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, List, Optional
 
-from actions import money
+from sandbox.paypal import currencies
 from sandbox.paypal.errors import issue
 
 SANDBOX_BUYER: Dict[str, Any] = {
@@ -42,7 +42,7 @@ def _check_amounts(unit: Dict[str, Any], index: int) -> None:
     where = f"/purchase_units/@reference_id=='{unit.get('reference_id', 'default')}'/amount"
     values = [amount["value"]] + [item["unit_amount"]["value"] for item in unit.get("items", []) if "unit_amount" in item]
     for value in values:
-        if not money.has_valid_precision(Decimal(value), currency):
+        if not currencies.has_valid_precision(Decimal(value), currency):
             raise OrderRuleError(issue(
                 "DECIMAL_PRECISION",
                 "If the currency supports decimals, only two decimal place precision is supported.",

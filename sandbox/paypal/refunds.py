@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, List, Mapping
 
-from actions import money
+from sandbox.paypal import currencies
 from sandbox.paypal import orders as order_rules
 from sandbox.paypal.errors import issue
 
@@ -64,7 +64,7 @@ def refund(capture: Dict[str, Any], refunds: List[Dict[str, Any]], body: Mapping
     refund_id = order_rules.new_id()
     made = {
         "id": refund_id, "status": "COMPLETED",
-        "amount": {"currency_code": currency, "value": money.paypal_value(value, currency)},
+        "amount": {"currency_code": currency, "value": currencies.value(value, currency)},
         "custom_id": capture.get("custom_id"), "create_time": order_rules.now(), "update_time": order_rules.now(),
         "links": [
             {"href": f"{base_url}/v2/payments/refunds/{refund_id}", "rel": "self", "method": "GET"},

@@ -10,10 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional
 
-from actions import money, payment_methods, paypal_orders, variants
-from actions.cart import CartLine
-from actions.catalog import Catalog
-from actions.ledger import OrderRecord
+from shop import money, payment_methods, variants
+from shop.cart import CartLine
+from shop.catalog import Catalog
+from shop.ledger import OrderRecord
+from shop.paypal import orders as paypal_orders
 
 logger = logging.getLogger(__name__)
 CAPTURABLE = ("APPROVED", "COMPLETED")

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import requests
 
-from actions import settings
+from shop import settings
 
 logger = logging.getLogger(__name__)
 

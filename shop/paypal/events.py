@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional
 
-from actions.payment_intents import (  # noqa: F401  (the channel's vocabulary, re-exported)
+from shop.paypal.intents import (  # noqa: F401  (the channel's vocabulary, re-exported)
     EXTERNAL_INTENTS,
     PAYMENT_APPROVED,
     PAYMENT_CANCELLED,

@@ -10,9 +10,9 @@ import json
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from actions import money
-from actions.cart import CartLine
-from actions.payment_methods import COMPLETE_ON_APPROVAL, BankMethod
+from shop import money
+from shop.cart import CartLine
+from shop.payment_methods import COMPLETE_ON_APPROVAL, BankMethod
 
 LOCALES = {"en": "en-US", "nl": "nl-NL"}
 # What experience_context_base (bank methods) takes of the PayPal wallet's context.

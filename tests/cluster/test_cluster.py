@@ -1,5 +1,5 @@
 """The production topology, for real: PostgreSQL, Redis, HAProxy, two webhook acceptors,
-two Rasa replicas and two action servers (scripts/cluster.py), driven over the load
+two Rasa replicas and two action servers (harness/cluster.py), driven over the load
 balancer by 50 Messenger customers at once, with replicas killed under load.
 
 Every customer walks the same four steps in a closed loop, as in `make bench`; each
@@ -20,12 +20,12 @@ import redis
 import requests
 from requests.adapters import HTTPAdapter
 
-from actions.ledger import Ledger
 from bench.__main__ import calibrate
 from bench.doors import Faults, MessengerDoor, Turn
-from scripts.cluster import LEASE_SECONDS, Cluster, start_cluster
-from scripts.servers import PROJECT_ROOT
-from scripts.stack import APP_SECRET, wait_for
+from harness.cluster import LEASE_SECONDS, Cluster, start_cluster
+from harness.servers import PROJECT_ROOT
+from harness.stack import APP_SECRET, wait_for
+from shop.ledger import Ledger
 from tests.integration import test_bank_methods as bank
 from tests.integration.test_payments import approve, captures_of, checkout, deliveries, receipts
 

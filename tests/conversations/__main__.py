@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from actions.catalog import PROJECT_ROOT
-from scripts.stack import start_stack
+from harness.stack import start_stack
+from shop.catalog import PROJECT_ROOT
 from tests.conversations import format as conversation_format
 from tests.conversations.runner import run_all, summary, write_results
 

@@ -38,7 +38,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Set
 
 import yaml
 
-from actions.catalog import PROJECT_ROOT
+from shop.catalog import PROJECT_ROOT
 
 CONVERSATIONS = PROJECT_ROOT / "tests" / "conversations"
 LANGUAGES = ("en", "nl")

@@ -20,11 +20,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from actions import cart as cart_rules
-from actions import money
-from actions.catalog import load_catalog
-from sandbox.messenger import webhooks
-from scripts.stack import APP_SECRET, Stack
+from harness.stack import APP_SECRET, Stack
+from sandbox.facebook import webhooks
+from shop import cart as cart_rules
+from shop import money
+from shop.catalog import load_catalog
 from tests.conversations.format import Conversation, Step
 
 TURN_SECONDS = 60.0

@@ -6,8 +6,8 @@ from typing import Iterator
 
 import pytest
 
-from scripts.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, STACK_STARTUP_SECONDS
-from scripts.stack import Stack, start_stack
+from harness.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, STACK_STARTUP_SECONDS
+from harness.stack import Stack, start_stack
 
 # What a test itself may take once its servers are up (pytest.ini's timeout for unit tests).
 TEST_SECONDS = 120

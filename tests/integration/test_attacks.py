@@ -11,9 +11,9 @@ import pytest
 import requests
 import urllib3
 
-from sandbox.messenger import webhooks
-from scripts.servers import PROJECT_ROOT
-from scripts.stack import MERCHANT_TOKEN, REST_TOKEN, VERIFY_TOKEN, Stack, wait_for
+from harness.servers import PROJECT_ROOT
+from harness.stack import MERCHANT_TOKEN, REST_TOKEN, VERIFY_TOKEN, Stack, wait_for
+from sandbox.facebook import webhooks
 from tests.integration.test_messenger_connector import deliver
 from tests.integration.test_payments import (
     approve,
@@ -228,7 +228,7 @@ def test_a_capture_event_whose_turn_failed_is_tried_again_until_the_receipt(stac
 
 
 def test_an_event_that_never_has_its_effect_becomes_a_dead_letter_listed_by_make_orders(stack: Stack, psid: str, capsys) -> None:
-    from scripts import orders as orders_cli
+    from cli import orders as orders_cli
 
     order_id, capture_id = pending_capture(stack, psid)
     sandbox(stack, "faults", method="GET", path_prefix=f"/v2/checkout/orders/{order_id}", status=500, count=1000)
@@ -309,7 +309,7 @@ def test_a_price_change_between_two_checkouts_charges_the_new_price_only(stack: 
 
 
 def test_the_merchant_commands_send_a_key_and_say_what_happened(stack: Stack, psid: str, monkeypatch, capsys) -> None:
-    from channels.paypal import refund, request_payment
+    from cli import refund, request_payment
 
     deliver(stack, webhooks.text_event(psid, "hi"))
     assert wait_for(lambda: stack.messages(psid))

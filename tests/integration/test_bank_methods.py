@@ -9,8 +9,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 import requests
 
-from sandbox.messenger import webhooks
-from scripts.stack import Stack, wait_for
+from harness.stack import Stack, wait_for
+from sandbox.facebook import webhooks
 from tests.integration.test_messenger_connector import deliver
 from tests.integration.test_payments import ledger, receipts, sandbox, texts
 

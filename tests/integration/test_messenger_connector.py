@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from channels.messenger.connector import TYPED_TEXT_GUARD
-from sandbox.messenger import webhooks
-from sandbox.messenger.facebook import webhook_signature
-from scripts.stack import APP_SECRET, VERIFY_TOKEN, Stack, wait_for
+from harness.stack import APP_SECRET, VERIFY_TOKEN, Stack, wait_for
+from sandbox.facebook import webhooks
+from sandbox.facebook.platform import webhook_signature
 
 pytestmark = pytest.mark.integration
 

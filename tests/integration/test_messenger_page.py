@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator, Tuple
 
 import pytest
 
-from scripts.stack import Stack
+from harness.stack import Stack
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from actions.ledger import Ledger
-from sandbox.messenger import webhooks
-from scripts.stack import MERCHANT_TOKEN, Stack, wait_for
+from harness.stack import MERCHANT_TOKEN, Stack, wait_for
+from sandbox.facebook import webhooks
+from shop.ledger import Ledger
 from tests.integration.test_messenger_connector import deliver
 
 pytestmark = pytest.mark.integration
@@ -201,8 +201,8 @@ def test_an_order_whose_amount_differs_is_not_captured(stack: Stack, psid: str) 
     wait_for(lambda: stack.messages(psid))
     from decimal import Decimal
 
-    from actions import paypal_orders
-    from actions.paypal_client import PayPalClient, PayPalConfig
+    from shop.paypal import orders as paypal_orders
+    from shop.paypal.client import PayPalClient, PayPalConfig
 
     client = PayPalClient(PayPalConfig("kassa-sandbox-client", "kassa-sandbox-secret", base_url=stack.paypal_url, public_url=stack.rasa_url))
     context = paypal_orders.experience_context(stack.rasa_url, "Kassa", "en", "NO_SHIPPING")

@@ -12,9 +12,9 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
-from sandbox.messenger import webhooks
-from scripts.servers import PROJECT_ROOT
-from scripts.stack import APP_SECRET, PAGE_TOKEN, Stack, wait_for
+from harness.servers import PROJECT_ROOT
+from harness.stack import APP_SECRET, PAGE_TOKEN, Stack, wait_for
+from sandbox.facebook import webhooks
 from tests.integration.test_messenger_connector import deliver
 from tests.integration.test_payments import approve, checkout, ledger, receipts, texts
 
@@ -41,7 +41,7 @@ def templates_on_the_page(stack: Stack) -> str:
     """`make messenger-templates` against the fake Graph API: created, reviewed, APPROVED."""
     env = {**os.environ, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_APP_SECRET": APP_SECRET, "FB_GRAPH_URL": stack.graph_url,
            "PUBLIC_URL": stack.rasa_url}
-    done = subprocess.run([sys.executable, "-m", "channels.messenger.templates", "--wait", "20"], cwd=PROJECT_ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "cli.messenger_templates", "--wait", "20"], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=CLI_SECONDS)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -100,7 +100,7 @@ def test_a_paused_template_sends_nothing_and_the_ledger_keeps_the_state(stack: S
 def test_a_merchant_payment_request_outside_the_window_is_a_template_with_a_pay_page(
     stack: Stack, psid: str, templates_on_the_page: str
 ) -> None:
-    from scripts.stack import MERCHANT_TOKEN
+    from harness.stack import MERCHANT_TOKEN
 
     deliver(stack, webhooks.text_event(psid, "hi"))
     assert wait_for(lambda: stack.messages(psid), 30)

@@ -8,10 +8,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from channels.messenger import conversation_state, intake_sql, state
-from sandbox.messenger import webhooks
-from scripts.servers import PROJECT_ROOT
-from scripts.stack import Stack, start_stack, wait_for
+from channels.messenger.inbound import intake_sql
+from channels.messenger.state import customer as conversation_state
+from channels.messenger.state import store as state
+from harness.servers import PROJECT_ROOT
+from harness.stack import Stack, start_stack, wait_for
+from sandbox.facebook import webhooks
 from tests.integration.test_messenger_connector import deliver
 
 pytestmark = pytest.mark.integration

@@ -12,9 +12,9 @@ from typing import Dict, Iterator, List, Tuple
 import pytest
 import requests
 
-from sandbox.messenger import webhooks
-from scripts.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server, free_port, start_redis
-from scripts.stack import APP_SECRET, Stack, start_stack, wait_for
+from harness.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, RedisServer, Server, free_port
+from harness.stack import APP_SECRET, Stack, start_stack, wait_for
+from sandbox.facebook import webhooks
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,8 @@ def second_rasa(stack: Stack) -> Tuple[Server, str]:
 @pytest.fixture(scope="module")
 def instances(tmp_path_factory) -> Iterator[Tuple[Stack, List[str]]]:
     directory = tmp_path_factory.mktemp("scale-out")
-    redis_process, redis_url = start_redis(directory)
+    redis_server = RedisServer(directory)
+    redis_url = redis_server.url
     stack = None
     try:
         endpoints = redis_endpoints(directory, redis_url)
@@ -54,8 +55,7 @@ def instances(tmp_path_factory) -> Iterator[Tuple[Stack, List[str]]]:
     finally:  # also after a failed start or a timeout: nothing is left running
         if stack is not None:
             stack.stop()
-        redis_process.terminate()
-        redis_process.wait(timeout=10)
+        redis_server.stop()
 
 
 def deliver(rasa_url: str, *events: Dict) -> requests.Response:

@@ -2,7 +2,7 @@
 durable intake and answers Facebook. The Rasa replicas consume what it stores.
 
 Run beside Rasa when the webhook answer must not wait for the interpreter that
-runs NLU and the policies: ``python -m channels.messenger.acceptor``, behind the
+runs NLU and the policies: ``python -m channels.messenger.inbound.acceptor``, behind the
 load balancer's route for ``POST /webhooks/facebook/webhook``. It reads the same
 environment and endpoints.yml as Rasa (the intake is Redis when Rasa's lock store
 is, else the SQL database) and loads no model.
@@ -16,10 +16,10 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions import settings
-from channels.messenger.accept import accept_delivery, verify_subscription
-from channels.messenger.stores import intake_store
+from channels.messenger.inbound.front_door import accept_delivery, verify_subscription
+from channels.messenger.state.factories import intake_store
 from channels.request_limits import cap_body_size, shared_limits
+from shop import settings, startup
 
 logger = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/facebook/webhook"
@@ -56,6 +56,7 @@ def create_app(env: Any = None) -> Sanic:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    startup.check_server()
     where = settings.acceptor()
     create_app().run(host=where.host, port=where.port, access_log=False, workers=1)
 

@@ -11,9 +11,9 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.messenger import signature
-from channels.messenger.intake import IntakeStore
-from channels.messenger.webhook_events import InvalidWebhook, parse
+from channels.messenger.inbound import signature
+from channels.messenger.inbound.events import InvalidWebhook, parse
+from channels.messenger.inbound.intake import IntakeStore
 from channels.request_limits import ClientLimits
 from channels.secrets import same_secret
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional
 
-from actions import money
+from shop import money
 
 COMMAND = re.compile(r"^\s*#(?:pay|betaal|betalen)(?=\s|$)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 # 45 | 45.00 | 45,00 | €45,50 | 45.5 EUR: one decimal separator, no thousands separators.

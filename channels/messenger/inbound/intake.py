@@ -21,8 +21,8 @@ import socket
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional, Protocol, Sequence
 
-from channels.messenger.sender_queues import SenderQueues
-from channels.messenger.webhook_events import Event
+from channels.messenger.inbound.events import Event
+from channels.messenger.inbound.sender_queues import SenderQueues
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +85,20 @@ class IntakeConsumer:
         self.pauses = tuple(pauses)
         self.queues: SenderQueues[StoredEvent] = SenderQueues(self._run)
         self._task: Optional[asyncio.Task] = None
+        self._stopping = False
 
     def start(self) -> None:
-        """Start consuming on the running event loop (the turn loop)."""
+        """Start consuming on the running event loop (the turn loop), once: the stores'
+        loops outlive their own errors, and a loop that ends anyway is started again."""
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self.store.consume(self._submit))
+            self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: "asyncio.Task[None]") -> None:
+        if self._stopping or task.cancelled():
+            return
+        logger.error("The intake's reading loop ended (%r): starting it again", task.exception())
+        asyncio.get_running_loop().call_later(1.0, self.start)
 
     def _submit(self, item: StoredEvent) -> None:
         self.queues.submit(item.event.sender_id, item)
@@ -117,6 +126,7 @@ class IntakeConsumer:
     async def stop(self, seconds: float) -> None:
         """Stop taking events; let those in progress finish for at most ``seconds``.
         What is not finished stays in the store for another consumer or the restart."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

@@ -27,8 +27,8 @@ import random
 import zlib
 from typing import Any, Dict, List, Optional, Sequence, Set
 
-from channels.messenger.intake import StoredEvent, Submit, consumer_name
-from channels.messenger.webhook_events import Event, InvalidWebhook, from_stored, to_stored
+from channels.messenger.inbound.events import Event, InvalidWebhook, from_stored, to_stored
+from channels.messenger.inbound.intake import StoredEvent, Submit, consumer_name
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from typing import Any, Callable, List, Optional, Sequence, Set, Tuple
 import sqlalchemy as sa
 
 from channels import sql
-from channels.messenger.intake import StoredEvent, Submit, consumer_name
-from channels.messenger.webhook_events import Event, InvalidWebhook, from_stored, to_stored
+from channels.messenger.inbound.events import Event, InvalidWebhook, from_stored, to_stored
+from channels.messenger.inbound.intake import StoredEvent, Submit, consumer_name
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,11 @@ import re
 from datetime import date
 from typing import Optional
 
-DEFAULT_GRAPH_VERSION = "v25.0"  # released 2026-02-18, served until 2028-07-29
+from shop import settings
+
+# The default lives with the variable (shop/settings.py, FB_GRAPH_VERSION); v25.0 was
+# released 2026-02-18 and is served until 2028-07-29.
+DEFAULT_GRAPH_VERSION = settings.DEFAULTS["FB_GRAPH_VERSION"]
 END_OF_LIFE = {
     "v20.0": date(2026, 9, 24),
     "v21.0": date(2027, 1, 21),

@@ -11,7 +11,7 @@ ELEMENT_TITLE_MAX = 80
 ELEMENT_SUBTITLE_MAX = 80
 PAYLOAD_MAX = 1000
 WEBVIEW_HEIGHT_RATIOS = ("compact", "tall", "full")
-# UTILITY: a utility template message (channels/messenger/utility.py), allowed outside the window.
+# UTILITY: a utility template message (channels/messenger/outbound/utility_messages.py), allowed outside the window.
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG", "UTILITY")
 # Message tags still accepted: HUMAN_AGENT (7 days), for what a person writes during a handover.
 MESSAGE_TAGS = ("HUMAN_AGENT",)

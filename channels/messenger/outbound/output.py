@@ -8,10 +8,10 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from rasa.core.channels.channel import OutputChannel
 
-from actions.ledger import get_ledger
-from channels.messenger import limits, payloads, utility
-from channels.messenger.conversation_state import ConversationState
-from channels.messenger.send_api import SendApiClient, SendApiError
+from channels.messenger.outbound import limits, payloads, utility_messages
+from channels.messenger.outbound.send_api import SendApiClient, SendApiError
+from channels.messenger.state.customer import ConversationState
+from shop.ledger import get_ledger
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class MessengerOutput(OutputChannel):
 
     def __init__(
         self, client: SendApiClient, state: ConversationState,
-        templates: Optional[Mapping[str, utility.UtilityTemplate]] = None, statuses: Optional[utility.TemplateStatuses] = None,
+        templates: Optional[Mapping[str, utility_messages.UtilityTemplate]] = None, statuses: Optional[utility_messages.TemplateStatuses] = None,
         turn_key: Optional[str] = None, replay: bool = False,
     ) -> None:
         self.client = client
@@ -192,16 +192,16 @@ class MessengerOutput(OutputChannel):
         code = template.language_code(str(update.get("language") or "en"))
         try:
             status = await self.statuses.status(name, code)
-            message = utility.template_message(template, str(update.get("language") or "en"), update.get("values") or {}, update.get("order_id"))
-        except (SendApiError, utility.TemplateError) as error:
+            message = utility_messages.template_message(template, str(update.get("language") or "en"), update.get("values") or {}, update.get("order_id"))
+        except (SendApiError, utility_messages.TemplateError) as error:
             logger.error("Not sent to %s: utility template %s (%s): %s", recipient_id, name, code, error)
             return False
-        if status != utility.APPROVED:
+        if status != utility_messages.APPROVED:
             logger.warning("Not sent to %s: outside the 24-hour window and utility template %s (%s) is %s, not approved "
                            "(make messenger-templates)", recipient_id, name, code, status or "unknown to Facebook")
             return False
         try:
-            await self.send_once(recipient_id, message, utility.MESSAGING_TYPE)
+            await self.send_once(recipient_id, message, utility_messages.MESSAGING_TYPE)
         except SendApiError:
             logger.error("Utility message %s to %s not delivered", name, recipient_id)
             return False

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from channels.messenger import limits
+from channels.messenger.outbound import limits
 
 Message = Dict[str, Any]
 SHOW_MORE_PREFIX = "KASSA_SHOW_MORE:"

@@ -15,10 +15,10 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import aiohttp
 
-from actions import settings
-from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION
-from channels.messenger.signature import appsecret_proof
+from channels.messenger.inbound.signature import appsecret_proof
+from channels.messenger.outbound.graph_versions import DEFAULT_GRAPH_VERSION
 from channels.turn_loop import PerLoop
+from shop import settings
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class SendApiClient:
         return await self.post("me/messenger_profile", profile)
 
     async def create_message_template(self, body: Mapping[str, Any]) -> Dict[str, Any]:
-        """A utility template on the Page (see channels/messenger/utility.py): {id, status, category}."""
+        """A utility template on the Page (see channels/messenger/outbound/utility_messages.py): {id, status, category}."""
         return await self.post("me/message_templates", body)
 
     async def list_message_templates(self) -> List[Dict[str, Any]]:

@@ -17,7 +17,7 @@ send-messages/utility-messages) and the Page Message Templates reference
 - a send is ``POST /{page-id}/messages`` with ``messaging_type`` UTILITY and
   ``message.template`` = {name, language.code, components with the parameter values}.
 
-The project's templates are data: ``messenger/utility_templates.yml``.
+The project's templates are data: ``texts/utility_templates.yml``.
 """
 from __future__ import annotations
 
@@ -30,9 +30,11 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
+from shop import settings
+
 logger = logging.getLogger(__name__)
 
-TEMPLATES_PATH = Path(__file__).resolve().parents[2] / "messenger" / "utility_templates.yml"
+TEMPLATES_PATH = settings.PROJECT_ROOT / "texts" / "utility_templates.yml"
 # Kassa's languages as Meta's template locales.
 LANGUAGE_CODES = {"en": "en_US", "nl": "nl_NL"}
 APPROVED = "APPROVED"

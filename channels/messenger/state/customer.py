@@ -6,7 +6,7 @@ import secrets
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from channels.messenger.state import StateStore
+from channels.messenger.state.store import StateStore
 
 WINDOW_SECONDS = 24 * 3600
 DAY = 24 * 3600

@@ -21,8 +21,8 @@ from urllib.parse import quote
 import sqlalchemy as sa
 import yaml
 
-from actions import settings
 from channels import sql
+from shop import settings
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ class StateStore(Protocol):
     async def get(self, key: str) -> Optional[Any]: ...
 
     async def delete(self, key: str) -> None: ...
+
+    def flush(self) -> None:
+        """Write what the store keeps behind (the SQL store's pending writes); blocking."""
 
 
 class ExpiringCache:
@@ -96,6 +99,9 @@ class MemoryStore:
     async def delete(self, key: str) -> None:
         self._cache.discard(key)
 
+    def flush(self) -> None:
+        """Nothing is kept behind in memory."""
+
 
 class RedisStore:
     """The same store in Redis; values are JSON. Redis's blocking client, called in a
@@ -120,6 +126,9 @@ class RedisStore:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._redis.delete, self.prefix + key)
+
+    def flush(self) -> None:
+        """Redis has every write at once."""
 
 
 state_metadata = sa.MetaData()

@@ -10,8 +10,8 @@ from rasa.shared.core.domain import Domain
 from rasa_sdk import Action
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.browse_actions import ActionShowCatalog, ActionShowProduct
-from actions.cart_actions import (
+from actions.browse import ActionShowCatalog, ActionShowProduct
+from actions.cart import (
     ActionAddToCart,
     ActionChangeQuantity,
     ActionClearCart,
@@ -20,7 +20,7 @@ from actions.cart_actions import (
     ValidateAddToCartForm,
     ValidateChangeQuantityForm,
 )
-from actions.checkout_actions import ActionCheckOrderStatus, ActionCheckout
+from actions.checkout import ActionCheckOrderStatus, ActionCheckout
 from tests.conftest import Sandbox, entity, make_tracker
 
 DOMAIN = Domain.load("domain").as_dict()
@@ -345,7 +345,7 @@ def test_removing_a_product_in_two_sizes_asks_which() -> None:
 
 
 def test_checkout_sends_the_variant_to_paypal(actions_env: Sandbox) -> None:
-    from actions.paypal_client import get_client
+    from shop.paypal.client import get_client
 
     _, events = run(ActionCheckout(), make_tracker("checkout", slots={"cart": {"HLM-001:M / black": 1, "LGT-002": 1}}))
     order = get_client().get_order(slots_set(events)["last_order"]["id"])

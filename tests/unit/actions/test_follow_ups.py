@@ -7,10 +7,15 @@ from typing import Any, Dict
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.browse_actions import ActionAnswerOutOfScope, ActionShowCatalog
-from actions.cart_actions import ActionAddToCart, ActionRemoveFromCart, ValidateAddToCartForm, ValidateChangeQuantityForm
+from actions.browse import ActionAnswerOutOfScope, ActionShowCatalog
+from actions.cart import (
+    ActionAddToCart,
+    ActionRemoveFromCart,
+    ValidateAddToCartForm,
+    ValidateChangeQuantityForm,
+)
 from tests.conftest import make_tracker
-from tests.test_actions import DOMAIN, run, slots_set
+from tests.unit.actions.test_actions import DOMAIN, run, slots_set
 
 LOCKS_SHOWN = {"shown_products": ["LCK-001", "LCK-002", "LCK-003", "LCK-004"]}
 
@@ -126,7 +131,7 @@ def test_a_question_read_as_an_order_shows_the_product() -> None:
 
 
 def test_a_question_read_as_emptying_the_cart_keeps_the_cart() -> None:
-    from actions.cart_actions import ActionClearCart
+    from actions.cart import ActionClearCart
 
     tracker = make_tracker("do you have a basket for the front of my bike?", "clear_cart", slots={"cart": {"LGT-001": 1}})
     messages, events = run(ActionClearCart(), tracker)

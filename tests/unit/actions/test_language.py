@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import language
-from actions.cart_actions import ActionShowCart
-from actions.language_actions import ActionDetectLanguage
+from actions.cart import ActionShowCart
+from actions.language import ActionDetectLanguage
 from scripts import validate
+from shop import language
 from tests.conftest import entity, make_tracker
 
 

@@ -12,9 +12,9 @@ import requests
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.checkout_actions import ActionCheckout, ActionStartBankPayment
-from actions.ledger import get_ledger
-from actions.payment_actions import ActionCapturePayment, ActionReportPaymentUpdate
+from actions.checkout import ActionCheckout, ActionStartBankPayment
+from actions.payment import ActionCapturePayment, ActionReportPaymentUpdate
+from shop.ledger import get_ledger
 from tests.conftest import Sandbox, make_tracker
 
 CART = {"LGT-002": 2}  # 2 x 14.50 = 29.00

@@ -12,12 +12,12 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 import yaml
 
-from actions.catalog import get_catalog
-from actions.ledger import Ledger
 from analytics import conversations, insights, review, review_apply
 from analytics.masking import mask
+from shop.catalog import get_catalog
+from shop.ledger import Ledger
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 DAY_1 = time.time() - 3 * 86400
 DAY_2 = time.time() - 2 * 86400
 
@@ -109,8 +109,8 @@ def stores(request, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from scripts.cluster import DB_NAME, DB_USER, LOCAL_DB_PASSWORD, start_postgres
-    from scripts.servers import free_port
+    from harness.cluster import DB_NAME, DB_USER, LOCAL_DB_PASSWORD, start_postgres
+    from harness.servers import free_port
 
     directory = tmp_path_factory.mktemp("analytics")
     domain = Domain.load(str(ROOT / "domain"))

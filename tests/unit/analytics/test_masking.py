@@ -11,7 +11,7 @@ import yaml
 
 from analytics.masking import mask
 
-CORPUS = Path(__file__).parent / "data" / "personal_data.yml"
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "personal_data.yml"
 MARKED = re.compile(r"⟦(.*?)⟧", re.DOTALL)
 TOKEN = re.compile(r"[^\W_]+")
 

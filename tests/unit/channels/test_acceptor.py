@@ -9,9 +9,9 @@ from pathlib import Path
 
 import requests
 
-from channels.messenger.intake_sql import SqlIntake
-from sandbox.messenger import webhooks
-from scripts.servers import PROJECT_ROOT, Server, free_port
+from channels.messenger.inbound.intake_sql import SqlIntake
+from harness.servers import PROJECT_ROOT, Server, free_port
+from sandbox.facebook import webhooks
 
 SECRET = "acceptor-test-secret"
 
@@ -22,7 +22,7 @@ def start(tmp_path: Path, endpoints: Path) -> tuple:
     env = {"FB_APP_SECRET": SECRET, "FB_VERIFY_TOKEN": "verify-me", "FB_PAGE_ACCESS_TOKEN": "token", "KASSA_ACCEPTOR_PORT": str(port),
            "KASSA_STATE_DATABASE_URL": database, "RASA_ENDPOINTS": str(endpoints)}
     url = f"http://127.0.0.1:{port}"
-    return Server([sys.executable, "-m", "channels.messenger.acceptor"], f"{url}/", env, "acceptor-test", log_dir=tmp_path), url, database
+    return Server([sys.executable, "-m", "channels.messenger.inbound.acceptor"], f"{url}/", env, "acceptor-test", log_dir=tmp_path), url, database
 
 
 def test_the_acceptor_stores_then_answers_and_refuses_strangers(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_the_acceptor_answers_503_when_redis_is_away(tmp_path: Path) -> None:
 
 
 def test_the_acceptor_loads_no_rasa() -> None:
-    probe = "import sys, channels.messenger.acceptor, channels.messenger.stores; print('rasa' in sys.modules)"
+    probe = "import sys, channels.messenger.inbound.acceptor, channels.messenger.state.factories; print('rasa' in sys.modules)"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
-                            env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"})
+                            env={"PATH": "/usr/bin:/bin"})
     assert loaded.stdout.strip() == "False", loaded.stderr[-2000:]

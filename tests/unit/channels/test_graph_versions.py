@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from channels.messenger.graph_versions import DEFAULT_GRAPH_VERSION, END_OF_LIFE, lifetime_warning
+from channels.messenger.outbound.graph_versions import DEFAULT_GRAPH_VERSION, END_OF_LIFE, lifetime_warning
 
 TODAY = date(2026, 11, 28)
 

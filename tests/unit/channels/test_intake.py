@@ -8,20 +8,19 @@ from typing import Any, Callable, Iterator, List, Tuple
 
 import pytest
 
-from channels.messenger.intake import IntakeConsumer, StoredEvent
-from channels.messenger.intake_redis import RedisIntake, shard_of
-from channels.messenger.intake_sql import SqlIntake
-from channels.messenger.webhook_events import Event, from_stored, parse, to_stored
-from sandbox.messenger import webhooks
-from scripts.servers import start_redis
+from channels.messenger.inbound.events import Event, from_stored, parse, to_stored
+from channels.messenger.inbound.intake import IntakeConsumer, StoredEvent
+from channels.messenger.inbound.intake_redis import RedisIntake, shard_of
+from channels.messenger.inbound.intake_sql import SqlIntake
+from harness.servers import RedisServer
+from sandbox.facebook import webhooks
 
 
 @pytest.fixture
 def redis_url(tmp_path) -> Iterator[str]:
-    process, url = start_redis(tmp_path)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    redis_server = RedisServer(tmp_path)
+    yield redis_server.url
+    redis_server.stop()
 
 
 def events(*pairs: Tuple[str, str]) -> List[Event]:
@@ -166,12 +165,11 @@ def test_a_customer_always_lands_on_the_same_shard() -> None:
 def test_a_redis_restart_under_the_consumer_loses_nothing_it_stored(tmp_path: Path) -> None:
     """Redis stops and comes back (its append-only file kept): every event stored before or
     after runs, once; calls on connections the restart broke fail and are tried again."""
-    from scripts.cluster import start_redis_server
-    from scripts.servers import free_port
+    from harness.servers import free_port
 
     port = free_port()
-    redis_server = start_redis_server(tmp_path / "redis", port, tmp_path)
-    url = f"redis://127.0.0.1:{port}/1"
+    redis_server = RedisServer(tmp_path / "redis", port, tmp_path)
+    url = redis_server.url
     try:
         async def scenario() -> List[str]:
             seen: List[str] = []
@@ -186,7 +184,7 @@ def test_a_redis_restart_under_the_consumer_loses_nothing_it_stored(tmp_path: Pa
             await until(lambda: len(seen) == 10)
             await asyncio.to_thread(redis_server.stop)
             await asyncio.sleep(1)
-            restarted = await asyncio.to_thread(start_redis_server, tmp_path / "redis", port, tmp_path)
+            restarted = await asyncio.to_thread(RedisServer, tmp_path / "redis", port, tmp_path)
             try:
                 for n in range(10):
                     for _attempt in range(50):  # as Facebook delivers again what was not answered 200

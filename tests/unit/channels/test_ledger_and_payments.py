@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from actions import payments
-from actions.catalog import load_catalog
-from actions.ledger import Ledger
-from channels.paypal.connector import _payment_request_fields
-from channels.paypal.events import PAYMENT_APPROVED, PAYMENT_UPDATE, from_webhook
-from scripts import orders as orders_cli
+from channels.paypal.merchant_api import _payment_request_fields
+from cli import orders as orders_cli
+from shop.catalog import load_catalog
+from shop.ledger import Ledger
+from shop.paypal import checks as payments
+from shop.paypal.events import PAYMENT_APPROVED, PAYMENT_UPDATE, from_webhook
 
 ITEMS = [{"sku": "LGT-002", "name": "Ember Rear Light", "quantity": 2, "unit_amount": "14.50"}]
 
@@ -126,8 +126,8 @@ def test_the_csv_export_cannot_carry_a_spreadsheet_formula(ledger: Ledger, tmp_p
 
 
 def test_a_receipt_line_of_a_chosen_size_keeps_its_name_and_picture(ledger: Ledger) -> None:
-    from actions.cart import CartLine
-    from actions.catalog import load_catalog as load
+    from shop.cart import CartLine
+    from shop.catalog import load_catalog as load
 
     catalog = load(image_base_url="http://img")
     items = payments.ledger_items([CartLine(catalog.product("HLM-004"), 1, "L")], "EUR", "en")

@@ -6,13 +6,21 @@ import json
 
 import pytest
 
-from channels.messenger import limits, payloads, signature
 from channels.messenger.connector import TYPED_TEXT_GUARD, guard_typed_text
-from channels.messenger.conversation_state import ConversationState
-from channels.messenger.state import MemoryStore
-from channels.messenger.webhook_events import CustomerEvent, InvalidWebhook, PageEcho, TemplateStatusEvent, ThreadControlEvent, parse
-from sandbox.messenger import webhooks
-from sandbox.messenger.checks import check_send
+from channels.messenger.inbound import signature
+from channels.messenger.inbound.events import (
+    CustomerEvent,
+    InvalidWebhook,
+    PageEcho,
+    TemplateStatusEvent,
+    ThreadControlEvent,
+    parse,
+)
+from channels.messenger.outbound import limits, payloads
+from channels.messenger.state.customer import ConversationState
+from channels.messenger.state.store import MemoryStore
+from sandbox.facebook import webhooks
+from sandbox.facebook.checks import check_send
 
 
 def test_signature_is_hmac_sha256_of_the_raw_body() -> None:
@@ -172,7 +180,7 @@ def test_memory_store_is_bounded() -> None:
 
 
 def test_profile_has_get_started_greetings_menu_and_https_domains() -> None:
-    from channels.messenger import profile
+    from cli import messenger_profile as profile
 
     body = profile.profile({"PUBLIC_URL": "https://shop.example.com/rasa", "CATALOG_IMAGE_BASE_URL": "http://localhost:8080/images"})
     assert body["get_started"] == {"payload": "/greet"}
@@ -184,7 +192,7 @@ def test_profile_has_get_started_greetings_menu_and_https_domains() -> None:
 
 
 def test_sender_queues_keep_order_per_sender_and_run_senders_side_by_side() -> None:
-    from channels.messenger.sender_queues import SenderQueues
+    from channels.messenger.inbound.sender_queues import SenderQueues
 
     async def scenario() -> None:
         done, active, peak = [], 0, 0

@@ -7,20 +7,25 @@ from typing import Iterator
 
 import pytest
 
-from channels.messenger.conversation_state import ConversationState
-from channels.messenger.state import MemoryStore, RedisStore, SqlStore, create_store, redis_url_from_lock_store
-from scripts.servers import start_redis
+from channels.messenger.state.customer import ConversationState
+from channels.messenger.state.store import (
+    MemoryStore,
+    RedisStore,
+    SqlStore,
+    create_store,
+    redis_url_from_lock_store,
+)
+from harness.servers import RedisServer
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
     try:
-        process, url = start_redis(tmp_path_factory.mktemp("redis"))
+        redis_server = RedisServer(tmp_path_factory.mktemp("redis"))
     except RuntimeError as error:
         pytest.fail(str(error))
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    yield redis_server.url
+    redis_server.stop()
 
 
 def test_two_rasa_instances_share_finished_turns_and_payloads(redis_url: str) -> None:
@@ -69,7 +74,7 @@ def test_redis_store_serves_the_turn_loop_and_sanics_loop_alike(redis_url: str) 
 
 def test_sql_state_outlives_the_process_that_wrote_it(tmp_path: Path) -> None:
     """Without Redis the window, the handover and the buttons sent survive a restart."""
-    from channels.messenger.state import SqlStore
+    from channels.messenger.state.store import SqlStore
 
     url = f"sqlite:///{tmp_path / 'state.db'}"
 
@@ -98,7 +103,7 @@ def test_sql_state_outlives_the_process_that_wrote_it(tmp_path: Path) -> None:
 
 
 def test_the_sql_state_cache_is_bounded_and_forgets_nothing_it_let_go(tmp_path: Path) -> None:
-    from channels.messenger.state import SqlStore
+    from channels.messenger.state.store import SqlStore
 
     async def scenario() -> None:
         store = SqlStore(f"sqlite:///{tmp_path / 'state.db'}", max_keys=10)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from actions import payments
-from actions.ledger import Ledger
-from actions.paypal_client import PayPalClient, PayPalError
-from channels.paypal.connector import _refund_amount
+from channels.paypal.merchant_api import _refund_amount
+from shop.ledger import Ledger
+from shop.paypal import checks as payments
+from shop.paypal.client import PayPalClient, PayPalError
 from tests.conftest import Sandbox
 from tests.orders import order_body
 

@@ -9,11 +9,11 @@ from typing import Any, Dict, Iterator, List, Tuple
 import pytest
 import requests
 
-from channels.messenger.conversation_state import ConversationState
-from channels.messenger.output import MessengerOutput
-from channels.messenger.send_api import SendApiClient, SendApiConfig, SendApiError
-from channels.messenger.state import MemoryStore
-from scripts.servers import Server, free_port
+from channels.messenger.outbound.output import MessengerOutput
+from channels.messenger.outbound.send_api import SendApiClient, SendApiConfig, SendApiError
+from channels.messenger.state.customer import ConversationState
+from channels.messenger.state.store import MemoryStore
+from harness.servers import Server, free_port
 
 SECRET, TOKEN = "unit-app-secret", "unit-page-token"
 
@@ -23,7 +23,7 @@ def graph_url() -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"FB_APP_SECRET": SECRET, "FB_PAGE_ACCESS_TOKEN": TOKEN, "MESSENGER_PAGE_PORT": str(port)}
-    server = Server([sys.executable, "-m", "sandbox.messenger"], f"{url}/_fake/health", env, "fake-graph")
+    server = Server([sys.executable, "-m", "sandbox.facebook"], f"{url}/_fake/health", env, "fake-graph")
     yield url
     server.stop()
 
@@ -196,7 +196,7 @@ def test_a_replayed_turn_sends_only_what_had_not_gone_out(graph_url: str) -> Non
 
 
 def test_a_failed_template_listing_is_tried_again_with_the_next_update_and_fails_no_turn(graph_url: str) -> None:
-    from channels.messenger import utility
+    from channels.messenger.outbound import utility_messages as utility
 
     template = utility.load_templates()["kassa_refund_issued"]
 
@@ -219,8 +219,8 @@ def test_a_failed_template_listing_is_tried_again_with_the_next_update_and_fails
 def test_an_update_that_cannot_go_out_gives_its_notice_back(graph_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Outside the 24-hour window with no approved template, a refund's update is not sent:
     its notice goes back to the ledger, so the refund webhook's retry tells it later."""
-    from actions import ledger as ledger_module
-    from channels.messenger import utility
+    from channels.messenger.outbound import utility_messages as utility
+    from shop import ledger as ledger_module
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'orders.db'}")
     ledger_module.reset_ledger()

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from actions.deployment import LocalSecretInPublic, check_deployment, is_local, local_defaults
-from actions.ledger import IdempotencyConflict, Ledger
-from actions.payment_actions import from_payment_channel
-from channels.paypal.connector import _idempotency_key, _payment_request_fields
+from actions.payment import from_payment_channel
+from channels.paypal.merchant_api import _idempotency_key, _payment_request_fields
 from channels.request_limits import ClientLimits
 from channels.secrets import bearer_token, same_secret
+from shop.deployment import LocalSecretInPublic, check_deployment, is_local, local_defaults
+from shop.ledger import IdempotencyConflict, Ledger
 from tests.conftest import make_tracker
 
 ITEMS = [{"sku": "LGT-002", "name": "Ember Rear Light", "quantity": 2, "unit_amount": "14.50"}]
@@ -47,7 +47,7 @@ def test_only_a_bearer_header_gives_a_token() -> None:
 # --- local defaults ------------------------------------------------------------------------------------
 
 
-def test_local_defaults_are_read_from_the_makefile_include() -> None:
+def test_local_tokens_are_read_from_local_tokens_env() -> None:
     defaults = local_defaults()
     assert defaults["MERCHANT_API_TOKEN"] == "kassa-local-merchant-token" and "REST_API_TOKEN" in defaults
 
@@ -200,7 +200,7 @@ def test_a_newer_checkout_supersedes_older_open_and_cancelled_cart_orders(ledger
 
 
 def test_a_dead_event_is_neither_resumed_nor_taken_again_and_is_listed(ledger: Ledger, capsys) -> None:
-    from scripts import orders as orders_cli
+    from cli import orders as orders_cli
 
     body = {"id": "WH-1", "event_type": "PAYMENT.CAPTURE.COMPLETED"}
     assert ledger.receive_event("WH-1", "PAYMENT.CAPTURE.COMPLETED", "O1", body)

@@ -82,10 +82,10 @@ def test_the_connector_stores_events_then_runs_them_on_the_turn_loop(tmp_path) -
     """Accepted events are stored first, then run on the turn thread in order; a stop
     before they ran leaves them stored, and the next start runs them."""
     from channels.messenger.connector import MessengerInput
-    from channels.messenger.intake_sql import SqlIntake
-    from channels.messenger.send_api import SendApiConfig
-    from channels.messenger.state import SqlStore
-    from sandbox.messenger import webhooks
+    from channels.messenger.inbound.intake_sql import SqlIntake
+    from channels.messenger.outbound.send_api import SendApiConfig
+    from channels.messenger.state.store import SqlStore
+    from sandbox.facebook import webhooks
 
     unreachable_graph = SendApiConfig(page_access_token="token", app_secret="secret", graph_url="http://127.0.0.1:9", max_attempts=1)
     database = f"sqlite:///{tmp_path / 'intake.db'}"

@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from channels.messenger import limits, signature
-from sandbox.messenger import facebook
-from scripts.servers import PROJECT_ROOT
+from channels.messenger.inbound import signature
+from channels.messenger.outbound import limits
+from harness.servers import PROJECT_ROOT
+from sandbox.facebook import platform as facebook
 
 SECRET = "kassa-known-answer-secret"
 BODY = b'{"object":"page","entry":[{"id":"100000000000001","time":1764374400000,"messaging":[]}]}'
@@ -51,7 +52,7 @@ def test_every_messenger_limit_is_the_documented_number_in_the_connector_and_the
 def test_the_sandboxes_run_without_rasa() -> None:
     """The fake Messenger page and the PayPal sandbox import none of Rasa's 700 MB."""
     heavy = ("rasa", "rasa_sdk", "tensorflow", "sanic")
-    code = ("import sys, sandbox.messenger.page, sandbox.paypal.app; "
+    code = ("import sys, sandbox.facebook.page, sandbox.paypal.app; "
             f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -83,7 +84,7 @@ def test_every_direct_pin_agrees_with_the_environment_constraints() -> None:
 
 
 def test_a_designer_adds_a_colour_in_data_and_the_checks_see_a_missing_one(tmp_path) -> None:
-    from actions import variants
+    from shop import variants
 
     options = tmp_path / "options.yml"
     options.write_text("options:\n  black: {nl: zwart, words: [black, zwart]}\n  orange: {nl: oranje, words: [orange, oranje]}\n")
@@ -95,7 +96,7 @@ def test_a_designer_adds_a_colour_in_data_and_the_checks_see_a_missing_one(tmp_p
 
 
 def test_the_phrase_checks_catch_a_missing_translation_and_a_long_button(tmp_path) -> None:
-    from actions import phrases
+    from shop import phrases
 
     table = tmp_path / "phrases.yml"
     table.write_text('en:\n  go_button: "Go to {place} now please"\n  only_en: "Hello"\n'

@@ -2,9 +2,9 @@
 import pytest
 import requests
 
-from actions import paypal_orders
-from actions.paypal_client import PayPalClient
 from sandbox.paypal import openapi
+from shop.paypal import orders as paypal_orders
+from shop.paypal.client import PayPalClient
 from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Sandbox
 from tests.orders import order_body
 

@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 import requests
 
-from actions import payment_methods, payments, paypal_orders
-from actions.payment_methods import BANCONTACT, IDEAL
-from actions.paypal_client import PayPalClient, PayPalError
 from sandbox.paypal import openapi
+from shop import payment_methods
+from shop.payment_methods import BANCONTACT, IDEAL
+from shop.paypal import checks as payments
+from shop.paypal import orders as paypal_orders
+from shop.paypal.client import PayPalClient, PayPalError
 from tests.conftest import Sandbox
 from tests.orders import order_body
 

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from actions import cart
-from actions.catalog import load_catalog
+from shop import cart
+from shop.catalog import load_catalog
 
 CATALOG = load_catalog()
 LIGHT = CATALOG.product("LGT-001")  # 24.95, stock 40

@@ -5,7 +5,7 @@ from typing import Any, Dict
 import pytest
 import yaml
 
-from actions.catalog import CatalogError, load_catalog
+from shop.catalog import CatalogError, load_catalog
 
 REQUIRED_CATEGORIES = {"lights", "locks", "bags", "helmets", "pumps"}
 

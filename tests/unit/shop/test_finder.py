@@ -6,8 +6,8 @@ from typing import List
 
 import pytest
 
-from actions.catalog import load_catalog
-from actions.finder import ProductFinder
+from shop.catalog import load_catalog
+from shop.finder import ProductFinder
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import yaml
 
-from actions.catalog import load_catalog
 from scripts import generate_lookups
+from shop.catalog import load_catalog
 
 
 def test_lookup_file_is_in_sync_with_the_catalog() -> None:

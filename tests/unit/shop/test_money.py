@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from actions import money
+from shop import money
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Optional
 
 import pytest
 
-from actions import numbers
+from shop import numbers
 
 
 @pytest.mark.parametrize("text, quantity", [

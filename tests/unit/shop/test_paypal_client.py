@@ -7,9 +7,9 @@ from typing import Any, List, Tuple
 import pytest
 import requests
 
-from actions import paypal_orders
-from actions.paypal_client import PayPalClient, PayPalError
 from sandbox.paypal import openapi
+from shop.paypal import orders as paypal_orders
+from shop.paypal.client import PayPalClient, PayPalError
 from tests.conftest import Sandbox, sandbox_config
 from tests.orders import order_body
 

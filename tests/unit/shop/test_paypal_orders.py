@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from actions import cart, paypal_orders
-from actions.catalog import load_catalog
 from sandbox.paypal import openapi
+from shop import cart
+from shop.catalog import load_catalog
+from shop.paypal import orders as paypal_orders
 from tests.orders import order_body
 
 needs_spec = pytest.mark.skipif(

@@ -1,18 +1,23 @@
-"""One place for settings: every variable read in actions/settings.py, listed in
-.env.example and the README, with clear errors for values that cannot be used."""
+"""One place for settings: every variable read in shop/settings.py (the sandboxes': in
+sandbox/settings.py), listed in .env.example and docs/configuration.md, with clear
+errors for values that cannot be used."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from actions import settings
-from scripts.servers import PROJECT_ROOT
+from harness import local_env
+from harness.servers import PROJECT_ROOT
+from sandbox import settings as sandbox_settings
+from scripts.settings_files import ALL_VARIABLES
+from shop import settings
 
-CODE = ("actions", "channels", "sandbox", "scripts", "bench")
-# deployment.py scans the raw environment for any value of local-defaults.mk, by design;
-# scripts/servers.py hands the whole environment on to the servers it starts.
-RAW_ENVIRONMENT_READERS = {"actions/settings.py", "actions/deployment.py", "scripts/servers.py"}
+CODE = ("shop", "actions", "channels", "cli", "harness", "sandbox", "scripts", "bench", "analytics")
+# deployment.py scans the raw environment for any value of local-tokens.env, by design;
+# harness/servers.py hands the whole environment on to the servers it starts, and
+# harness/local_env.py fills in the local defaults; the sandboxes read their own.
+RAW_ENVIRONMENT_READERS = {"shop/settings.py", "shop/deployment.py", "harness/servers.py", "harness/local_env.py", "sandbox/settings.py"}
 
 
 def test_no_module_but_settings_reads_the_environment() -> None:
@@ -24,26 +29,28 @@ def test_no_module_but_settings_reads_the_environment() -> None:
 
 
 def test_env_example_and_readme_table_are_generated_from_the_list() -> None:
-    assert (PROJECT_ROOT / ".env.example").read_text() == settings.env_example(), "run python -m scripts.settings_files"
-    assert settings.readme_table() in (PROJECT_ROOT / "README.md").read_text(), "run python -m scripts.settings_files"
+    assert (PROJECT_ROOT / ".env.example").read_text() == settings.env_example(ALL_VARIABLES), "run python -m scripts.settings_files"
+    page = (PROJECT_ROOT / settings.CONFIGURATION_PAGE).read_text()
+    assert settings.readme_table(ALL_VARIABLES) in page, "run python -m scripts.settings_files"
 
 
-def test_every_variable_rasa_or_the_makefile_uses_is_listed() -> None:
-    listed = {variable.name for variable in settings.VARIABLES}
+def test_every_variable_rasa_or_the_local_environment_sets_is_listed() -> None:
+    listed = {variable.name for variable in ALL_VARIABLES}
     used = set()
     for name in ("credentials.yml", "endpoints.yml", "deploy/endpoints.yml"):
         text = "\n".join(line for line in (PROJECT_ROOT / name).read_text().splitlines() if not line.lstrip().startswith("#"))
         used |= set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)\}", text))
-    for name in ("Makefile", "local-defaults.mk"):
-        used |= set(re.findall(r"^export ([A-Z_][A-Z0-9_]*) \?=", (PROJECT_ROOT / name).read_text(), re.M))
+    used |= set(local_env.environment()) - {"RASA_TELEMETRY_ENABLED", "SQLALCHEMY_SILENCE_UBER_WARNING"}  # Rasa's and SQLAlchemy's own
     assert used - listed == set()
 
 
 def test_every_variable_the_code_names_is_listed() -> None:
-    listed = {variable.name for variable in settings.VARIABLES}
-    source = (PROJECT_ROOT / "actions" / "settings.py").read_text()
-    named = set(re.findall(r'(?:text|number|whole|flag|url|one_of)\("([A-Z_][A-Z0-9_]*)"', source))
-    assert named and named - listed == set()
+    for module in (settings, sandbox_settings):
+        listed = {variable.name for variable in module.VARIABLES}
+        source = (PROJECT_ROOT / (module.__name__.replace(".", "/") + ".py")).read_text()
+        named = set(re.findall(r'(?:text|number|whole|flag|url|one_of|_get|_number|_port)\("([A-Z_][A-Z0-9_]*)"', source))
+        outside = {"FB_APP_SECRET", "FB_PAGE_ACCESS_TOKEN", "KASSA_CATALOG"} if module is sandbox_settings else set()
+        assert named and named - listed - outside == set(), module.__name__
 
 
 @pytest.mark.parametrize("env, message", [

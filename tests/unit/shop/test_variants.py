@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from actions import cart as cart_rules
-from actions import variants
-from actions.catalog import get_catalog
+from shop import cart as cart_rules
+from shop import variants
+from shop.catalog import get_catalog
 
 CATALOG = get_catalog()
 URBAN = CATALOG.product("HLM-001")  # sizes S, M, L; colours black, white

@@ -10,9 +10,9 @@ from typing import Dict, Iterator, List, Tuple
 import pytest
 import requests
 
-from actions.paypal_client import PayPalClient
+from harness.stack import wait_for
 from sandbox.paypal.webhooks import raw_member
-from scripts.stack import wait_for
+from shop.paypal.client import PayPalClient
 from tests.conftest import Sandbox
 from tests.orders import order_body
 

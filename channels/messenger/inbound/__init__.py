@@ -1,0 +1,2 @@
+"""Messenger webhooks in: signature, the front door, the durable intake and the Page
+Inbox commands."""

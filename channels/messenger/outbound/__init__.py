@@ -1,0 +1,1 @@
+"""Messenger out: Rasa's messages as Send API calls within Messenger's limits."""

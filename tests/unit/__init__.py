@@ -1,0 +1,1 @@
+"""Unit tests, one folder per package: `make check` runs them with lint and types."""

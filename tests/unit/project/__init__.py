@@ -1,0 +1,1 @@
+"""Unit tests of the project as a whole: layers, deployment files, the house rules."""
