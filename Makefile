@@ -22,7 +22,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 SITE_PACKAGES = $(VENV)/lib/python3.10/site-packages
 
-.PHONY: help install system-packages lookups lint types validate unit train test-stories integration cluster cluster-test simulate review review-apply review-check insights conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
+.PHONY: help install system-packages lookups lint types validate unit check train test-stories integration cluster cluster-test simulate review review-apply review-check insights conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
 
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -62,14 +62,19 @@ lookups: install ## regenerate data/nlu/catalog_lookups.yml from the catalog
 validate: install ## rasa data validate plus the project's own checks (catalog, responses, templates)
 	$(PY) -m scripts.validate
 
-lint: install ## ruff: pyflakes, pycodestyle, bugbear and import order (pyproject.toml)
-	$(BIN)/ruff check actions channels sandbox scripts bench analytics tests
+CODE := shop actions channels cli harness sandbox analytics bench scripts tests
 
-types: install ## mypy over actions, channels, sandbox, scripts and bench (pyproject.toml)
+lint: install ## ruff: pyflakes, pycodestyle, bugbear, import order, and the format (pyproject.toml)
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+
+types: install ## mypy over every package (pyproject.toml)
 	$(BIN)/mypy
 
-unit: install system-packages ## the unit tests (pytest, no trained model needed)
-	$(PY) -m pytest
+unit: install system-packages ## the unit tests in tests/unit/ (pytest, no trained model needed)
+	$(PY) -m pytest tests/unit
+
+check: lint types unit ## the inner loop: lint, types and the unit tests (under two minutes)
 
 train: install ## train the model (Rasa reuses its cache when nothing changed)
 	$(RASA) train --fixed-model-name kassa

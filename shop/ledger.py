@@ -335,7 +335,7 @@ class Ledger:
     def claim_receipt(self, order_id: str, first_retry_seconds: Optional[float] = None) -> bool:
         """True for the one caller that sends the receipt now: no receipt delivered yet and
         no other attempt within its pause (first_retry_seconds, doubling, at most an hour)."""
-        pause_seconds = first_retry_seconds or settings.shop().receipt_retry_seconds
+        pause_seconds = settings.shop().receipt_retry_seconds if first_retry_seconds is None else first_retry_seconds
         record = self.order(order_id)
         if record is None or record.receipt_sent_at:
             return False
