@@ -3,6 +3,7 @@ that read the tracker, call the shop's rules (``shop``) and send the replies.
 
 Loading this package is the action server's start, so the start-up checks run here.
 """
+
 from shop.startup import check_server
 
 check_server()

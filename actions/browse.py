@@ -1,5 +1,6 @@
 """Browsing: categories, products of a category, search, product details, and
 messages that are off the shop's topic (which get a search first)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -25,7 +26,6 @@ from shop.finder import finder_for
 OFF_TOPIC_MIN_SCORE = 0.4
 
 
-
 class ActionShowCatalog(Action):
     """Browsing and searching are one thing to a customer ("show me locks", "any cable
     locks under 20?", "my bike got stolen"): the finder reads the words, a category
@@ -34,7 +34,9 @@ class ActionShowCatalog(Action):
     def name(self) -> Text:
         return "action_show_catalog"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         order = take_order(dispatcher, tracker, get_catalog())
         if order is not None:
             return order
@@ -48,7 +50,9 @@ class ActionAnswerOutOfScope(Action):
     def name(self) -> Text:
         return "action_answer_out_of_scope"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
         order = take_order(dispatcher, tracker, catalog)
         if order is not None:
@@ -71,7 +75,9 @@ class ActionShowProduct(Action):
     def name(self) -> Text:
         return "action_show_product"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
         order = take_order(dispatcher, tracker, catalog)
         if order is not None:

@@ -1,4 +1,5 @@
 """The cart: add, change, remove, show, clear, and the forms that ask what is missing."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Collection, Dict, List, Optional, Text
@@ -70,15 +71,23 @@ def ask_variant(
     dispatcher: CollectingDispatcher, product: Product, labels: List[str], intent: str, lang: str, **entities: Any
 ) -> List[Dict[Text, Any]]:
     dispatcher.utter_message(
-        response="utter_ask_variant", product_name=product.name(lang),
+        response="utter_ask_variant",
+        product_name=product.name(lang),
         quick_replies=replies.variant_quick_replies(product, labels, intent, lang, **entities),
     )
     return RESET_ITEM_SLOTS
 
 
 def change_cart(
-    dispatcher: CollectingDispatcher, tracker: Tracker, change: Callable[..., cart_rules.Cart],
-    raw_quantity: Any, ask: str, done: str, intent: str, ask_variant_first: bool = False, product: Optional[Product] = None,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    change: Callable[..., cart_rules.Cart],
+    raw_quantity: Any,
+    ask: str,
+    done: str,
+    intent: str,
+    ask_variant_first: bool = False,
+    product: Optional[Product] = None,
 ) -> List[Dict[Text, Any]]:
     """Apply ``change`` for the product, variant and quantity asked; a refusal leaves the cart as it was.
 
@@ -107,7 +116,9 @@ def change_cart(
         explain_refusal(dispatcher, error, catalog, lang)
         return RESET_ITEM_SLOTS
     line = cart_rules.CartLine(product, quantity, variant)
-    dispatcher.utter_message(response=done, quantity=quantity, product_name=line.name(lang), total=total_text(cart, catalog, lang))
+    dispatcher.utter_message(
+        response=done, quantity=quantity, product_name=line.name(lang), total=total_text(cart, catalog, lang)
+    )
     return [SlotSet("cart", cart), SlotSet("last_product", line.key), *RESET_ITEM_SLOTS]
 
 
@@ -117,8 +128,15 @@ def add_ordered_product(dispatcher: CollectingDispatcher, tracker: Tracker, prod
     if replaces_quantity(tracker) and cart_rules.product_lines(current_cart(tracker), product):
         return set_line_quantity(dispatcher, tracker, wanted_quantity(tracker), product)
     return change_cart(
-        dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product",
-        "utter_added_to_cart", "add_to_cart", ask_variant_first=True, product=product,
+        dispatcher,
+        tracker,
+        cart_rules.add,
+        wanted_quantity(tracker),
+        "utter_ask_add_to_cart_form_product",
+        "utter_added_to_cart",
+        "add_to_cart",
+        ask_variant_first=True,
+        product=product,
     )
 
 
@@ -131,11 +149,20 @@ def take_order(dispatcher: CollectingDispatcher, tracker: Tracker, catalog: Cata
 
 
 def set_line_quantity(
-    dispatcher: CollectingDispatcher, tracker: Tracker, raw_quantity: Any, product: Optional[Product] = None,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    raw_quantity: Any,
+    product: Optional[Product] = None,
 ) -> List[Dict[Text, Any]]:
     return change_cart(
-        dispatcher, tracker, cart_rules.set_quantity, raw_quantity,
-        "utter_ask_change_quantity_form_product", "utter_quantity_changed", "change_quantity", product=product,
+        dispatcher,
+        tracker,
+        cart_rules.set_quantity,
+        raw_quantity,
+        "utter_ask_change_quantity_form_product",
+        "utter_quantity_changed",
+        "change_quantity",
+        product=product,
     )
 
 
@@ -143,7 +170,9 @@ class ActionAddToCart(Action):
     def name(self) -> Text:
         return "action_add_to_cart"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         product = get_catalog().product(tracker.get_slot("product"))
         if product is not None and asks_availability(tracker):
             # "do you have the guardian lock?" read as an order: show it, let the customer tap Add to cart
@@ -151,8 +180,14 @@ class ActionAddToCart(Action):
         if product is not None:
             return add_ordered_product(dispatcher, tracker, product)
         return change_cart(
-            dispatcher, tracker, cart_rules.add, wanted_quantity(tracker), "utter_ask_add_to_cart_form_product", "utter_added_to_cart",
-            "add_to_cart", ask_variant_first=True,
+            dispatcher,
+            tracker,
+            cart_rules.add,
+            wanted_quantity(tracker),
+            "utter_ask_add_to_cart_form_product",
+            "utter_added_to_cart",
+            "add_to_cart",
+            ask_variant_first=True,
         )
 
 
@@ -160,13 +195,21 @@ class ActionChangeQuantity(Action):
     def name(self) -> Text:
         return "action_change_quantity"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         product = get_catalog().product(tracker.get_slot("product"))
         if product is not None and not cart_rules.product_lines(current_cart(tracker), product):
             # "and the frame bag as well", "make it two frame bags": not in the cart yet, so it is an add
             return change_cart(
-                dispatcher, tracker, cart_rules.add, tracker.get_slot("quantity"), "utter_ask_add_to_cart_form_product",
-                "utter_added_to_cart", "add_to_cart", ask_variant_first=True,
+                dispatcher,
+                tracker,
+                cart_rules.add,
+                tracker.get_slot("quantity"),
+                "utter_ask_add_to_cart_form_product",
+                "utter_added_to_cart",
+                "add_to_cart",
+                ask_variant_first=True,
             )
         return set_line_quantity(dispatcher, tracker, tracker.get_slot("quantity"))
 
@@ -175,7 +218,9 @@ class ActionRemoveFromCart(Action):
     def name(self) -> Text:
         return "action_remove_from_cart"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         if asks_availability(tracker):  # "do you have ...?" never takes anything out
             return take_order(dispatcher, tracker, get_catalog()) or browse_catalog(dispatcher, tracker)
         catalog, lang = get_catalog(), language(tracker)
@@ -215,7 +260,9 @@ class ActionShowCart(Action):
     def name(self) -> Text:
         return "action_show_cart"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
         lines = cart_rules.lines(current_cart(tracker), catalog)
         if not lines:
@@ -233,7 +280,9 @@ class ActionClearCart(Action):
     def name(self) -> Text:
         return "action_clear_cart"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         if asks_availability(tracker):  # "do you have a basket for ...?" read as "empty the basket"
             return take_order(dispatcher, tracker, get_catalog()) or browse_catalog(dispatcher, tracker)
         dispatcher.utter_message(response="utter_cart_cleared")
@@ -247,7 +296,9 @@ def validate_product_choice(
     catalog = get_catalog()
     resolution = product_in_message(tracker, catalog, named=str(slot_value) if slot_value else None)
     if resolution.product is None:
-        suggest_products(dispatcher, str(slot_value or typed_text(tracker)), resolution.candidates, intent, language(tracker))
+        suggest_products(
+            dispatcher, str(slot_value or typed_text(tracker)), resolution.candidates, intent, language(tracker)
+        )
         return {"product": None}
     return {"product": resolution.product.sku}
 
@@ -265,7 +316,9 @@ class ValidateAddToCartForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_add_to_cart_form"
 
-    async def extract_product(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_product(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         return product_from_context(tracker)
 
     def validate_product(
@@ -278,14 +331,18 @@ class ValidateChangeQuantityForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_change_quantity_form"
 
-    async def extract_product(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_product(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         lines = cart_rules.lines(current_cart(tracker), get_catalog())
         found = product_from_context(tracker, in_cart={line.product.sku for line in lines})
         if found or tracker.get_slot("product") or tracker.get_slot("requested_slot"):
             return found
         return {"product": lines[0].product.sku} if len({line.product.sku for line in lines}) == 1 else {}
 
-    async def extract_quantity(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_quantity(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         """A number anywhere in the message; one when the product is not in the cart yet
         ("and the frame bag as well" is an add)."""
         if tracker.get_slot("requested_slot") not in (None, "quantity") or not typed_text(tracker):
@@ -294,7 +351,11 @@ class ValidateChangeQuantityForm(FormValidationAction):
         if found is not None:
             return {"quantity": found}
         product = get_catalog().product(tracker.get_slot("product"))
-        if product is not None and not cart_rules.product_lines(current_cart(tracker), product) and not tracker.get_slot("quantity"):
+        if (
+            product is not None
+            and not cart_rules.product_lines(current_cart(tracker), product)
+            and not tracker.get_slot("quantity")
+        ):
             return {"quantity": "1"}
         return {}
 
@@ -310,5 +371,7 @@ class ValidateChangeQuantityForm(FormValidationAction):
         try:
             return {"quantity": str(cart_rules.parse_quantity(raw))}
         except cart_rules.CartError:
-            dispatcher.utter_message(response="utter_invalid_quantity", quantity=raw, limit=cart_rules.MAX_QUANTITY_PER_LINE)
+            dispatcher.utter_message(
+                response="utter_invalid_quantity", quantity=raw, limit=cart_rules.MAX_QUANTITY_PER_LINE
+            )
             return {"quantity": None}

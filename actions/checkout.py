@@ -1,4 +1,5 @@
 """Checkout: create the PayPal order for the cart; tell the customer where it stands."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,7 +37,11 @@ STATUS_RESPONSES = {
 def report_paypal_error(dispatcher: CollectingDispatcher, error: PayPalError, conversation_id: str) -> None:
     logger.error(
         "PayPal call failed for conversation %s: status=%s name=%s debug_id=%s issues=%s",
-        conversation_id, error.status, error.name, error.debug_id, error.issues,
+        conversation_id,
+        error.status,
+        error.name,
+        error.debug_id,
+        error.issues,
     )
     if error.retryable:
         dispatcher.utter_message(response="utter_payment_unavailable")
@@ -54,16 +59,20 @@ def sellable_lines(dispatcher: CollectingDispatcher, tracker: Tracker) -> Option
         return None
     for line in lines:
         try:
-            cart_rules.check_quantity(line.product, line.quantity, cart_rules.in_other_lines_of(cart, line.product, line.key))
+            cart_rules.check_quantity(
+                line.product, line.quantity, cart_rules.in_other_lines_of(cart, line.product, line.key)
+            )
         except cart_rules.CartError as error:
-            dispatcher.utter_message(response="utter_checkout_item_unavailable", product_name=line.name(lang), limit=error.details.get("limit", 0))
+            dispatcher.utter_message(
+                response="utter_checkout_item_unavailable",
+                product_name=line.name(lang),
+                limit=error.details.get("limit", 0),
+            )
             return None
     return lines
 
 
-async def payment_in_flight(
-    dispatcher: CollectingDispatcher, tracker: Tracker
-) -> Optional[List[Dict[Text, Any]]]:
+async def payment_in_flight(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
     """Before a new checkout: a payment of this conversation that can still complete.
 
     An order the buyer approved at the bank (iDEAL, Bancontact) or whose capture is
@@ -79,18 +88,26 @@ async def payment_in_flight(
                 continue
             if not payment_methods.completes_on_approval(order):
                 captured = await payment_actions.capture(record, dispatcher, tracker)
-                return await asyncio.to_thread(payment_actions.finish, record, captured, dispatcher, tracker) if captured else []
+                return (
+                    await asyncio.to_thread(payment_actions.finish, record, captured, dispatcher, tracker)
+                    if captured
+                    else []
+                )
             await asyncio.to_thread(ledger.record_approval, record.order_id)
         lang = language(tracker)
         dispatcher.utter_message(
-            response="utter_payment_in_progress", order_id=record.order_id, total=payment_actions.total_text(record, lang),
+            response="utter_payment_in_progress",
+            order_id=record.order_id,
+            total=payment_actions.total_text(record, lang),
         )
         return []
     return None
 
 
 async def create_cart_order(
-    dispatcher: CollectingDispatcher, tracker: Tracker, lines: List[cart_rules.CartLine],
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    lines: List[cart_rules.CartLine],
     method: Optional[payment_methods.BankMethod] = None,
 ) -> Optional[Tuple[Dict[str, Any], str, str]]:
     """Step 2: the cart's PayPal order (paid with PayPal, or with ``method``) under a
@@ -160,8 +177,10 @@ async def check_out_with_paypal(dispatcher: CollectingDispatcher, tracker: Track
         total=total_text,
         approval_url=approval_url,
         methods=replies.method_list(banks, lang),
-        buttons=[replies.pay_button(total_text, approval_url, lang, tracker.get_latest_input_channel()),
-                 *(replies.bank_method_button(method, lang) for method in banks)],
+        buttons=[
+            replies.pay_button(total_text, approval_url, lang, tracker.get_latest_input_channel()),
+            *(replies.bank_method_button(method, lang) for method in banks),
+        ],
     )
     return await remember_order(tracker, lines, order, approval_url, request_id)
 
@@ -170,7 +189,9 @@ class ActionCheckout(Action):
     def name(self) -> Text:
         return "action_checkout"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         return await check_out_with_paypal(dispatcher, tracker)
 
 
@@ -178,7 +199,9 @@ class ActionCheckOrderStatus(Action):
     def name(self) -> Text:
         return "action_check_order_status"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         lang = language(tracker)
         record: Optional[Dict[str, Any]] = tracker.get_slot("last_order")
         if not isinstance(record, dict) or not record.get("id"):
@@ -216,7 +239,9 @@ class ValidateAccountHolderForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_account_holder_form"
 
-    async def extract_account_holder(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_account_holder(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if tracker.get_slot("account_holder") or tracker.get_slot("requested_slot"):
             return {}
         profile_name = messenger_metadata(tracker, "profile_name")
@@ -239,7 +264,9 @@ class ActionStartBankPayment(Action):
     def name(self) -> Text:
         return "action_start_bank_payment"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         method = bank_method_wanted(tracker)
         if method is None:
             return await check_out_with_paypal(dispatcher, tracker)
@@ -249,7 +276,14 @@ class ActionStartBankPayment(Action):
         currency, lang = get_catalog().currency, language(tracker)
         total = cart_rules.total(lines)
         if not payment_methods.allows(method, total, currency):
-            logger.info("%s not offered to %s: %s %s (EUR from %s)", method.label, tracker.sender_id, total, currency, method.minimum)
+            logger.info(
+                "%s not offered to %s: %s %s (EUR from %s)",
+                method.label,
+                tracker.sender_id,
+                total,
+                currency,
+                method.minimum,
+            )
             dispatcher.utter_message(response="utter_bank_method_unavailable", method=method.label)
             return []
         waiting = await payment_in_flight(dispatcher, tracker)
@@ -260,7 +294,10 @@ class ActionStartBankPayment(Action):
             return []
         order, payer_action_url, request_id = created
         dispatcher.utter_message(
-            response="utter_bank_payment_ready", total=money.format_money(total, currency, lang), method=method.label,
-            payer_action_url=payer_action_url, buttons=[replies.bank_pay_button(method, payer_action_url, lang)],
+            response="utter_bank_payment_ready",
+            total=money.format_money(total, currency, lang),
+            method=method.label,
+            payer_action_url=payer_action_url,
+            buttons=[replies.bank_pay_button(method, payer_action_url, lang)],
         )
         return await remember_order(tracker, lines, order, payer_action_url, request_id)

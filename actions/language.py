@@ -1,4 +1,5 @@
 """The ``language`` slot: filled after every message by Rasa's slot extraction."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -10,7 +11,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.tracker import latest_entity, latest_text
 from shop import language as languages
 
-LANGUAGE_NAMES = {"english": "en", "engels": "en", "en": "en", "dutch": "nl", "nederlands": "nl", "vlaams": "nl", "flemish": "nl", "nl": "nl"}
+LANGUAGE_NAMES = {
+    "english": "en",
+    "engels": "en",
+    "en": "en",
+    "dutch": "nl",
+    "nederlands": "nl",
+    "vlaams": "nl",
+    "flemish": "nl",
+    "nl": "nl",
+}
 
 
 class ActionDetectLanguage(Action):
@@ -19,7 +29,9 @@ class ActionDetectLanguage(Action):
     def name(self) -> Text:
         return "action_detect_language"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         current = tracker.get_slot("language")
         asked = latest_entity(tracker, "language")
         wanted = LANGUAGE_NAMES.get(str(asked).lower()) if asked else None

@@ -1,4 +1,5 @@
 """Payment events from the paypal channel: capture exactly once, receipt, updates."""
+
 from __future__ import annotations
 
 import asyncio
@@ -60,7 +61,9 @@ def from_payment_channel(tracker: Tracker) -> bool:
 def own_record(tracker: Tracker) -> Optional[OrderRecord]:
     """The ledger's order named by the event, if the event is real and the order belongs to this conversation."""
     if not from_payment_channel(tracker):
-        logger.warning("SECURITY: payment action refused: the turn in conversation %s is not a payment event", tracker.sender_id)
+        logger.warning(
+            "SECURITY: payment action refused: the turn in conversation %s is not a payment event", tracker.sender_id
+        )
         return None
     order_id = latest_entity(tracker, "order_id")
     record = get_ledger().order(str(order_id)) if order_id else None
@@ -75,8 +78,13 @@ def total_text(record: OrderRecord, lang: str) -> str:
 
 
 def update_for(
-    tracker: Tracker, template: str, record: OrderRecord, order_id: Optional[str] = None, receipt_of: Optional[str] = None,
-    notice: Optional[str] = None, **values: str
+    tracker: Tracker,
+    template: str,
+    record: OrderRecord,
+    order_id: Optional[str] = None,
+    receipt_of: Optional[str] = None,
+    notice: Optional[str] = None,
+    **values: str,
 ) -> Optional[Dict[str, Any]]:
     """This update's utility template (Messenger, outside the 24-hour window): the order id
     and total always, ``values`` for the rest of the template's parameters. ``notice``: the
@@ -94,14 +102,18 @@ async def fetch_order(record: OrderRecord) -> Optional[Dict[str, Any]]:
     try:
         return await asyncio.to_thread(get_client().get_order, record.order_id)
     except PayPalError as error:
-        logger.error("PayPal order %s lookup failed: status=%s debug_id=%s", record.order_id, error.status, error.debug_id)
+        logger.error(
+            "PayPal order %s lookup failed: status=%s debug_id=%s", record.order_id, error.status, error.debug_id
+        )
         return None
 
 
 async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[str, Any]]:
     """Capture under a PayPal-Request-Id bound to the order; the order after capture, or None."""
     try:
-        return await asyncio.to_thread(get_client().capture_order, record.order_id, paypal_orders.capture_request_id(record.order_id))
+        return await asyncio.to_thread(
+            get_client().capture_order, record.order_id, paypal_orders.capture_request_id(record.order_id)
+        )
     except PayPalError as error:
         if "ORDER_ALREADY_CAPTURED" in error.issues:
             return await fetch_order(record)
@@ -112,12 +124,23 @@ async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker
             await asyncio.to_thread(get_ledger().update, record.order_id, "PAYER_ACTION_REQUIRED")
             lang = language(tracker)
             dispatcher.utter_message(
-                response="utter_payment_declined", order_id=record.order_id,
-                buttons=[replies.pay_button(total_text(record, lang), record.approval_url or "", lang, tracker.get_latest_input_channel())],
+                response="utter_payment_declined",
+                order_id=record.order_id,
+                buttons=[
+                    replies.pay_button(
+                        total_text(record, lang), record.approval_url or "", lang, tracker.get_latest_input_channel()
+                    )
+                ],
                 json_message=update_for(tracker, "kassa_payment_failed", record, order_id=record.order_id),
             )
             return None
-        logger.error("Capture of %s failed: status=%s debug_id=%s issues=%s", record.order_id, error.status, error.debug_id, error.issues)
+        logger.error(
+            "Capture of %s failed: status=%s debug_id=%s issues=%s",
+            record.order_id,
+            error.status,
+            error.debug_id,
+            error.issues,
+        )
         if error.retryable:
             await asyncio.to_thread(tell_processing_once, record, dispatcher)
         return None
@@ -143,12 +166,14 @@ def settle_replaced_order(
 
 
 def tell_processing_once(record: OrderRecord, dispatcher: CollectingDispatcher) -> None:
-    """"Confirming your payment": once per order, however often the capture is retried."""
+    """ "Confirming your payment": once per order, however often the capture is retried."""
     if get_ledger().claim_notice(record.order_id, "processing"):
         dispatcher.utter_message(response="utter_payment_processing")
 
 
-def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+def finish(
+    record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> List[Dict[str, Any]]:
     """Record the capture's outcome; on COMPLETED send one receipt and take the items out of the cart."""
     lang = language(tracker)
     found = payments.latest_capture(order)
@@ -165,32 +190,57 @@ def finish(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDis
     if status in ("PENDING", "DECLINED"):
         ledger.update(record.order_id, status, capture_id=found.get("id"))
         if record.status != status:  # read at the start of this turn, under the conversation's lock
-            response, template = ("utter_payment_pending", "kassa_payment_pending") if status == "PENDING" else (
-                "utter_payment_denied", "kassa_payment_failed")
+            response, template = (
+                ("utter_payment_pending", "kassa_payment_pending")
+                if status == "PENDING"
+                else ("utter_payment_denied", "kassa_payment_failed")
+            )
             dispatcher.utter_message(
-                response=response, order_id=record.order_id, total=total_text(record, lang),
-                json_message=update_for(tracker, template, record, order_id=record.order_id if status == "DECLINED" else None),
+                response=response,
+                order_id=record.order_id,
+                total=total_text(record, lang),
+                json_message=update_for(
+                    tracker, template, record, order_id=record.order_id if status == "DECLINED" else None
+                ),
             )
         return []
     if status != "COMPLETED":
         return []
-    ledger.update(record.order_id, "COMPLETED", capture_id=found.get("id"),
-                  payer_name=payments.payer_name(order), payer_email=payments.payer_email(order))
+    ledger.update(
+        record.order_id,
+        "COMPLETED",
+        capture_id=found.get("id"),
+        payer_name=payments.payer_name(order),
+        payer_email=payments.payer_email(order),
+    )
     if ledger.claim_receipt(record.order_id):  # else delivered, or another turn is sending it now
         send_receipt(record, order, found, dispatcher, tracker)
     if ledger.claim_notice(record.order_id, PAYMENT_RECEIVED):
         dispatcher.utter_message(
-            response="utter_payment_received", total=total_text(record, lang), order_id=record.order_id,
+            response="utter_payment_received",
+            total=total_text(record, lang),
+            order_id=record.order_id,
             payer_name=payments.payer_name(order),
         )
     return apply_to_cart(record, tracker)
 
 
-def send_receipt(record: OrderRecord, order: Dict[str, Any], capture: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+def send_receipt(
+    record: OrderRecord,
+    order: Dict[str, Any],
+    capture: Dict[str, Any],
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+) -> None:
     if tracker.get_latest_input_channel() == "facebook":
         # marked delivered by the Messenger output once Facebook accepted it; tried again until then
         receipt = {"receipt": payments.receipt(record, order, capture, get_catalog())}
-        dispatcher.utter_message(json_message={**receipt, **(update_for(tracker, "kassa_order_confirmed", record, receipt_of=record.order_id) or {})})
+        dispatcher.utter_message(
+            json_message={
+                **receipt,
+                **(update_for(tracker, "kassa_order_confirmed", record, receipt_of=record.order_id) or {}),
+            }
+        )
     else:
         get_ledger().receipt_delivered(record.order_id)  # other channels get no receipt template: the thanks is it
 
@@ -219,7 +269,11 @@ def applied_orders(tracker: Tracker) -> List[str]:
 
 
 def refund_replaced_payment(
-    record: OrderRecord, order: Dict[str, Any], capture: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+    record: OrderRecord,
+    order: Dict[str, Any],
+    capture: Dict[str, Any],
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
 ) -> None:
     """PayPal completed an order a newer checkout had replaced (an iDEAL or Bancontact
     payment the bank confirmed late, an old bank link approved): the customer must not
@@ -228,25 +282,39 @@ def refund_replaced_payment(
     ledger = get_ledger()
     ledger.update(record.order_id, record.status, capture_id=capture.get("id"))
     try:
-        refund = get_client().refund_capture(str(capture["id"]), paypal_orders.replaced_refund_request_id(str(capture["id"])))
+        refund = get_client().refund_capture(
+            str(capture["id"]), paypal_orders.replaced_refund_request_id(str(capture["id"]))
+        )
     except PayPalError as error:
         if "CAPTURE_FULLY_REFUNDED" not in error.issues:
-            logger.error("Refund of replaced order %s failed: status=%s debug_id=%s issues=%s (tried again with the webhook)",
-                         record.order_id, error.status, error.debug_id, error.issues)
+            logger.error(
+                "Refund of replaced order %s failed: status=%s debug_id=%s issues=%s (tried again with the webhook)",
+                record.order_id,
+                error.status,
+                error.debug_id,
+                error.issues,
+            )
             return
         refund = next(iter(payments.refunds(order)), {"id": "", "status": "COMPLETED", "amount": capture["amount"]})
-    logger.warning("Order %s was paid after a newer checkout replaced it: refunded in full (%s)", record.order_id, refund.get("id"))
+    logger.warning(
+        "Order %s was paid after a newer checkout replaced it: refunded in full (%s)", record.order_id, refund.get("id")
+    )
     if refund.get("id"):
         amount = refund.get("amount") or capture["amount"]
-        ledger.record_refund(str(refund["id"]), record.order_id, amount["value"], amount["currency_code"], str(refund.get("status")))
+        ledger.record_refund(
+            str(refund["id"]), record.order_id, amount["value"], amount["currency_code"], str(refund.get("status"))
+        )
     ledger.update(record.order_id, "REFUNDED" if refund.get("status") == "COMPLETED" else REFUNDING)
     notice = refund_notice(str(refund.get("id")))
     if not ledger.claim_notice(record.order_id, notice):
         return
     total = total_text(record, language(tracker))
     dispatcher.utter_message(
-        response="utter_payment_replaced_refunded", order_id=record.order_id, total=total,
-        method=payment_methods.method_of_order(order), buttons=latest_pay_buttons(record, tracker),
+        response="utter_payment_replaced_refunded",
+        order_id=record.order_id,
+        total=total,
+        method=payment_methods.method_of_order(order),
+        buttons=latest_pay_buttons(record, tracker),
         json_message=update_for(tracker, "kassa_refund_issued", record, notice=notice, amount=total),
     )
 
@@ -267,16 +335,22 @@ def refuse_replaced_order(record: OrderRecord, dispatcher: CollectingDispatcher,
     if not ledger.move(record.order_id, VOIDED, (SUPERSEDED,)):
         return
     logger.warning("Order %s was approved after a newer checkout replaced it: not captured", record.order_id)
-    dispatcher.utter_message(response="utter_payment_link_replaced", order_id=record.order_id, buttons=latest_pay_buttons(record, tracker))
+    dispatcher.utter_message(
+        response="utter_payment_link_replaced", order_id=record.order_id, buttons=latest_pay_buttons(record, tracker)
+    )
 
 
-def report_refunds(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+def report_refunds(
+    record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> None:
     """Keep each refund PayPal lists as its own row and tell the customer each one once,
     with its amount; the order is REFUNDED only when the whole capture is."""
     ledger, lang = get_ledger(), language(tracker)
     completed = [r for r in payments.refunds(order) if r.get("status") == "COMPLETED"]
     for refund in completed:
-        ledger.record_refund(refund["id"], record.order_id, refund["amount"]["value"], refund["amount"]["currency_code"], "COMPLETED")
+        ledger.record_refund(
+            refund["id"], record.order_id, refund["amount"]["value"], refund["amount"]["currency_code"], "COMPLETED"
+        )
     whole = ledger.refunded_amount(record.order_id) >= money.to_decimal(record.amount)
     if completed:
         ledger.update(record.order_id, "REFUNDED" if whole else "PARTIALLY_REFUNDED")
@@ -287,12 +361,21 @@ def report_refunds(record: OrderRecord, order: Dict[str, Any], dispatcher: Colle
         value = money.format_money(money.to_decimal(refund["amount"]["value"]), record.currency, lang)
         update = update_for(tracker, "kassa_refund_issued", record, notice=notice, amount=value)
         if whole and len(completed) == 1:
-            dispatcher.utter_message(response="utter_payment_refunded", order_id=record.order_id, total=total_text(record, lang), json_message=update)
+            dispatcher.utter_message(
+                response="utter_payment_refunded",
+                order_id=record.order_id,
+                total=total_text(record, lang),
+                json_message=update,
+            )
         else:
-            dispatcher.utter_message(response="utter_payment_partly_refunded", order_id=record.order_id, refunded=value, json_message=update)
+            dispatcher.utter_message(
+                response="utter_payment_partly_refunded", order_id=record.order_id, refunded=value, json_message=update
+            )
 
 
-def report_reversal(record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+def report_reversal(
+    record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> None:
     """An iDEAL or Bancontact approval the bank did not confirm in time: nothing was
     captured, the order is REVERSED, the cart stays. Told once (the ledger's move)."""
     if order.get("status") in ("COMPLETED",) or payments.latest_capture(order):
@@ -300,7 +383,9 @@ def report_reversal(record: OrderRecord, order: Dict[str, Any], dispatcher: Coll
     if get_ledger().move(record.order_id, REVERSED, (*OPEN_STATUSES, APPROVED, SUPERSEDED)):
         lang = language(tracker)
         dispatcher.utter_message(
-            response="utter_payment_reversed", method=payment_methods.method_of_order(order), order_id=record.order_id,
+            response="utter_payment_reversed",
+            method=payment_methods.method_of_order(order),
+            order_id=record.order_id,
             total=total_text(record, lang),
         )
 
@@ -309,7 +394,9 @@ class ActionCapturePayment(Action):
     def name(self) -> Text:
         return "action_capture_payment"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         record = await asyncio.to_thread(own_record, tracker)
         if record is None:
             return []
@@ -340,7 +427,9 @@ class ActionReportPaymentUpdate(Action):
     def name(self) -> Text:
         return "action_report_payment_update"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         record = await asyncio.to_thread(own_record, tracker)
         if record is None:
             return []
@@ -365,7 +454,9 @@ class ActionCancelPayment(Action):
     def name(self) -> Text:
         return "action_cancel_payment"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         record = await asyncio.to_thread(own_record, tracker)
         if record is None or record.status not in OPEN_STATUSES:
             return []  # never backwards
@@ -383,7 +474,9 @@ class ActionSendPaymentRequest(Action):
     def name(self) -> Text:
         return "action_send_payment_request"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         record = await asyncio.to_thread(own_record, tracker)
         if record is None or not record.approval_url:
             return []
@@ -394,13 +487,36 @@ class ActionSendPaymentRequest(Action):
         total = total_text(record, lang)
         # Messenger's output notes the delivery once Facebook accepted the whole message;
         # the paypal channel sends the request again until it has
-        delivery = {"delivered": {"order_id": record.order_id, "notice": PAY_BUTTON_DELIVERED}} if channel == "facebook" else {}
+        delivery = (
+            {"delivered": {"order_id": record.order_id, "notice": PAY_BUTTON_DELIVERED}}
+            if channel == "facebook"
+            else {}
+        )
         dispatcher.utter_message(
-            response="utter_payment_request", description=record.description, total=total, approval_url=record.approval_url,
+            response="utter_payment_request",
+            description=record.description,
+            total=total,
+            approval_url=record.approval_url,
             buttons=[replies.pay_button(total, record.approval_url, lang, channel)],
-            json_message={**delivery, **(update_for(tracker, "kassa_payment_request", record, order_id=record.order_id,
-                                                    description=record.description or "") or {})} or None,
+            json_message={
+                **delivery,
+                **(
+                    update_for(
+                        tracker,
+                        "kassa_payment_request",
+                        record,
+                        order_id=record.order_id,
+                        description=record.description or "",
+                    )
+                    or {}
+                ),
+            }
+            or None,
         )
         if channel != "facebook":  # other channels answer within the request: handed over is delivered
             await asyncio.to_thread(ledger.claim_notice, record.order_id, PAY_BUTTON_DELIVERED)
-        return [SlotSet("last_order", payments.last_order(record.order_id, record.amount, record.currency, record.approval_url))]
+        return [
+            SlotSet(
+                "last_order", payments.last_order(record.order_id, record.amount, record.currency, record.approval_url)
+            )
+        ]

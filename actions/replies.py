@@ -5,6 +5,7 @@ buttons), which Rasa's channels pass on as they are. Button payloads are
 ``/intent{"entity": "value"}`` strings, so a tap reaches the right intent with
 the product id and skips NLU.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,7 +78,9 @@ def _shorten(text: str, limit: int) -> str:
 def product_element(product: Product, catalog: Catalog, language: str) -> Dict[str, Any]:
     return {
         "title": _shorten(product.name(language), TITLE_LIMIT),
-        "subtitle": _shorten(f"{price_text(product, catalog, language)} · {product.description(language)}", SUBTITLE_LIMIT),
+        "subtitle": _shorten(
+            f"{price_text(product, catalog, language)} · {product.description(language)}", SUBTITLE_LIMIT
+        ),
         "image_url": catalog.image_url(product),
         "buttons": [
             postback_button(phrase("add_to_cart_button", language), intent_payload("add_to_cart", product=product.sku)),
@@ -94,11 +97,15 @@ def product_buttons(products: Iterable[Product], intent: str, language: str) -> 
     return [postback_button(p.name(language), intent_payload(intent, product=p.sku)) for p in products]
 
 
-def variant_quick_replies(product: Product, labels: Iterable[str], intent: str, language: str, **entities: Any) -> List[Dict[str, str]]:
+def variant_quick_replies(
+    product: Product, labels: Iterable[str], intent: str, language: str, **entities: Any
+) -> List[Dict[str, str]]:
     """One quick reply per size/colour (the catalog allows at most 13); the payload
     carries the catalog's label, checked again when it comes back."""
     return [
-        postback_button(variants.display(label, language), intent_payload(intent, product=product.sku, variant=label, **entities))
+        postback_button(
+            variants.display(label, language), intent_payload(intent, product=product.sku, variant=label, **entities)
+        )
         for label in labels
     ]
 
@@ -133,8 +140,12 @@ def cart_lines_text(lines: Sequence[CartLine], currency: str, language: str) -> 
 
 
 def utility_update(
-    channel: str | None, template: str, language: str, values: Dict[str, str],
-    order_id: str | None = None, receipt_of: str | None = None,
+    channel: str | None,
+    template: str,
+    language: str,
+    values: Dict[str, str],
+    order_id: str | None = None,
+    receipt_of: str | None = None,
 ) -> Dict[str, Any] | None:
     """The custom JSON that marks a payment update with its Messenger utility template
     (texts/utility_templates.yml): sent in its place when the customer last wrote

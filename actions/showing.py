@@ -1,6 +1,7 @@
 """What a customer is shown while browsing: carousels of products, one product's card,
 the categories, "did you mean" suggestions, and a search's answer. Helpers the browse
 and cart actions share; no action lives here."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -18,12 +19,20 @@ from shop.finder import Found, finder_for
 
 
 def show_products(
-    dispatcher: CollectingDispatcher, response: str, products: Sequence[Product], catalog: Catalog, lang: str, **values: Any
+    dispatcher: CollectingDispatcher,
+    response: str,
+    products: Sequence[Product],
+    catalog: Catalog,
+    lang: str,
+    **values: Any,
 ) -> List[Dict[Text, Any]]:
     """A carousel of ``products``; remembered so that "the second one" can point into it."""
     shown = list(products[: replies.MAX_RESULTS])
     dispatcher.utter_message(
-        response=response, elements=replies.carousel(shown, catalog, lang), show_more=replies.phrase("show_more_button", lang), **values
+        response=response,
+        elements=replies.carousel(shown, catalog, lang),
+        show_more=replies.phrase("show_more_button", lang),
+        **values,
     )
     return [SlotSet("shown_products", [p.sku for p in shown])]
 
@@ -42,7 +51,9 @@ def suggest_products(
         show_categories(dispatcher, catalog, lang, "utter_unknown_product_no_match", query=unknown)
 
 
-def show_categories(dispatcher: CollectingDispatcher, catalog: Catalog, lang: str, response: str = "utter_categories", **values: Any) -> None:
+def show_categories(
+    dispatcher: CollectingDispatcher, catalog: Catalog, lang: str, response: str = "utter_categories", **values: Any
+) -> None:
     dispatcher.utter_message(response=response, quick_replies=replies.category_quick_replies(catalog, lang), **values)
 
 
@@ -52,7 +63,12 @@ def show_found(
     """What a search found: a category as the category, else the products, best first."""
     if found.category is not None and limit is None:
         return show_products(
-            dispatcher, "utter_products_in_category", found.products, catalog, lang, category_name=found.category.name(lang).lower()
+            dispatcher,
+            "utter_products_in_category",
+            found.products,
+            catalog,
+            lang,
+            category_name=found.category.name(lang).lower(),
         )
     return show_products(dispatcher, "utter_search_results", found.products, catalog, lang)
 
@@ -61,12 +77,18 @@ def search(text: str, limit: Optional[Decimal], catalog: Catalog) -> Found:
     """Products for the words and the limit; with a limit and no words, everything under it."""
     found = finder_for(catalog).find(text, limit)
     if not found.products and limit is not None and not finder_for(catalog).score(text)[0] and not found.unknown_words:
-        found.products = sorted((p for p in catalog.products.values() if p.price <= limit), key=lambda p: (p.price, p.sku))
+        found.products = sorted(
+            (p for p in catalog.products.values() if p.price <= limit), key=lambda p: (p.price, p.sku)
+        )
     return found
 
 
 def explain_nothing_found(
-    dispatcher: CollectingDispatcher, text: str, limit: Optional[Decimal], catalog: Catalog, lang: str,
+    dispatcher: CollectingDispatcher,
+    text: str,
+    limit: Optional[Decimal],
+    catalog: Catalog,
+    lang: str,
     response: str = "utter_no_search_results",
 ) -> List[Dict[Text, Any]]:
     """Nothing matched: under the limit (the cheapest match is shown), or at all (the categories)."""
@@ -75,7 +97,11 @@ def explain_nothing_found(
         if unlimited.products:
             cheapest = min(unlimited.products, key=lambda p: (p.price, p.sku))
             return show_products(
-                dispatcher, "utter_nothing_under_price", [cheapest], catalog, lang,
+                dispatcher,
+                "utter_nothing_under_price",
+                [cheapest],
+                catalog,
+                lang,
                 price=money.format_money(limit, catalog.currency, lang),
             )
     words = " ".join(finder_for(catalog).find(text).unknown_words) or text
@@ -83,7 +109,9 @@ def explain_nothing_found(
     return []
 
 
-def show_details(dispatcher: CollectingDispatcher, product: Product, catalog: Catalog, lang: str) -> List[Dict[Text, Any]]:
+def show_details(
+    dispatcher: CollectingDispatcher, product: Product, catalog: Catalog, lang: str
+) -> List[Dict[Text, Any]]:
     """One product's card: picture, price, description, stock, sizes and colours, Add to cart."""
     dispatcher.utter_message(
         response="utter_product_details",

@@ -1,4 +1,5 @@
 """What actions read from the tracker: language, cart, the latest entities."""
+
 from __future__ import annotations
 
 import re
@@ -102,7 +103,9 @@ def product_entities(tracker: Tracker) -> Tuple[List[str], List[str]]:
         if entity.get("entity") != "product":
             continue
         start, end = entity.get("start"), entity.get("end")
-        in_cart_phrase = isinstance(start, int) and isinstance(end, int) and any(a <= start and end <= b for a, b in cart_spans)
+        in_cart_phrase = (
+            isinstance(start, int) and isinstance(end, int) and any(a <= start and end <= b for a, b in cart_spans)
+        )
         (cart_words if in_cart_phrase else products).append(str(entity.get("value")))
     return products, cart_words
 
@@ -167,7 +170,9 @@ AVAILABILITY = re.compile(
 def asks_availability(tracker: Tracker) -> bool:
     """ "Do you have the guardian lock?" asks to see it; "can I get two?" still orders."""
     typed = typed_text(tracker)
-    return bool(typed) and AVAILABILITY.search(typed) is not None and numbers.quantity(ARTICLE_EEN.sub(" ", typed)) is None
+    return (
+        bool(typed) and AVAILABILITY.search(typed) is not None and numbers.quantity(ARTICLE_EEN.sub(" ", typed)) is None
+    )
 
 
 def ordered_product(tracker: Tracker, catalog: Catalog) -> Optional[Product]:

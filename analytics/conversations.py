@@ -1,5 +1,6 @@
 """Conversations as Rasa's SQL tracker store keeps them (SQLite or PostgreSQL, the same
 URL Rasa builds from endpoints.yml's variables), turned into turns a person can read."""
+
 from __future__ import annotations
 
 import json
@@ -64,8 +65,12 @@ def tracker_store_url(env: Optional[settings.Env] = None) -> Any:
         return f"sqlite:///{path}"
     port = settings.text("TRACKER_STORE_PORT", env)
     return SQLTrackerStore.get_db_url(
-        dialect, settings.text("TRACKER_STORE_URL", env) or None, int(port) if port else None, db,
-        settings.text("TRACKER_STORE_USERNAME", env) or None, settings.text("TRACKER_STORE_PASSWORD", env) or None,
+        dialect,
+        settings.text("TRACKER_STORE_URL", env) or None,
+        int(port) if port else None,
+        db,
+        settings.text("TRACKER_STORE_USERNAME", env) or None,
+        settings.text("TRACKER_STORE_PASSWORD", env) or None,
     )
 
 
@@ -94,11 +99,18 @@ def _apply(conversation: Conversation, event: Dict[str, Any]) -> None:
         parse = event.get("parse_data") or {}
         intent = parse.get("intent") or {}
         previous_bot = last.bot_after[-1] if last and last.bot_after else (last.bot_before if last else "")
-        conversation.turns.append(UserTurn(
-            text=str(event.get("text") or ""), timestamp=float(event.get("timestamp") or 0), intent=intent.get("name"),
-            confidence=float(intent.get("confidence") or 0), ranking=list(parse.get("intent_ranking") or []),
-            entities=list(parse.get("entities") or []), metadata=dict(event.get("metadata") or {}), bot_before=previous_bot,
-        ))
+        conversation.turns.append(
+            UserTurn(
+                text=str(event.get("text") or ""),
+                timestamp=float(event.get("timestamp") or 0),
+                intent=intent.get("name"),
+                confidence=float(intent.get("confidence") or 0),
+                ranking=list(parse.get("intent_ranking") or []),
+                entities=list(parse.get("entities") or []),
+                metadata=dict(event.get("metadata") or {}),
+                bot_before=previous_bot,
+            )
+        )
     elif kind == "bot":
         text = str(event.get("text") or "")
         if last is not None and text:

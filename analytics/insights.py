@@ -8,6 +8,7 @@ viewed against bought, the most frequent unanswered requests, and handovers.
 Writes results/insights/: summary.md, funnel.csv, products.csv, unanswered.csv,
 funnel.png and daily.png.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,7 +65,9 @@ class Insights:
 
     @property
     def average_order_value(self) -> Optional[Decimal]:
-        return (self.total.revenue / self.total.paid_orders).quantize(Decimal("0.01")) if self.total.paid_orders else None
+        return (
+            (self.total.revenue / self.total.paid_orders).quantize(Decimal("0.01")) if self.total.paid_orders else None
+        )
 
 
 def paid_at(order: OrderRecord) -> Optional[float]:
@@ -112,14 +115,19 @@ def compute(convs: Iterable[Conversation], ledger: Ledger, catalog: Catalog) -> 
             if at is not None and conversation.started:
                 result.minutes_to_pay.append((at - conversation.started) / 60)
         result.handovers += int(any(t.intent == "human_handoff" for t in conversation.turns))
-    unanswered = [i for i in review.collect(reviewed, catalog, more_names=review.payer_names(ledger))
-                  if any(r.startswith("fallback") for r in i.reasons)]
+    unanswered = [
+        i
+        for i in review.collect(reviewed, catalog, more_names=review.payer_names(ledger))
+        if any(r.startswith("fallback") for r in i.reasons)
+    ]
     result.unanswered = [(i.language, i.message, i.seen) for i in sorted(unanswered, key=lambda i: -i.seen)[:10]]
     return result
 
 
 def net_amount(ledger: Ledger, order: OrderRecord) -> Decimal:
-    refunded = sum((Decimal(str(r["amount"])) for r in ledger.refunds(order.order_id) if r.get("status") != "FAILED"), Decimal("0"))
+    refunded = sum(
+        (Decimal(str(r["amount"])) for r in ledger.refunds(order.order_id) if r.get("status") != "FAILED"), Decimal("0")
+    )
     return Decimal(order.amount) - refunded
 
 
@@ -133,31 +141,57 @@ def _percent(value: Optional[float]) -> str:
 
 def summary(result: Insights, catalog: Catalog) -> str:
     total = result.total
-    lines = ["# Sales funnel", "", f"Written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make insights`.", "",
-             "| step | conversations | from the step before |", "| --- | ---: | ---: |"]
+    lines = [
+        "# Sales funnel",
+        "",
+        f"Written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make insights`.",
+        "",
+        "| step | conversations | from the step before |",
+        "| --- | ---: | ---: |",
+    ]
     rates = [None, *total.conversions().values()]
     for step, rate in zip(STEPS, rates, strict=True):
         lines.append(f"| {step.replace('_', ' ')} | {total.counts[step]} | {_percent(rate)} |")
     aov = result.average_order_value
-    lines += ["", f"- Revenue (net of refunds): {result.currency} {total.revenue:.2f} from {total.paid_orders} paid order(s)",
-              f"- Average order value: {'-' if aov is None else f'{result.currency} {aov}'}"]
+    lines += [
+        "",
+        f"- Revenue (net of refunds): {result.currency} {total.revenue:.2f} from {total.paid_orders} paid order(s)",
+        f"- Average order value: {'-' if aov is None else f'{result.currency} {aov}'}",
+    ]
     if result.minutes_to_pay:
         ordered = sorted(result.minutes_to_pay)
-        lines.append(f"- First message to payment: median {_duration(statistics.median(ordered))}, "
-                     f"slowest {_duration(ordered[-1])} ({len(ordered)} payments)")
+        lines.append(
+            f"- First message to payment: median {_duration(statistics.median(ordered))}, "
+            f"slowest {_duration(ordered[-1])} ({len(ordered)} payments)"
+        )
     lines.append(f"- Conversations handed to a person: {result.handovers}")
-    lines += ["", "## Per day and language", "", "| day | language | conversations | shown | cart | checkout | paid | revenue |",
-              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        "## Per day and language",
+        "",
+        "| day | language | conversations | shown | cart | checkout | paid | revenue |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for (day, language), funnel in sorted(result.by_day_language.items()):
         c = funnel.counts
-        lines.append(f"| {day} | {language} | {c['conversations']} | {c['shown_products']} | {c['filled_cart']} | "
-                     f"{c['checked_out']} | {c['paid']} | {funnel.revenue:.2f} |")
-    lines += ["", "## Products: viewed and bought", "", "| product | conversations that saw it | units bought |", "| --- | ---: | ---: |"]
-    for sku in sorted(set(result.viewed) | set(result.bought), key=lambda s: (-result.viewed[s], -result.bought[s], s))[:15]:
+        lines.append(
+            f"| {day} | {language} | {c['conversations']} | {c['shown_products']} | {c['filled_cart']} | "
+            f"{c['checked_out']} | {c['paid']} | {funnel.revenue:.2f} |"
+        )
+    lines += [
+        "",
+        "## Products: viewed and bought",
+        "",
+        "| product | conversations that saw it | units bought |",
+        "| --- | ---: | ---: |",
+    ]
+    for sku in sorted(set(result.viewed) | set(result.bought), key=lambda s: (-result.viewed[s], -result.bought[s], s))[
+        :15
+    ]:
         product = catalog.product(sku)
         lines.append(f"| {product.name('en') if product else sku} | {result.viewed[sku]} | {result.bought[sku]} |")
     lines += ["", "## Most frequent unanswered requests", ""]
-    lines += [f"- ({language}) \"{message}\" x{seen}" for language, message, seen in result.unanswered] or ["- none"]
+    lines += [f'- ({language}) "{message}" x{seen}' for language, message, seen in result.unanswered] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
@@ -168,7 +202,9 @@ def write(result: Insights, catalog: Catalog, out: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["day", "language", *STEPS, "paid_orders", "revenue"])
         for (day, language), funnel in sorted(result.by_day_language.items()):
-            writer.writerow([day, language, *(funnel.counts[s] for s in STEPS), funnel.paid_orders, f"{funnel.revenue:.2f}"])
+            writer.writerow(
+                [day, language, *(funnel.counts[s] for s in STEPS), funnel.paid_orders, f"{funnel.revenue:.2f}"]
+            )
     with (out / "products.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["sku", "viewed_in_conversations", "units_bought"])
@@ -200,8 +236,12 @@ def charts(result: Insights, out: Path) -> None:
     days = sorted({day for day, _ in result.by_day_language})
     figure, axis = plt.subplots(figsize=(7, 4))
     for step in ("conversations", "filled_cart", "paid"):
-        axis.plot(days, [sum(f.counts[step] for (d, _), f in result.by_day_language.items() if d == day) for day in days],
-                  marker="o", label=step.replace("_", " "))
+        axis.plot(
+            days,
+            [sum(f.counts[step] for (d, _), f in result.by_day_language.items() if d == day) for day in days],
+            marker="o",
+            label=step.replace("_", " "),
+        )
     axis.set_title("Per day")
     axis.legend()
     axis.grid(alpha=0.3)
@@ -218,11 +258,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--ledger", help="the ledger's URL (default: DATABASE_URL)")
     args = parser.parse_args(argv)
     catalog = get_catalog()
-    result = compute(conversations.read(args.tracker_store or conversations.tracker_store_url()), Ledger(args.ledger), catalog)
+    result = compute(
+        conversations.read(args.tracker_store or conversations.tracker_store_url()), Ledger(args.ledger), catalog
+    )
     write(result, catalog, args.out)
     counts: Dict[str, Any] = result.total.counts
-    print(f"wrote {args.out}/summary.md: {counts['conversations']} conversations, {counts['paid']} paid, "
-          f"{result.currency} {result.total.revenue:.2f}")
+    print(
+        f"wrote {args.out}/summary.md: {counts['conversations']} conversations, {counts['paid']} paid, "
+        f"{result.currency} {result.total.revenue:.2f}"
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ was written:
 
 When in doubt it masks: a designer loses a word of context, a customer nothing.
 """
+
 from __future__ import annotations
 
 import functools
@@ -67,9 +68,7 @@ STREET_WORDS_NL = (
     "boulevard|lei|steenweg|dam|veld|erf|burgwal|haven|kaai|vest|kerkhof|berg|oord|akker|hoeve"
 )
 HOUSE_NUMBER = r"\d{1,5}(?:\s?[A-Za-z]{1,2}\b|[-/]\d{1,4}\b)?"
-STREET_NL = re.compile(
-    rf"(?i)\b(?:[a-zà-ÿ'’.-]+\s+){{0,2}}[a-zà-ÿ'’.-]*(?:{STREET_WORDS_NL})\.?\s+{HOUSE_NUMBER}"
-)
+STREET_NL = re.compile(rf"(?i)\b(?:[a-zà-ÿ'’.-]+\s+){{0,2}}[a-zà-ÿ'’.-]*(?:{STREET_WORDS_NL})\.?\s+{HOUSE_NUMBER}")
 STREET_WORDS_EN = (
     "street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|court|ct|place|pl|square|sq|crescent|terrace|"
     "gardens|grove|hill|row|walk|mews|parade"
@@ -97,30 +96,73 @@ FULL_NAME = rf"{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{0,3}}"
 ANY_CASE_NAME = rf"(?i:{LOWER_NAME_WORD}|[a-z]\.)(?:\s+(?i:{LOWER_NAME_WORD}|[a-z]\.)){{0,3}}"
 # Introductions after which the next words can only be a name: lower case counts too.
 STRONG_INTRODUCTIONS = (
-    rf"my name{APOSTROPHE}?s", r"my name is", r"name is", r"name:", r"naam:", r"mijn naam is", r"ik heet", r"call me",
-    r"je spreekt met", r"u spreekt met", r"spreekt met", rf"you{APOSTROPHE}re speaking (?:to|with)", r"t\.?n\.?v\.?",
-    r"ten name van", r"op naam van", r"in the name of",
+    rf"my name{APOSTROPHE}?s",
+    r"my name is",
+    r"name is",
+    r"name:",
+    r"naam:",
+    r"mijn naam is",
+    r"ik heet",
+    r"call me",
+    r"je spreekt met",
+    r"u spreekt met",
+    r"spreekt met",
+    rf"you{APOSTROPHE}re speaking (?:to|with)",
+    r"t\.?n\.?v\.?",
+    r"ten name van",
+    r"op naam van",
+    r"in the name of",
 )
 # Introductions that may also start a sentence about something else ("I'm lost", "ik ben
 # weg"): a capitalised name only, or after "this is" / "dit is" a lower-case word that
 # ends the clause and is no common word.
 WEAK_INTRODUCTIONS = (
-    r"i am", rf"i{APOSTROPHE}m", r"im", r"hier is", r"here is", r"ik ben", rf"it{APOSTROPHE}s", r"its",
+    r"i am",
+    rf"i{APOSTROPHE}m",
+    r"im",
+    r"hier is",
+    r"here is",
+    r"ik ben",
+    rf"it{APOSTROPHE}s",
+    r"its",
 )
 WEAK_LOWER_INTRODUCTIONS = (r"this is", r"dit is")
 # Closings a signature follows: with these a lower-case name may follow without a comma.
 SIGN_OFFS = (
-    r"kind regards", r"best regards", r"warm regards", r"regards", r"best wishes", r"kr", r"br",
-    r"met vriendelijke groet(?:en)?", r"vriendelijke groet(?:en)?", r"hartelijke groet(?:en)?", r"m\.?v\.?g\.?",
-    r"groet(?:en|jes)?", r"gr\.?", r"vr\.? ?gr\.?", r"--",
+    r"kind regards",
+    r"best regards",
+    r"warm regards",
+    r"regards",
+    r"best wishes",
+    r"kr",
+    r"br",
+    r"met vriendelijke groet(?:en)?",
+    r"vriendelijke groet(?:en)?",
+    r"hartelijke groet(?:en)?",
+    r"m\.?v\.?g\.?",
+    r"groet(?:en|jes)?",
+    r"gr\.?",
+    r"vr\.? ?gr\.?",
+    r"--",
 )
 # Thanks that may end a message without a name ("thanks hoor", "cheers mate"): a
 # lower-case name after them needs a comma or a new line first.
-THANKS = (r"thanks", r"thank you", r"many thanks", r"thx", r"cheers", r"bedankt", r"dank(?:je| je|jewel| je wel|u)?", r"best")
+THANKS = (
+    r"thanks",
+    r"thank you",
+    r"many thanks",
+    r"thx",
+    r"cheers",
+    r"bedankt",
+    r"dank(?:je| je|jewel| je wel|u)?",
+    r"best",
+)
 STRONG = re.compile(rf"(?i:\b(?:{'|'.join(STRONG_INTRODUCTIONS)}))[:,]?\s+(?P<name>{FULL_NAME}|{ANY_CASE_NAME})")
 AFTER_WORD = r"(?:^|(?<=[\s,.!?(]))"
 WEAK = re.compile(rf"(?i:{AFTER_WORD}(?:{'|'.join(WEAK_INTRODUCTIONS)}))[:,]?\s+(?P<name>{FULL_NAME})")
-WEAK_LOWER = re.compile(rf"(?i:{AFTER_WORD}(?:{'|'.join(WEAK_LOWER_INTRODUCTIONS)}))[:,]?\s+(?P<name>{FULL_NAME}|{ANY_CASE_NAME})")
+WEAK_LOWER = re.compile(
+    rf"(?i:{AFTER_WORD}(?:{'|'.join(WEAK_LOWER_INTRODUCTIONS)}))[:,]?\s+(?P<name>{FULL_NAME}|{ANY_CASE_NAME})"
+)
 # "met Daan, ..." (a Dutch telephone greeting), at the start and closed by a comma
 MET = re.compile(rf"^(?i:met)\s+(?P<name>{FULL_NAME})(?=\s*[,.!])")
 # "Sophie here", "Femke hier"
@@ -184,7 +226,7 @@ def _mask_ibans(text: str) -> str:
 def _iban_end(text: str, start: int) -> Optional[int]:
     """Where an IBAN starting at ``start`` ends: its country's length of letters and digits,
     single spaces or hyphens between them; None when there is no IBAN of that shape."""
-    country = text[start:start + 2].upper()
+    country = text[start : start + 2].upper()
     try:
         spec = iban_registry.get_iban_spec(country)
     except SchwiftyException:
@@ -231,7 +273,9 @@ def _mask_addresses(text: str) -> str:
     text = _mask_after_cues(text)
     text = STREET_NL.sub(ADDRESS, text)
     text = STREET_EN.sub(ADDRESS, text)
-    text = POSTCODE_NL.sub(lambda m: m.group(0) if m.group("letters").lower() in NOT_POSTCODE_LETTERS else POSTCODE, text)
+    text = POSTCODE_NL.sub(
+        lambda m: m.group(0) if m.group("letters").lower() in NOT_POSTCODE_LETTERS else POSTCODE, text
+    )
     return POSTCODE_BE.sub(POSTCODE, text)
 
 
@@ -263,8 +307,15 @@ def _mask_known_names(text: str, names: Iterable[str]) -> str:
 
 
 def _mask_introduced_names(text: str) -> str:
-    for pattern, strict in ((STRONG, False), (WEAK, True), (WEAK_LOWER, True), (MET, True), (HERE, True),
-                            (SIGN_OFF, True), (SIGNED_THANKS, True)):
+    for pattern, strict in (
+        (STRONG, False),
+        (WEAK, True),
+        (WEAK_LOWER, True),
+        (MET, True),
+        (HERE, True),
+        (SIGN_OFF, True),
+        (SIGNED_THANKS, True),
+    ):
         text = pattern.sub(functools.partial(_name_replaced, strict=strict), text)
     return _merge_names(text)
 
@@ -286,11 +337,11 @@ def _name_replaced(match: "re.Match[str]", strict: bool) -> str:
     if not kept:
         return match.group(0)
     if strict and kept[0][0].islower():
-        after = match.string[match.start(group) + len(" ".join(kept)):][:1]
+        after = match.string[match.start(group) + len(" ".join(kept)) :][:1]
         if len(kept) > 1 or after not in ("", ".", ",", "!", "?", "\n", ")"):
             return match.group(0)
     start = match.start(group) - match.start(0)
-    return match.group(0)[:start] + NAME + match.group(0)[start + len(" ".join(kept)):]
+    return match.group(0)[:start] + NAME + match.group(0)[start + len(" ".join(kept)) :]
 
 
 def _merge_names(text: str) -> str:

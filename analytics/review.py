@@ -8,6 +8,7 @@ a person, or was the last word of a conversation that left a filled cart unpaid.
 Messages are masked (analytics/masking.py) before anything is written; the same
 masked message from several customers is one item with a count; newest first.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,9 @@ from shop.ledger import Ledger
 REVIEW_FILE = Path(__file__).resolve().parent.parent / "results" / "review" / "review.yml"
 LOW_CONFIDENCE = 0.6
 CLOSE_MARGIN = 0.1
-FALLBACK_ACTIONS = frozenset({"action_answer_out_of_scope", "action_default_fallback", "utter_default", "utter_out_of_scope"})
+FALLBACK_ACTIONS = frozenset(
+    {"action_answer_out_of_scope", "action_default_fallback", "utter_default", "utter_out_of_scope"}
+)
 SKIP = "skip"
 
 
@@ -70,7 +73,10 @@ def reasons_for(turn: UserTurn, previous: Optional[UserTurn], catalog: Catalog, 
     if turn.intent not in (None, "nlu_fallback") and turn.confidence < threshold:
         reasons.append(f"low confidence {turn.confidence:.2f}")
     ranking = [r for r in turn.ranking if r.get("name") != "nlu_fallback"]
-    if len(ranking) > 1 and float(ranking[0].get("confidence") or 0) - float(ranking[1].get("confidence") or 0) < CLOSE_MARGIN:
+    if (
+        len(ranking) > 1
+        and float(ranking[0].get("confidence") or 0) - float(ranking[1].get("confidence") or 0) < CLOSE_MARGIN
+    ):
         reasons.append(f"close to {ranking[1].get('name')} ({float(ranking[1].get('confidence') or 0):.2f})")
     for entity in turn.entities:
         if not _resolves(entity, catalog):
@@ -97,8 +103,12 @@ def abandoned(conversation: Conversation) -> bool:
     return bool(conversation.slots.get("cart"))
 
 
-def collect(convs: Iterable[Conversation], catalog: Catalog, threshold: float = LOW_CONFIDENCE,
-            more_names: Optional[Dict[str, List[str]]] = None) -> List[Item]:
+def collect(
+    convs: Iterable[Conversation],
+    catalog: Catalog,
+    threshold: float = LOW_CONFIDENCE,
+    more_names: Optional[Dict[str, List[str]]] = None,
+) -> List[Item]:
     """The items to review, grouped by masked message and language, newest first.
     ``more_names``: names per conversation known elsewhere (the payer names in the ledger)."""
     items: Dict[str, Item] = {}
@@ -113,10 +123,17 @@ def collect(convs: Iterable[Conversation], catalog: Catalog, threshold: float = 
                 continue
             ranking = [r for r in turn.ranking if r.get("name") not in (turn.intent, "nlu_fallback")]
             item = Item(
-                message=mask(turn.text.lstrip("\u2060"), names), language=conversation.language, predicted=str(turn.intent),
-                confidence=round(turn.confidence, 2), reasons=reasons, bot_before=mask(turn.bot_before, names)[:200],
-                last_seen=turn.timestamp, second=str(ranking[0].get("name")) if ranking else None,
-                entities=[{"entity": e.get("entity"), "value": mask(str(e.get("value")), names)} for e in turn.entities],
+                message=mask(turn.text.lstrip("\u2060"), names),
+                language=conversation.language,
+                predicted=str(turn.intent),
+                confidence=round(turn.confidence, 2),
+                reasons=reasons,
+                bot_before=mask(turn.bot_before, names)[:200],
+                last_seen=turn.timestamp,
+                second=str(ranking[0].get("name")) if ranking else None,
+                entities=[
+                    {"entity": e.get("entity"), "value": mask(str(e.get("value")), names)} for e in turn.entities
+                ],
             )
             known = items.get(item.key)
             if known is None:
@@ -141,18 +158,24 @@ def payer_names(ledger: Ledger) -> Dict[str, List[str]]:
 def review_document(items: List[Item]) -> Dict[str, Any]:
     by_language: Dict[str, List[Dict[str, Any]]] = {"en": [], "nl": []}
     for item in items:
-        by_language.setdefault(item.language, []).append({
-            "id": item.key,
-            "message": item.message,
-            "seen": item.seen,
-            "last_seen": time.strftime("%Y-%m-%d %H:%M", time.gmtime(item.last_seen)),
-            "why": item.reasons,
-            "bot_before": item.bot_before,
-            "predicted": {"intent": item.predicted, "confidence": item.confidence, "next_best": item.second,
-                          "entities": item.entities},
-            "intent": "",
-            "entities": [],
-        })
+        by_language.setdefault(item.language, []).append(
+            {
+                "id": item.key,
+                "message": item.message,
+                "seen": item.seen,
+                "last_seen": time.strftime("%Y-%m-%d %H:%M", time.gmtime(item.last_seen)),
+                "why": item.reasons,
+                "bot_before": item.bot_before,
+                "predicted": {
+                    "intent": item.predicted,
+                    "confidence": item.confidence,
+                    "next_best": item.second,
+                    "entities": item.entities,
+                },
+                "intent": "",
+                "entities": [],
+            }
+        )
     return {"languages": by_language}
 
 
@@ -174,7 +197,9 @@ def write(items: List[Item], path: Path) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="List customer messages worth a designer's look")
-    parser.add_argument("--threshold", type=float, default=LOW_CONFIDENCE, help="intent confidence below which a message is listed")
+    parser.add_argument(
+        "--threshold", type=float, default=LOW_CONFIDENCE, help="intent confidence below which a message is listed"
+    )
     parser.add_argument("--out", type=Path, default=REVIEW_FILE)
     parser.add_argument("--tracker-store", help="a SQLAlchemy URL (default: the one Rasa uses, from the environment)")
     parser.add_argument("--ledger", help="the ledger's URL, for the payers' names to mask (default: DATABASE_URL)")

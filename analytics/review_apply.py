@@ -8,6 +8,7 @@ phrasing (tests/nlu/) nor already in the training data. An accepted message is
 appended, with its entity annotations, to the examples of its intent in
 data/nlu/<language>/ (the first file that has the intent; reviewed.yml if none).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,13 +65,13 @@ def annotate(message: str, entities: List[Dict[str, Any]]) -> str:
     for entity in entities:
         words = str(entity["text"])
         start = annotated.lower().find(words.lower())
-        original = annotated[start:start + len(words)]
+        original = annotated[start : start + len(words)]
         value = entity.get("value")
         if value is not None and str(value) != original:
             mark = f"[{original}]" + json.dumps({"entity": entity["entity"], "value": str(value)}, ensure_ascii=False)
         else:
             mark = f"[{original}]({entity['entity']})"
-        annotated = annotated[:start] + mark + annotated[start + len(words):]
+        annotated = annotated[:start] + mark + annotated[start + len(words) :]
     return annotated
 
 
@@ -146,7 +147,12 @@ def apply(review_path: Path, root: Path = ROOT) -> Outcome:
             insert_example(target, intent, example)
             training[plain(message)] = target
             outcome.added.append((str(target.relative_to(root)), intent, example))
-            outcome.entities.append([{"entity": str(e["entity"]), "value": str(e.get("value") or e["text"])} for e in item.get("entities") or []])
+            outcome.entities.append(
+                [
+                    {"entity": str(e["entity"]), "value": str(e.get("value") or e["text"])}
+                    for e in item.get("entities") or []
+                ]
+            )
     return outcome
 
 
@@ -163,10 +169,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     for path, intent, example in outcome.added:
         print(f"added to {path} ({intent}): {example}")
     if outcome.added:  # what `make review-check` asks the next model about
-        applied = [{"message": ANNOTATION.sub(r"\1", example), "intent": intent, "entities": entities, "file": path}
-                   for (path, intent, example), entities in zip(outcome.added, outcome.entities, strict=True)]
+        applied = [
+            {"message": ANNOTATION.sub(r"\1", example), "intent": intent, "entities": entities, "file": path}
+            for (path, intent, example), entities in zip(outcome.added, outcome.entities, strict=True)
+        ]
         APPLIED_FILE.parent.mkdir(parents=True, exist_ok=True)
-        APPLIED_FILE.write_text(yaml.safe_dump({"applied": applied}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        APPLIED_FILE.write_text(
+            yaml.safe_dump({"applied": applied}, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     for message in outcome.skipped:
         print(f"skipped: {message}")
     for refusal in outcome.refused:

@@ -1,5 +1,6 @@
 """`make review-check`: the messages the last `make review-apply` added, read by the
 trained model (models/kassa.tar.gz): does it now give each its corrected intent?"""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         ok = intent.get("name") == item["intent"] and wanted <= found
         understood += ok
         missing = f"; missing {sorted(wanted - found)}" if wanted - found else ""
-        print(f"{'understood' if ok else 'NOT YET   '}  {item['message']!r}: {intent.get('name')} "
-              f"({float(intent.get('confidence') or 0):.2f}), wanted {item['intent']}{missing}")
+        print(
+            f"{'understood' if ok else 'NOT YET   '}  {item['message']!r}: {intent.get('name')} "
+            f"({float(intent.get('confidence') or 0):.2f}), wanted {item['intent']}{missing}"
+        )
     print(f"{understood} of {len(applied)} corrected message(s) understood by {MODEL.relative_to(ROOT)}")
     return 0 if understood == len(applied) else 1
 

@@ -7,6 +7,7 @@ tracker store and the ledger that `make review` and `make insights` read). Each
 customer writes a step, waits until the bot has answered and gone quiet, and goes
 on; paying customers approve (or cancel) on the PayPal sandbox's page.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -95,7 +96,9 @@ class Customer:
         if url is None:
             return False
         token = parse_qs(urlsplit(url).query)["token"][0]
-        async with self.session.post(f"{self.stack.paypal_url}/checkoutnow/{choice}", data={"token": token}, allow_redirects=False) as answer:
+        async with self.session.post(
+            f"{self.stack.paypal_url}/checkoutnow/{choice}", data={"token": token}, allow_redirects=False
+        ) as answer:
             back = answer.headers.get("Location")
         if back:
             async with self.session.get(back) as page:
@@ -133,7 +136,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=None, help="the same seed, the same customers (default: a new mix each run)")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="the same seed, the same customers (default: a new mix each run)"
+    )
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else int(time.time())
     planned = plan(load_scripts(), args.customers, seed)

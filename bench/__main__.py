@@ -6,6 +6,7 @@ built-in facebook connector), drives it with simulated customers in a closed
 loop, and writes results/bench/results.{json,md} and PNG charts. Exits non-zero
 only on errors, lost or duplicated replies: timings are reported, not asserted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,13 @@ from harness.stack import APP_SECRET, REST_TOKEN, Stack, start_stack
 from shop import settings
 
 SCENARIOS = {
-    "browse": ["hi", "what do you sell?", "show me your lights", "do you have something waterproof?", "tell me about the beacon front light"],
+    "browse": [
+        "hi",
+        "what do you sell?",
+        "show me your lights",
+        "do you have something waterproof?",
+        "tell me about the beacon front light",
+    ],
 }
 SCENARIOS["buy"] = SCENARIOS["browse"] + ["add two ember rear lights to my cart", "what's in my cart?", "checkout"]
 RESULTS = PROJECT_ROOT / "results" / "bench"
@@ -47,7 +54,9 @@ async def calibrate(door: Any, steps: List[str]) -> List[int]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         for text in steps:
             if isinstance(door, RestDoor):
-                async with session.post(door.url, json={"sender": psid, "message": text}, headers=door.headers) as answer:
+                async with session.post(
+                    door.url, json={"sender": psid, "message": text}, headers=door.headers
+                ) as answer:
                     answer.raise_for_status()
                     counts.append(len(await answer.json()))
                 continue
@@ -66,7 +75,9 @@ async def calibrate(door: Any, steps: List[str]) -> List[int]:
     return counts
 
 
-async def run_level(door: Any, users: int, seconds: float, scenario: str, counts: Dict[str, List[int]]) -> Dict[str, Any]:
+async def run_level(
+    door: Any, users: int, seconds: float, scenario: str, counts: Dict[str, List[int]]
+) -> Dict[str, Any]:
     turns: List[Turn] = []
     psids: List[str] = []
     start = time.monotonic()
@@ -90,14 +101,21 @@ async def run_level(door: Any, users: int, seconds: float, scenario: str, counts
     latencies = [t.latency_ms for t in done if t.latency_ms is not None]
     webhook = [t.webhook_ms for t in turns if t.webhook_ms is not None]
     return {
-        "door": door.name, "users": users, "seconds": round(elapsed, 1), "turns": len(done),
+        "door": door.name,
+        "users": users,
+        "seconds": round(elapsed, 1),
+        "turns": len(done),
         "throughput": round(len(done) / elapsed, 2),
-        "webhook_p50_ms": percentile(webhook, 0.5), "webhook_p99_ms": percentile(webhook, 0.99),
-        "turn_p50_ms": percentile(latencies, 0.5), "turn_p95_ms": percentile(latencies, 0.95), "turn_p99_ms": percentile(latencies, 0.99),
+        "webhook_p50_ms": percentile(webhook, 0.5),
+        "webhook_p99_ms": percentile(webhook, 0.99),
+        "turn_p50_ms": percentile(latencies, 0.5),
+        "turn_p95_ms": percentile(latencies, 0.95),
+        "turn_p99_ms": percentile(latencies, 0.99),
         "errors": sum(1 for t in turns if not t.ok and t.error != "lost reply"),
         "lost": sum(t.expected - t.replies for t in turns if t.error == "lost reply"),
         "checkouts": sum(1 for t in done if t.step == "checkout"),
-        "latencies": latencies, "psids": psids,
+        "latencies": latencies,
+        "psids": psids,
     }
 
 
@@ -108,8 +126,11 @@ def duplicated_replies(stack: Stack, door: MessengerDoor, psids: List[str]) -> i
         messages = stack.messages(psid)
         surplus = max(0, len(messages) - door.expected.get(psid, 0))
         if surplus:
-            print(f"  {door.name}: {psid} got {len(messages)} replies, expected {door.expected.get(psid, 0)}: "
-                  + " | ".join(json.dumps(m, ensure_ascii=False)[:80] for m in messages), flush=True)
+            print(
+                f"  {door.name}: {psid} got {len(messages)} replies, expected {door.expected.get(psid, 0)}: "
+                + " | ".join(json.dumps(m, ensure_ascii=False)[:80] for m in messages),
+                flush=True,
+            )
         extra += surplus
     return extra
 
@@ -134,12 +155,26 @@ def start_builtin(stack: Stack, workdir: Path) -> tuple[Server, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**env, "TRACKER_STORE_DB": str(workdir / "tracker-builtin.db")}
-    args = [sys.executable, "-m", "bench.builtin_rasa", "run", "--model", command[command.index("--model") + 1],
-            "--endpoints", "endpoints.yml", "--credentials", "bench/credentials-builtin.yml", "--port", str(port)]
+    args = [
+        sys.executable,
+        "-m",
+        "bench.builtin_rasa",
+        "run",
+        "--model",
+        command[command.index("--model") + 1],
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "bench/credentials-builtin.yml",
+        "--port",
+        str(port),
+    ]
     return Server(args, f"{url}/", env, "rasa-builtin", startup_seconds=RASA_STARTUP_SECONDS), url
 
 
-def measure(stack: Stack, door: Any, users: int, args: argparse.Namespace, counts: Dict[str, List[int]]) -> Dict[str, Any]:
+def measure(
+    stack: Stack, door: Any, users: int, args: argparse.Namespace, counts: Dict[str, List[int]]
+) -> Dict[str, Any]:
     row = asyncio.run(run_level(door, users, args.seconds, args.scenario, counts))
     time.sleep(1.5)
     row["duplicated"] = duplicated_replies(stack, door, row.pop("psids")) if isinstance(door, MessengerDoor) else 0
@@ -147,14 +182,18 @@ def measure(stack: Stack, door: Any, users: int, args: argparse.Namespace, count
     return row
 
 
-def cluster_rows(replicas: int, users: List[int], args: argparse.Namespace, env: Dict[str, str], faults: Faults) -> List[Dict[str, Any]]:
+def cluster_rows(
+    replicas: int, users: List[int], args: argparse.Namespace, env: Dict[str, str], faults: Faults
+) -> List[Dict[str, Any]]:
     """The cluster door: webhooks through HAProxy to the acceptors, turns on ``replicas``
     Rasa replicas sharing PostgreSQL and Redis, two action servers."""
     from harness.cluster import start_cluster
 
     name = f"cluster-{replicas}"
     print(f"starting the cluster with {replicas} Rasa replica(s) ...", flush=True)
-    cluster = start_cluster(PROJECT_ROOT / ".run" / "bench" / name, replicas=replicas, env=env, log_dir=PROJECT_ROOT / ".run" / "bench")
+    cluster = start_cluster(
+        PROJECT_ROOT / ".run" / "bench" / name, replicas=replicas, env=env, log_dir=PROJECT_ROOT / ".run" / "bench"
+    )
     try:
         door = MessengerDoor(name, cluster.webhook_url, cluster.graph_url, APP_SECRET, faults)
         counts = {kind: asyncio.run(calibrate(door, steps)) for kind, steps in SCENARIOS.items()}
@@ -171,20 +210,26 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="1,10,50")
     parser.add_argument("--seconds", type=float, default=15.0, help="measurement time per door and load")
-    parser.add_argument("--doors", default="kassa,acceptor,builtin,rest,cluster",
-                        help="kassa, acceptor (the separate webhook acceptor), builtin, rest, cluster (1 then 2 Rasa replicas)")
+    parser.add_argument(
+        "--doors",
+        default="kassa,acceptor,builtin,rest,cluster",
+        help="kassa, acceptor (the separate webhook acceptor), builtin, rest, cluster (1 then 2 Rasa replicas)",
+    )
     parser.add_argument("--scenario", default="mix", choices=["browse", "buy", "mix"])
     given = settings.bench()
     parser.add_argument("--send-latency-ms", type=float, default=given.send_api_latency_ms)
     parser.add_argument("--paypal-latency-ms", type=float, default=given.paypal_latency_ms)
     parser.add_argument("--faults", action="store_true", default=given.faults)
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--profile", action="store_true", help="py-spy the Rasa process during the Kassa connector's largest load")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the Rasa process during the Kassa connector's largest load"
+    )
     args = parser.parse_args(argv)
     users = [int(u) for u in args.users.split(",")]
     doors_wanted = args.doors.split(",")
     env = {
-        "FAKE_GRAPH_LATENCY_MS": str(args.send_latency_ms), "SANDBOX_LATENCY_MS": str(args.paypal_latency_ms),
+        "FAKE_GRAPH_LATENCY_MS": str(args.send_latency_ms),
+        "SANDBOX_LATENCY_MS": str(args.paypal_latency_ms),
         "FAKE_GRAPH_REQUIRE_APPSECRET_PROOF": "0",
     }
     faults = Faults()
@@ -205,16 +250,24 @@ def main(argv: Optional[List[str]] = None) -> int:
         if "builtin" in doors_wanted:
             builtin, builtin_url = start_builtin(stack, workdir)
             stack.servers.append(builtin)
-            doors["builtin"] = MessengerDoor("builtin", f"{builtin_url}/webhooks/facebook/webhook", stack.graph_url, APP_SECRET, faults)
+            doors["builtin"] = MessengerDoor(
+                "builtin", f"{builtin_url}/webhooks/facebook/webhook", stack.graph_url, APP_SECRET, faults
+            )
         if "rest" in doors_wanted:
             doors["rest"] = RestDoor(f"{stack.rasa_url}/webhooks/rest/webhook", REST_TOKEN)
         print(f"stack up in {time.time() - started:.0f} s; calibrating {len(doors)} door(s)", flush=True)
-        counts = {door: {kind: asyncio.run(calibrate(d, steps)) for kind, steps in SCENARIOS.items()} for door, d in doors.items()}
+        counts = {
+            door: {kind: asyncio.run(calibrate(d, steps)) for kind, steps in SCENARIOS.items()}
+            for door, d in doors.items()
+        }
         paypal_before = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()["counters"]
         rows = []
         levels = [(name, door, count) for name, door in doors.items() for count in users]
         for step, (name, door, count) in enumerate(levels, start=1):
-            print(f"[{step}/{len(levels)}] {report.DOOR_NAMES.get(name, name)}, {count} user(s), {args.seconds:.0f} s ...", flush=True)
+            print(
+                f"[{step}/{len(levels)}] {report.DOOR_NAMES.get(name, name)}, {count} user(s), {args.seconds:.0f} s ...",
+                flush=True,
+            )
             sampler = None
             if args.profile and name == "kassa" and count == max(users):
                 rasa_server = next(s for s in stack.servers if s.log_path.stem == "rasa")
@@ -230,10 +283,19 @@ def main(argv: Optional[List[str]] = None) -> int:
             kassa_rows[-1]["duplicated"] += max(0, got - want)
         paypal_after = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()["counters"]
         results = {
-            "machine": report.machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(started)),
-            "settings": {"users": users, "seconds": args.seconds, "scenario": args.scenario, "send_api_latency_ms": args.send_latency_ms,
-                         "paypal_latency_ms": args.paypal_latency_ms, "faults": args.faults},
-            "replies_per_step": counts, "rows": rows, "memory_peak_mb": memory_peaks(stack.servers),
+            "machine": report.machine(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(started)),
+            "settings": {
+                "users": users,
+                "seconds": args.seconds,
+                "scenario": args.scenario,
+                "send_api_latency_ms": args.send_latency_ms,
+                "paypal_latency_ms": args.paypal_latency_ms,
+                "faults": args.faults,
+            },
+            "replies_per_step": counts,
+            "rows": rows,
+            "memory_peak_mb": memory_peaks(stack.servers),
             "paypal": report.paypal_calls(paypal_before, paypal_after, sum(r["checkouts"] for r in rows)),
             "faults": {"duplicated_webhooks": faults.duplicated, "batched_deliveries": faults.batched},
             "graph": stack.graph_stats()["counters"],
@@ -247,7 +309,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.profile and (args.out / "profile.raw").exists():
         (args.out / "profile.md").write_text(profile.summarize(args.out / "profile.raw"))
     failures = sum(r["errors"] + r["lost"] + r["duplicated"] for r in rows if r["door"] != "builtin")
-    print(f"\nwrote {args.out}/results.md; {failures} error(s), lost or duplicated replies outside the built-in connector")
+    print(
+        f"\nwrote {args.out}/results.md; {failures} error(s), lost or duplicated replies outside the built-in connector"
+    )
     return 1 if failures else 0
 
 

@@ -4,6 +4,7 @@ Rasa 3.6's connector (through the fbmessenger library) always calls
 https://graph.facebook.com/v2.12; the benchmark points it at the local fake
 Graph API so that it can be measured. Nothing else about the connector is changed.
 """
+
 import sys
 from typing import Any
 

@@ -1,4 +1,5 @@
 """The three doors a message can take into the same Rasa model, as seen by a customer."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,7 +52,9 @@ class MessengerDoor:
     """A signed webhook in; the bot's replies counted at the fake Graph API. With
     ``redeliver``, an answer other than 200 gets the delivery again, as from Facebook."""
 
-    def __init__(self, name: str, webhook_url: str, graph_url: str, app_secret: str, faults: Faults, redeliver: bool = False) -> None:
+    def __init__(
+        self, name: str, webhook_url: str, graph_url: str, app_secret: str, faults: Faults, redeliver: bool = False
+    ) -> None:
         self.name = name
         self.webhook_url = webhook_url
         self.graph_url = graph_url
@@ -80,7 +83,11 @@ class MessengerDoor:
 
     def _headers(self, raw: bytes) -> Dict[str, str]:
         sha1 = "sha1=" + hmac.new(self.app_secret.encode(), raw, hashlib.sha1).hexdigest()
-        return {"Content-Type": "application/json", "X-Hub-Signature-256": webhook_signature(self.app_secret, raw), "X-Hub-Signature": sha1}
+        return {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": webhook_signature(self.app_secret, raw),
+            "X-Hub-Signature": sha1,
+        }
 
     async def turn(self, session: aiohttp.ClientSession, psid: str, text: str, expected: int) -> Turn:
         events = [webhooks.text_event(psid, text)]
@@ -104,10 +111,20 @@ class MessengerDoor:
         total = self.expected.get(psid, 0) + expected
         self.expected[psid] = total
         params = {"psid": psid, "count": str(total), "timeout": str(TURN_TIMEOUT_SECONDS)}
-        async with session.get(f"{self.graph_url}/_fake/wait", params=params, timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS + 5)) as answer:
+        async with session.get(
+            f"{self.graph_url}/_fake/wait", params=params, timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS + 5)
+        ) as answer:
             seen = await answer.json()
         if seen["count"] < total:
-            return Turn(self.name, text, False, webhook_ms, replies=seen["count"] - (total - expected), expected=expected, error="lost reply")
+            return Turn(
+                self.name,
+                text,
+                False,
+                webhook_ms,
+                replies=seen["count"] - (total - expected),
+                expected=expected,
+                error="lost reply",
+            )
         latency_ms = (seen["times"][total - 1] - start) * 1000
         return Turn(self.name, text, True, webhook_ms, latency_ms, replies=expected, expected=expected)
 

@@ -1,4 +1,5 @@
 """Where Rasa's time goes under load: py-spy samples of the Rasa process, summed per function."""
+
 from __future__ import annotations
 
 import shutil
@@ -19,9 +20,23 @@ def start(pid: int, seconds: float, out: Path) -> Optional[subprocess.Popen]:
         return None
     out.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
-        [binary, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "50", "--format", "raw",
-         "--nonblocking", "--output", str(out / "profile.raw")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "50",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--output",
+            str(out / "profile.raw"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -38,8 +53,14 @@ def summarize(raw: Path, top: int = 25) -> str:
         names = {f"{frame.split(' (')[0]} ({frame.rsplit('/', 1)[-1].split(':')[0]})" for frame in stack.split(";")}
         for name in names:
             inclusive[name] += samples
-    lines: List[str] = ["# Profile of the Rasa process", "", f"{total} busy samples at 50 Hz (py-spy; idle pool threads left out).", "",
-                        "| share | function (file) |", "| ---: | --- |"]
+    lines: List[str] = [
+        "# Profile of the Rasa process",
+        "",
+        f"{total} busy samples at 50 Hz (py-spy; idle pool threads left out).",
+        "",
+        "| share | function (file) |",
+        "| ---: | --- |",
+    ]
     skip = ("_bootstrap", "run_forever", "_run_once", "_run (events", "<module>", "serve", "start (", "main (", "run (")
     shown = [(name, n) for name, n in inclusive.most_common() if not name.startswith(skip)][:top]
     lines += [f"| {100 * n / max(total, 1):.1f}% | {name} |" for name, n in shown]

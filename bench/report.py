@@ -1,4 +1,5 @@
 """The benchmark's results: JSON, a Markdown table, and two charts."""
+
 from __future__ import annotations
 
 import json
@@ -8,23 +9,40 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 DOOR_NAMES = {
-    "kassa": "Kassa connector", "acceptor": "Kassa, separate acceptor", "builtin": "Rasa built-in facebook", "rest": "Rasa REST channel",
-    "cluster-1": "Cluster, 1 Rasa replica", "cluster-2": "Cluster, 2 Rasa replicas",
+    "kassa": "Kassa connector",
+    "acceptor": "Kassa, separate acceptor",
+    "builtin": "Rasa built-in facebook",
+    "rest": "Rasa REST channel",
+    "cluster-1": "Cluster, 1 Rasa replica",
+    "cluster-2": "Cluster, 2 Rasa replicas",
 }
 
 
 def machine() -> Dict[str, Any]:
     memory_kb = 0
     try:
-        memory_kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1])
+        memory_kb = int(
+            next(
+                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+            ).split()[1]
+        )
     except (OSError, StopIteration):
         pass
     cpu = ""
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
-    return {"cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1), "cpu": cpu, "python": platform.python_version()}
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+    }
 
 
 def paypal_calls(before: Dict[str, int], after: Dict[str, int], checkouts: int) -> Dict[str, Any]:
@@ -46,9 +64,11 @@ def _ms(value: Optional[float]) -> str:
 
 
 def line(row: Dict[str, Any]) -> str:
-    return (f"{DOOR_NAMES.get(row['door'], row['door']):<24} users={row['users']:>3} turns={row['turns']:>5} "
-            f"{row['throughput']:>6.2f} turns/s webhook p99={_ms(row['webhook_p99_ms'])} ms turn p50={_ms(row['turn_p50_ms'])} "
-            f"p99={_ms(row['turn_p99_ms'])} ms errors={row['errors']} lost={row['lost']} dup={row.get('duplicated', 0)}")
+    return (
+        f"{DOOR_NAMES.get(row['door'], row['door']):<24} users={row['users']:>3} turns={row['turns']:>5} "
+        f"{row['throughput']:>6.2f} turns/s webhook p99={_ms(row['webhook_p99_ms'])} ms turn p50={_ms(row['turn_p50_ms'])} "
+        f"p99={_ms(row['turn_p99_ms'])} ms errors={row['errors']} lost={row['lost']} dup={row.get('duplicated', 0)}"
+    )
 
 
 def _row(rows: List[Dict[str, Any]], door: str, users: int) -> Optional[Dict[str, Any]]:
@@ -64,39 +84,53 @@ def targets(results: Dict[str, Any]) -> List[str]:
         lines.append(f"- {top} users: Kassa webhook answer p99 {_ms(kassa['webhook_p99_ms'])} ms (target <= 50 ms)")
         if rest and rest["throughput"]:
             ratio = kassa["throughput"] / rest["throughput"]
-            lines.append(f"- {top} users: Kassa throughput {kassa['throughput']:.2f} turns/s = {ratio:.2f} x REST (target >= 0.8)")
+            lines.append(
+                f"- {top} users: Kassa throughput {kassa['throughput']:.2f} turns/s = {ratio:.2f} x REST (target >= 0.8)"
+            )
         if builtin and builtin["throughput"]:
-            lines.append(f"- {top} users: Kassa throughput = {kassa['throughput'] / builtin['throughput']:.1f} x built-in facebook (target >= 10)")
+            lines.append(
+                f"- {top} users: Kassa throughput = {kassa['throughput'] / builtin['throughput']:.1f} x built-in facebook (target >= 10)"
+            )
         lines.append(f"- {top} users: Kassa lost {kassa['lost']}, duplicated {kassa['duplicated']} (target 0)")
     for door in ("acceptor", "cluster-1", "cluster-2"):
         row = _row(rows, door, top)
         if row is None:
             continue
         name = DOOR_NAMES[door]
-        lines.append(f"- {top} users: {name}: webhook answer p99 {_ms(row['webhook_p99_ms'])} ms (target <= 50 ms), "
-                     f"lost {row['lost']}, duplicated {row['duplicated']}")
+        lines.append(
+            f"- {top} users: {name}: webhook answer p99 {_ms(row['webhook_p99_ms'])} ms (target <= 50 ms), "
+            f"lost {row['lost']}, duplicated {row['duplicated']}"
+        )
         if rest and rest["throughput"]:
-            lines.append(f"- {top} users: {name}: throughput {row['throughput']:.2f} turns/s = {row['throughput'] / rest['throughput']:.2f} x REST "
-                         "(target >= 0.9)")
+            lines.append(
+                f"- {top} users: {name}: throughput {row['throughput']:.2f} turns/s = {row['throughput'] / rest['throughput']:.2f} x REST "
+                "(target >= 0.9)"
+            )
     one, two = _row(rows, "cluster-1", top), _row(rows, "cluster-2", top)
     if one and two and one["throughput"]:
-        lines.append(f"- {top} users: the second Rasa replica gives {two['throughput'] / one['throughput']:.2f} x the throughput of one "
-                     "(on this machine's cores; shared PostgreSQL and Redis in the path)")
+        lines.append(
+            f"- {top} users: the second Rasa replica gives {two['throughput'] / one['throughput']:.2f} x the throughput of one "
+            "(on this machine's cores; shared PostgreSQL and Redis in the path)"
+        )
     one_kassa, one_rest = _row(rows, "kassa", 1), _row(rows, "rest", 1)
     if one_kassa and one_rest and one_kassa["turn_p50_ms"] is not None and one_rest["turn_p50_ms"] is not None:
         budget = one_rest["turn_p50_ms"] + results["settings"]["send_api_latency_ms"] + 20
-        lines.append(f"- 1 user: Kassa turn p50 {_ms(one_kassa['turn_p50_ms'])} ms (target <= REST p50 + Send API + 20 = {budget:.0f} ms)")
+        lines.append(
+            f"- 1 user: Kassa turn p50 {_ms(one_kassa['turn_p50_ms'])} ms (target <= REST p50 + Send API + 20 = {budget:.0f} ms)"
+        )
     return lines
 
 
 def markdown(results: Dict[str, Any]) -> str:
     settings, m = results["settings"], results["machine"]
     out = [
-        "# Benchmark", "",
+        "# Benchmark",
+        "",
         f"{results['started']} UTC, {m['cores']} cores, {m['memory_gb']} GB, {m['cpu']}, Python {m['python']}.",
         f"Scenario `{settings['scenario']}`, {settings['seconds']:.0f} s per door and load, Send API latency "
         f"{settings['send_api_latency_ms']:.0f} ms, PayPal latency {settings['paypal_latency_ms']:.0f} ms, faults: {'on' if settings['faults'] else 'off'}.",
-        "Turn latency: webhook in to the last reply at the fake Graph API (REST: the HTTP answer).", "",
+        "Turn latency: webhook in to the last reply at the fake Graph API (REST: the HTTP answer).",
+        "",
         "| door | users | turns | turns/s | webhook p50 ms | webhook p99 ms | turn p50 ms | turn p95 ms | turn p99 ms | errors | lost | duplicated |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -110,8 +144,13 @@ def markdown(results: Dict[str, Any]) -> str:
     out += [f"- {name}: {mb}" for name, mb in results["memory_peak_mb"].items()]
     out += ["", "## PayPal calls", "", *(f"- {k}: {v}" for k, v in results["paypal"].items())]
     if settings["faults"]:
-        out += ["", "## Faults injected", "", *(f"- {k}: {v}" for k, v in results["faults"].items()),
-                f"- Send API faults at the fake Graph API: {results['graph'].get('faults', 0)}"]
+        out += [
+            "",
+            "## Faults injected",
+            "",
+            *(f"- {k}: {v}" for k, v in results["faults"].items()),
+            f"- Send API faults at the fake Graph API: {results['graph'].get('faults', 0)}",
+        ]
     out += ["", f"Run took {results['duration_seconds']} s. Charts: `throughput.png`, `latency.png`.", ""]
     return "\n".join(out)
 
@@ -138,7 +177,9 @@ def charts(results: Dict[str, Any], out: Path) -> None:
     plt.close(figure)
 
     top = max(results["settings"]["users"])
-    data = [(DOOR_NAMES.get(r["door"], r["door"]), r["latencies"]) for r in rows if r["users"] == top and r["latencies"]]
+    data = [
+        (DOOR_NAMES.get(r["door"], r["door"]), r["latencies"]) for r in rows if r["users"] == top and r["latencies"]
+    ]
     figure, axis = plt.subplots(figsize=(7, 4))
     if data:
         axis.boxplot([d[1] for d in data], labels=[d[0] for d in data], showfliers=True)

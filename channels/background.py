@@ -1,4 +1,5 @@
 """Work the channels start and do not await: tasks kept referenced until they end."""
+
 from __future__ import annotations
 
 import asyncio

@@ -13,6 +13,7 @@ Here the wait ends with Rasa's own ``LockError`` as soon as the waiter's ticket 
 gone, so the turn fails at once and is run again (the intake and the paypal channel
 retry), with a new ticket. Everything else is Rasa's loop as it was.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,9 @@ async def _acquire_lock(self: LockStore, conversation_id: Text, ticket: int, wai
         if not lock.is_locked(ticket):
             return lock
         if not any(waiting.number == ticket for waiting in lock.tickets):
-            logger.warning("The ticket %d of conversation %s expired while it waited: the turn runs again", ticket, conversation_id)
+            logger.warning(
+                "The ticket %d of conversation %s expired while it waited: the turn runs again", ticket, conversation_id
+            )
             raise LockError(f"The ticket for conversation_id '{conversation_id}' expired while it waited.")
         await asyncio.sleep(wait_time_in_seconds)
         self.update_lock(conversation_id)

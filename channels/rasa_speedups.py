@@ -8,6 +8,7 @@ results/bench/profile.md). Here the validator is built once; each response is
 still validated against the same schema and a bad one raises the same
 ValidationError with Rasa's message.
 """
+
 from __future__ import annotations
 
 import functools

@@ -12,6 +12,7 @@ client is X-Forwarded-For's address, as Sanic reads it with SANIC_PROXIES_COUNT.
 A store that does not answer (Redis restarting) lets requests through: the limits
 guard against floods, and refusing every buyer while Redis restarts would be worse.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,11 +45,15 @@ def client_address(request: Request) -> str:
 class ClientLimits:
     """Requests and failed proofs per client address, per scope (one scope per endpoint)."""
 
-    def __init__(self, rate: Optional[str] = None, failure_rate: Optional[str] = None, storage_url: Optional[str] = None) -> None:
+    def __init__(
+        self, rate: Optional[str] = None, failure_rate: Optional[str] = None, storage_url: Optional[str] = None
+    ) -> None:
         self.rate: RateLimitItem = parse(rate or DEFAULT_RATE)
         self.failure_rate: RateLimitItem = parse(failure_rate or DEFAULT_FAILURE_RATE)
         # the limiter holds its storage by a weak reference only
-        self._storage = storage.storage_from_string(storage_url, **REDIS_OPTIONS) if storage_url else storage.MemoryStorage()
+        self._storage = (
+            storage.storage_from_string(storage_url, **REDIS_OPTIONS) if storage_url else storage.MemoryStorage()
+        )
         self._windows = strategies.MovingWindowRateLimiter(self._storage)
 
     def refuse(self, request: Request, scope: str) -> Optional[HTTPResponse]:

@@ -6,6 +6,7 @@ needs ``Authorization: Bearer <REST_API_TOKEN>``; with no token set the
 channel refuses everything, which is what production gets by default. The
 input channel is always ``rest``: a post cannot pass for Messenger.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,7 +51,9 @@ class TokenRestInput(RestInput):
 
         @rest.middleware("request")
         async def require_token(request: Request) -> Optional[Any]:
-            if request.method == "POST" and not same_secret(bearer_token(request.headers.get("Authorization")), self.token):
+            if request.method == "POST" and not same_secret(
+                bearer_token(request.headers.get("Authorization")), self.token
+            ):
                 logger.warning("REST post refused: missing or wrong bearer token (from %r)", request.ip)
                 return response.json({"error": "a valid bearer token (REST_API_TOKEN) is required"}, status=401)
             return None

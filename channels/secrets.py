@@ -4,6 +4,7 @@
 characters, which would turn a forged token into a 500; comparing UTF-8 bytes
 keeps it a plain refusal. An unset secret matches nothing.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -21,4 +22,4 @@ def bearer_token(authorization: Optional[str]) -> Optional[str]:
     """The token of an ``Authorization: Bearer <token>`` header, or None."""
     if not authorization or not authorization.startswith("Bearer "):
         return None
-    return authorization[len("Bearer "):]
+    return authorization[len("Bearer ") :]

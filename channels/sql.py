@@ -1,4 +1,5 @@
 """The SQL engine of the connector's own tables (state and intake when there is no Redis)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,7 @@ def engine(url: str) -> sa.engine.Engine:
     and the consumer's reads do not wait for each other."""
     if url not in _engines:
         if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
             made = sa.create_engine(url, future=True, connect_args={"timeout": 30})
 
             @sa.event.listens_for(made, "connect")

@@ -10,6 +10,7 @@ One loop per process, started on first use (so that each Sanic worker makes
 its own after the fork). Everything a turn touches that is bound to a loop
 (aiohttp sessions, Redis clients) is made per loop by its owner.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -95,7 +96,9 @@ def _enabled_by_environment(endpoints_path: str, switched_on: bool) -> bool:
         return False
     broker = _event_broker_type(endpoints_path)
     if broker in LOOP_BOUND_BROKERS:
-        logger.warning("Event broker %r is bound to Sanic's loop: dialogue turns run there, not in their own thread", broker)
+        logger.warning(
+            "Event broker %r is bound to Sanic's loop: dialogue turns run there, not in their own thread", broker
+        )
         return False
     return True
 

@@ -4,6 +4,7 @@
 Each subcommand is a module of this package with its own ``main(argv)``; it is
 imported only when asked for, so ``kassa orders`` loads no Messenger client.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -15,7 +16,10 @@ SUBCOMMANDS: Dict[str, Tuple[str, str]] = {
     "refund": ("cli.refund", "refund a paid order, whole or in part"),
     "request-payment": ("cli.request_payment", "send a PayPal payment request into a customer's conversation"),
     "messenger-profile": ("cli.messenger_profile", "set the Page's Get Started button, greeting and menu"),
-    "messenger-templates": ("cli.messenger_templates", "create the utility templates on the Page and show their status"),
+    "messenger-templates": (
+        "cli.messenger_templates",
+        "create the utility templates on the Page and show their status",
+    ),
 }
 
 

@@ -1,5 +1,6 @@
 """What the merchant commands share: the token, an Idempotency-Key kept across
 retries, the POST to Rasa's paypal channel, and clear errors."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,10 @@ from shop import settings
 
 def add_connection_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--rasa-url", default=settings.merchant().rasa_url)
-    parser.add_argument("--idempotency-key", help=f"send the same key again to get the same {what} back (default: a new key, kept across retries)")
+    parser.add_argument(
+        "--idempotency-key",
+        help=f"send the same key again to get the same {what} back (default: a new key, kept across retries)",
+    )
 
 
 def post(args: argparse.Namespace, path: str, body: Dict[str, Any], expected_status: int) -> Optional[Dict[str, Any]]:
@@ -35,7 +39,9 @@ def post(args: argparse.Namespace, path: str, body: Dict[str, Any], expected_sta
     return answer.json()
 
 
-def post_with_retries(url: str, body: Dict[str, Any], headers: Dict[str, str], attempts: int = 3) -> Optional[requests.Response]:
+def post_with_retries(
+    url: str, body: Dict[str, Any], headers: Dict[str, str], attempts: int = 3
+) -> Optional[requests.Response]:
     """POST, trying again on a network error or a 5xx under the same Idempotency-Key: at most one effect."""
     answer = None
     for attempt in range(attempts):
@@ -46,5 +52,5 @@ def post_with_retries(url: str, body: Dict[str, Any], headers: Dict[str, str], a
         except requests.RequestException as error:
             print(f"warning: attempt {attempt + 1} failed: {error}", file=sys.stderr)
         if attempt + 1 < attempts:
-            time.sleep(2 ** attempt)
+            time.sleep(2**attempt)
     return answer

@@ -5,6 +5,7 @@ Get Started button, greeting in English and Dutch, the persistent menu
 CATALOG_IMAGE_BASE_URL's). Reads FB_PAGE_ACCESS_TOKEN, FB_APP_SECRET,
 FB_GRAPH_URL and FB_GRAPH_VERSION; `--print` shows the body without sending.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,12 +37,16 @@ def whitelisted_domains(env: Optional[Mapping[str, str]] = None) -> List[str]:
 def profile(env: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
     body: Dict[str, Any] = {
         "get_started": {"payload": GET_STARTED_PAYLOAD},
-        "greeting": [{"locale": locale, "text": phrases()[lang]["greeting"]} for locale, lang in PROFILE_LOCALES.items()],
+        "greeting": [
+            {"locale": locale, "text": phrases()[lang]["greeting"]} for locale, lang in PROFILE_LOCALES.items()
+        ],
         "persistent_menu": [
             {
                 "locale": locale,
                 "composer_input_disabled": False,
-                "call_to_actions": [{"type": "postback", "title": phrase(key, lang), "payload": payload} for key, payload in MENU],
+                "call_to_actions": [
+                    {"type": "postback", "title": phrase(key, lang), "payload": payload} for key, payload in MENU
+                ],
             }
             for locale, lang in PROFILE_LOCALES.items()
         ],

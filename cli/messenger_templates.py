@@ -9,6 +9,7 @@ merchant (a new name in the YAML file). Reads FB_PAGE_ACCESS_TOKEN, FB_APP_SECRE
 FB_GRAPH_URL, FB_GRAPH_VERSION and PUBLIC_URL (the pay buttons open its
 /webhooks/paypal/pay/ page); `--print` shows the bodies without sending.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,12 +29,21 @@ REVIEW_WAIT_SECONDS = 30.0
 
 def bodies(public_url: str) -> List[Dict[str, object]]:
     templates = utility_messages.load_templates()
-    return [utility_messages.creation_body(t, code, public_url) for t in templates.values() for code in utility_messages.LANGUAGE_CODES.values()]
+    return [
+        utility_messages.creation_body(t, code, public_url)
+        for t in templates.values()
+        for code in utility_messages.LANGUAGE_CODES.values()
+    ]
 
 
-async def sync(client: SendApiClient, wanted: List[Dict[str, object]], wait_seconds: float) -> Dict[Tuple[str, str], str]:
+async def sync(
+    client: SendApiClient, wanted: List[Dict[str, object]], wait_seconds: float
+) -> Dict[Tuple[str, str], str]:
     """Create what the Page lacks; the status of every wanted template once none is PENDING (or time is up)."""
-    known = {(str(r.get("name")), str(r.get("language"))): str(r.get("status")) for r in await client.list_message_templates()}
+    known = {
+        (str(r.get("name")), str(r.get("language"))): str(r.get("status"))
+        for r in await client.list_message_templates()
+    }
     for body in wanted:
         key = (str(body["name"]), str(body["language"]))
         if key not in known:
@@ -44,7 +54,12 @@ async def sync(client: SendApiClient, wanted: List[Dict[str, object]], wait_seco
     keys = [(str(b["name"]), str(b["language"])) for b in wanted]
     while any(known.get(k) == "PENDING" for k in keys) and time.monotonic() < deadline:
         await asyncio.sleep(1.0)
-        known.update({(str(r.get("name")), str(r.get("language"))): str(r.get("status")) for r in await client.list_message_templates()})
+        known.update(
+            {
+                (str(r.get("name")), str(r.get("language"))): str(r.get("status"))
+                for r in await client.list_message_templates()
+            }
+        )
     return {key: known.get(key, "MISSING") for key in keys}
 
 
@@ -61,7 +76,9 @@ def main(argv: List[str] = sys.argv[1:]) -> int:
     if args.print:
         print(json.dumps(wanted, indent=2, ensure_ascii=False))
         return 0
-    statuses = call_page(lambda client: sync(client, wanted, args.wait), "the templates (does the app have page_utility_messaging?)")
+    statuses = call_page(
+        lambda client: sync(client, wanted, args.wait), "the templates (does the app have page_utility_messaging?)"
+    )
     if statuses is None:
         return 1
     for (name, language), status in sorted(statuses.items()):

@@ -2,6 +2,7 @@
 
 Reads DATABASE_URL (the Makefile's default: .run/orders.db).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,21 @@ from typing import IO, Any, Dict, List, Optional
 
 from shop.ledger import Ledger, OrderRecord
 
-COLUMNS = ("order_id", "created_at", "updated_at", "status", "kind", "conversation_id", "amount", "currency",
-           "capture_id", "payer_name", "payer_email", "description", "items")
+COLUMNS = (
+    "order_id",
+    "created_at",
+    "updated_at",
+    "status",
+    "kind",
+    "conversation_id",
+    "amount",
+    "currency",
+    "capture_id",
+    "payer_name",
+    "payer_email",
+    "description",
+    "items",
+)
 
 
 # A spreadsheet reads a cell that starts with one of these as a formula (CSV injection,
@@ -42,7 +56,10 @@ def write_table(records: List[OrderRecord], out: IO[str]) -> None:
         return
     print(f"{'order':<18} {'created':<25} {'status':<22} {'amount':>10} {'payer':<20} conversation", file=out)
     for r in records:
-        print(f"{r.order_id:<18} {r.created_at:<25} {r.status:<22} {r.amount:>6} {r.currency} {r.payer_name or '-':<20} {r.conversation_id}", file=out)
+        print(
+            f"{r.order_id:<18} {r.created_at:<25} {r.status:<22} {r.amount:>6} {r.currency} {r.payer_name or '-':<20} {r.conversation_id}",
+            file=out,
+        )
 
 
 def write_dead_letters(events: List[Dict[str, Any]], out: IO[str]) -> None:
@@ -51,8 +68,11 @@ def write_dead_letters(events: List[Dict[str, Any]], out: IO[str]) -> None:
         return
     print(f"\n{len(events)} PayPal webhook event(s) given up on (dead letters): check these orders in PayPal", file=out)
     for event in events:
-        print(f"  {event['event_id']:<28} {event['event_type']:<28} order {event['order_id'] or '-':<18} "
-              f"{event['attempts']} attempts, received {event['received_at']}", file=out)
+        print(
+            f"  {event['event_id']:<28} {event['event_type']:<28} order {event['order_id'] or '-':<18} "
+            f"{event['attempts']} attempts, received {event['received_at']}",
+            file=out,
+        )
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -1,5 +1,6 @@
 """What the Page's command-line tools share (`make messenger-profile`, `make
 messenger-templates`): a Graph API client from the settings, and clear errors."""
+
 from __future__ import annotations
 
 import asyncio

@@ -7,6 +7,7 @@ Calls POST {RASA_URL}/webhooks/paypal/refunds with MERCHANT_API_TOKEN and an
 Idempotency-Key (kept across retries, so a retry never refunds twice). The
 customer is told in the chat when PayPal's refund webhook arrives.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     result = merchant.post(args, "refunds", body, expected_status=201)
     if result is None:
         return 1
-    print(f"Refunded {result['amount']} {result['currency']} of order {result['order_id']} (refund {result['refund_id']}, {result['status']})")
+    print(
+        f"Refunded {result['amount']} {result['currency']} of order {result['order_id']} (refund {result['refund_id']}, {result['status']})"
+    )
     return 0
 
 

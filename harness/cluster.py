@@ -7,6 +7,7 @@ packages (`make system-packages` installs them).
 `make cluster` runs it on fixed ports until Ctrl-C; the cluster tests and the
 benchmark's cluster door start it on free ports (``start_cluster``).
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -65,8 +66,16 @@ class ClusterPorts:
     first_actions: Optional[int] = None
 
 
-MAKE_CLUSTER_PORTS = ClusterPorts(balancer=5005, actions_balancer=5055, postgres=55432, redis=56379, messenger_page=8080,
-                                  sandbox=8090, first_rasa=5105, first_actions=5155)
+MAKE_CLUSTER_PORTS = ClusterPorts(
+    balancer=5005,
+    actions_balancer=5055,
+    postgres=55432,
+    redis=56379,
+    messenger_page=8080,
+    sandbox=8090,
+    first_rasa=5105,
+    first_actions=5155,
+)
 
 
 def port_open(port: int) -> bool:
@@ -110,17 +119,55 @@ def start_postgres(directory: Path, port: int, log_dir: Path, fresh: bool = Fals
             for path in (directory, data, password_file):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
         data.chmod(0o700)
-        subprocess.run([postgres_bin("initdb"), "-D", str(data), "-U", DB_USER, "--pwfile", str(password_file), "--auth-local=trust",
-                        "--auth-host=scram-sha-256", "-E", "UTF8"], check=True, stdout=subprocess.DEVNULL, user=user)
+        subprocess.run(
+            [
+                postgres_bin("initdb"),
+                "-D",
+                str(data),
+                "-U",
+                DB_USER,
+                "--pwfile",
+                str(password_file),
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            user=user,
+        )
         password_file.unlink()
-    args = [postgres_bin("postgres"), "-D", str(data), "-p", str(port), "-k", str(data), "-c", "listen_addresses=127.0.0.1",
-            "-c", "max_connections=300", "-c", "shared_buffers=128MB"]
+    args = [
+        postgres_bin("postgres"),
+        "-D",
+        str(data),
+        "-p",
+        str(port),
+        "-k",
+        str(data),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "max_connections=300",
+        "-c",
+        "shared_buffers=128MB",
+    ]
     # SIGINT: PostgreSQL's fast shutdown, which does not wait for clients to leave
-    daemon = Process(args, lambda: _database_answers(port, "postgres"), log_dir / "postgres.log", user=user, stop_signal=signal.SIGINT,
-                     what="postgres", own_session=True)
+    daemon = Process(
+        args,
+        lambda: _database_answers(port, "postgres"),
+        log_dir / "postgres.log",
+        user=user,
+        stop_signal=signal.SIGINT,
+        what="postgres",
+        own_session=True,
+    )
     import psycopg2
 
-    connection = psycopg2.connect(host="127.0.0.1", port=port, user=DB_USER, password=LOCAL_DB_PASSWORD, dbname="postgres")
+    connection = psycopg2.connect(
+        host="127.0.0.1", port=port, user=DB_USER, password=LOCAL_DB_PASSWORD, dbname="postgres"
+    )
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute("select 1 from pg_database where datname = %s", (DB_NAME,))
@@ -134,26 +181,41 @@ def _database_answers(port: int, dbname: str) -> bool:
     import psycopg2
 
     try:
-        psycopg2.connect(host="127.0.0.1", port=port, user=DB_USER, password=LOCAL_DB_PASSWORD, dbname=dbname, connect_timeout=1).close()
+        psycopg2.connect(
+            host="127.0.0.1", port=port, user=DB_USER, password=LOCAL_DB_PASSWORD, dbname=dbname, connect_timeout=1
+        ).close()
         return True
     except psycopg2.OperationalError:
         return False
 
 
-def haproxy_config(balancer: str, actions_balancer: str, rasa: List[str], acceptors: List[str], actions: List[str],
-                   dns: Optional[str] = None) -> str:
+def haproxy_config(
+    balancer: str,
+    actions_balancer: str,
+    rasa: List[str],
+    acceptors: List[str],
+    actions: List[str],
+    dns: Optional[str] = None,
+) -> str:
     """Webhooks from Facebook go to the acceptors; everything else Rasa serves (PayPal's
     return URL and webhooks, the API) to the Rasa replicas; action calls to the action
     servers. A request refused by a server that died is tried on another. Addresses are
     host:port; deploy/haproxy.cfg is this with the compose service names."""
-    def servers(name: str, addresses: List[str]) -> str:
-        return "\n".join(f"  server {name}{i + 1} {address} check inter 2s fall 3 rise 1" for i, address in enumerate(addresses))
 
-    resolvers = f"""
+    def servers(name: str, addresses: List[str]) -> str:
+        return "\n".join(
+            f"  server {name}{i + 1} {address} check inter 2s fall 3 rise 1" for i, address in enumerate(addresses)
+        )
+
+    resolvers = (
+        f"""
 resolvers dns
   nameserver dns {dns}
   hold valid 10s
-""" if dns else ""
+"""
+        if dns
+        else ""
+    )
     return f"""# Generated by harness/cluster.py (haproxy_config); make cluster writes the same with local ports.
 global
   maxconn 4096
@@ -231,8 +293,14 @@ class Cluster(Stack):
 
 
 def start_cluster(
-    workdir: Path, replicas: int = 2, action_servers: int = 2, env: Optional[Dict[str, str]] = None,
-    ports: ClusterPorts = ClusterPorts(), fresh: bool = True, log_dir: Path = TEST_LOGS, rasa_api: bool = True,
+    workdir: Path,
+    replicas: int = 2,
+    action_servers: int = 2,
+    env: Optional[Dict[str, str]] = None,
+    ports: ClusterPorts = ClusterPorts(),
+    fresh: bool = True,
+    log_dir: Path = TEST_LOGS,
+    rasa_api: bool = True,
 ) -> Cluster:
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
@@ -258,38 +326,80 @@ def start_cluster(
 
     try:
         add("postgres", lambda: start_postgres(workdir / "postgres", pg_port, log_dir, fresh=fresh))
-        commands["postgres"] = lambda: start_postgres(workdir / "postgres", pg_port, log_dir)  # a restart keeps the data
+        commands["postgres"] = lambda: start_postgres(
+            workdir / "postgres", pg_port, log_dir
+        )  # a restart keeps the data
         add("redis", lambda: RedisServer(workdir / "redis", redis_port, log_dir))
         database = f"postgresql://{DB_USER}:{LOCAL_DB_PASSWORD}@127.0.0.1:{pg_port}/{DB_NAME}"
-        sandbox_settings = {"SANDBOX_WEBHOOK_URL": f"{public}/webhooks/paypal/webhook", "SANDBOX_WEBHOOK_ID": WEBHOOK_ID,
-                            "SANDBOX_WEBHOOK_RETRY_SECONDS": "0.5", **{k: v for k, v in env.items() if k.startswith("SANDBOX_")}}
+        sandbox_settings = {
+            "SANDBOX_WEBHOOK_URL": f"{public}/webhooks/paypal/webhook",
+            "SANDBOX_WEBHOOK_ID": WEBHOOK_ID,
+            "SANDBOX_WEBHOOK_RETRY_SECONDS": "0.5",
+            **{k: v for k, v in env.items() if k.startswith("SANDBOX_")},
+        }
         sandbox, paypal_url = start_sandbox("sandbox", ports.sandbox, log_dir, **sandbox_settings)
         parts["sandbox"] = sandbox
         graph_port = pick(ports.messenger_page)
         graph_url = f"http://127.0.0.1:{graph_port}"
         actions_url = f"http://127.0.0.1:{actions_balancer}"
         common = {
-            **local_env.environment(local_env.Addresses(public, actions_url, graph_url, paypal_url), workdir, TEST_TOKENS),
-            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5",
-            "PAYPAL_TIMEOUT_SECONDS": "5", "KASSA_RECEIPT_RETRY_SECONDS": "1",
-            "DATABASE_URL": database, "KASSA_STATE_DATABASE_URL": database, "RASA_ENDPOINTS": ENDPOINTS,
-            "TRACKER_STORE_DIALECT": "postgresql", "TRACKER_STORE_URL": "127.0.0.1", "TRACKER_STORE_PORT": str(pg_port),
-            "TRACKER_STORE_USERNAME": DB_USER, "TRACKER_STORE_PASSWORD": LOCAL_DB_PASSWORD, "TRACKER_STORE_DB": DB_NAME,
-            "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port), "REDIS_PASSWORD": "", "REDIS_DB": "1",
-            "KASSA_INTAKE_LEASE_SECONDS": LEASE_SECONDS, "TICKET_LOCK_LIFETIME": LOCK_LIFETIME, "SANIC_PROXIES_COUNT": "1",
+            **local_env.environment(
+                local_env.Addresses(public, actions_url, graph_url, paypal_url), workdir, TEST_TOKENS
+            ),
+            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID,
+            "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5",
+            "PAYPAL_TIMEOUT_SECONDS": "5",
+            "KASSA_RECEIPT_RETRY_SECONDS": "1",
+            "DATABASE_URL": database,
+            "KASSA_STATE_DATABASE_URL": database,
+            "RASA_ENDPOINTS": ENDPOINTS,
+            "TRACKER_STORE_DIALECT": "postgresql",
+            "TRACKER_STORE_URL": "127.0.0.1",
+            "TRACKER_STORE_PORT": str(pg_port),
+            "TRACKER_STORE_USERNAME": DB_USER,
+            "TRACKER_STORE_PASSWORD": LOCAL_DB_PASSWORD,
+            "TRACKER_STORE_DB": DB_NAME,
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": str(redis_port),
+            "REDIS_PASSWORD": "",
+            "REDIS_DB": "1",
+            "KASSA_INTAKE_LEASE_SECONDS": LEASE_SECONDS,
+            "TICKET_LOCK_LIFETIME": LOCK_LIFETIME,
+            "SANIC_PROXIES_COUNT": "1",
             **env,
         }
         parts["messenger"] = Server(
-            [sys.executable, "-m", "sandbox.facebook"], f"{graph_url}/_fake/health",
-            {**common, "MESSENGER_PAGE_PORT": str(graph_port), "RASA_WEBHOOK_URL": f"{public}/webhooks/facebook/webhook"}, "messenger",
+            [sys.executable, "-m", "sandbox.facebook"],
+            f"{graph_url}/_fake/health",
+            {
+                **common,
+                "MESSENGER_PAGE_PORT": str(graph_port),
+                "RASA_WEBHOOK_URL": f"{public}/webhooks/facebook/webhook",
+            },
+            "messenger",
             log_dir=log_dir,
         )
         config = workdir / "haproxy.cfg"
         local = lambda ports: [f"127.0.0.1:{port}" for port in ports]  # noqa: E731
-        config.write_text(haproxy_config(f"127.0.0.1:{balancer}", f"127.0.0.1:{actions_balancer}", local(rasa_ports),
-                                         local(acceptor_ports), local(actions_ports)))
-        add("haproxy", lambda: Process([need("haproxy", "haproxy"), "-f", str(config), "-db"], lambda: port_open(balancer),
-                                       log_dir / "haproxy.log", what="haproxy", own_session=True))
+        config.write_text(
+            haproxy_config(
+                f"127.0.0.1:{balancer}",
+                f"127.0.0.1:{actions_balancer}",
+                local(rasa_ports),
+                local(acceptor_ports),
+                local(actions_ports),
+            )
+        )
+        add(
+            "haproxy",
+            lambda: Process(
+                [need("haproxy", "haproxy"), "-f", str(config), "-db"],
+                lambda: port_open(balancer),
+                log_dir / "haproxy.log",
+                what="haproxy",
+                own_session=True,
+            ),
+        )
 
         def actions_server(port: int, name: str) -> Callable[[], Server]:
             command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
@@ -297,13 +407,37 @@ def start_cluster(
             return lambda: Server(command, f"http://127.0.0.1:{port}/health", actions_env, name, log_dir=log_dir)
 
         def rasa_server(port: int, name: str) -> Callable[[], Server]:
-            command = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", ENDPOINTS, "--credentials", "credentials.yml",
-                       "--port", str(port), *(["--enable-api"] if rasa_api else [])]
-            return lambda: Server(command, f"http://127.0.0.1:{port}/", common, name, startup_seconds=RASA_STARTUP_SECONDS, log_dir=log_dir)
+            command = [
+                str(BIN / "rasa"),
+                "run",
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                ENDPOINTS,
+                "--credentials",
+                "credentials.yml",
+                "--port",
+                str(port),
+                *(["--enable-api"] if rasa_api else []),
+            ]
+            return lambda: Server(
+                command,
+                f"http://127.0.0.1:{port}/",
+                common,
+                name,
+                startup_seconds=RASA_STARTUP_SECONDS,
+                log_dir=log_dir,
+            )
 
         def acceptor(port: int, name: str) -> Callable[[], Server]:
             command = [sys.executable, "-m", "channels.messenger.inbound.acceptor"]
-            return lambda: Server(command, f"http://127.0.0.1:{port}/", {**common, "KASSA_ACCEPTOR_PORT": str(port)}, name, log_dir=log_dir)
+            return lambda: Server(
+                command,
+                f"http://127.0.0.1:{port}/",
+                {**common, "KASSA_ACCEPTOR_PORT": str(port)},
+                name,
+                log_dir=log_dir,
+            )
 
         makers = {f"actions-{i + 1}": actions_server(p, f"actions-{i + 1}") for i, p in enumerate(actions_ports)}
         makers.update({f"acceptor-{i + 1}": acceptor(p, f"acceptor-{i + 1}") for i, p in enumerate(acceptor_ports)})
@@ -321,8 +455,19 @@ def start_cluster(
                 raise RuntimeError("\n".join(errors))
         extra = {"rasa": (None, common), "rasa_ports": rasa_ports, "database": database, "redis_port": redis_port}
         rasa_log = parts["rasa-1"].log_path
-        return Cluster(public, graph_url, paypal_url, f"http://127.0.0.1:{actions_balancer}", rasa_log, [], extra, "", log_dir,
-                       parts=parts, commands=commands)
+        return Cluster(
+            public,
+            graph_url,
+            paypal_url,
+            f"http://127.0.0.1:{actions_balancer}",
+            rasa_log,
+            [],
+            extra,
+            "",
+            log_dir,
+            parts=parts,
+            commands=commands,
+        )
     except BaseException:
         for part in reversed(list(parts.values())):
             part.stop()
@@ -331,24 +476,35 @@ def start_cluster(
 
 def compose_haproxy_config(replicas: int = 2, action_servers: int = 2) -> str:
     """deploy/haproxy.cfg: the same balancer for deploy/compose.yml's services."""
-    return haproxy_config("*:5005", "*:5055", [f"rasa-{i + 1}:5005" for i in range(replicas)],
-                          [f"acceptor-{i + 1}:5006" for i in range(replicas)], [f"actions-{i + 1}:5055" for i in range(action_servers)],
-                          dns="127.0.0.11:53")  # Docker's DNS: a container that restarts on a new address is found again
+    return haproxy_config(
+        "*:5005",
+        "*:5055",
+        [f"rasa-{i + 1}:5005" for i in range(replicas)],
+        [f"acceptor-{i + 1}:5006" for i in range(replicas)],
+        [f"actions-{i + 1}:5055" for i in range(action_servers)],
+        dns="127.0.0.11:53",
+    )  # Docker's DNS: a container that restarts on a new address is found again
 
 
 def main() -> int:
     run = PROJECT_ROOT / ".run" / "cluster"
-    print("Starting PostgreSQL, Redis, HAProxy, the sandboxes, 2 action servers, 2 acceptors and 2 Rasa replicas "
-          "(a few minutes)...", flush=True)
+    print(
+        "Starting PostgreSQL, Redis, HAProxy, the sandboxes, 2 action servers, 2 acceptors and 2 Rasa replicas "
+        "(a few minutes)...",
+        flush=True,
+    )
     try:
         cluster = start_cluster(run, ports=MAKE_CLUSTER_PORTS, fresh=False, log_dir=run, rasa_api=False)
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     try:
-        print(f"\n  Shop in Messenger: {cluster.graph_url}/\n  Load balancer:     {cluster.rasa_url} (webhooks), "
-              f"{cluster.actions_url} (actions)\n  PayPal sandbox:    {cluster.paypal_url}\n  Logs:              {run}/*.log"
-              "\n  Stop:              Ctrl-C\n", flush=True)
+        print(
+            f"\n  Shop in Messenger: {cluster.graph_url}/\n  Load balancer:     {cluster.rasa_url} (webhooks), "
+            f"{cluster.actions_url} (actions)\n  PayPal sandbox:    {cluster.paypal_url}\n  Logs:              {run}/*.log"
+            "\n  Stop:              Ctrl-C\n",
+            flush=True,
+        )
         wait_until_stopped()
     finally:
         cluster.stop()

@@ -2,6 +2,7 @@
 with the Messenger connector, started the same way the tests start them
 (harness/stack.py), on the usual ports, with this environment's values (the Makefile's
 local defaults) and the orders and conversations kept in .run/. Ctrl-C stops everything."""
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,11 @@ def main() -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     try:
-        print(f"\n  Shop in Messenger: {stack.graph_url}/\n  PayPal sandbox:    {stack.paypal_url} (pay buttons open its approval page)"
-              f"\n  Logs:              {RUN}/*.log\n  Stop:              Ctrl-C\n", flush=True)
+        print(
+            f"\n  Shop in Messenger: {stack.graph_url}/\n  PayPal sandbox:    {stack.paypal_url} (pay buttons open its approval page)"
+            f"\n  Logs:              {RUN}/*.log\n  Stop:              Ctrl-C\n",
+            flush=True,
+        )
         wait_until_stopped()
     finally:
         stack.stop()

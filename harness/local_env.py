@@ -8,6 +8,7 @@ so ``make install`` writes a one-line ``.pth`` hook into the venv that calls
 ``rasa run actions`` then work from the project root without flags. A variable set in
 the environment always wins; nothing of this is installed outside the dev venv.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,9 @@ class Addresses:
     paypal_url: str = "http://localhost:8090"
 
 
-def environment(where: Addresses = Addresses(), run_dir: Path = RUN_DIR, tokens: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+def environment(
+    where: Addresses = Addresses(), run_dir: Path = RUN_DIR, tokens: Optional[Mapping[str, str]] = None
+) -> Dict[str, str]:
     """Every variable a local Kassa needs: the local tokens (or ``tokens``), the local
     servers' addresses and stores under ``run_dir``."""
     return {

@@ -1,4 +1,5 @@
 """Start the project's own servers as real processes (on free local ports unless told)."""
+
 from __future__ import annotations
 
 import os
@@ -45,9 +46,16 @@ class Process:
     interrupted (a pytest timeout, Ctrl-C), so that no test leaves one running."""
 
     def __init__(
-        self, args: List[str], ready: Callable[[], bool], log_path: Path, env: Optional[Dict[str, str]] = None,
-        startup_seconds: float = SERVER_STARTUP_SECONDS, user: Optional[str] = None, stop_signal: int = signal.SIGTERM,
-        what: str = "", own_session: bool = False,
+        self,
+        args: List[str],
+        ready: Callable[[], bool],
+        log_path: Path,
+        env: Optional[Dict[str, str]] = None,
+        startup_seconds: float = SERVER_STARTUP_SECONDS,
+        user: Optional[str] = None,
+        stop_signal: int = signal.SIGTERM,
+        what: str = "",
+        own_session: bool = False,
     ) -> None:
         """``own_session``: a Ctrl-C in the terminal does not reach it; the harness stops
         it, after the servers that use it (the cluster's databases and proxy)."""
@@ -55,8 +63,13 @@ class Process:
         self.args, self.ready, self.log_path, self.stop_signal = args, ready, log_path, stop_signal
         self.what = what or args[0]
         self.process = subprocess.Popen(
-            args, cwd=PROJECT_ROOT, env={**os.environ, **(env or {})}, user=user, start_new_session=own_session,
-            stdout=log_path.open("a"), stderr=subprocess.STDOUT,
+            args,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **(env or {})},
+            user=user,
+            start_new_session=own_session,
+            stdout=log_path.open("a"),
+            stderr=subprocess.STDOUT,
         )
         try:
             self._wait_until_ready(startup_seconds)
@@ -68,7 +81,11 @@ class Process:
         deadline = time.monotonic() + seconds
         while not self.ready():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                why = f"exited with {self.process.returncode}" if self.process.poll() is not None else f"not ready within {seconds}s"
+                why = (
+                    f"exited with {self.process.returncode}"
+                    if self.process.poll() is not None
+                    else f"not ready within {seconds}s"
+                )
                 raise RuntimeError(f"{self.what} did not start ({why}):\n{self.log_path.read_text()[-3000:]}")
             time.sleep(0.1)
 
@@ -86,8 +103,13 @@ class Server(Process):
     """One of the project's HTTP servers, ready when ``health_url`` answers 2xx."""
 
     def __init__(
-        self, args: List[str], health_url: str, env: Optional[Dict[str, str]] = None, log_name: str = "server",
-        startup_seconds: float = SERVER_STARTUP_SECONDS, log_dir: Path = TEST_LOGS,
+        self,
+        args: List[str],
+        health_url: str,
+        env: Optional[Dict[str, str]] = None,
+        log_name: str = "server",
+        startup_seconds: float = SERVER_STARTUP_SECONDS,
+        log_dir: Path = TEST_LOGS,
     ) -> None:
         log_path = log_dir / f"{log_name}.log"
         log_path.unlink(missing_ok=True)  # one run per log
@@ -122,12 +144,33 @@ class RedisServer(Process):
         directory.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/1"
-        args = [need("redis-server", "redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory),
-                "--appendonly", "yes", "--appendfsync", "always", "--save", ""]
-        super().__init__(args, lambda: redis_answers(self.port), log_dir / f"redis-{self.port}.log", what="redis-server", own_session=True)
+        args = [
+            need("redis-server", "redis-server"),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+        ]
+        super().__init__(
+            args,
+            lambda: redis_answers(self.port),
+            log_dir / f"redis-{self.port}.log",
+            what="redis-server",
+            own_session=True,
+        )
 
 
-def start_sandbox(log_name: str = "sandbox", port: Optional[int] = None, log_dir: Path = TEST_LOGS, **settings: str) -> tuple[Server, str]:
+def start_sandbox(
+    log_name: str = "sandbox", port: Optional[int] = None, log_dir: Path = TEST_LOGS, **settings: str
+) -> tuple[Server, str]:
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"SANDBOX_PORT": str(port), "SANDBOX_PUBLIC_URL": url, **settings}

@@ -3,6 +3,7 @@ fake Graph API, action server, and Rasa with the project's connector. The one wa
 to start it, for the integration tests and the conversation tests (free ports, fresh
 stores, test tokens), the benchmark, and `make demo` (fixed ports, the stores kept,
 the environment's values: harness/demo.py)."""
+
 from __future__ import annotations
 
 import sys
@@ -27,8 +28,11 @@ REST_TOKEN = "integration-rest-token"
 # The tests' own tokens, so that a test never passes on the demo's; PayPal's are the
 # sandbox's (it accepts one client).
 TEST_TOKENS = {
-    "FB_APP_SECRET": APP_SECRET, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_VERIFY_TOKEN": VERIFY_TOKEN,
-    "MERCHANT_API_TOKEN": MERCHANT_TOKEN, "REST_API_TOKEN": REST_TOKEN,
+    "FB_APP_SECRET": APP_SECRET,
+    "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
+    "FB_VERIFY_TOKEN": VERIFY_TOKEN,
+    "MERCHANT_API_TOKEN": MERCHANT_TOKEN,
+    "REST_API_TOKEN": REST_TOKEN,
     "PAYPAL_CLIENT_ID": local_env.local_defaults()["PAYPAL_CLIENT_ID"],
     "PAYPAL_CLIENT_SECRET": local_env.local_defaults()["PAYPAL_CLIENT_SECRET"],
 }
@@ -87,7 +91,9 @@ class Stack:
     def start_service(self, name: str) -> None:
         command, env = self.extra[name]
         health = f"{self.rasa_url}/" if name == "rasa" else f"{self.actions_url}/health"
-        replacement = Server(command, health, env, self.log_prefix + name, startup_seconds=RASA_STARTUP_SECONDS, log_dir=self.log_dir)
+        replacement = Server(
+            command, health, env, self.log_prefix + name, startup_seconds=RASA_STARTUP_SECONDS, log_dir=self.log_dir
+        )
         self.servers[self.servers.index(self._server(name))] = replacement
         if name == "rasa":
             self.rasa_log = replacement.log_path
@@ -123,8 +129,15 @@ def wait_for(check: Callable[[], Any], seconds: float = 30, interval: float = 0.
 
 
 def start_stack(
-    workdir: Path, env: Optional[Dict[str, str]] = None, rasa_args: Optional[List[str]] = None, log_prefix: str = "",
-    ports: Ports = Ports(), fresh: bool = True, log_dir: Path = TEST_LOGS, rasa_api: bool = True, acceptor: bool = False,
+    workdir: Path,
+    env: Optional[Dict[str, str]] = None,
+    rasa_args: Optional[List[str]] = None,
+    log_prefix: str = "",
+    ports: Ports = Ports(),
+    fresh: bool = True,
+    log_dir: Path = TEST_LOGS,
+    rasa_api: bool = True,
+    acceptor: bool = False,
 ) -> Stack:
     """``env`` overrides the test values; ``log_prefix`` names the log files, for a second
     stack beside the first. ``fresh`` starts from empty stores and a copy of the catalog
@@ -145,7 +158,8 @@ def start_stack(
         catalog.write_text((PROJECT_ROOT / "catalog" / "catalog.yml").read_text(encoding="utf-8"), encoding="utf-8")
     try:
         sandbox_settings = {
-            "SANDBOX_WEBHOOK_URL": f"{rasa_url}/webhooks/paypal/webhook", "SANDBOX_WEBHOOK_ID": env.get("PAYPAL_WEBHOOK_ID") or WEBHOOK_ID,
+            "SANDBOX_WEBHOOK_URL": f"{rasa_url}/webhooks/paypal/webhook",
+            "SANDBOX_WEBHOOK_ID": env.get("PAYPAL_WEBHOOK_ID") or WEBHOOK_ID,
             "SANDBOX_WEBHOOK_RETRY_SECONDS": "0.5",
             **{k: v for k, v in env.items() if k.startswith("SANDBOX_")},
         }
@@ -156,32 +170,73 @@ def start_stack(
         actions_port = ports.actions or free_port()
         actions_url = f"http://127.0.0.1:{actions_port}"
         common = {
-            **local_env.environment(local_env.Addresses(rasa_url, actions_url, graph_url, paypal_url), workdir, TEST_TOKENS),
-            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID, "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5",
-            "PAYPAL_TIMEOUT_SECONDS": "2", "SANDBOX_TIMEOUT_SECONDS": "3", "KASSA_RECEIPT_RETRY_SECONDS": "1",
+            **local_env.environment(
+                local_env.Addresses(rasa_url, actions_url, graph_url, paypal_url), workdir, TEST_TOKENS
+            ),
+            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID,
+            "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5",
+            "PAYPAL_TIMEOUT_SECONDS": "2",
+            "SANDBOX_TIMEOUT_SECONDS": "3",
+            "KASSA_RECEIPT_RETRY_SECONDS": "1",
             "KASSA_CATALOG": str(catalog),
             **env,
         }
-        servers.append(Server(
-            [sys.executable, "-m", "sandbox.facebook"], f"{graph_url}/_fake/health",
-            {**common, "MESSENGER_PAGE_PORT": str(graph_port), "RASA_WEBHOOK_URL": f"{rasa_url}/webhooks/facebook/webhook"}, log_prefix + "messenger",
-            log_dir=log_dir,
-        ))
+        servers.append(
+            Server(
+                [sys.executable, "-m", "sandbox.facebook"],
+                f"{graph_url}/_fake/health",
+                {
+                    **common,
+                    "MESSENGER_PAGE_PORT": str(graph_port),
+                    "RASA_WEBHOOK_URL": f"{rasa_url}/webhooks/facebook/webhook",
+                },
+                log_prefix + "messenger",
+                log_dir=log_dir,
+            )
+        )
         actions_command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)]
         # the action server trusts whoever calls it: only this machine (ACTION_SERVER_HOST for another)
         actions_env = {**common, "SANIC_HOST": settings.text("ACTION_SERVER_HOST", common)}
-        servers.append(Server(actions_command, f"{actions_url}/health", actions_env, log_prefix + "actions", log_dir=log_dir))
+        servers.append(
+            Server(actions_command, f"{actions_url}/health", actions_env, log_prefix + "actions", log_dir=log_dir)
+        )
         rasa_env = common
-        rasa_command = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                        "--credentials", "credentials.yml", "--port", str(rasa_port), *(["--enable-api"] if rasa_api else []), *(rasa_args or [])]
-        rasa = Server(rasa_command, f"{rasa_url}/", rasa_env, log_prefix + "rasa", startup_seconds=RASA_STARTUP_SECONDS, log_dir=log_dir)
+        rasa_command = [
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--port",
+            str(rasa_port),
+            *(["--enable-api"] if rasa_api else []),
+            *(rasa_args or []),
+        ]
+        rasa = Server(
+            rasa_command,
+            f"{rasa_url}/",
+            rasa_env,
+            log_prefix + "rasa",
+            startup_seconds=RASA_STARTUP_SECONDS,
+            log_dir=log_dir,
+        )
         servers.append(rasa)
         extra: Dict[str, Any] = {"rasa": (rasa_command, rasa_env), "actions": (actions_command, actions_env)}
         if acceptor:  # the webhook acceptor as its own process, storing into the same intake Rasa consumes
             acceptor_port = free_port()
             extra["acceptor_url"] = f"http://127.0.0.1:{acceptor_port}"
-            servers.append(Server([sys.executable, "-m", "channels.messenger.inbound.acceptor"], f"{extra['acceptor_url']}/",
-                                  {**rasa_env, "KASSA_ACCEPTOR_PORT": str(acceptor_port)}, log_prefix + "acceptor", log_dir=log_dir))
+            servers.append(
+                Server(
+                    [sys.executable, "-m", "channels.messenger.inbound.acceptor"],
+                    f"{extra['acceptor_url']}/",
+                    {**rasa_env, "KASSA_ACCEPTOR_PORT": str(acceptor_port)},
+                    log_prefix + "acceptor",
+                    log_dir=log_dir,
+                )
+            )
         return Stack(rasa_url, graph_url, paypal_url, actions_url, rasa.log_path, servers, extra, log_prefix, log_dir)
     except BaseException:  # also a pytest timeout or Ctrl-C: nothing started is left running
         for server in reversed(servers):

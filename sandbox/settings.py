@@ -5,6 +5,7 @@ settings included: what they check is written from the platforms' documentation,
 a setting of the shop never changes how a fake behaves. The harness starts them with
 the values of harness/local_env.py.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,10 +30,18 @@ class Variable:
 
 
 VARIABLES: Tuple[Variable, ...] = (
-    Variable("PAYPAL_OPENAPI_DIR", "../shared/paypal-openapi", "PayPal's OpenAPI spec, used by the sandbox and the tests (not part of this repo)"),
+    Variable(
+        "PAYPAL_OPENAPI_DIR",
+        "../shared/paypal-openapi",
+        "PayPal's OpenAPI spec, used by the sandbox and the tests (not part of this repo)",
+    ),
     Variable("SANDBOX_HOST", "127.0.0.1", "the PayPal sandbox's address"),
     Variable("SANDBOX_PORT", "8090", "the PayPal sandbox's port"),
-    Variable("SANDBOX_PUBLIC_URL", "", "the sandbox's address in links it gives out (http://localhost:SANDBOX_PORT when empty)"),
+    Variable(
+        "SANDBOX_PUBLIC_URL",
+        "",
+        "the sandbox's address in links it gives out (http://localhost:SANDBOX_PORT when empty)",
+    ),
     Variable("SANDBOX_CLIENT_ID", "kassa-sandbox-client", "the client id the sandbox accepts"),
     Variable("SANDBOX_CLIENT_SECRET", "kassa-sandbox-secret", "the secret the sandbox accepts"),
     Variable("SANDBOX_LATENCY_MS", "0", "added latency of every sandbox API call"),
@@ -44,11 +53,19 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("SANDBOX_WEBHOOK_RETRY_SECONDS", "1", "first pause before the sandbox redelivers a webhook"),
     Variable("MESSENGER_PAGE_HOST", "127.0.0.1", "the local Messenger page's address"),
     Variable("MESSENGER_PAGE_PORT", "8080", "the local Messenger page's port"),
-    Variable("RASA_WEBHOOK_URL", "http://localhost:5005/webhooks/facebook/webhook", "where the local Messenger page delivers webhooks"),
+    Variable(
+        "RASA_WEBHOOK_URL",
+        "http://localhost:5005/webhooks/facebook/webhook",
+        "where the local Messenger page delivers webhooks",
+    ),
     Variable("FAKE_GRAPH_LATENCY_MS", "0", "added latency of the fake Graph API"),
     Variable("FAKE_GRAPH_FAULT_RATE", "0", "share of fake Graph API sends answered 500"),
     Variable("FAKE_GRAPH_REQUIRE_APPSECRET_PROOF", "1", "the fake Graph API requires appsecret_proof (0: not)"),
-    Variable("FAKE_CATALOG", "catalog/catalog.yml", "the catalog the Messenger page draws placeholder pictures from (KASSA_CATALOG wins)"),
+    Variable(
+        "FAKE_CATALOG",
+        "catalog/catalog.yml",
+        "the catalog the Messenger page draws placeholder pictures from (KASSA_CATALOG wins)",
+    ),
 )
 DEFAULTS = {variable.name: variable.default for variable in VARIABLES}
 
@@ -95,11 +112,17 @@ class PayPalSandboxSettings:
 def paypal_sandbox(env: Optional[Env] = None) -> PayPalSandboxSettings:
     port = _port("SANDBOX_PORT", env)
     return PayPalSandboxSettings(
-        host=_get("SANDBOX_HOST", env), port=port, public_url=_get("SANDBOX_PUBLIC_URL", env).rstrip("/") or f"http://localhost:{port}",
-        client_id=_get("SANDBOX_CLIENT_ID", env), client_secret=_get("SANDBOX_CLIENT_SECRET", env),
-        latency_ms=_number("SANDBOX_LATENCY_MS", env), fault_rate=_number("SANDBOX_FAULT_RATE", env),
-        timeout_rate=_number("SANDBOX_TIMEOUT_RATE", env), timeout_seconds=_number("SANDBOX_TIMEOUT_SECONDS", env),
-        webhook_url=_get("SANDBOX_WEBHOOK_URL", env).rstrip("/") or None, webhook_id=_get("SANDBOX_WEBHOOK_ID", env),
+        host=_get("SANDBOX_HOST", env),
+        port=port,
+        public_url=_get("SANDBOX_PUBLIC_URL", env).rstrip("/") or f"http://localhost:{port}",
+        client_id=_get("SANDBOX_CLIENT_ID", env),
+        client_secret=_get("SANDBOX_CLIENT_SECRET", env),
+        latency_ms=_number("SANDBOX_LATENCY_MS", env),
+        fault_rate=_number("SANDBOX_FAULT_RATE", env),
+        timeout_rate=_number("SANDBOX_TIMEOUT_RATE", env),
+        timeout_seconds=_number("SANDBOX_TIMEOUT_SECONDS", env),
+        webhook_url=_get("SANDBOX_WEBHOOK_URL", env).rstrip("/") or None,
+        webhook_id=_get("SANDBOX_WEBHOOK_ID", env),
         webhook_retry_seconds=_number("SANDBOX_WEBHOOK_RETRY_SECONDS", env),
     )
 
@@ -126,14 +149,20 @@ def messenger_page(env: Optional[Env] = None) -> MessengerPageSettings:
     app registered with it: the same FB_APP_SECRET and FB_PAGE_ACCESS_TOKEN the shop has."""
     app_secret, page_token = _get("FB_APP_SECRET", env), _get("FB_PAGE_ACCESS_TOKEN", env)
     if not app_secret or not page_token:
-        raise SandboxSettingsError("set FB_APP_SECRET and FB_PAGE_ACCESS_TOKEN (the local environment sets local values)")
+        raise SandboxSettingsError(
+            "set FB_APP_SECRET and FB_PAGE_ACCESS_TOKEN (the local environment sets local values)"
+        )
     proof = _get("FAKE_GRAPH_REQUIRE_APPSECRET_PROOF", env).lower()
     if proof not in ("0", "1", "true", "false"):
         raise SandboxSettingsError(f"FAKE_GRAPH_REQUIRE_APPSECRET_PROOF must be 1 or 0, not {proof!r}")
     return MessengerPageSettings(
-        host=_get("MESSENGER_PAGE_HOST", env), port=_port("MESSENGER_PAGE_PORT", env),
-        rasa_webhook_url=_get("RASA_WEBHOOK_URL", env), app_secret=app_secret, page_access_token=page_token,
-        latency_ms=_number("FAKE_GRAPH_LATENCY_MS", env), fault_rate=_number("FAKE_GRAPH_FAULT_RATE", env),
+        host=_get("MESSENGER_PAGE_HOST", env),
+        port=_port("MESSENGER_PAGE_PORT", env),
+        rasa_webhook_url=_get("RASA_WEBHOOK_URL", env),
+        app_secret=app_secret,
+        page_access_token=page_token,
+        latency_ms=_number("FAKE_GRAPH_LATENCY_MS", env),
+        fault_rate=_number("FAKE_GRAPH_FAULT_RATE", env),
         require_appsecret_proof=proof in ("1", "true"),
         catalog=PROJECT_ROOT / (_get("KASSA_CATALOG", env) or _get("FAKE_CATALOG", env)),
     )

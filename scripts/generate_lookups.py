@@ -4,6 +4,7 @@ Writes a synonym per product (every name and synonym maps to the SKU) and per
 category (to the category id), and lookup tables for both entities, so NLU
 knows every product the shop sells. `--check` exits 1 when the file is stale.
 """
+
 from __future__ import annotations
 
 import argparse

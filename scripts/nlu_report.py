@@ -6,6 +6,7 @@ confusion matrix and the confidence histogram under results/nlu/<language>/,
 plus a one-page results/nlu/summary.md with intent accuracy and entity F1.
 Targets (intent accuracy >= 0.95, entity F1 >= 0.90) are reported, not enforced.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,9 +53,24 @@ def leaked(language: str) -> List[str]:
 def evaluate(language: str) -> Dict[str, float]:
     out = RESULTS / language
     subprocess.run(
-        [sys.executable, "-m", "rasa", "test", "nlu", "--model", str(MODEL), "--nlu", f"tests/nlu/{language}.yml",
-         "--out", str(out), "--domain", "domain"],
-        cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "test",
+            "nlu",
+            "--model",
+            str(MODEL),
+            "--nlu",
+            f"tests/nlu/{language}.yml",
+            "--out",
+            str(out),
+            "--domain",
+            "domain",
+        ],
+        cwd=PROJECT_ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     intents = json.loads((out / "intent_report.json").read_text())
     entities = json.loads((out / "DIETClassifier_report.json").read_text())
@@ -84,8 +100,12 @@ def summary(results: Dict[str, Dict[str, float]]) -> str:
             f"| {LANGUAGES[language]} | {figures['examples']:.0f} | {figures['intent_accuracy']:.3f} | {figures['intent_macro_f1']:.3f} "
             f"| {figures['entity_f1']:.3f} | {figures['entity_support']:.0f} | {'met' if met else 'NOT met'} |"
         )
-    lines += ["", "Per language: `intent_report.json`, `DIETClassifier_report.json`, `intent_confusion_matrix.png`,",
-              "`intent_histogram.png` and `intent_errors.json` in `results/nlu/<language>/`.", ""]
+    lines += [
+        "",
+        "Per language: `intent_report.json`, `DIETClassifier_report.json`, `intent_confusion_matrix.png`,",
+        "`intent_histogram.png` and `intent_errors.json` in `results/nlu/<language>/`.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 """Rewrite .env.example and the table of variables in docs/configuration.md from the
 lists of shop/settings.py and sandbox/settings.py: `python -m scripts.settings_files`
 after adding or changing a variable there."""
+
 from sandbox import settings as sandbox_settings
 from shop import settings
 

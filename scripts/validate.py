@@ -8,6 +8,7 @@ really is sent by an action (a literal in actions/) or asked by a form, or the
 intent is one of the channel's EXTERNAL_INTENTS.
 Exits 1 with one line per problem, naming the file.
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,7 +26,9 @@ from shop.finder import words as finder_words
 from shop.paypal.events import EXTERNAL_INTENTS
 
 UNUSED_RESPONSE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
-INTENT_WITHOUT_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU training data")
+INTENT_WITHOUT_EXAMPLES = re.compile(
+    r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU training data"
+)
 # Rasa reports data problems as UserWarnings and as WARNING/ERROR log lines;
 # DeprecationWarnings of the libraries under Rasa are not about the data.
 DATA_WARNING = re.compile(r"UserWarning:|\s(WARNING|ERROR)\s")
@@ -118,7 +121,9 @@ def responses_sent_by_code() -> Set[str]:
 def rasa_validate() -> List[str]:
     result = subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings"],  # plain, as a designer runs it
-        cwd=PROJECT_ROOT, capture_output=True, text=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
     )
     output = result.stdout + result.stderr
     sent = responses_sent_by_code()
@@ -146,7 +151,9 @@ def catalog_problems() -> List[str]:
     current = LOOKUPS_PATH.read_text(encoding="utf-8") if LOOKUPS_PATH.exists() else ""
     problems = use_problems(catalog)
     if current != text:
-        problems.append(f"{LOOKUPS_PATH.relative_to(PROJECT_ROOT)}: out of date with catalog/catalog.yml; run `make lookups`")
+        problems.append(
+            f"{LOOKUPS_PATH.relative_to(PROJECT_ROOT)}: out of date with catalog/catalog.yml; run `make lookups`"
+        )
     return problems
 
 
@@ -156,7 +163,10 @@ def use_problems(catalog: Catalog) -> List[str]:
     owners += [(f"product '{p.sku}'", p.uses) for p in catalog.products.values()]
     return [
         f"catalog/catalog.yml: {owner}: use '{phrase}' ({language}) has no word search can match"
-        for owner, uses in owners for language, phrases in uses.items() for phrase in phrases if not finder_words(phrase)
+        for owner, uses in owners
+        for language, phrases in uses.items()
+        for phrase in phrases
+        if not finder_words(phrase)
     ]
 
 
@@ -178,7 +188,9 @@ def report(problems: Iterable[str]) -> int:
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
-    print("validation passed: Rasa data, catalog, lookup tables, responses in English and Dutch, examples in both languages")
+    print(
+        "validation passed: Rasa data, catalog, lookup tables, responses in English and Dutch, examples in both languages"
+    )
     return 0
 
 
@@ -192,8 +204,10 @@ def utility_template_problems() -> List[str]:
     except utility.TemplateError as error:
         return [str(error)]
     named = set(re.findall(r'"(kassa_[a-z_]+)"', (PROJECT_ROOT / "actions" / "payment_actions.py").read_text()))
-    return [f"actions/payment.py names utility template {name}, which {shown(utility.TEMPLATES_PATH)} does not have"
-            for name in sorted(named - set(templates))]
+    return [
+        f"actions/payment.py names utility template {name}, which {shown(utility.TEMPLATES_PATH)} does not have"
+        for name in sorted(named - set(templates))
+    ]
 
 
 def text_problems() -> List[str]:
@@ -201,15 +215,29 @@ def text_problems() -> List[str]:
     from shop import phrases, variants
 
     try:
-        used = [option for product in load_catalog().products.values() for kind in product.variants.values() for option in kind]
+        used = [
+            option
+            for product in load_catalog().products.values()
+            for kind in product.variants.values()
+            for option in kind
+        ]
     except CatalogError:
         used = []  # reported by catalog_problems
     return [*phrases.problems(), *variants.option_problems(used)]
 
 
 def main() -> int:
-    return report([*catalog_problems(), *response_problems(), *translation_problems(), *example_problems(),
-                   *utility_template_problems(), *text_problems(), *rasa_validate()])
+    return report(
+        [
+            *catalog_problems(),
+            *response_problems(),
+            *translation_problems(),
+            *example_problems(),
+            *utility_template_problems(),
+            *text_problems(),
+            *rasa_validate(),
+        ]
+    )
 
 
 if __name__ == "__main__":

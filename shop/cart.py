@@ -5,6 +5,7 @@ A line key is the SKU, or "<SKU>:<variant>" for a chosen size or colour
 catalog every time, so nothing a customer sends can change what they pay.
 Every operation returns a new cart and leaves the old one untouched.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ The catalog is data that merchants edit (``catalog/catalog.yml`` by default,
 ``KASSA_CATALOG`` to point elsewhere). Every error names the file, the product
 and the field, so a typo never turns into a wrong price.
 """
+
 from __future__ import annotations
 
 import math
@@ -200,7 +201,9 @@ def _parse_variants(checker: _Checker, raw: Any, where: str) -> Dict[str, Tuple[
     variants = {}
     for kind, options in raw.items():
         if kind not in ALLOWED_VARIANT_KINDS:
-            raise checker.fail(where, f"field 'variants' has unknown kind '{kind}' (use {', '.join(ALLOWED_VARIANT_KINDS)})")
+            raise checker.fail(
+                where, f"field 'variants' has unknown kind '{kind}' (use {', '.join(ALLOWED_VARIANT_KINDS)})"
+            )
         variants[kind] = checker.words(options, where, f"variants.{kind}")
         if not variants[kind]:
             raise checker.fail(where, f"field 'variants.{kind}' is empty")
@@ -209,7 +212,8 @@ def _parse_variants(checker: _Checker, raw: Any, where: str) -> Dict[str, Tuple[
     combinations = math.prod(len(options) for options in variants.values())
     if combinations > MAX_VARIANT_COMBINATIONS:
         raise checker.fail(
-            where, f"field 'variants' makes {combinations} combinations; at most {MAX_VARIANT_COMBINATIONS} "
+            where,
+            f"field 'variants' makes {combinations} combinations; at most {MAX_VARIANT_COMBINATIONS} "
             "(the customer picks one from Messenger's quick replies)",
         )
     return variants
@@ -231,7 +235,9 @@ def _parse_product(
     if not SKU_PATTERN.match(sku):
         raise checker.fail(where, "field 'sku' must be upper-case letters, digits and dashes")
     if raw["category"] not in categories:
-        raise checker.fail(where, f"field 'category': unknown category '{raw['category']}' (known: {', '.join(categories)})")
+        raise checker.fail(
+            where, f"field 'category': unknown category '{raw['category']}' (known: {', '.join(categories)})"
+        )
     return Product(
         sku=sku,
         names=checker.texts(raw["name"], where, "name"),

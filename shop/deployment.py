@@ -6,6 +6,7 @@ variable) would run with a token anyone can read in this repository, so both
 servers refuse to start when PUBLIC_URL names a public host and any setting
 still holds one of those values.
 """
+
 from __future__ import annotations
 
 import os

@@ -19,6 +19,7 @@ letters or more, two from nine). Each matched word adds to the score of its
 products, weighted by kind and by how distinctive the word is (1 / the number
 of owners that have it): "guardian" picks one lock, "lock" speaks for all.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,8 @@ MAX_SUGGESTIONS = 3
 
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
     a an and any anything are as at be been bike bikes buy but by can could cycle cycling do does
     for from get got have having i i'd i'll i'm if in is it it's its just like looking me my
     need needs of on one ones or please pls put really sell selling should show so some something
@@ -68,7 +70,8 @@ STOPWORDS = frozenset("""
     browse let categories category here ve search gift present catalogus rondkijken categorie categorieën
     bieden krijgen ge gij aanbieding zit mag allemaal eens cadeau cadeautje
     cart mandje winkelmandje winkelwagen winkelwagentje karretje winkelkar wagentje
-""".split())
+""".split()
+)
 # "what kind of locks": English "kind" is no child (Dutch "kind" is, and counts).
 KIND_OF = re.compile(r"\b(?:kinds?|sorts?|types?)\s+of\b", re.IGNORECASE)
 # "in my basket", "uit het mandje": the cart, not the Handlebar Basket.
@@ -142,7 +145,9 @@ class ProductFinder:
         self.index: Dict[str, Set[Owner]] = {}
         self.phrases: List[Tuple[Tuple[FrozenSet[str], ...], Owner]] = []
         for category in catalog.categories.values():
-            self._add_texts([category.id, *category.names.values(), *category.synonyms], Owner("category", category=category.id))
+            self._add_texts(
+                [category.id, *category.names.values(), *category.synonyms], Owner("category", category=category.id)
+            )
             self._add_texts(_all_uses(category.uses), Owner("use", category=category.id))
         for product in catalog.products.values():
             self._add_texts([*product.names.values(), *product.synonyms], Owner("name", sku=product.sku))

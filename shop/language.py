@@ -4,12 +4,14 @@ A small, predictable scorer over marker words, so that a designer can see why
 the bot switched: a message moves the conversation to the other language only
 when it has more of that language's markers. Product names count for neither.
 """
+
 from __future__ import annotations
 
 import re
 from typing import Optional
 
-DUTCH = frozenset("""
+DUTCH = frozenset(
+    """
     ik je jij jou jullie u uw ge gij uwe 'k de het een en wat waar hoe waarom wie welke welk
     hebben heb hebt heeft kan kun kunt kunnen kunde mag mogen wil wilt willen zou moet graag
     alsjeblieft alstublieft aub bedankt dank dankje dankjewel merci hoi hallo hallootjes goedemorgen
@@ -20,9 +22,11 @@ DUTCH = frozenset("""
     vier vijf zes zeven acht negen tien zoek zoeken hulp allee da's dat dit deze er hier daar zo
     alles iets niets heel klopt prima oké oke nederlands vlaams engels praat spreek gelukt
     verkopen hebben jullie kost kosten toch liever doe neem haal weg eruit leeg
-""".split())
+""".split()
+)
 
-ENGLISH = frozenset("""
+ENGLISH = frozenset(
+    """
     i i'm i'd i'll you your you're the a an and what where how why who which have has had can
     could would should want wants please thanks thank thx hi hello bye goodbye yes yeah yep no
     nope not my mine with for of on to at from also show add cart basket checkout pay paying
@@ -30,7 +34,8 @@ ENGLISH = frozenset("""
     it this that these those there here some any anything something more about much many one
     two three four five six seven eight nine ten search find help english dutch flemish speak
     sell buy get take remove empty went through through okay sure cheers
-""".split())
+""".split()
+)
 
 WORD = re.compile(r"[a-zA-Zà-ÿ']+")
 

@@ -7,6 +7,7 @@ capture checks PayPal's answer against it. Status changes append to a history,
 ``receipt_delivered`` records that Facebook accepted it: until then it is
 claimed again after a growing pause (``receipts_due``), for a day.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,8 @@ REFUNDING = "REFUNDING"
 metadata = sa.MetaData()
 
 orders_table = sa.Table(
-    "kassa_orders", metadata,
+    "kassa_orders",
+    metadata,
     sa.Column("order_id", sa.String(64), primary_key=True),
     sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
     sa.Column("kind", sa.String(32), nullable=False),
@@ -70,7 +72,8 @@ orders_table = sa.Table(
 )
 
 webhook_events_table = sa.Table(
-    "kassa_paypal_webhook_events", metadata,
+    "kassa_paypal_webhook_events",
+    metadata,
     sa.Column("event_id", sa.String(128), primary_key=True),
     sa.Column("event_type", sa.String(64), nullable=False),
     sa.Column("order_id", sa.String(64)),
@@ -82,7 +85,8 @@ webhook_events_table = sa.Table(
 )
 
 payment_requests_table = sa.Table(
-    "kassa_payment_requests", metadata,
+    "kassa_payment_requests",
+    metadata,
     sa.Column("idempotency_key", sa.String(255), primary_key=True),
     sa.Column("body_hash", sa.String(64), nullable=False),
     sa.Column("order_id", sa.String(64)),
@@ -91,7 +95,8 @@ payment_requests_table = sa.Table(
 
 # Attempts at an order's receipt: claimed by one sender at a time, again after a growing pause.
 receipt_claims_table = sa.Table(
-    "kassa_receipt_claims", metadata,
+    "kassa_receipt_claims",
+    metadata,
     sa.Column("order_id", sa.String(64), primary_key=True),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("claimed_at", sa.String(32), nullable=False),
@@ -100,7 +105,8 @@ receipt_claims_table = sa.Table(
 
 # Refunds of an order's capture, each its own row (several partial ones may follow each other).
 refunds_table = sa.Table(
-    "kassa_refunds", metadata,
+    "kassa_refunds",
+    metadata,
     sa.Column("refund_id", sa.String(64), primary_key=True),
     sa.Column("order_id", sa.String(64), nullable=False, index=True),
     sa.Column("amount", sa.String(32), nullable=False),
@@ -111,7 +117,8 @@ refunds_table = sa.Table(
 
 # What the customer was told about an order, once each ("processing", ...).
 order_notices_table = sa.Table(
-    "kassa_order_notices", metadata,
+    "kassa_order_notices",
+    metadata,
     sa.Column("order_id", sa.String(64), primary_key=True),
     sa.Column("notice", sa.String(64), primary_key=True),
     sa.Column("told_at", sa.String(32), nullable=False),
@@ -166,25 +173,41 @@ class Ledger:
     def __init__(self, url: Optional[str] = None) -> None:
         self.url = url or settings.shop().database_url
         if self.url.startswith("sqlite:///"):
-            Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
         metadata.create_all(self.engine)
 
     # --- orders ---------------------------------------------------------------------
 
     def record_order(
-        self, order_id: str, conversation_id: str, items: List[Dict[str, Any]], amount: str, currency: str,
-        status: str, approval_url: Optional[str], kind: str = "cart", description: str = "",
+        self,
+        order_id: str,
+        conversation_id: str,
+        items: List[Dict[str, Any]],
+        amount: str,
+        currency: str,
+        status: str,
+        approval_url: Optional[str],
+        kind: str = "cart",
+        description: str = "",
     ) -> OrderRecord:
         """Record a created order. Recording the same order again changes nothing, except
         that an order the buyer cancelled or replaced and PayPal gave back open (the same
         checkout again, under the same PayPal-Request-Id) is open again."""
         stamp = now()
         row = dict(
-            order_id=order_id, conversation_id=conversation_id, kind=kind, description=description,
-            items=json.dumps(items), amount=amount, currency=currency, status=status,
-            status_history=json.dumps([{"status": status, "at": stamp}]), approval_url=approval_url,
-            created_at=stamp, updated_at=stamp,
+            order_id=order_id,
+            conversation_id=conversation_id,
+            kind=kind,
+            description=description,
+            items=json.dumps(items),
+            amount=amount,
+            currency=currency,
+            status=status,
+            status_history=json.dumps([{"status": status, "at": stamp}]),
+            approval_url=approval_url,
+            created_at=stamp,
+            updated_at=stamp,
         )
         if not self._insert_new(orders_table, **row) and status in OPEN_STATUSES:
             # the buyer cancelled, or chose another way to pay and then came back to this one
@@ -220,7 +243,11 @@ class Ledger:
         return self._set_status(order_id, status, from_statuses, {})
 
     def _set_status(
-        self, order_id: str, status: str, from_statuses: Optional[Tuple[str, ...]], values: Dict[str, str],
+        self,
+        order_id: str,
+        status: str,
+        from_statuses: Optional[Tuple[str, ...]],
+        values: Dict[str, str],
     ) -> bool:
         """Set the status (a change is appended to the history) and ``values``, if the order
         exists and, with ``from_statuses``, is in one of them; True when the row was set."""
@@ -228,14 +255,18 @@ class Ledger:
         if from_statuses is not None:
             where.append(orders_table.c.status.in_(from_statuses))
         with self.engine.begin() as connection:
-            row = connection.execute(sa.select(orders_table.c.status, orders_table.c.status_history).where(*where)).first()
+            row = connection.execute(
+                sa.select(orders_table.c.status, orders_table.c.status_history).where(*where)
+            ).first()
             if row is None:
                 return False
             history = json.loads(row.status_history)
             if row.status != status:
                 history.append({"status": status, "at": now()})
             result = connection.execute(
-                orders_table.update().where(*where).values(status=status, status_history=json.dumps(history), updated_at=now(), **values)
+                orders_table.update()
+                .where(*where)
+                .values(status=status, status_history=json.dumps(history), updated_at=now(), **values)
             )
         return result.rowcount == 1
 
@@ -253,7 +284,11 @@ class Ledger:
         superseded = []
         replaceable = (*OPEN_STATUSES, "CANCELLED")
         for record in self.orders(conversation_id):
-            if record.kind == "cart" and record.order_id != newest and self.move(record.order_id, SUPERSEDED, replaceable):
+            if (
+                record.kind == "cart"
+                and record.order_id != newest
+                and self.move(record.order_id, SUPERSEDED, replaceable)
+            ):
                 superseded.append(record.order_id)
         return superseded
 
@@ -275,11 +310,19 @@ class Ledger:
     def undelivered_requests(self, max_age: timedelta = RECEIPT_MAX_AGE) -> List[OrderRecord]:
         """Open payment requests of the last ``max_age`` whose pay button never reached the customer."""
         since = (datetime.now(timezone.utc) - max_age).isoformat(timespec="seconds")
-        delivered = sa.select(order_notices_table.c.order_id).where(order_notices_table.c.notice == PAY_BUTTON_DELIVERED)
-        query = sa.select(orders_table).where(
-            orders_table.c.kind == "merchant_request", orders_table.c.status.in_(OPEN_STATUSES),
-            orders_table.c.created_at >= since, orders_table.c.order_id.not_in(delivered),
-        ).order_by(orders_table.c.created_at)
+        delivered = sa.select(order_notices_table.c.order_id).where(
+            order_notices_table.c.notice == PAY_BUTTON_DELIVERED
+        )
+        query = (
+            sa.select(orders_table)
+            .where(
+                orders_table.c.kind == "merchant_request",
+                orders_table.c.status.in_(OPEN_STATUSES),
+                orders_table.c.created_at >= since,
+                orders_table.c.order_id.not_in(delivered),
+            )
+            .order_by(orders_table.c.created_at)
+        )
         with self.engine.connect() as connection:
             return [OrderRecord.from_row(row) for row in connection.execute(query)]
 
@@ -290,12 +333,20 @@ class Ledger:
     def record_refund(self, refund_id: str, order_id: str, amount: str, currency: str, status: str) -> bool:
         """Keep a refund, or its new status (PENDING, then COMPLETED); False when it was kept as it is."""
         if self._insert_new(
-            refunds_table, refund_id=refund_id, order_id=order_id, amount=amount, currency=currency, status=status, created_at=now(),
+            refunds_table,
+            refund_id=refund_id,
+            order_id=order_id,
+            amount=amount,
+            currency=currency,
+            status=status,
+            created_at=now(),
         ):
             return True
         with self.engine.begin() as connection:
             result = connection.execute(
-                refunds_table.update().where(refunds_table.c.refund_id == refund_id, refunds_table.c.status != status).values(status=status)
+                refunds_table.update()
+                .where(refunds_table.c.refund_id == refund_id, refunds_table.c.status != status)
+                .values(status=status)
             )
         return result.rowcount == 1
 
@@ -304,15 +355,20 @@ class Ledger:
         return sum((Decimal(r["amount"]) for r in self.refunds(order_id) if r["status"] == "COMPLETED"), Decimal("0"))
 
     def refunds(self, order_id: str) -> List[Dict[str, Any]]:
-        query = sa.select(refunds_table).where(refunds_table.c.order_id == order_id).order_by(refunds_table.c.created_at)
+        query = (
+            sa.select(refunds_table).where(refunds_table.c.order_id == order_id).order_by(refunds_table.c.created_at)
+        )
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
     def has_refund(self, refund_id: str) -> bool:
         with self.engine.connect() as connection:
-            return connection.execute(
-                sa.select(refunds_table.c.refund_id).where(refunds_table.c.refund_id == refund_id)
-            ).first() is not None
+            return (
+                connection.execute(
+                    sa.select(refunds_table.c.refund_id).where(refunds_table.c.refund_id == refund_id)
+                ).first()
+                is not None
+            )
 
     def claim_notice(self, order_id: str, notice: str) -> bool:
         """True for the one caller that tells the customer ``notice`` about the order."""
@@ -320,16 +376,22 @@ class Ledger:
 
     def notice_claimed(self, order_id: str, notice: str) -> bool:
         with self.engine.connect() as connection:
-            return connection.execute(
-                sa.select(order_notices_table.c.order_id)
-                .where(order_notices_table.c.order_id == order_id, order_notices_table.c.notice == notice)
-            ).first() is not None
+            return (
+                connection.execute(
+                    sa.select(order_notices_table.c.order_id).where(
+                        order_notices_table.c.order_id == order_id, order_notices_table.c.notice == notice
+                    )
+                ).first()
+                is not None
+            )
 
     def forget_notice(self, order_id: str, notice: str) -> None:
         """Give a notice back when it could not be delivered, so that a later attempt tells it."""
         with self.engine.begin() as connection:
             connection.execute(
-                order_notices_table.delete().where(order_notices_table.c.order_id == order_id, order_notices_table.c.notice == notice)
+                order_notices_table.delete().where(
+                    order_notices_table.c.order_id == order_id, order_notices_table.c.notice == notice
+                )
             )
 
     def claim_receipt(self, order_id: str, first_retry_seconds: Optional[float] = None) -> bool:
@@ -341,27 +403,42 @@ class Ledger:
             return False
         stamp = datetime.now(timezone.utc)
         first = self._insert_new(
-            receipt_claims_table, order_id=order_id, attempts=1, claimed_at=stamp.isoformat(timespec="seconds"),
+            receipt_claims_table,
+            order_id=order_id,
+            attempts=1,
+            claimed_at=stamp.isoformat(timespec="seconds"),
             retry_after=_later(stamp, pause_seconds),
         )
         if first:
             return True
         with self.engine.begin() as connection:
-            row = connection.execute(sa.select(receipt_claims_table).where(receipt_claims_table.c.order_id == order_id)).first()
-            pause = min(pause_seconds * 2 ** row.attempts, 3600)
+            row = connection.execute(
+                sa.select(receipt_claims_table).where(receipt_claims_table.c.order_id == order_id)
+            ).first()
+            pause = min(pause_seconds * 2**row.attempts, 3600)
             result = connection.execute(
                 receipt_claims_table.update()
-                .where(receipt_claims_table.c.order_id == order_id, receipt_claims_table.c.attempts == row.attempts,
-                       receipt_claims_table.c.retry_after <= stamp.isoformat(timespec="seconds"))
-                .values(attempts=row.attempts + 1, claimed_at=stamp.isoformat(timespec="seconds"), retry_after=_later(stamp, pause))
+                .where(
+                    receipt_claims_table.c.order_id == order_id,
+                    receipt_claims_table.c.attempts == row.attempts,
+                    receipt_claims_table.c.retry_after <= stamp.isoformat(timespec="seconds"),
+                )
+                .values(
+                    attempts=row.attempts + 1,
+                    claimed_at=stamp.isoformat(timespec="seconds"),
+                    retry_after=_later(stamp, pause),
+                )
             )
         return result.rowcount == 1
 
     def receipt_claimed(self, order_id: str) -> bool:
         with self.engine.connect() as connection:
-            return connection.execute(
-                sa.select(receipt_claims_table.c.order_id).where(receipt_claims_table.c.order_id == order_id)
-            ).first() is not None
+            return (
+                connection.execute(
+                    sa.select(receipt_claims_table.c.order_id).where(receipt_claims_table.c.order_id == order_id)
+                ).first()
+                is not None
+            )
 
     def receipt_delivered(self, order_id: str) -> bool:
         """Record that the receipt reached the customer; True the first time."""
@@ -379,9 +456,12 @@ class Ledger:
         query = (
             sa.select(orders_table)
             .join(receipt_claims_table, receipt_claims_table.c.order_id == orders_table.c.order_id)
-            .where(orders_table.c.status == "COMPLETED", orders_table.c.receipt_sent_at.is_(None),
-                   receipt_claims_table.c.retry_after <= stamp.isoformat(timespec="seconds"),
-                   orders_table.c.updated_at >= (stamp - max_age).isoformat(timespec="seconds"))
+            .where(
+                orders_table.c.status == "COMPLETED",
+                orders_table.c.receipt_sent_at.is_(None),
+                receipt_claims_table.c.retry_after <= stamp.isoformat(timespec="seconds"),
+                orders_table.c.updated_at >= (stamp - max_age).isoformat(timespec="seconds"),
+            )
         )
         with self.engine.connect() as connection:
             return [OrderRecord.from_row(row) for row in connection.execute(query)]
@@ -394,7 +474,9 @@ class Ledger:
         if self._insert_new(payment_requests_table, idempotency_key=key, body_hash=body_hash, created_at=now()):
             return None
         with self.engine.connect() as connection:
-            row = connection.execute(sa.select(payment_requests_table).where(payment_requests_table.c.idempotency_key == key)).first()
+            row = connection.execute(
+                sa.select(payment_requests_table).where(payment_requests_table.c.idempotency_key == key)
+            ).first()
         if row.body_hash != body_hash:
             raise IdempotencyConflict(key)
         return row.order_id
@@ -414,8 +496,14 @@ class Ledger:
     def receive_event(self, event_id: str, event_type: str, order_id: Optional[str], body: Dict[str, Any]) -> bool:
         """Store an event; False when it was already handled (a redelivery)."""
         new = self._insert_new(
-            webhook_events_table, event_id=event_id, event_type=event_type, order_id=order_id, body=json.dumps(body),
-            status="received", attempts=0, received_at=now(),
+            webhook_events_table,
+            event_id=event_id,
+            event_type=event_type,
+            order_id=order_id,
+            body=json.dumps(body),
+            status="received",
+            attempts=0,
+            received_at=now(),
         )
         if new:
             return True
@@ -428,7 +516,8 @@ class Ledger:
     def event_attempted(self, event_id: str) -> int:
         with self.engine.begin() as connection:
             connection.execute(
-                webhook_events_table.update().where(webhook_events_table.c.event_id == event_id)
+                webhook_events_table.update()
+                .where(webhook_events_table.c.event_id == event_id)
                 .values(attempts=webhook_events_table.c.attempts + 1)
             )
             return connection.execute(
@@ -438,7 +527,8 @@ class Ledger:
     def event_done(self, event_id: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(
-                webhook_events_table.update().where(webhook_events_table.c.event_id == event_id)
+                webhook_events_table.update()
+                .where(webhook_events_table.c.event_id == event_id)
                 .values(status="done", done_at=now())
             )
 
@@ -446,27 +536,42 @@ class Ledger:
         """Give up on an event: the dead letters, which `make orders` lists for a person to look at."""
         with self.engine.begin() as connection:
             connection.execute(
-                webhook_events_table.update().where(webhook_events_table.c.event_id == event_id)
+                webhook_events_table.update()
+                .where(webhook_events_table.c.event_id == event_id)
                 .values(status="dead", done_at=now())
             )
 
     def event_state(self, event_id: str) -> Optional[Dict[str, Any]]:
         """The event's status, attempts and received_at."""
-        query = sa.select(webhook_events_table.c.status, webhook_events_table.c.attempts, webhook_events_table.c.received_at)
+        query = sa.select(
+            webhook_events_table.c.status, webhook_events_table.c.attempts, webhook_events_table.c.received_at
+        )
         with self.engine.connect() as connection:
             row = connection.execute(query.where(webhook_events_table.c.event_id == event_id)).first()
         return dict(row._mapping) if row else None
 
     def pending_events(self) -> List[Dict[str, Any]]:
-        query = sa.select(webhook_events_table.c.body).where(webhook_events_table.c.status == "received").order_by(webhook_events_table.c.received_at)
+        query = (
+            sa.select(webhook_events_table.c.body)
+            .where(webhook_events_table.c.status == "received")
+            .order_by(webhook_events_table.c.received_at)
+        )
         with self.engine.connect() as connection:
             return [json.loads(row.body) for row in connection.execute(query)]
 
     def dead_events(self) -> List[Dict[str, Any]]:
-        query = sa.select(
-            webhook_events_table.c.event_id, webhook_events_table.c.event_type, webhook_events_table.c.order_id,
-            webhook_events_table.c.attempts, webhook_events_table.c.received_at, webhook_events_table.c.done_at,
-        ).where(webhook_events_table.c.status == "dead").order_by(webhook_events_table.c.received_at)
+        query = (
+            sa.select(
+                webhook_events_table.c.event_id,
+                webhook_events_table.c.event_type,
+                webhook_events_table.c.order_id,
+                webhook_events_table.c.attempts,
+                webhook_events_table.c.received_at,
+                webhook_events_table.c.done_at,
+            )
+            .where(webhook_events_table.c.status == "dead")
+            .order_by(webhook_events_table.c.received_at)
+        )
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 

@@ -3,6 +3,7 @@
 Floats never touch an amount. Every amount that leaves the shop is quantized to
 the currency's minor unit, the way PayPal expects it.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation

@@ -6,6 +6,7 @@ through text2num (``alpha2digit``), which knows both languages, compound forms
 ("vijfentwintig") and ordinals ("2nd", "2e"); this module only says which of
 the numbers in a message is a quantity, a price limit, a price or a position.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,10 @@ PRICE = re.compile(rf"{CURRENCY}\s*{AMOUNT}|{AMOUNT}\s*{CURRENCY}|(?<![\d.,])(\d
 ORDINAL = re.compile(r"(?<![\w.,])(\d{1,2})\s*(?:st|nd|rd|th|e|ste|de)\b", re.IGNORECASE)
 LAST = re.compile(r"\b(?:last|laatste|onderste)\b", re.IGNORECASE)
 # "the second one", "that one please", "the beacon one": "one" standing for a product, not a number.
-PRONOUN_ONE = re.compile(r"\bones?\b(?=\s*(?:$|[?!.,;)]|please|pls|thanks|too|also|as\s+well|instead|for|in|with|then|there|here|on|you))", re.IGNORECASE)
+PRONOUN_ONE = re.compile(
+    r"\bones?\b(?=\s*(?:$|[?!.,;)]|please|pls|thanks|too|also|as\s+well|instead|for|in|with|then|there|here|on|you))",
+    re.IGNORECASE,
+)
 NUMBER_OF = re.compile(r"\b(?:number|nummer|nr\.?|no\.?)\s*(\d{1,2})\b", re.IGNORECASE)
 # A whole number standing on its own ("co2" and "u-lock" are names, not numbers); a sign or decimals kept.
 STANDALONE = re.compile(r"(?<![\w.,])(-\s?)?(\d+(?:[.,]\d+)?)(?![\w]|[.,]\d)")
@@ -47,7 +51,7 @@ STANDALONE = re.compile(r"(?<![\w.,])(-\s?)?(\d+(?:[.,]\d+)?)(?![\w]|[.,]\d)")
 def to_digits(text: str, language: Optional[str] = None) -> str:
     """The message with number words as digits, in the language given, else both."""
     text = PRONOUN_ONE.sub("", PAIR.sub("2", text or ""))
-    for lang in ((language,) if language in LANGUAGES else LANGUAGES):
+    for lang in (language,) if language in LANGUAGES else LANGUAGES:
         text = alpha2digit(text, lang, threshold=0)
     return text
 

@@ -10,6 +10,7 @@ it itself once the bank approves, and a capture call meanwhile fails with
 ORDER_COMPLETION_IN_PROGRESS. Both are EUR only. Minimum amounts from PayPal's
 alternative payment methods guide: Bancontact EUR 1.00, iDEAL EUR 0.01.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ Whole answers live in domain/responses/ as responses; these are the pieces that 
 assembled per product, per cart line or per page, so they cannot be a response of
 their own. They are data, in texts/phrases.yml, English and Dutch.
 """
+
 from __future__ import annotations
 
 import functools
@@ -60,9 +61,13 @@ def problems(path: Path = PHRASES_PATH) -> List[str]:
             found.append(f"texts/phrases.yml: {key} has no {', '.join(missing)} text")
             continue
         if placeholders(table["en"][key]) != placeholders(table["nl"][key]):
-            found.append(f"texts/phrases.yml: {key} uses {placeholders(table['en'][key])} in en but {placeholders(table['nl'][key])} in nl")
+            found.append(
+                f"texts/phrases.yml: {key} uses {placeholders(table['en'][key])} in en but {placeholders(table['nl'][key])} in nl"
+            )
         for lang in LANGUAGES:
             sample = table[lang][key].format(**{name: "€ 999,99" for name in placeholders(table[lang][key])})
             if key.endswith(BUTTON_SUFFIX) and len(sample) > BUTTON_TITLE_MAX:
-                found.append(f"texts/phrases.yml: {key} ({lang}) is {len(sample)} characters with a long value; buttons take {BUTTON_TITLE_MAX}")
+                found.append(
+                    f"texts/phrases.yml: {key} ({lang}) is {len(sample)} characters with a long value; buttons take {BUTTON_TITLE_MAX}"
+                )
     return found

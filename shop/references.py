@@ -6,6 +6,7 @@ carousel or product card, in the order shown) and ``last_product`` (the product
 last shown in detail or put in, changed in or taken out of the cart). A
 reference is read only when the message names no product itself.
 """
+
 from __future__ import annotations
 
 import re

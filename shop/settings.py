@@ -10,6 +10,7 @@ default and meaning; ``.env.example`` and the README's table are checked against
 Variables that Rasa itself reads through ``${VAR}`` in credentials.yml and
 endpoints.yml are listed too (``read_by="rasa"``), so the list is complete.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,40 +36,85 @@ class Variable:
 
 
 VARIABLES: Tuple[Variable, ...] = (
-    Variable("PUBLIC_URL", "http://localhost:5005", "where PayPal sends the buyer back; the base of the pay page in utility templates"),
+    Variable(
+        "PUBLIC_URL",
+        "http://localhost:5005",
+        "where PayPal sends the buyer back; the base of the pay page in utility templates",
+    ),
     Variable("SHOP_NAME", "Kassa Bike Shop", "brand name on PayPal's page"),
     Variable("KASSA_CATALOG", "catalog/catalog.yml", "the catalog file"),
     Variable("CATALOG_IMAGE_BASE_URL", "", "prefix for catalog image file names"),
     Variable("DATABASE_URL", "sqlite:///.run/orders.db", "the order ledger (postgresql://... in production)"),
-    Variable("KASSA_RECEIPT_RETRY_SECONDS", "30", "first pause before a receipt Facebook did not accept is sent again (doubling, for a day)"),
+    Variable(
+        "KASSA_RECEIPT_RETRY_SECONDS",
+        "30",
+        "first pause before a receipt Facebook did not accept is sent again (doubling, for a day)",
+    ),
     Variable("PAYPAL_CLIENT_ID", "", "your PayPal app's client id"),
     Variable("PAYPAL_CLIENT_SECRET", "", "your PayPal app's secret"),
-    Variable("PAYPAL_BASE_URL", "https://api-m.sandbox.paypal.com", "PayPal API (the local environment points it at the sandbox)"),
-    Variable("PAYPAL_SHIPPING_PREFERENCE", "GET_FROM_FILE", "PayPal's shipping_preference: GET_FROM_FILE, NO_SHIPPING or SET_PROVIDED_ADDRESS"),
+    Variable(
+        "PAYPAL_BASE_URL",
+        "https://api-m.sandbox.paypal.com",
+        "PayPal API (the local environment points it at the sandbox)",
+    ),
+    Variable(
+        "PAYPAL_SHIPPING_PREFERENCE",
+        "GET_FROM_FILE",
+        "PayPal's shipping_preference: GET_FROM_FILE, NO_SHIPPING or SET_PROVIDED_ADDRESS",
+    ),
     Variable("PAYPAL_TIMEOUT_SECONDS", "10", "per-call timeout of the PayPal client"),
     Variable("PAYPAL_MAX_ATTEMPTS", "4", "attempts per PayPal call"),
     Variable("FB_PAGE_ACCESS_TOKEN", "", "the Page's access token"),
     Variable("FB_APP_SECRET", "", "the Facebook app's secret (webhook signatures, appsecret_proof)"),
     Variable("FB_GRAPH_URL", "https://graph.facebook.com", "Graph API (the local environment points it at the fake)"),
     Variable("FB_GRAPH_VERSION", "v25.0", "Graph API version; a warning at start within 90 days of its end"),
-    Variable("RASA_ENDPOINTS", "endpoints.yml", "where the connector finds Rasa's lock store (Redis there: connector state in Redis)"),
+    Variable(
+        "RASA_ENDPOINTS",
+        "endpoints.yml",
+        "where the connector finds Rasa's lock store (Redis there: connector state in Redis)",
+    ),
     Variable("KASSA_TURN_THREAD", "true", "run dialogue turns on their own event loop in a thread (see Performance)"),
-    Variable("KASSA_STATE_DATABASE_URL", "sqlite:///.run/connector.db",
-             "the connector's state and webhook intake when Rasa's lock store is not Redis (postgresql://... for a server)"),
-    Variable("KASSA_INTAKE_SHARDS", "16", "Redis intake: streams the customers are spread over (the most replicas that share the work)"),
-    Variable("KASSA_INTAKE_LEASE_SECONDS", "10", "how long a dead replica's accepted events wait before another replica takes them"),
-    Variable("SANIC_PROXIES_COUNT", "", "proxies in front of Rasa and the acceptor (1 behind HAProxy): the client's address is then "
-             "X-Forwarded-For's, for the per-client limits", read_by="rasa"),
-    Variable("KASSA_ACCEPTOR_HOST", "127.0.0.1", "the separate webhook acceptor's address (python -m channels.messenger.inbound.acceptor)"),
+    Variable(
+        "KASSA_STATE_DATABASE_URL",
+        "sqlite:///.run/connector.db",
+        "the connector's state and webhook intake when Rasa's lock store is not Redis (postgresql://... for a server)",
+    ),
+    Variable(
+        "KASSA_INTAKE_SHARDS",
+        "16",
+        "Redis intake: streams the customers are spread over (the most replicas that share the work)",
+    ),
+    Variable(
+        "KASSA_INTAKE_LEASE_SECONDS",
+        "10",
+        "how long a dead replica's accepted events wait before another replica takes them",
+    ),
+    Variable(
+        "SANIC_PROXIES_COUNT",
+        "",
+        "proxies in front of Rasa and the acceptor (1 behind HAProxy): the client's address is then "
+        "X-Forwarded-For's, for the per-client limits",
+        read_by="rasa",
+    ),
+    Variable(
+        "KASSA_ACCEPTOR_HOST",
+        "127.0.0.1",
+        "the separate webhook acceptor's address (python -m channels.messenger.inbound.acceptor)",
+    ),
     Variable("KASSA_ACCEPTOR_PORT", "5006", "the separate webhook acceptor's port"),
     Variable("RASA_URL", "http://localhost:5005", "the Rasa server the merchant commands talk to"),
-    Variable("MERCHANT_API_TOKEN", "", "bearer token of the payment-request and refund endpoints (unset: they refuse all)"),
+    Variable(
+        "MERCHANT_API_TOKEN", "", "bearer token of the payment-request and refund endpoints (unset: they refuse all)"
+    ),
     Variable("FB_VERIFY_TOKEN", "", "the webhook verify token", "rasa"),
     Variable("FB_PAGE_ID", "", "the Page id, for the m.me link on the return page", "rasa"),
     Variable("REST_API_TOKEN", "", "bearer token of the REST channel (unset: the channel refuses all)", "rasa"),
     Variable("PAYPAL_WEBHOOK_ID", "", "the id of your PayPal webhook, for signature verification", "rasa"),
-    Variable("PAYPAL_WEBHOOK_RETRY_DELAYS", "1,2,5,10,30,60,120,300,600,1800",
-             "seconds between attempts at a payment event not yet in effect, and at a pay button not yet delivered"),
+    Variable(
+        "PAYPAL_WEBHOOK_RETRY_DELAYS",
+        "1,2,5,10,30,60,120,300,600,1800",
+        "seconds between attempts at a payment event not yet in effect, and at a pay button not yet delivered",
+    ),
     Variable("ACTION_ENDPOINT_URL", "http://localhost:5055/webhook", "the action server", "rasa"),
     Variable("TRACKER_STORE_DIALECT", "sqlite", "Rasa's SQL tracker store dialect (postgresql in production)", "rasa"),
     Variable("TRACKER_STORE_URL", "", "Rasa's tracker store host or URL", "rasa"),
@@ -76,11 +122,21 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("TRACKER_STORE_PORT", "5432", "PostgreSQL's port (deploy/endpoints.yml)", "rasa"),
     Variable("TRACKER_STORE_USERNAME", "kassa", "PostgreSQL user of the tracker store (deploy/endpoints.yml)", "rasa"),
     Variable("TRACKER_STORE_PASSWORD", "", "PostgreSQL password of the tracker store (deploy/endpoints.yml)", "rasa"),
-    Variable("REDIS_HOST", "localhost", "Redis: Rasa's lock store, the connector's state and intake (deploy/endpoints.yml)", "rasa"),
+    Variable(
+        "REDIS_HOST",
+        "localhost",
+        "Redis: Rasa's lock store, the connector's state and intake (deploy/endpoints.yml)",
+        "rasa",
+    ),
     Variable("REDIS_PORT", "6379", "Redis's port (deploy/endpoints.yml)", "rasa"),
     Variable("REDIS_PASSWORD", "", "Redis's password (deploy/endpoints.yml)", "rasa"),
     Variable("REDIS_DB", "1", "the Redis database number (deploy/endpoints.yml)", "rasa"),
-    Variable("TICKET_LOCK_LIFETIME", "60", "Rasa: seconds a conversation lock outlives a replica that died holding it", "rasa"),
+    Variable(
+        "TICKET_LOCK_LIFETIME",
+        "60",
+        "Rasa: seconds a conversation lock outlives a replica that died holding it",
+        "rasa",
+    ),
     Variable("POSTGRES_PASSWORD", "", "deploy/compose.yml: the password of PostgreSQL's kassa user (set it)", "deploy"),
     Variable("ACTION_SERVER_HOST", "127.0.0.1", "the address the action server listens on (harness/stack.py)", "local"),
     Variable("SEND_API_LATENCY_MS", "100", "the benchmark's Send API latency", "local"),
@@ -97,6 +153,7 @@ def _env(env: Optional[Env]) -> Env:
 def expand(value: str, env: Optional[Env] = None) -> str:
     """``${VAR}`` in a value from Rasa's endpoints.yml replaced as Rasa does; an unset
     variable is an error that names it."""
+
     def replace(match: "re.Match[str]") -> str:
         name = match.group(1)
         if name not in _env(env):
@@ -193,7 +250,9 @@ def paypal(env: Optional[Env] = None) -> PayPalSettings:
         client_id=text("PAYPAL_CLIENT_ID", env),
         client_secret=text("PAYPAL_CLIENT_SECRET", env),
         base_url=url("PAYPAL_BASE_URL", env),
-        shipping_preference=one_of("PAYPAL_SHIPPING_PREFERENCE", ("GET_FROM_FILE", "NO_SHIPPING", "SET_PROVIDED_ADDRESS"), env),
+        shipping_preference=one_of(
+            "PAYPAL_SHIPPING_PREFERENCE", ("GET_FROM_FILE", "NO_SHIPPING", "SET_PROVIDED_ADDRESS"), env
+        ),
         timeout_seconds=number("PAYPAL_TIMEOUT_SECONDS", env, minimum=0.1),
         max_attempts=whole("PAYPAL_MAX_ATTEMPTS", env, minimum=1),
     )
@@ -222,7 +281,9 @@ def messenger(env: Optional[Env] = None) -> MessengerSettings:
     version = text("FB_GRAPH_VERSION", env)
     if not (version.startswith("v") and version[1:].replace(".", "", 1).isdigit()):
         raise SettingsError(f"FB_GRAPH_VERSION must look like v25.0, not {version!r}")
-    return MessengerSettings(text("FB_PAGE_ACCESS_TOKEN", env), text("FB_APP_SECRET", env), url("FB_GRAPH_URL", env), version)
+    return MessengerSettings(
+        text("FB_PAGE_ACCESS_TOKEN", env), text("FB_APP_SECRET", env), url("FB_GRAPH_URL", env), version
+    )
 
 
 @dataclass(frozen=True)
@@ -239,8 +300,11 @@ def runtime(env: Optional[Env] = None) -> RuntimeSettings:
     if state_database == DEFAULTS["KASSA_STATE_DATABASE_URL"]:
         state_database = f"sqlite:///{PROJECT_ROOT / '.run' / 'connector.db'}"
     return RuntimeSettings(
-        text("RASA_ENDPOINTS", env), flag("KASSA_TURN_THREAD", env), state_database,
-        whole("KASSA_INTAKE_SHARDS", env, minimum=1), number("KASSA_INTAKE_LEASE_SECONDS", env, minimum=1),
+        text("RASA_ENDPOINTS", env),
+        flag("KASSA_TURN_THREAD", env),
+        state_database,
+        whole("KASSA_INTAKE_SHARDS", env, minimum=1),
+        number("KASSA_INTAKE_LEASE_SECONDS", env, minimum=1),
     )
 
 
@@ -273,7 +337,12 @@ class BenchSettings:
 
 
 def bench(env: Optional[Env] = None) -> BenchSettings:
-    return BenchSettings(number("SEND_API_LATENCY_MS", env), number("PAYPAL_LATENCY_MS", env), flag("FAULTS", env), url("FB_GRAPH_URL", env))
+    return BenchSettings(
+        number("SEND_API_LATENCY_MS", env),
+        number("PAYPAL_LATENCY_MS", env),
+        flag("FAULTS", env),
+        url("FB_GRAPH_URL", env),
+    )
 
 
 READERS = {

@@ -4,6 +4,7 @@ The action server runs them when Rasa SDK loads ``actions``; the Rasa server whe
 builds Kassa's channels. A local token on a public address, or a variable that cannot be
 used, stops the server there with the variable named.
 """
+
 from __future__ import annotations
 
 from typing import Mapping, Optional

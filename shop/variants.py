@@ -7,6 +7,7 @@ the catalog's order of kinds: "M / black". A cart line of a variant is keyed
 from the catalog: one sent back by a button is checked against it, and typed
 text is only searched for the catalog's own options.
 """
+
 from __future__ import annotations
 
 import functools
@@ -40,7 +41,10 @@ def options(path: Path = OPTIONS_PATH) -> Dict[str, Option]:
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: expected 'options:' with one entry per option")
     return {
-        str(name): Option(tuple(str(w).lower() for w in (spec or {}).get("words") or ()), {k: str(v) for k, v in (spec or {}).items() if k != "words"})
+        str(name): Option(
+            tuple(str(w).lower() for w in (spec or {}).get("words") or ()),
+            {k: str(v) for k, v in (spec or {}).items() if k != "words"},
+        )
         for name, spec in raw.items()
     }
 
@@ -51,8 +55,11 @@ def option_problems(catalog_options: Iterable[str], path: Path = OPTIONS_PATH) -
         known = options(path)
     except (OSError, ValueError, yaml.YAMLError) as error:
         return [str(error)]
-    return [f"catalog/options.yml: option {name!r} of the catalog has no words" for name in sorted(set(catalog_options))
-            if not (known.get(name) and known[name].words)]
+    return [
+        f"catalog/options.yml: option {name!r} of the catalog has no words"
+        for name in sorted(set(catalog_options))
+        if not (known.get(name) and known[name].words)
+    ]
 
 
 def choices(product: Product) -> List[str]:
@@ -87,7 +94,9 @@ def from_text(product: Product, text: str) -> Optional[str]:
 def display(label: str, language: str) -> str:
     """A variant label in the conversation's language ("M / zwart")."""
     known = options()
-    return SEPARATOR.join(known[part].names.get(language, part) if part in known else part for part in label.split(SEPARATOR))
+    return SEPARATOR.join(
+        known[part].names.get(language, part) if part in known else part for part in label.split(SEPARATOR)
+    )
 
 
 def _words(known: Dict[str, Option], option: str) -> Tuple[str, ...]:

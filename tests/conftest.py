@@ -1,4 +1,5 @@
 """Shared fixtures: a real PayPal sandbox process and clients pointed at it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +30,9 @@ class Sandbox:
     def counter(self, name: str) -> int:
         return self.stats()["counters"].get(name, 0)
 
-    def fail_next(self, path_prefix: str, status: int = 500, count: int = 1, method: str = "POST", timeout: bool = False) -> None:
+    def fail_next(
+        self, path_prefix: str, status: int = 500, count: int = 1, method: str = "POST", timeout: bool = False
+    ) -> None:
         body = {"path_prefix": path_prefix, "status": status, "count": count, "method": method, "timeout": timeout}
         requests.post(f"{self.url}/_sandbox/faults", json=body, timeout=5).raise_for_status()
 
@@ -41,7 +44,9 @@ class Sandbox:
 
     def approve(self, order_id: str) -> requests.Response:
         """What the buyer's browser does when they click Pay on the approval page."""
-        return requests.post(f"{self.url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=5)
+        return requests.post(
+            f"{self.url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=5
+        )
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +66,13 @@ def clean_sandbox(sandbox: Sandbox) -> Sandbox:
 
 def sandbox_config(url: str, **overrides: Any) -> PayPalConfig:
     values: Dict[str, Any] = dict(
-        client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, base_url=url,
-        public_url="http://localhost:5005", timeout_seconds=0.8, max_attempts=3, backoff_seconds=0.01,
+        client_id=SANDBOX_CLIENT_ID,
+        client_secret=SANDBOX_CLIENT_SECRET,
+        base_url=url,
+        public_url="http://localhost:5005",
+        timeout_seconds=0.8,
+        max_attempts=3,
+        backoff_seconds=0.01,
     )
     values.update(overrides)
     return PayPalConfig(**values)

@@ -1,4 +1,5 @@
 """Order bodies for tests, built the way the checkout action builds them."""
+
 from typing import Any, Dict
 
 from shop import cart

@@ -2,6 +2,7 @@
 
 The connector (and Rasa with it) is imported when Rasa asks for it, not with the
 package: the webhook acceptor uses this package without Rasa."""
+
 from typing import Any
 
 __all__ = ["MessengerInput"]

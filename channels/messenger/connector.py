@@ -6,6 +6,7 @@ customer, once per message id, acknowledged once the turn is saved. Typed text
 never reaches Rasa as an ``/intent``; only payloads of buttons and quick replies
 the bot sent do.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -77,7 +78,9 @@ class MessengerInput(InputChannel):
         credentials = credentials or {}
         missing = [key for key in ("verify", "secret", "page-access-token") if not credentials.get(key)]
         if missing:
-            raise ValueError(f"credentials.yml: the facebook channel needs {', '.join(missing)} (FB_VERIFY_TOKEN, FB_APP_SECRET, FB_PAGE_ACCESS_TOKEN)")
+            raise ValueError(
+                f"credentials.yml: the facebook channel needs {', '.join(missing)} (FB_VERIFY_TOKEN, FB_APP_SECRET, FB_PAGE_ACCESS_TOKEN)"
+            )
         config = SendApiConfig(
             page_access_token=str(credentials["page-access-token"]),
             app_secret=str(credentials["secret"]),
@@ -91,7 +94,11 @@ class MessengerInput(InputChannel):
         return cls(str(credentials["verify"]), config, state_store(runtime), intake=intake_store(runtime))
 
     def __init__(
-        self, verify_token: str, config: SendApiConfig, store: StateStore, turns: Optional[TurnLoop] = None,
+        self,
+        verify_token: str,
+        config: SendApiConfig,
+        store: StateStore,
+        turns: Optional[TurnLoop] = None,
         intake: Optional[IntakeStore] = None,
     ) -> None:
         self.verify_token = verify_token
@@ -202,7 +209,9 @@ class MessengerInput(InputChannel):
         if agent is None or agent.tracker_store is None:
             return False
         tracker = await agent.tracker_store.retrieve(sender_id)
-        return tracker is not None and any(getattr(e, "message_id", None) == mid for e in tracker.events if e.type_name == "user")
+        return tracker is not None and any(
+            getattr(e, "message_id", None) == mid for e in tracker.events if e.type_name == "user"
+        )
 
     async def handle_event(self, event: Event, replay: bool = False) -> None:
         if isinstance(event, ThreadControlEvent):
@@ -222,7 +231,11 @@ class MessengerInput(InputChannel):
             await self.state.set_human_in_control(event.sender_id, True)
             return
         if event.kind == "sticker":
-            logger.info("Sticker %s from %s: no turn (nothing NLU can read), the 24-hour window counts from it", event.mid, event.sender_id)
+            logger.info(
+                "Sticker %s from %s: no turn (nothing NLU can read), the 24-hour window counts from it",
+                event.mid,
+                event.sender_id,
+            )
             return
         if await self.state.human_in_control(event.sender_id):
             return
@@ -258,7 +271,9 @@ class MessengerInput(InputChannel):
             logger.warning("Command echoed from app %s, not the Page Inbox: ignored", echo.app_id or "unknown")
             return
         if not await self.state.human_in_control(echo.sender_id):
-            logger.warning("Command for %s while the bot holds the conversation: ignored (hand over first)", echo.sender_id)
+            logger.warning(
+                "Command for %s while the bot holds the conversation: ignored (hand over first)", echo.sender_id
+            )
             return
         requests = get_payment_requests()
         try:
@@ -272,13 +287,25 @@ class MessengerInput(InputChannel):
             logger.error("Page Inbox #pay for %s not done: the server has not started", echo.sender_id)
             return
         status, answer = await requests.request_payment(
-            self._app, f"inbox:{echo.mid or echo.text}", echo.sender_id, command.amount, get_catalog().currency, command.description,
+            self._app,
+            f"inbox:{echo.mid or echo.text}",
+            echo.sender_id,
+            command.amount,
+            get_catalog().currency,
+            command.description,
         )
         if status == 202:
-            logger.info("Page Inbox payment request for %s: order %s, %s %s", echo.sender_id, answer["order_id"], answer["amount"], answer["currency"])
+            logger.info(
+                "Page Inbox payment request for %s: order %s, %s %s",
+                echo.sender_id,
+                answer["order_id"],
+                answer["amount"],
+                answer["currency"],
+            )
         else:
-            logger.warning("Page Inbox payment request for %s not done (%s): %s", echo.sender_id, status, answer.get("error"))
-
+            logger.warning(
+                "Page Inbox payment request for %s not done (%s): %s", echo.sender_id, status, answer.get("error")
+            )
 
     async def customer_profile(self, sender_id: str) -> Dict[str, str]:
         """Messenger's locale and name of the customer, asked of Facebook once and remembered."""
@@ -291,7 +318,9 @@ class MessengerInput(InputChannel):
     async def text_for_rasa(self, event: CustomerEvent) -> str:
         if event.kind in ("quick_reply", "postback"):
             payload = event.payload or ""
-            if payload.startswith("/") and (payload in PROFILE_PAYLOADS or await self.state.bot_sent(event.sender_id, payload)):
+            if payload.startswith("/") and (
+                payload in PROFILE_PAYLOADS or await self.state.bot_sent(event.sender_id, payload)
+            ):
                 return payload
             if payload.startswith("/"):
                 logger.warning("Payload from %s that the bot never sent; read as text", event.sender_id)
@@ -303,7 +332,7 @@ class MessengerInput(InputChannel):
         return guard_typed_text(event.text)
 
     async def show_more(self, event: CustomerEvent) -> None:
-        token = (event.payload or "")[len(payloads.SHOW_MORE_PREFIX):]
+        token = (event.payload or "")[len(payloads.SHOW_MORE_PREFIX) :]
         kept = await self.state.take_pages(event.sender_id, token)
         if kept:
             await self.output().send_carousel_page(event.sender_id, *kept)

@@ -1,5 +1,6 @@
 """The buyer's way back from PayPal: the return and cancel URLs, and the pay page of a
 utility message that forwards to PayPal while the order is open."""
+
 from __future__ import annotations
 
 import asyncio
@@ -49,9 +50,19 @@ class BuyerReturn:
             return pages.unknown(self.page_id, request)
         if intent == PAYMENT_CANCELLED and order.get("status") not in OPEN_STATUSES:
             # approved or paid: a cancel link opened later (or by someone else) changes nothing
-            return pages.received(self.page_id, request) if order.get("status") in ("APPROVED", "COMPLETED") else pages.unknown(self.page_id, request)
-        self.context.tasks.spawn(self.context.trigger_logged(request.app, conversation_id, intent, {"order_id": order_id}))
-        return pages.received(self.page_id, request) if intent == PAYMENT_APPROVED else pages.cancelled(self.page_id, request)
+            return (
+                pages.received(self.page_id, request)
+                if order.get("status") in ("APPROVED", "COMPLETED")
+                else pages.unknown(self.page_id, request)
+            )
+        self.context.tasks.spawn(
+            self.context.trigger_logged(request.app, conversation_id, intent, {"order_id": order_id})
+        )
+        return (
+            pages.received(self.page_id, request)
+            if intent == PAYMENT_APPROVED
+            else pages.cancelled(self.page_id, request)
+        )
 
     async def forward_to_paypal(self, request: Request, order_id: str) -> HTTPResponse:
         """The pay button of a utility message: its URL is fixed when Meta reviews the
@@ -66,4 +77,8 @@ class BuyerReturn:
             return pages.unknown(self.page_id, request)
         if record.status in OPEN_STATUSES and record.approval_url:
             return response.redirect(record.approval_url)
-        return pages.received(self.page_id, request) if record.status in ("APPROVED", "COMPLETED") else pages.unknown(self.page_id, request)
+        return (
+            pages.received(self.page_id, request)
+            if record.status in ("APPROVED", "COMPLETED")
+            else pages.unknown(self.page_id, request)
+        )

@@ -3,6 +3,7 @@ merchant API, under /webhooks/paypal/. This module is the routes; each job has i
 module (``buyer_return``, ``webhooks``, ``receipts``, ``merchant_api``) over one shared
 ``context``.
 """
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -39,10 +40,18 @@ class PayPalInput(InputChannel):
             webhook_id=str(credentials.get("webhook-id") or ""),
             merchant_api_token=str(credentials.get("merchant-api-token") or ""),
             page_id=str(credentials.get("page-id") or "") or None,
-            limits=shared_limits(settings.runtime().rasa_endpoints, credentials.get("rate-limit"), credentials.get("failure-rate-limit")),
+            limits=shared_limits(
+                settings.runtime().rasa_endpoints, credentials.get("rate-limit"), credentials.get("failure-rate-limit")
+            ),
         )
 
-    def __init__(self, webhook_id: str, merchant_api_token: str, page_id: Optional[str] = None, limits: Optional[ClientLimits] = None) -> None:
+    def __init__(
+        self,
+        webhook_id: str,
+        merchant_api_token: str,
+        page_id: Optional[str] = None,
+        limits: Optional[ClientLimits] = None,
+    ) -> None:
         limits = limits or ClientLimits()
         self.context = get_context()
         self.returns = BuyerReturn(self.context, page_id, limits)

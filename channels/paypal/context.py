@@ -6,6 +6,7 @@ Payment events enter a conversation through Rasa's external-event path
 (``trigger_external_user_uttered``), never as text a customer could type, on the turn
 loop where the customer's own turns run and under the conversation's lock.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,10 @@ T = TypeVar("T")
 
 class PaymentContext:
     def __init__(
-        self, retry_delays: Tuple[float, ...], ledger: Optional[Ledger] = None, client: Optional[PayPalClient] = None,
+        self,
+        retry_delays: Tuple[float, ...],
+        ledger: Optional[Ledger] = None,
+        client: Optional[PayPalClient] = None,
         turns: Optional[TurnLoop] = None,
     ) -> None:
         self.retry_delays = retry_delays
@@ -71,7 +75,9 @@ class PaymentContext:
         agent = app.ctx.agent
         async with agent.lock_store.lock(conversation_id):
             tracker = await agent.processor.fetch_full_tracker_with_initial_session(conversation_id)
-            await agent.processor.trigger_external_user_uttered(intent, entities, tracker, self.output_for(app, tracker))
+            await agent.processor.trigger_external_user_uttered(
+                intent, entities, tracker, self.output_for(app, tracker)
+            )
 
     async def trigger_logged(self, app: Any, conversation_id: str, intent: str, entities: Dict[str, str]) -> None:
         try:

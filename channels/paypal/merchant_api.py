@@ -1,6 +1,7 @@
 """The merchant API: payment requests sent into a conversation, and refunds, behind
 MERCHANT_API_TOKEN and an Idempotency-Key. ``PaymentRequests`` is the function part,
 which the Messenger channel's ``#pay`` calls too; ``MerchantApi`` the HTTP part."""
+
 from __future__ import annotations
 
 import asyncio
@@ -71,14 +72,24 @@ class PaymentRequests:
         context = paypal_orders.experience_context(config.public_url, config.shop_name, "en", "NO_SHIPPING")
         order_body = paypal_orders.payment_request(amount, currency, description, conversation_id, context)
         try:
-            order = await self.context.call_paypal(self.context.client.create_order, order_body, _paypal_request_id("kassa-request-", key))
+            order = await self.context.call_paypal(
+                self.context.client.create_order, order_body, _paypal_request_id("kassa-request-", key)
+            )
         except PayPalError as error:
             return _paypal_refusal("order", error)
         approval_url = paypal_orders.approval_link(order)
         item = {"sku": None, "name": description, "quantity": 1, "unit_amount": value}
         await asyncio.to_thread(
-            self.context.ledger.record_order, order["id"], conversation_id, [item], value, currency, str(order.get("status")),
-            approval_url, "merchant_request", description,
+            self.context.ledger.record_order,
+            order["id"],
+            conversation_id,
+            [item],
+            value,
+            currency,
+            str(order.get("status")),
+            approval_url,
+            "merchant_request",
+            description,
         )
         await asyncio.to_thread(self.context.ledger.merchant_key_done, key, order["id"])
         self.send_pay_button(app, conversation_id, order["id"])
@@ -106,7 +117,11 @@ class PaymentRequests:
                     break
                 logger.warning("Pay button of payment request %s not delivered yet: again in %ss", order_id, delay)
                 await asyncio.sleep(delay)
-            logger.error("Pay button of payment request %s never delivered to %s: send the request again", order_id, conversation_id)
+            logger.error(
+                "Pay button of payment request %s never delivered to %s: send the request again",
+                order_id,
+                conversation_id,
+            )
         finally:
             self._sending_buttons.discard(order_id)
 
@@ -176,7 +191,9 @@ class MerchantApi:
         except (ValueError, TypeError, money.MoneyError) as error:
             return response.json({"error": str(error)}, status=400)
         if record.status not in ("COMPLETED", "PARTIALLY_REFUNDED") or not record.capture_id:
-            return response.json({"error": f"order {record.order_id} is {record.status}: nothing to refund"}, status=409)
+            return response.json(
+                {"error": f"order {record.order_id} is {record.status}: nothing to refund"}, status=409
+            )
         try:
             known = await self.requests.claim_key(f"refund:{key}", [record.order_id, amount])
         except IdempotencyConflict:
@@ -184,16 +201,33 @@ class MerchantApi:
         wanted = {"currency_code": record.currency, "value": amount} if amount else None
         request_id = _paypal_request_id("kassa-refund-", key)
         try:  # the same PayPal-Request-Id again (a retry, or ``known``) gives PayPal's same refund
-            refund = await self.context.call_paypal(self.context.client.refund_capture, record.capture_id, request_id, wanted)
+            refund = await self.context.call_paypal(
+                self.context.client.refund_capture, record.capture_id, request_id, wanted
+            )
         except PayPalError as error:
             status, answer = _paypal_refusal("refund", error)
             return response.json(answer, status=status)
         value = (refund.get("amount") or {}).get("value") or amount or record.amount
-        await asyncio.to_thread(self.context.ledger.record_refund, refund["id"], record.order_id, value, record.currency, str(refund.get("status")))
+        await asyncio.to_thread(
+            self.context.ledger.record_refund,
+            refund["id"],
+            record.order_id,
+            value,
+            record.currency,
+            str(refund.get("status")),
+        )
         if not known:
             await asyncio.to_thread(self.context.ledger.merchant_key_done, f"refund:{key}", refund["id"])
-        return response.json({"refund_id": refund["id"], "status": refund.get("status"), "order_id": record.order_id,
-                              "amount": value, "currency": record.currency}, status=201)
+        return response.json(
+            {
+                "refund_id": refund["id"],
+                "status": refund.get("status"),
+                "order_id": record.order_id,
+                "amount": value,
+                "currency": record.currency,
+            },
+            status=201,
+        )
 
 
 def _paypal_request_id(prefix: str, key: str) -> str:
@@ -204,19 +238,22 @@ def _paypal_request_id(prefix: str, key: str) -> str:
 def _paypal_refusal(what: str, error: PayPalError) -> Tuple[int, Dict[str, Any]]:
     """PayPal's refusal passed on: 502 when trying again may work, 422 when it will not."""
     return 502 if error.retryable else 422, {
-        "error": f"PayPal refused the {what}: {', '.join(error.issues) or error.name}", "debug_id": error.debug_id,
+        "error": f"PayPal refused the {what}: {', '.join(error.issues) or error.name}",
+        "debug_id": error.debug_id,
     }
 
 
 def _merchant_amount(given: Any, currency: str, maximum: Decimal, what: str) -> Decimal:
     """An amount a merchant typed: plain digits, positive, the currency's decimals, at most ``maximum``."""
     if isinstance(given, float):
-        raise ValueError("amount must be a string of digits such as \"25.00\", not a float")
+        raise ValueError('amount must be a string of digits such as "25.00", not a float')
     if not AMOUNT_TEXT.fullmatch(str(given or "").strip()):
-        raise ValueError("amount must be written as digits with an optional decimal point, such as \"25.00\"")
+        raise ValueError('amount must be written as digits with an optional decimal point, such as "25.00"')
     amount = money.to_decimal(given)
     if amount <= 0 or not money.has_valid_precision(amount, currency):
-        raise ValueError(f"amount must be positive with at most {money.currency_exponent(currency)} decimals for {currency}")
+        raise ValueError(
+            f"amount must be positive with at most {money.currency_exponent(currency)} decimals for {currency}"
+        )
     if amount > maximum:
         raise ValueError(f"amount must be at most {maximum} {currency} for {what}")
     return amount
@@ -226,7 +263,9 @@ def _refund_amount(given: Any, paid: str, currency: str) -> Optional[str]:
     """A partial refund's amount as PayPal writes it; None for the whole rest."""
     if given is None:
         return None
-    return money.paypal_value(_merchant_amount(given, currency, money.to_decimal(paid), "a refund of this order"), currency)
+    return money.paypal_value(
+        _merchant_amount(given, currency, money.to_decimal(paid), "a refund of this order"), currency
+    )
 
 
 def _accepted(order_id: str, approval_url: Optional[str], value: str, currency: str) -> Dict[str, Any]:

@@ -1,5 +1,6 @@
 """The small pages a buyer sees after PayPal sends them back, in the browser's
 language (Accept-Language), texts from texts/phrases.yml."""
+
 from __future__ import annotations
 
 import html
@@ -27,7 +28,8 @@ def page(kind: str, page_id: Optional[str], request: Optional[Request], status: 
     title, text = phrase(f"page_{kind}_title", lang), phrase(f"page_{kind}_text", lang)
     link = (
         f'<p><a href="https://m.me/{html.escape(page_id)}">{html.escape(phrase("page_back_to_messenger", lang))}</a></p>'
-        if page_id else ""
+        if page_id
+        else ""
     )
     body = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>

@@ -1,4 +1,5 @@
 """Receipts Facebook did not accept (or a crash lost) go out again."""
+
 from __future__ import annotations
 
 import asyncio

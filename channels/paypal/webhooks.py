@@ -2,6 +2,7 @@
 once, answered at once, and handed to their conversation in the background until the
 ledger shows their effect (also after a restart); past PayPal's own three days of
 redelivery an event becomes a dead letter that ``kassa orders`` lists."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,11 +29,25 @@ MAX_EVENT_AGE = timedelta(days=3)
 # a replaced order. Not CANCELLED: a buyer may cancel and then approve after all,
 # and that approval must still be captured.
 CAPTURE_OUTCOMES = (
-    "COMPLETED", "DECLINED", "PARTIALLY_REFUNDED", "REFUNDED", "PENDING", "PAYER_ACTION_REQUIRED", SUPERSEDED, VOIDED,
-    APPROVED, REFUNDING,  # a bank approval recorded (PayPal completes it); a replaced order's refund under way
+    "COMPLETED",
+    "DECLINED",
+    "PARTIALLY_REFUNDED",
+    "REFUNDED",
+    "PENDING",
+    "PAYER_ACTION_REQUIRED",
+    SUPERSEDED,
+    VOIDED,
+    APPROVED,
+    REFUNDING,  # a bank approval recorded (PayPal completes it); a replaced order's refund under way
 )
 # The headers PayPal signs a webhook with; a request without them is refused before any outbound call.
-SIGNATURE_HEADERS = ("PAYPAL-AUTH-ALGO", "PAYPAL-CERT-URL", "PAYPAL-TRANSMISSION-ID", "PAYPAL-TRANSMISSION-SIG", "PAYPAL-TRANSMISSION-TIME")
+SIGNATURE_HEADERS = (
+    "PAYPAL-AUTH-ALGO",
+    "PAYPAL-CERT-URL",
+    "PAYPAL-TRANSMISSION-ID",
+    "PAYPAL-TRANSMISSION-SIG",
+    "PAYPAL-TRANSMISSION-TIME",
+)
 # At most this many webhook verifications wait for a PayPal thread; beyond that PayPal
 # is asked to redeliver (503).
 MAX_WAITING_VERIFICATIONS = 16
@@ -67,7 +82,11 @@ class WebhookReceiver:
             return response.json({"error": "signature verification failed"}, status=401)
         try:
             event = json.loads(request.body)
-            if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("event_type"), str):
+            if (
+                not isinstance(event, dict)
+                or not isinstance(event.get("id"), str)
+                or not isinstance(event.get("event_type"), str)
+            ):
                 raise ValueError("not a PayPal webhook event")
         except ValueError as error:
             self.limits.failed(request, "webhook")
@@ -83,7 +102,13 @@ class WebhookReceiver:
         if event["event_type"] not in HANDLED:
             return response.json({"status": "ignored"})
         payment = from_webhook(event)
-        new = await asyncio.to_thread(self.context.ledger.receive_event, event["id"], event["event_type"], payment.order_id if payment else None, event)
+        new = await asyncio.to_thread(
+            self.context.ledger.receive_event,
+            event["id"],
+            event["event_type"],
+            payment.order_id if payment else None,
+            event,
+        )
         if new:
             self.context.tasks.spawn(self.process_webhook(request.app, event))
         return response.json({"status": "accepted" if new else "duplicate"})
@@ -91,11 +116,20 @@ class WebhookReceiver:
     async def _verify(self, request: Request, event: Dict[str, Any]) -> Optional[bool]:
         """PayPal's verdict on the webhook's signature; None when it cannot be had now."""
         if self._waiting_verifications >= MAX_WAITING_VERIFICATIONS:
-            logger.warning("PayPal webhook %r: %d verifications waiting, asking for redelivery", event["id"], self._waiting_verifications)
+            logger.warning(
+                "PayPal webhook %r: %d verifications waiting, asking for redelivery",
+                event["id"],
+                self._waiting_verifications,
+            )
             return None
         self._waiting_verifications += 1
         try:
-            return await self.context.call_paypal(self.context.client.verify_webhook_signature, dict(request.headers), bytes(request.body), self.webhook_id)
+            return await self.context.call_paypal(
+                self.context.client.verify_webhook_signature,
+                dict(request.headers),
+                bytes(request.body),
+                self.webhook_id,
+            )
         except PayPalError as error:
             logger.error("PayPal webhook %r could not be verified: debug_id=%s", event["id"], error.debug_id)
             return None
@@ -124,10 +158,16 @@ class WebhookReceiver:
             state = await asyncio.to_thread(self.context.ledger.event_state, event["id"])
             if state is None or state["status"] != "received":
                 return
-            if state["attempts"] >= len(self.context.retry_delays) + 1 or _older_than(state["received_at"], MAX_EVENT_AGE):
+            if state["attempts"] >= len(self.context.retry_delays) + 1 or _older_than(
+                state["received_at"], MAX_EVENT_AGE
+            ):
                 await asyncio.to_thread(self.context.ledger.event_dead, event["id"])
-                logger.error("PayPal webhook %r: gave up on order %s after %d attempts (dead letter; see make orders)",
-                             event["id"], record.order_id, state["attempts"])
+                logger.error(
+                    "PayPal webhook %r: gave up on order %s after %d attempts (dead letter; see make orders)",
+                    event["id"],
+                    record.order_id,
+                    state["attempts"],
+                )
                 return
             attempts = await asyncio.to_thread(self.context.ledger.event_attempted, event["id"])
             try:
@@ -138,7 +178,9 @@ class WebhookReceiver:
                 await asyncio.to_thread(self.context.ledger.event_done, event["id"])
                 return
             delay = next(delays, 0.0)
-            logger.warning("PayPal webhook %r: order %s not settled yet, retrying in %ss", event["id"], record.order_id, delay)
+            logger.warning(
+                "PayPal webhook %r: order %s not settled yet, retrying in %ss", event["id"], record.order_id, delay
+            )
             await asyncio.sleep(delay)
 
     async def _had_effect(self, app: Any, payment: PaymentEvent, order_id: str) -> bool:
@@ -155,18 +197,24 @@ class WebhookReceiver:
         elif record.status not in CAPTURE_EFFECTS.get(reported, ()):
             return False
         if reported == "REFUNDED" and payment.refund_id:
-            return await asyncio.to_thread(self.context.ledger.notice_claimed, order_id, refund_notice(payment.refund_id))
+            return await asyncio.to_thread(
+                self.context.ledger.notice_claimed, order_id, refund_notice(payment.refund_id)
+            )
         if not await self._cart_settled(app, record):
             return False
         if reported != "COMPLETED" or record.receipt_sent_at is not None or record.status == "REFUNDED":
             return True
-        return await asyncio.to_thread(self.context.ledger.receipt_claimed, order_id)  # resend_receipts takes it from here
+        return await asyncio.to_thread(
+            self.context.ledger.receipt_claimed, order_id
+        )  # resend_receipts takes it from here
 
     async def _cart_settled(self, app: Any, record: OrderRecord) -> bool:
         """A paid order's items are out of the conversation's cart: its tracker lists the
         order in ``applied_orders`` once the ledger said "payment received" (so a turn
         lost after the ledger's claims runs again instead of leaving them to be paid twice)."""
-        if record.status != "COMPLETED" or not await asyncio.to_thread(self.context.ledger.notice_claimed, record.order_id, PAYMENT_RECEIVED):
+        if record.status != "COMPLETED" or not await asyncio.to_thread(
+            self.context.ledger.notice_claimed, record.order_id, PAYMENT_RECEIVED
+        ):
             return True
         tracker = await app.ctx.agent.tracker_store.retrieve(record.conversation_id)
         applied = tracker.get_slot("applied_orders") if tracker is not None else None

@@ -1,4 +1,5 @@
 """python -m sandbox.facebook: the local Messenger page and fake Graph API."""
+
 import logging
 import sys
 

@@ -1,5 +1,6 @@
 """Send API request checks with Messenger's documented limits (sandbox/facebook/platform.py)
 and Facebook's error codes."""
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,9 @@ def check_button(button: Mapping[str, Any]) -> Optional[Problem]:
         return 100, "(#100) Web url button needs a valid url"
     if kind == "web_url" and button.get("webview_height_ratio") not in (None, *facebook.WEBVIEW_HEIGHT_RATIOS):
         return 100, "(#100) webview_height_ratio must be one of compact, tall, full"
-    if kind in ("postback", "phone_number") and (not button.get("payload") or _too_long(button["payload"], facebook.PAYLOAD_MAX)):
+    if kind in ("postback", "phone_number") and (
+        not button.get("payload") or _too_long(button["payload"], facebook.PAYLOAD_MAX)
+    ):
         return 100, f"(#100) Button payload must be 1 to {facebook.PAYLOAD_MAX} characters"
     return None
 
@@ -79,9 +82,13 @@ def check_message(message: Any) -> Optional[Problem]:
         for reply in replies:
             if reply.get("content_type") not in ("text", "user_phone_number", "user_email"):
                 return 100, "(#100) Invalid quick reply content_type"
-            if reply.get("content_type") == "text" and (not reply.get("title") or _too_long(reply["title"], facebook.QUICK_REPLY_TITLE_MAX)):
+            if reply.get("content_type") == "text" and (
+                not reply.get("title") or _too_long(reply["title"], facebook.QUICK_REPLY_TITLE_MAX)
+            ):
                 return 100, f"(#100) Quick reply title must be 1 to {facebook.QUICK_REPLY_TITLE_MAX} characters"
-            if reply.get("content_type") == "text" and (not reply.get("payload") or _too_long(reply["payload"], facebook.PAYLOAD_MAX)):
+            if reply.get("content_type") == "text" and (
+                not reply.get("payload") or _too_long(reply["payload"], facebook.PAYLOAD_MAX)
+            ):
                 return 100, f"(#100) Quick reply payload must be 1 to {facebook.PAYLOAD_MAX} characters"
     if attachment:
         kind = attachment.get("type")
@@ -89,7 +96,9 @@ def check_message(message: Any) -> Optional[Problem]:
             return check_template(attachment.get("payload") or {})
         if kind not in ("image", "video", "audio", "file"):
             return 100, f"(#100) Invalid attachment type: {kind}"
-        if not (attachment.get("payload") or {}).get("url") and not (attachment.get("payload") or {}).get("attachment_id"):
+        if not (attachment.get("payload") or {}).get("url") and not (attachment.get("payload") or {}).get(
+            "attachment_id"
+        ):
             return 100, "(#100) Attachment needs a url or an attachment_id"
     return None
 
@@ -117,7 +126,10 @@ def check_utility(message: Any, templates: Mapping[Tuple[str, str], Mapping[str,
     has_button = any(c["type"] == "BUTTONS" for c in known["components"])
     button = components.get("button") or {}
     if has_button != bool(button) or (button and not (button.get("parameters") or [{}])[0].get("text")):
-        return 100, f"(#100) Template {name}: the URL button's parameter {'is missing' if has_button else 'is not expected'}"
+        return (
+            100,
+            f"(#100) Template {name}: the URL button's parameter {'is missing' if has_button else 'is not expected'}",
+        )
     return None
 
 

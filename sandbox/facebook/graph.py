@@ -5,6 +5,7 @@ Routes: POST /{version}/me/messages, /me/pass_thread_control,
 (utility templates: reviewed after ``template_review_seconds``, the result sent to
 the connector as a message_template_status_update webhook). Test controls under /_fake/.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -82,7 +83,9 @@ class GraphState:
 GRAPH = web.AppKey("graph", GraphState)
 
 
-def fb_error(status: int, code: int, message: str, subcode: Optional[int] = None, kind: str = "OAuthException") -> web.Response:
+def fb_error(
+    status: int, code: int, message: str, subcode: Optional[int] = None, kind: str = "OAuthException"
+) -> web.Response:
     error: Dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": secrets.token_urlsafe(8)}
     if subcode is not None:
         error["error_subcode"] = subcode
@@ -136,7 +139,12 @@ async def send_message(request: web.Request) -> web.Response:
     fault = None if "sender_action" in (body or {}) else _take_fault(state, psid)
     if fault is not None:
         state.count("faults")
-        return fb_error(fault.status, fault.code, "An unexpected error has occurred. Please retry your request later.", kind="OAuthException")
+        return fb_error(
+            fault.status,
+            fault.code,
+            "An unexpected error has occurred. Please retry your request later.",
+            kind="OAuthException",
+        )
     problem = check_send(body, state.templates)
     if problem is not None:
         state.count("rejected")
@@ -146,10 +154,16 @@ async def send_message(request: web.Request) -> web.Response:
         state.record(psid, {"kind": "sender_action", "action": body["sender_action"]})
         state.count("sender_actions")
         return web.json_response({"recipient_id": psid})
-    entry = state.record(psid, {
-        "kind": "message", "message": body["message"], "messaging_type": body["messaging_type"], "tag": body.get("tag"),
-        "mid": "m_" + secrets.token_urlsafe(24),
-    })
+    entry = state.record(
+        psid,
+        {
+            "kind": "message",
+            "message": body["message"],
+            "messaging_type": body["messaging_type"],
+            "tag": body.get("tag"),
+            "mid": "m_" + secrets.token_urlsafe(24),
+        },
+    )
     state.count("messages")
     if state.settings.answer_delay_ms:
         await asyncio.sleep(state.settings.answer_delay_ms / 1000)
@@ -183,7 +197,9 @@ async def messenger_profile(request: web.Request) -> web.Response:
     if refusal is not None:
         return refusal
     if not isinstance(body, dict) or not body:
-        return fb_error(400, 100, "(#100) Requires one of the params: get_started, greeting, persistent_menu, whitelisted_domains")
+        return fb_error(
+            400, 100, "(#100) Requires one of the params: get_started, greeting, persistent_menu, whitelisted_domains"
+        )
     state.profile.update(body)
     return web.json_response({"result": "success"})
 
@@ -218,9 +234,20 @@ async def create_template(request: web.Request) -> web.Response:
         return fb_error(400, 100, f"(#100) {problem}", kind="GraphMethodException")
     key = (str(body["name"]), str(body["language"]))
     if key in state.templates:
-        return fb_error(400, 100, f"(#100) Content in this language already exists for template {key[0]} ({key[1]})", subcode=2388024)
-    template = {"id": str(10**15 + len(state.templates) + 1), "name": key[0], "language": key[1], "status": "PENDING",
-                "category": "UTILITY", "components": body["components"]}
+        return fb_error(
+            400,
+            100,
+            f"(#100) Content in this language already exists for template {key[0]} ({key[1]})",
+            subcode=2388024,
+        )
+    template = {
+        "id": str(10**15 + len(state.templates) + 1),
+        "name": key[0],
+        "language": key[1],
+        "status": "PENDING",
+        "category": "UTILITY",
+        "components": body["components"],
+    }
     state.templates[key] = template
     state.count("templates_created")
     asyncio.get_running_loop().create_task(_review(state, template))
@@ -246,16 +273,23 @@ async def _review(state: GraphState, template: Dict[str, Any]) -> None:
     await asyncio.sleep(state.settings.template_review_seconds)
     text = next(c["text"] for c in template["components"] if c["type"] == "BODY").lower()
     marketing = any(word in text for word in MARKETING_WORDS)
-    await set_template_status(state, template, "REJECTED" if marketing else "APPROVED", "INCORRECT_CATEGORY" if marketing else "NONE")
+    await set_template_status(
+        state, template, "REJECTED" if marketing else "APPROVED", "INCORRECT_CATEGORY" if marketing else "NONE"
+    )
 
 
 async def set_template_status(state: GraphState, template: Dict[str, Any], status: str, reason: str = "NONE") -> None:
     template["status"] = status
     if state.on_template_status is not None:
-        await state.on_template_status({
-            "event": status, "message_template_id": int(template["id"]), "message_template_name": template["name"],
-            "message_template_language": template["language"], "reason": reason,
-        })
+        await state.on_template_status(
+            {
+                "event": status,
+                "message_template_id": int(template["id"]),
+                "message_template_name": template["name"],
+                "message_template_language": template["language"],
+                "reason": reason,
+            }
+        )
 
 
 async def list_templates(request: web.Request) -> web.Response:
@@ -266,7 +300,12 @@ async def list_templates(request: web.Request) -> web.Response:
     fault = _take_fault(state, LISTING)
     if fault is not None:
         state.count("faults")
-        return fb_error(fault.status, fault.code, "An unexpected error has occurred. Please retry your request later.", kind="OAuthException")
+        return fb_error(
+            fault.status,
+            fault.code,
+            "An unexpected error has occurred. Please retry your request later.",
+            kind="OAuthException",
+        )
     rows = [{k: t[k] for k in ("id", "name", "language", "status", "category")} for t in state.templates.values()]
     return web.json_response({"data": rows, "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}})
 
@@ -291,9 +330,12 @@ def set_user(state: GraphState, psid: str, **fields: str) -> None:
 
 async def users(request: web.Request) -> web.Response:
     body = await request.json()
-    set_user(request.app[GRAPH], str(body["psid"]), **{name: str(body.get(name) or "") for name in ("locale", "first_name", "last_name")})
+    set_user(
+        request.app[GRAPH],
+        str(body["psid"]),
+        **{name: str(body.get(name) or "") for name in ("locale", "first_name", "last_name")},
+    )
     return web.json_response({"psid": body["psid"]})
-
 
 
 async def recorded(request: web.Request) -> web.Response:
@@ -324,7 +366,14 @@ async def wait_for_messages(request: web.Request) -> web.Response:
 
 async def stats(request: web.Request) -> web.Response:
     state = request.app[GRAPH]
-    return web.json_response({"counters": state.counters, "errors": state.errors[-20:], "profile": state.profile, "thread_owner": state.thread_owner})
+    return web.json_response(
+        {
+            "counters": state.counters,
+            "errors": state.errors[-20:],
+            "profile": state.profile,
+            "thread_owner": state.thread_owner,
+        }
+    )
 
 
 async def queue_fault(request: web.Request) -> web.Response:
@@ -340,7 +389,9 @@ async def settings(request: web.Request) -> web.Response:
     for name, value in (await request.json()).items():
         if name in ("latency_ms", "fault_rate", "answer_delay_ms"):
             setattr(state.settings, name, float(value))
-    return web.json_response({name: getattr(state.settings, name) for name in ("latency_ms", "fault_rate", "answer_delay_ms")})
+    return web.json_response(
+        {name: getattr(state.settings, name) for name in ("latency_ms", "fault_rate", "answer_delay_ms")}
+    )
 
 
 async def reset(request: web.Request) -> web.Response:

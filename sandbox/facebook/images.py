@@ -2,6 +2,7 @@
 
 The page reads the catalog as data (the file a merchant edits), not through the shop's
 code: a picture needs only a product's image name, category, English name and SKU."""
+
 from __future__ import annotations
 
 import functools

@@ -7,6 +7,7 @@ MESSENGER_PAGE_PORT (8080), RASA_WEBHOOK_URL
 FB_PAGE_ACCESS_TOKEN, FAKE_GRAPH_LATENCY_MS, FAKE_GRAPH_FAULT_RATE,
 FAKE_GRAPH_REQUIRE_APPSECRET_PROOF (1; 0 lets calls without a proof in).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,8 +75,17 @@ async def inbox_send(request: web.Request) -> web.Response:
     psid, text = str(body["psid"]), str(body["text"])
     state = request.app[GRAPH]
     mid = webhooks.new_mid()
-    state.record(psid, {"kind": "message", "message": {"text": text}, "messaging_type": "RESPONSE", "tag": None,
-                        "mid": mid, "from_app": PAGE_INBOX_APP_ID})
+    state.record(
+        psid,
+        {
+            "kind": "message",
+            "message": {"text": text},
+            "messaging_type": "RESPONSE",
+            "tag": None,
+            "mid": mid,
+            "from_app": PAGE_INBOX_APP_ID,
+        },
+    )
     return await _deliver(request.app, webhooks.delivery(webhooks.echo_event(psid, text, PAGE_INBOX_APP_ID, mid)))
 
 
@@ -83,7 +93,9 @@ async def inbox_done(request: web.Request) -> web.Response:
     """The person marks the conversation done: the Page Inbox passes the thread back to the app."""
     psid = str((await request.json())["psid"])
     request.app[GRAPH].thread_owner[psid] = "kassa"
-    return await _deliver(request.app, webhooks.delivery(webhooks.pass_thread_control_event(psid, PAGE_INBOX_APP_ID, "done")))
+    return await _deliver(
+        request.app, webhooks.delivery(webhooks.pass_thread_control_event(psid, PAGE_INBOX_APP_ID, "done"))
+    )
 
 
 async def _template_status_to_rasa(app: web.Application, value: Dict[str, Any]) -> None:
@@ -109,10 +121,16 @@ def create_app() -> web.Application:
     app[WEBHOOK_URL] = given.rasa_webhook_url
     app[APP_SECRET] = given.app_secret
     app[CATALOG] = given.catalog
-    add_routes(app, GraphSettings(
-        page_access_token=given.page_access_token, app_secret=given.app_secret, latency_ms=given.latency_ms,
-        fault_rate=given.fault_rate, require_appsecret_proof=given.require_appsecret_proof,
-    ))
+    add_routes(
+        app,
+        GraphSettings(
+            page_access_token=given.page_access_token,
+            app_secret=given.app_secret,
+            latency_ms=given.latency_ms,
+            fault_rate=given.fault_rate,
+            require_appsecret_proof=given.require_appsecret_proof,
+        ),
+    )
     app[GRAPH].on_template_status = lambda value: _template_status_to_rasa(app, value)
     app.cleanup_ctx.append(_client)
     app.router.add_post("/_fake/inbox/send", inbox_send)

@@ -13,6 +13,7 @@ the tests instead of agreeing with itself.
   POST_PURCHASE_UPDATE and ACCOUNT_UPDATE were retired on 2026-04-27 (Messenger
   Platform changelog).
 """
+
 from __future__ import annotations
 
 import hashlib

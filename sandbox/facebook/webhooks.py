@@ -2,6 +2,7 @@
 
 Used by the chat page, the tests and the benchmark.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,13 +46,20 @@ def referral_event(psid: str, ref: str) -> Dict[str, Any]:
 
 def echo_event(psid: str, text: str, app_id: str, mid: Optional[str] = None, page_id: str = PAGE_ID) -> Dict[str, Any]:
     """A message the Page sent to ``psid`` (from ``app_id``: an app, or the Page Inbox), echoed back."""
-    return {"sender": {"id": page_id}, "recipient": {"id": psid}, "timestamp": int(time.time() * 1000),
-            "message": {"is_echo": True, "app_id": int(app_id), "mid": mid or new_mid(), "text": text}}
+    return {
+        "sender": {"id": page_id},
+        "recipient": {"id": psid},
+        "timestamp": int(time.time() * 1000),
+        "message": {"is_echo": True, "app_id": int(app_id), "mid": mid or new_mid(), "text": text},
+    }
 
 
 def pass_thread_control_event(psid: str, previous_owner_app_id: str, metadata: str = "") -> Dict[str, Any]:
     """The thread given (back) to this app, e.g. when the Page Inbox marks a conversation done."""
-    return {**_base(psid), "pass_thread_control": {"previous_owner_app_id": previous_owner_app_id, "metadata": metadata}}
+    return {
+        **_base(psid),
+        "pass_thread_control": {"previous_owner_app_id": previous_owner_app_id, "metadata": metadata},
+    }
 
 
 def delivery(*events: Dict[str, Any], page_id: str = PAGE_ID, standby: bool = False) -> Dict[str, Any]:
@@ -74,8 +82,21 @@ def signed(body: Dict[str, Any], app_secret: str) -> Tuple[bytes, Dict[str, str]
 
 def sticker_event(psid: str, sticker_id: int = 369239263222822, timestamp_ms: Optional[int] = None) -> Dict[str, Any]:
     """A sticker (the thumbs-up by default), its own attachment type since 2026-06."""
-    event = {**_base(psid), "message": {"mid": new_mid(), "attachments": [
-        {"type": "sticker", "payload": {"url": f"https://scontent.xx.fbcdn.net/sticker/{sticker_id}.png", "sticker_id": sticker_id}}]}}
+    event = {
+        **_base(psid),
+        "message": {
+            "mid": new_mid(),
+            "attachments": [
+                {
+                    "type": "sticker",
+                    "payload": {
+                        "url": f"https://scontent.xx.fbcdn.net/sticker/{sticker_id}.png",
+                        "sticker_id": sticker_id,
+                    },
+                }
+            ],
+        },
+    }
     if timestamp_ms is not None:
         event["timestamp"] = timestamp_ms
     return event

@@ -1,4 +1,5 @@
 """python -m sandbox.paypal: run the local PayPal emulator."""
+
 import logging
 
 from aiohttp import web

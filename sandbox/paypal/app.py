@@ -8,6 +8,7 @@ Run it with ``python -m sandbox.paypal``. Settings (environment):
   SANDBOX_TIMEOUT_SECONDS, after the work is done, like a lost response).
 Tests steer it through /_sandbox/: queued faults, declines, counters.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -67,9 +68,15 @@ class SandboxSettings:
     def from_env(cls) -> "SandboxSettings":
         given = settings.paypal_sandbox()
         return cls(
-            client_id=given.client_id, client_secret=given.client_secret, public_url=given.public_url,
-            latency_ms=given.latency_ms, fault_rate=given.fault_rate, timeout_rate=given.timeout_rate,
-            timeout_seconds=given.timeout_seconds, webhook_url=given.webhook_url, webhook_id=given.webhook_id,
+            client_id=given.client_id,
+            client_secret=given.client_secret,
+            public_url=given.public_url,
+            latency_ms=given.latency_ms,
+            fault_rate=given.fault_rate,
+            timeout_rate=given.timeout_rate,
+            timeout_seconds=given.timeout_seconds,
+            webhook_url=given.webhook_url,
+            webhook_id=given.webhook_id,
             webhook_retry_seconds=given.webhook_retry_seconds,
         )
 
@@ -87,7 +94,9 @@ class SandboxState:
 
     def __post_init__(self) -> None:
         self.webhooks = WebhookSender(
-            self.settings.webhook_url, self.settings.webhook_id, self.settings.public_url,
+            self.settings.webhook_url,
+            self.settings.webhook_id,
+            self.settings.public_url,
             retry_seconds=self.settings.webhook_retry_seconds,
         )
 
@@ -158,21 +167,27 @@ async def oauth_token(request: web.Request) -> web.Response:
     credentials = _basic_credentials(request)
     expected = (state.settings.client_id, state.settings.client_secret)
     if credentials is None or not all(secrets.compare_digest(a, b) for a, b in zip(credentials, expected, strict=True)):
-        return web.json_response({"error": "invalid_client", "error_description": "Client Authentication failed"}, status=401)
+        return web.json_response(
+            {"error": "invalid_client", "error_description": "Client Authentication failed"}, status=401
+        )
     form = await request.post()
     if form.get("grant_type") != "client_credentials":
-        return web.json_response({"error": "unsupported_grant_type", "error_description": "Grant Type is NULL"}, status=400)
+        return web.json_response(
+            {"error": "unsupported_grant_type", "error_description": "Grant Type is NULL"}, status=400
+        )
     token = "A21AA" + secrets.token_urlsafe(48)
     state.tokens[token] = credentials[0]
     state.count("tokens")
-    return web.json_response({
-        "scope": "https://uri.paypal.com/services/payments/payment",
-        "access_token": token,
-        "token_type": "Bearer",
-        "app_id": "APP-KASSA-SANDBOX",
-        "expires_in": TOKEN_LIFETIME_SECONDS,
-        "nonce": secrets.token_hex(16),
-    })
+    return web.json_response(
+        {
+            "scope": "https://uri.paypal.com/services/payments/payment",
+            "access_token": token,
+            "token_type": "Bearer",
+            "app_id": "APP-KASSA-SANDBOX",
+            "expires_in": TOKEN_LIFETIME_SECONDS,
+            "nonce": secrets.token_hex(16),
+        }
+    )
 
 
 def _authorized(request: web.Request) -> bool:
@@ -191,7 +206,9 @@ async def _json(request: web.Request) -> Tuple[Any, Optional[web.Response]]:
     try:
         return json.loads(raw), None
     except ValueError:
-        return None, error_response(400, "INVALID_REQUEST", [issue("MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")])
+        return None, error_response(
+            400, "INVALID_REQUEST", [issue("MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")]
+        )
 
 
 def _schema_failure(schema_name: str, body: Any) -> Optional[web.Response]:
@@ -234,12 +251,18 @@ async def create_order(request: web.Request) -> web.Response:
         return failure
     request_id = request.headers.get("PayPal-Request-Id")
     if request_id is not None and not 1 <= len(request_id) <= 108:
-        return error_response(400, "INVALID_REQUEST", [issue(
-            "INVALID_PARAMETER_VALUE",
-            "PayPal-Request-Id is 1 to 108 characters.",
-            "PayPal-Request-Id",
-            "header",
-        )])
+        return error_response(
+            400,
+            "INVALID_REQUEST",
+            [
+                issue(
+                    "INVALID_PARAMETER_VALUE",
+                    "PayPal-Request-Id is 1 to 108 characters.",
+                    "PayPal-Request-Id",
+                    "header",
+                )
+            ],
+        )
     state = request.app[STATE]
 
     async def work() -> Tuple[int, Dict[str, Any]]:
@@ -249,7 +272,9 @@ async def create_order(request: web.Request) -> web.Response:
             return 422, error_body("UNPROCESSABLE_ENTITY", error.details)
         except (KeyError, TypeError, ValueError, ArithmeticError) as error:
             # only reached without the OpenAPI schema, which rejects such bodies first
-            detail = issue("MISSING_REQUIRED_PARAMETER", f"A required field or parameter is missing or malformed: {error}")
+            detail = issue(
+                "MISSING_REQUIRED_PARAMETER", f"A required field or parameter is missing or malformed: {error}"
+            )
             return 400, error_body("INVALID_REQUEST", [detail])
         state.orders[order.id] = order
         state.count("orders_created")
@@ -263,12 +288,18 @@ def _find(request: web.Request) -> Optional[order_rules.Order]:
 
 
 def _not_found(order_id: str) -> web.Response:
-    return error_response(404, "RESOURCE_NOT_FOUND", [issue(
-        "INVALID_RESOURCE_ID",
-        "Specified resource ID does not exist. Please check the resource ID and try again.",
-        "order_id",
-        "path",
-    )])
+    return error_response(
+        404,
+        "RESOURCE_NOT_FOUND",
+        [
+            issue(
+                "INVALID_RESOURCE_ID",
+                "Specified resource ID does not exist. Please check the resource ID and try again.",
+                "order_id",
+                "path",
+            )
+        ],
+    )
 
 
 async def get_order(request: web.Request) -> web.Response:
@@ -319,10 +350,20 @@ async def verify_webhook_signature(request: web.Request) -> web.Response:
         failure = error_response(400, "INVALID_REQUEST", details) if details else None
     if failure is not None:
         return failure
-    required = ("auth_algo", "cert_url", "transmission_id", "transmission_sig", "transmission_time", "webhook_id", "webhook_event")
+    required = (
+        "auth_algo",
+        "cert_url",
+        "transmission_id",
+        "transmission_sig",
+        "transmission_time",
+        "webhook_id",
+        "webhook_event",
+    )
     missing = [name for name in required if not body.get(name)]
     if missing:
-        return error_response(400, "INVALID_REQUEST", [issue("MISSING_REQUIRED_PARAMETER", f"{missing[0]} is required", f"/{missing[0]}")])
+        return error_response(
+            400, "INVALID_REQUEST", [issue("MISSING_REQUIRED_PARAMETER", f"{missing[0]} is required", f"/{missing[0]}")]
+        )
     state = request.app[STATE]
     state.count("webhook_verifications")
     verified = state.webhooks is not None and state.webhooks.verify(body, await request.text())
@@ -370,7 +411,7 @@ async def approval_page(request: web.Request) -> web.Response:
         label = BANK_LABELS[order.bank_method]
         return _page(
             f"{label}: pay {brand}",
-            f"""<p><b>{label}</b> for <b>{brand}</b>, account of {html.escape(order.request['payment_source'][order.bank_method]['name'])}</p>
+            f"""<p><b>{label}</b> for <b>{brand}</b>, account of {html.escape(order.request["payment_source"][order.bank_method]["name"])}</p>
 {_order_table(order)}<p class="note">Sandbox bank: approve or decline as your bank app would.</p>
 <form method="post" action="/checkoutnow/approve"><input type="hidden" name="token" value="{token}">
 <button class="pay" id="pay" type="submit">Approve at the bank</button></form>
@@ -379,7 +420,7 @@ async def approval_page(request: web.Request) -> web.Response:
         )
     return _page(
         f"Pay {brand}",
-        f"""<p>Pay <b>{brand}</b> as <b>{order_rules.SANDBOX_BUYER['email_address']}</b></p>{_order_table(order)}
+        f"""<p>Pay <b>{brand}</b> as <b>{order_rules.SANDBOX_BUYER["email_address"]}</b></p>{_order_table(order)}
 <form method="post" action="/checkoutnow/approve"><input type="hidden" name="token" value="{token}">
 <button class="pay" id="pay" type="submit">Pay Now</button></form>
 <form method="post" action="/checkoutnow/cancel"><input type="hidden" name="token" value="{token}">
@@ -446,7 +487,9 @@ async def control_settings(request: web.Request) -> web.Response:
     for name, value in (await request.json()).items():
         if name in ("latency_ms", "fault_rate", "timeout_rate", "timeout_seconds"):
             setattr(settings, name, float(value))
-    return web.json_response({k: getattr(settings, k) for k in ("latency_ms", "fault_rate", "timeout_rate", "timeout_seconds")})
+    return web.json_response(
+        {k: getattr(settings, k) for k in ("latency_ms", "fault_rate", "timeout_rate", "timeout_seconds")}
+    )
 
 
 async def control_next_capture(request: web.Request) -> web.Response:
@@ -508,7 +551,11 @@ async def control_capture(request: web.Request) -> web.Response:
         body, failure = await _json(request)
         if failure is not None:
             return failure
-        wanted = {"amount": {"currency_code": capture["amount"]["currency_code"], "value": body["amount"]}} if body.get("amount") else {}
+        wanted = (
+            {"amount": {"currency_code": capture["amount"]["currency_code"], "value": body["amount"]}}
+            if body.get("amount")
+            else {}
+        )
         try:
             made = refund_rules.refund(capture, order.refunds, wanted, state.settings.public_url)
         except refund_rules.RefundRuleError as error:
@@ -523,12 +570,16 @@ async def refund_capture(request: web.Request) -> web.Response:
         return error_response(401, "AUTHENTICATION_FAILURE")
     body, failure = await _json(request)
     if failure is None and not isinstance(body, dict):
-        failure = error_response(400, "INVALID_REQUEST", [issue("MALFORMED_REQUEST_JSON", "The request body must be a JSON object.")])
+        failure = error_response(
+            400, "INVALID_REQUEST", [issue("MALFORMED_REQUEST_JSON", "The request body must be a JSON object.")]
+        )
     if failure is not None:
         return failure
     order, capture = _capture(request)
     if order is None or capture is None:
-        return error_response(404, "RESOURCE_NOT_FOUND", [issue("INVALID_RESOURCE_ID", "Specified resource ID does not exist.")])
+        return error_response(
+            404, "RESOURCE_NOT_FOUND", [issue("INVALID_RESOURCE_ID", "Specified resource ID does not exist.")]
+        )
     state = request.app[STATE]
 
     async def work() -> Tuple[int, Dict[str, Any]]:
@@ -556,7 +607,9 @@ async def control_webhooks(request: web.Request) -> web.Response:
             state.webhooks.schedule(body["resend"])
         if "target_url" in body:
             state.webhooks.target_url = body["target_url"]
-    return web.json_response({"paused": state.webhooks.paused, "webhook_id": state.webhooks.webhook_id, "deliveries": state.webhooks.log()})
+    return web.json_response(
+        {"paused": state.webhooks.paused, "webhook_id": state.webhooks.webhook_id, "deliveries": state.webhooks.log()}
+    )
 
 
 async def control_stats(request: web.Request) -> web.Response:
@@ -594,6 +647,8 @@ def create_app(settings: Optional[SandboxSettings] = None) -> web.Application:
     app.router.add_post("/_sandbox/reset", control_reset)
     app.router.add_post("/_sandbox/orders/{order_id}/{outcome:(decline|pending)}-next-capture", control_next_capture)
     app.router.add_post("/_sandbox/captures/{capture_id}/{change:(complete|deny|refund)}", control_capture)
-    app.router.add_post("/_sandbox/orders/{order_id}/bank-approval/{step:(hold|complete|reverse)}", control_bank_approval)
+    app.router.add_post(
+        "/_sandbox/orders/{order_id}/bank-approval/{step:(hold|complete|reverse)}", control_bank_approval
+    )
     app.router.add_route("*", "/_sandbox/webhooks", control_webhooks)
     return app

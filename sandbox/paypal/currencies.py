@@ -6,6 +6,7 @@ strings; HUF, JPY and TWD take no decimals, the other currencies two
 (developer.paypal.com/docs/reports/reference/paypal-supported-currencies, read
 2026-12-01).
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal

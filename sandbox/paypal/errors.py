@@ -1,4 +1,5 @@
 """PayPal's error bodies: name, message, debug_id, details[] and an information link."""
+
 from __future__ import annotations
 
 import json

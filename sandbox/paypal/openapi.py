@@ -3,6 +3,7 @@
 The specification is not part of this project: ``PAYPAL_OPENAPI_DIR`` (see
 sandbox/settings.py) points at it and defaults to the shared folder beside the project.
 """
+
 from __future__ import annotations
 
 import functools

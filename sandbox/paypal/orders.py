@@ -1,4 +1,5 @@
 """Orders kept in memory with PayPal's statuses, links and business rules."""
+
 from __future__ import annotations
 
 import copy
@@ -40,50 +41,70 @@ def _check_amounts(unit: Dict[str, Any], index: int) -> None:
     amount = unit["amount"]
     currency = amount["currency_code"]
     where = f"/purchase_units/@reference_id=='{unit.get('reference_id', 'default')}'/amount"
-    values = [amount["value"]] + [item["unit_amount"]["value"] for item in unit.get("items", []) if "unit_amount" in item]
+    values = [amount["value"]] + [
+        item["unit_amount"]["value"] for item in unit.get("items", []) if "unit_amount" in item
+    ]
     for value in values:
         if not currencies.has_valid_precision(Decimal(value), currency):
-            raise OrderRuleError(issue(
-                "DECIMAL_PRECISION",
-                "If the currency supports decimals, only two decimal place precision is supported.",
-                f"{where}/value",
-            ))
+            raise OrderRuleError(
+                issue(
+                    "DECIMAL_PRECISION",
+                    "If the currency supports decimals, only two decimal place precision is supported.",
+                    f"{where}/value",
+                )
+            )
     if Decimal(amount["value"]) <= 0:
         raise OrderRuleError(issue("AMOUNT_NOT_POSITIVE", "Amount must be greater than zero.", f"{where}/value"))
     items = unit.get("items") or []
     breakdown = amount.get("breakdown") or {}
     if items:
         if "item_total" not in breakdown:
-            raise OrderRuleError(issue(
-                "ITEM_TOTAL_REQUIRED",
-                "If item details are specified (items.unit_amount and items.quantity) corresponding "
-                "amount.breakdown.item_total is required.",
-                f"{where}/breakdown/item_total",
-            ))
+            raise OrderRuleError(
+                issue(
+                    "ITEM_TOTAL_REQUIRED",
+                    "If item details are specified (items.unit_amount and items.quantity) corresponding "
+                    "amount.breakdown.item_total is required.",
+                    f"{where}/breakdown/item_total",
+                )
+            )
         item_sum = sum(Decimal(i["unit_amount"]["value"]) * int(i["quantity"]) for i in items)
         if Decimal(breakdown["item_total"]["value"]) != item_sum:
-            raise OrderRuleError(issue(
-                "ITEM_TOTAL_MISMATCH",
-                "Should equal sum of (unit_amount * quantity) across all items for a given purchase_unit.",
-                f"{where}/breakdown/item_total/value",
-            ))
+            raise OrderRuleError(
+                issue(
+                    "ITEM_TOTAL_MISMATCH",
+                    "Should equal sum of (unit_amount * quantity) across all items for a given purchase_unit.",
+                    f"{where}/breakdown/item_total/value",
+                )
+            )
         for item in items:
             if item["unit_amount"]["currency_code"] != currency:
-                raise OrderRuleError(issue("ITEM_CURRENCY_MISMATCH", "The currency code of the item must match the purchase unit currency.", f"{where}/items"))
+                raise OrderRuleError(
+                    issue(
+                        "ITEM_CURRENCY_MISMATCH",
+                        "The currency code of the item must match the purchase unit currency.",
+                        f"{where}/items",
+                    )
+                )
     if breakdown:
         parts = {key: Decimal(value["value"]) for key, value in breakdown.items()}
         expected = (
-            parts.get("item_total", 0) + parts.get("tax_total", 0) + parts.get("shipping", 0)
-            + parts.get("handling", 0) + parts.get("insurance", 0)
-            - parts.get("shipping_discount", 0) - parts.get("discount", 0)
+            parts.get("item_total", 0)
+            + parts.get("tax_total", 0)
+            + parts.get("shipping", 0)
+            + parts.get("handling", 0)
+            + parts.get("insurance", 0)
+            - parts.get("shipping_discount", 0)
+            - parts.get("discount", 0)
         )
         if Decimal(amount["value"]) != expected:
-            raise OrderRuleError(issue(
-                "AMOUNT_MISMATCH",
-                "Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount "
-                "- discount.",
-                f"{where}/value",
-            ))
+            raise OrderRuleError(
+                issue(
+                    "AMOUNT_MISMATCH",
+                    "Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount "
+                    "- discount.",
+                    f"{where}/value",
+                )
+            )
 
 
 COMPLETE_ON_APPROVAL = "ORDER_COMPLETE_ON_PAYMENT_APPROVAL"
@@ -139,7 +160,10 @@ class Order:
                 {"href": f"{self.base_url}/v2/checkout/orders/{self.id}/capture", "rel": "capture", "method": "POST"},
             ]
         if self.status == "APPROVED":
-            return [self_link, {"href": f"{self.base_url}/v2/checkout/orders/{self.id}/capture", "rel": "capture", "method": "POST"}]
+            return [
+                self_link,
+                {"href": f"{self.base_url}/v2/checkout/orders/{self.id}/capture", "rel": "capture", "method": "POST"},
+            ]
         return [self_link]
 
     def representation(self) -> Dict[str, Any]:
@@ -168,12 +192,14 @@ class Order:
                 body["payment_source"][self.bank_method].update({"bic": SANDBOX_BANK_BIC, "iban_last_chars": "4300"})
         elif self.payer:
             body["payer"] = copy.deepcopy(self.payer)
-            body["payment_source"] = {"paypal": {
-                "email_address": self.payer["email_address"],
-                "account_id": self.payer["payer_id"],
-                "account_status": "VERIFIED",
-                "name": self.payer["name"],
-            }}
+            body["payment_source"] = {
+                "paypal": {
+                    "email_address": self.payer["email_address"],
+                    "account_id": self.payer["payer_id"],
+                    "account_status": "VERIFIED",
+                    "name": self.payer["name"],
+                }
+            }
         if self.status != "CREATED":
             body["update_time"] = self.update_time
         return body
@@ -186,7 +212,9 @@ class Order:
 
     def approve(self, payer: Optional[Dict[str, Any]] = None) -> None:
         if self.status not in ("CREATED", "PAYER_ACTION_REQUIRED", "APPROVED"):
-            raise OrderRuleError(issue("ORDER_NOT_APPROVABLE", f"The order is {self.status} and can no longer be approved."))
+            raise OrderRuleError(
+                issue("ORDER_NOT_APPROVABLE", f"The order is {self.status} and can no longer be approved.")
+            )
         self.status = "APPROVED"
         self.payer = copy.deepcopy(payer or SANDBOX_BUYER)
         self.update_time = now()
@@ -203,49 +231,69 @@ class Order:
     def reverse(self) -> None:
         """The approval is reversed: the bank did not confirm in time, nothing is captured."""
         if self.status != "APPROVED" or not self.bank_method:
-            raise OrderRuleError(issue("ORDER_NOT_APPROVED", "Only an approved bank payment that is not completed can be reversed."))
+            raise OrderRuleError(
+                issue("ORDER_NOT_APPROVED", "Only an approved bank payment that is not completed can be reversed.")
+            )
         self.status = "VOIDED"
         self.update_time = now()
 
     def capture(self, by_paypal: bool = False) -> None:
         if self.completes_on_approval and not by_paypal and self.status == "APPROVED":
-            raise OrderRuleError(issue(
-                "ORDER_COMPLETION_IN_PROGRESS",
-                "The order was created with processing_instruction of ORDER_COMPLETE_ON_PAYMENT_APPROVAL. "
-                "The customer has approved the payment and PayPal is still in the process of capturing the "
-                "order on your behalf.",
-            ))
+            raise OrderRuleError(
+                issue(
+                    "ORDER_COMPLETION_IN_PROGRESS",
+                    "The order was created with processing_instruction of ORDER_COMPLETE_ON_PAYMENT_APPROVAL. "
+                    "The customer has approved the payment and PayPal is still in the process of capturing the "
+                    "order on your behalf.",
+                )
+            )
         if self.status == "COMPLETED":
-            raise OrderRuleError(issue("ORDER_ALREADY_CAPTURED", "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed."))
+            raise OrderRuleError(
+                issue(
+                    "ORDER_ALREADY_CAPTURED",
+                    "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed.",
+                )
+            )
         if self.status != "APPROVED":
-            raise OrderRuleError(issue(
-                "ORDER_NOT_APPROVED",
-                "Payer has not yet approved the Order for payment. Please redirect the payer to the "
-                "'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or "
-                "provide a valid payment_source in the request.",
-            ))
+            raise OrderRuleError(
+                issue(
+                    "ORDER_NOT_APPROVED",
+                    "Payer has not yet approved the Order for payment. Please redirect the payer to the "
+                    "'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or "
+                    "provide a valid payment_source in the request.",
+                )
+            )
         if self.decline_next_capture:
             self.decline_next_capture = False
-            raise OrderRuleError(issue(
-                "INSTRUMENT_DECLINED",
-                "The instrument presented  was either declined by the processor or bank, or it can't be "
-                "used for this payment.",
-            ))
+            raise OrderRuleError(
+                issue(
+                    "INSTRUMENT_DECLINED",
+                    "The instrument presented  was either declined by the processor or bank, or it can't be "
+                    "used for this payment.",
+                )
+            )
         unit = self.request["purchase_units"][0]
         capture_id = new_id()
         status = "PENDING" if self.pending_next_capture else "COMPLETED"
         self.pending_next_capture = False
-        self.captures.append({
-            "id": capture_id,
-            "status": status,
-            "amount": {"currency_code": unit["amount"]["currency_code"], "value": unit["amount"]["value"]},
-            "final_capture": True,
-            "seller_protection": {"status": "ELIGIBLE", "dispute_categories": ["ITEM_NOT_RECEIVED", "UNAUTHORIZED_TRANSACTION"]},
-            "custom_id": unit.get("custom_id"),
-            "create_time": now(),
-            "update_time": now(),
-            "links": [{"href": f"{self.base_url}/v2/payments/captures/{capture_id}", "rel": "self", "method": "GET"}],
-        })
+        self.captures.append(
+            {
+                "id": capture_id,
+                "status": status,
+                "amount": {"currency_code": unit["amount"]["currency_code"], "value": unit["amount"]["value"]},
+                "final_capture": True,
+                "seller_protection": {
+                    "status": "ELIGIBLE",
+                    "dispute_categories": ["ITEM_NOT_RECEIVED", "UNAUTHORIZED_TRANSACTION"],
+                },
+                "custom_id": unit.get("custom_id"),
+                "create_time": now(),
+                "update_time": now(),
+                "links": [
+                    {"href": f"{self.base_url}/v2/payments/captures/{capture_id}", "rel": "self", "method": "GET"}
+                ],
+            }
+        )
         if status == "PENDING":
             self.captures[-1]["status_details"] = {"reason": "PENDING_REVIEW"}
         self.status = "COMPLETED"
@@ -277,19 +325,31 @@ def _check_bank_order(order: Order) -> None:
     source = order.request["payment_source"][method]
     amount = order.request["purchase_units"][0]["amount"]
     if not order.completes_on_approval:
-        raise OrderRuleError(issue(
-            "ORDER_COMPLETE_ON_PAYMENT_APPROVAL",
-            "A processing_instruction of `ORDER_COMPLETE_ON_PAYMENT_APPROVAL` is required for the "
-            "specified payment_source.",
-            "/processing_instruction",
-        ))
+        raise OrderRuleError(
+            issue(
+                "ORDER_COMPLETE_ON_PAYMENT_APPROVAL",
+                "A processing_instruction of `ORDER_COMPLETE_ON_PAYMENT_APPROVAL` is required for the "
+                "specified payment_source.",
+                "/processing_instruction",
+            )
+        )
     if order.request["intent"] != "CAPTURE":
-        raise OrderRuleError(issue("PAYMENT_SOURCE_CANNOT_BE_USED", f"{method} only supports intent CAPTURE.", "/intent"))
+        raise OrderRuleError(
+            issue("PAYMENT_SOURCE_CANNOT_BE_USED", f"{method} only supports intent CAPTURE.", "/intent")
+        )
     if source.get("country_code") != BANK_COUNTRIES[method]:
-        raise OrderRuleError(issue(
-            "PAYMENT_SOURCE_CANNOT_BE_USED",
-            f"{method} is available for country {BANK_COUNTRIES[method]} only.",
-            f"/payment_source/{method}/country_code",
-        ))
+        raise OrderRuleError(
+            issue(
+                "PAYMENT_SOURCE_CANNOT_BE_USED",
+                f"{method} is available for country {BANK_COUNTRIES[method]} only.",
+                f"/payment_source/{method}/country_code",
+            )
+        )
     if amount["currency_code"] != "EUR" or Decimal(amount["value"]) < BANK_MINIMUMS[method]:
-        raise OrderRuleError(issue("PAYMENT_SOURCE_CANNOT_BE_USED", f"{method} takes EUR from {BANK_MINIMUMS[method]}.", "/purchase_units/0/amount"))
+        raise OrderRuleError(
+            issue(
+                "PAYMENT_SOURCE_CANNOT_BE_USED",
+                f"{method} takes EUR from {BANK_MINIMUMS[method]}.",
+                "/purchase_units/0/amount",
+            )
+        )

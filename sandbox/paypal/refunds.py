@@ -8,6 +8,7 @@ is REFUND_AMOUNT_EXCEEDED, a capture refunded in full CAPTURE_FULLY_REFUNDED
 (both 422). The capture's status becomes PARTIALLY_REFUNDED, then REFUNDED, and
 each refund sends PAYMENT.CAPTURE.REFUNDED with the refund as its resource.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -36,13 +37,17 @@ def remaining(capture: Mapping[str, Any], refunds: List[Dict[str, Any]]) -> Deci
     return Decimal(capture["amount"]["value"]) - taken
 
 
-def refund(capture: Dict[str, Any], refunds: List[Dict[str, Any]], body: Mapping[str, Any], base_url: str) -> Dict[str, Any]:
+def refund(
+    capture: Dict[str, Any], refunds: List[Dict[str, Any]], body: Mapping[str, Any], base_url: str
+) -> Dict[str, Any]:
     """Refund ``capture`` (changing its status), append the refund to the order's ``refunds``
     and return it; RefundRuleError when PayPal would not."""
     if capture.get("status") == "REFUNDED":
         raise RefundRuleError([issue("CAPTURE_FULLY_REFUNDED", "The capture has already been fully refunded.")])
     if capture.get("status") not in REFUNDABLE:
-        raise RefundRuleError([issue("REFUND_NOT_ALLOWED", f"A capture that is {capture.get('status')} cannot be refunded.")])
+        raise RefundRuleError(
+            [issue("REFUND_NOT_ALLOWED", f"A capture that is {capture.get('status')} cannot be refunded.")]
+        )
     left = remaining(capture, refunds)
     currency = capture["amount"]["currency_code"]
     amount = body.get("amount")
@@ -50,22 +55,33 @@ def refund(capture: Dict[str, Any], refunds: List[Dict[str, Any]], body: Mapping
         value = left
     else:
         if amount.get("currency_code") != currency:
-            raise RefundRuleError([issue("CURRENCY_MISMATCH", f"The refund must be in {currency}.", "/amount/currency_code")])
+            raise RefundRuleError(
+                [issue("CURRENCY_MISMATCH", f"The refund must be in {currency}.", "/amount/currency_code")]
+            )
         try:
             value = Decimal(str(amount.get("value")))
         except InvalidOperation:
-            raise RefundRuleError([issue("INVALID_PARAMETER_VALUE", "amount.value is not a number.", "/amount/value")]) from None
+            raise RefundRuleError(
+                [issue("INVALID_PARAMETER_VALUE", "amount.value is not a number.", "/amount/value")]
+            ) from None
         if value <= 0 or value > left:
-            raise RefundRuleError([issue(
-                "REFUND_AMOUNT_EXCEEDED",
-                "The refund amount must be less than or equal to the capture amount that has not yet been refunded.",
-                "/amount/value",
-            )])
+            raise RefundRuleError(
+                [
+                    issue(
+                        "REFUND_AMOUNT_EXCEEDED",
+                        "The refund amount must be less than or equal to the capture amount that has not yet been refunded.",
+                        "/amount/value",
+                    )
+                ]
+            )
     refund_id = order_rules.new_id()
     made = {
-        "id": refund_id, "status": "COMPLETED",
+        "id": refund_id,
+        "status": "COMPLETED",
         "amount": {"currency_code": currency, "value": currencies.value(value, currency)},
-        "custom_id": capture.get("custom_id"), "create_time": order_rules.now(), "update_time": order_rules.now(),
+        "custom_id": capture.get("custom_id"),
+        "create_time": order_rules.now(),
+        "update_time": order_rules.now(),
         "links": [
             {"href": f"{base_url}/v2/payments/refunds/{refund_id}", "rel": "self", "method": "GET"},
             {"href": f"{base_url}/v2/payments/captures/{capture['id']}", "rel": "up", "method": "GET"},

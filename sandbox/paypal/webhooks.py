@@ -11,6 +11,7 @@ the API, exactly as it must with PayPal. The verify call is checked against the
 Contract: developer.paypal.com/api/rest/webhooks/rest and
 /api/webhooks/v1/#verify-webhook-signature_post (read 2026-12-01).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -110,7 +111,9 @@ class WebhookSender:
         event = raw_member(raw_request, "webhook_event")
         if event is None:
             return False
-        expected = self.signature(request["transmission_id"], request["transmission_time"], request["webhook_id"], event.encode())
+        expected = self.signature(
+            request["transmission_id"], request["transmission_time"], request["webhook_id"], event.encode()
+        )
         return hmac.compare_digest(expected, str(request.get("transmission_sig", "")))
 
     def emit(self, event_type: str, resource: Dict[str, Any]) -> Dict[str, Any]:
@@ -118,12 +121,16 @@ class WebhookSender:
             "id": "WH-" + uuid.uuid4().hex[:17].upper() + "-" + uuid.uuid4().hex[:17].upper(),
             "event_version": "1.0",
             "create_time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "resource_type": RESOURCE_TYPES.get(event_type, "capture" if "CAPTURE" in event_type and "REFUNDED" not in event_type else "refund"),
+            "resource_type": RESOURCE_TYPES.get(
+                event_type, "capture" if "CAPTURE" in event_type and "REFUNDED" not in event_type else "refund"
+            ),
             "resource_version": "2.0",
             "event_type": event_type,
             "summary": SUMMARIES.get(event_type, event_type),
             "resource": resource,
-            "links": [{"href": f"{self.base_url}/v1/notifications/webhooks-events/{{id}}", "rel": "self", "method": "GET"}],
+            "links": [
+                {"href": f"{self.base_url}/v1/notifications/webhooks-events/{{id}}", "rel": "self", "method": "GET"}
+            ],
         }
         event["links"][0]["href"] = event["links"][0]["href"].replace("{id}", event["id"])
         self.deliveries[event["id"]] = Delivery(event, serialised(event))
@@ -156,17 +163,24 @@ class WebhookSender:
                 while self.paused:
                     await asyncio.sleep(0.1)
                 try:
-                    async with session.post(str(self.target_url), data=delivery.body, headers=self.headers(delivery.body)) as answer:
+                    async with session.post(
+                        str(self.target_url), data=delivery.body, headers=self.headers(delivery.body)
+                    ) as answer:
                         delivery.attempts.append(answer.status)
                         if 200 <= answer.status < 300:
                             return
                 except (aiohttp.ClientError, asyncio.TimeoutError):
                     delivery.attempts.append(0)
-                await asyncio.sleep(self.retry_seconds * 2 ** attempt)
+                await asyncio.sleep(self.retry_seconds * 2**attempt)
         logger.warning("webhook %s not accepted after %d attempts", event_id, self.max_attempts)
 
     def log(self) -> List[Dict[str, Any]]:
         return [
-            {"id": d.event["id"], "event_type": d.event["event_type"], "resource_id": d.event["resource"].get("id"), "attempts": d.attempts}
+            {
+                "id": d.event["id"],
+                "event_type": d.event["event_type"],
+                "resource_id": d.event["resource"].get("id"),
+                "attempts": d.attempts,
+            }
             for d in self.deliveries.values()
         ]

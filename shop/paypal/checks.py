@@ -3,6 +3,7 @@
 Nothing is captured unless PayPal's order belongs to this conversation, is
 approved, and asks exactly the amount the shop recorded when it created it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,12 @@ class PaymentCheckError(Exception):
 
 def ledger_items(lines: List[CartLine], currency: str, language: str) -> List[Dict[str, Any]]:
     return [
-        {"sku": line.key, "name": line.name(language), "quantity": line.quantity,
-         "unit_amount": money.paypal_value(line.product.price, currency)}
+        {
+            "sku": line.key,
+            "name": line.name(language),
+            "quantity": line.quantity,
+            "unit_amount": money.paypal_value(line.product.price, currency),
+        }
         for line in lines
     ]
 
@@ -46,7 +51,10 @@ def check_order(order: Mapping[str, Any], record: OrderRecord, conversation_id: 
         problems.append(f"order id {order.get('id')!r}")
     if problems:
         logger.warning(
-            "SECURITY: PayPal order %s not captured for conversation %s: %s", record.order_id, conversation_id, "; ".join(problems)
+            "SECURITY: PayPal order %s not captured for conversation %s: %s",
+            record.order_id,
+            conversation_id,
+            "; ".join(problems),
         )
         raise PaymentCheckError("; ".join(problems))
 
@@ -88,14 +96,18 @@ def _timestamp(capture: Mapping[str, Any]) -> int:
         return int(datetime.now().timestamp())
 
 
-def receipt(record: OrderRecord, order: Mapping[str, Any], capture: Mapping[str, Any], catalog: Catalog) -> Dict[str, Any]:
+def receipt(
+    record: OrderRecord, order: Mapping[str, Any], capture: Mapping[str, Any], catalog: Catalog
+) -> Dict[str, Any]:
     """Messenger's receipt template. Its API takes numbers, so amounts leave Decimal only here."""
     elements = []
     for item in record.items:
         product = catalog.product(variants.split_key(str(item.get("sku") or ""))[0])
         element: Dict[str, Any] = {
-            "title": item["name"], "quantity": int(item["quantity"]),
-            "price": float(Decimal(item["unit_amount"])), "currency": record.currency,
+            "title": item["name"],
+            "quantity": int(item["quantity"]),
+            "price": float(Decimal(item["unit_amount"])),
+            "currency": record.currency,
         }
         if product is not None:
             element["image_url"] = catalog.image_url(product)

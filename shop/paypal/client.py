@@ -5,6 +5,7 @@ cached token between all actions. Calls that may be repeated (429, 5xx,
 timeouts) are retried with backoff under the same PayPal-Request-Id, so PayPal
 applies them once. Secrets and tokens are never logged.
 """
+
 from __future__ import annotations
 
 import json as json_text
@@ -42,9 +43,14 @@ class PayPalConfig:
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "PayPalConfig":
         paypal, shop = settings.paypal(env), settings.shop(env)
         return cls(
-            client_id=paypal.client_id, client_secret=paypal.client_secret, base_url=paypal.base_url,
-            public_url=shop.public_url, shop_name=shop.shop_name, shipping_preference=paypal.shipping_preference,
-            timeout_seconds=paypal.timeout_seconds, max_attempts=paypal.max_attempts,
+            client_id=paypal.client_id,
+            client_secret=paypal.client_secret,
+            base_url=paypal.base_url,
+            public_url=shop.public_url,
+            shop_name=shop.shop_name,
+            shipping_preference=paypal.shipping_preference,
+            timeout_seconds=paypal.timeout_seconds,
+            max_attempts=paypal.max_attempts,
         )
 
 
@@ -145,11 +151,15 @@ class PayPalClient:
 
     # --- Payments v2 -------------------------------------------------------------------
 
-    def refund_capture(self, capture_id: str, request_id: str, amount: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+    def refund_capture(
+        self, capture_id: str, request_id: str, amount: Optional[Mapping[str, str]] = None
+    ) -> Dict[str, Any]:
         """Refund a capture: all that is left of it, or ``amount`` ({currency_code, value}).
         POST /v2/payments/captures/{id}/refund (Payments v2, read 2026-11-28)."""
         body = {"amount": dict(amount)} if amount else {}
-        return self._api("POST", f"/v2/payments/captures/{_path_segment(capture_id)}/refund", json=body, request_id=request_id)
+        return self._api(
+            "POST", f"/v2/payments/captures/{_path_segment(capture_id)}/refund", json=body, request_id=request_id
+        )
 
     # --- Webhooks v1 ------------------------------------------------------------------
 
@@ -179,7 +189,11 @@ class PayPalClient:
     # --- transport --------------------------------------------------------------
 
     def _api(
-        self, method: str, path: str, json: Optional[Mapping[str, Any]] = None, request_id: Optional[str] = None,
+        self,
+        method: str,
+        path: str,
+        json: Optional[Mapping[str, Any]] = None,
+        request_id: Optional[str] = None,
         data: Optional[bytes] = None,
     ) -> Dict[str, Any]:
         """One authorised call: a JSON body as ``json``, or as bytes written already (``data``)."""
@@ -218,7 +232,13 @@ class PayPalClient:
                 delay = self._backoff(attempt, last_error)
                 logger.warning(
                     "PayPal %s %s failed (%s, debug_id=%s), attempt %d of %d, retrying in %.2fs",
-                    method, path, last_error.name, last_error.debug_id, attempt, self.config.max_attempts, delay,
+                    method,
+                    path,
+                    last_error.name,
+                    last_error.debug_id,
+                    attempt,
+                    self.config.max_attempts,
+                    delay,
                 )
                 time.sleep(delay)
         assert last_error is not None
@@ -233,7 +253,12 @@ class PayPalClient:
 def _log_refusal(method: str, path: str, error: PayPalError) -> None:
     logger.error(
         "PayPal %s %s refused: status=%s name=%s debug_id=%s issues=%s",
-        method, path, error.status, error.name, error.debug_id, error.issues,
+        method,
+        path,
+        error.status,
+        error.name,
+        error.debug_id,
+        error.issues,
     )
 
 

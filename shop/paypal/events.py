@@ -1,4 +1,5 @@
 """PayPal webhook events mapped to the payment events a conversation hears."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,7 +60,9 @@ def from_webhook(event: Mapping[str, Any]) -> Optional[PaymentEvent]:
         return PaymentEvent(PAYMENT_APPROVED, {"order_id": order_id}, order_id=order_id or None)
     if kind == APPROVAL_REVERSED:
         order_id = str(resource.get("id") or "")
-        return PaymentEvent(PAYMENT_UPDATE, {"payment_event": "REVERSED", "order_id": order_id}, order_id=order_id or None)
+        return PaymentEvent(
+            PAYMENT_UPDATE, {"payment_event": "REVERSED", "order_id": order_id}, order_id=order_id or None
+        )
     if kind in CAPTURE_EVENTS:
         order_id = str(((resource.get("supplementary_data") or {}).get("related_ids") or {}).get("order_id") or "")
         capture_id = _capture_id_from_links(resource) if kind == "PAYMENT.CAPTURE.REFUNDED" else resource.get("id")
@@ -67,5 +70,7 @@ def from_webhook(event: Mapping[str, Any]) -> Optional[PaymentEvent]:
         if order_id:
             entities["order_id"] = order_id
         refund_id = resource.get("id") if kind == "PAYMENT.CAPTURE.REFUNDED" else None
-        return PaymentEvent(PAYMENT_UPDATE, entities, order_id=order_id or None, capture_id=capture_id, refund_id=refund_id)
+        return PaymentEvent(
+            PAYMENT_UPDATE, entities, order_id=order_id or None, capture_id=capture_id, refund_id=refund_id
+        )
     return None

@@ -3,6 +3,7 @@
 Pure functions, no HTTP: what they return is validated against PayPal's
 OpenAPI schema in the tests.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,9 +48,7 @@ def replaced_refund_request_id(capture_id: str) -> str:
     return f"kassa-replaced-{capture_id}"
 
 
-def experience_context(
-    public_url: str, shop_name: str, language: str, shipping_preference: str
-) -> Dict[str, Any]:
+def experience_context(public_url: str, shop_name: str, language: str, shipping_preference: str) -> Dict[str, Any]:
     base = public_url.rstrip("/")
     return {
         "brand_name": shop_name[:127],
@@ -85,9 +84,7 @@ def order_request(
     if not custom_id or len(custom_id) > CUSTOM_ID_MAX:
         raise ValueError(f"custom_id must be 1 to {CUSTOM_ID_MAX} characters")
     items = [_item(line, currency, language) for line in lines]
-    item_total = sum(
-        (money.quantize(line.product.price, currency) * line.quantity for line in lines), Decimal(0)
-    )
+    item_total = sum((money.quantize(line.product.price, currency) * line.quantity for line in lines), Decimal(0))
     unit: Dict[str, Any] = {
         "reference_id": "default",
         "custom_id": custom_id,
@@ -113,13 +110,22 @@ def payment_request(
     value = money.paypal_money(amount, currency)
     return {
         "intent": "CAPTURE",
-        "purchase_units": [{
-            "reference_id": "default",
-            "custom_id": custom_id,
-            "description": description[:127],
-            "items": [{"name": description[:ITEM_NAME_MAX], "unit_amount": value, "quantity": "1", "category": "DIGITAL_GOODS"}],
-            "amount": {**value, "breakdown": {"item_total": value}},
-        }],
+        "purchase_units": [
+            {
+                "reference_id": "default",
+                "custom_id": custom_id,
+                "description": description[:127],
+                "items": [
+                    {
+                        "name": description[:ITEM_NAME_MAX],
+                        "unit_amount": value,
+                        "quantity": "1",
+                        "category": "DIGITAL_GOODS",
+                    }
+                ],
+                "amount": {**value, "breakdown": {"item_total": value}},
+            }
+        ],
         "payment_source": {"paypal": {"experience_context": context}},
     }
 

@@ -6,6 +6,7 @@ Every customer walks the same four steps in a closed loop, as in `make bench`; e
 step's replies are counted at the fake Graph API. A customer's conversation must
 match the quiet calibration run's: the same replies, once each, in the same order,
 and the same cart in the tracker store (PostgreSQL)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -64,13 +65,17 @@ def shapes(messages: List[Dict[str, Any]]) -> List[str]:
     kinds = []
     for message in messages:
         payload = (message.get("attachment") or {}).get("payload") or {}
-        kinds.append(payload.get("template_type") or (message.get("attachment") or {}).get("type")
-                     or ("quick_replies" if message.get("quick_replies") else "text"))
+        kinds.append(
+            payload.get("template_type")
+            or (message.get("attachment") or {}).get("type")
+            or ("quick_replies" if message.get("quick_replies") else "text")
+        )
     return kinds
 
 
-def drive(cluster: Cluster, counts: List[int], meanwhile: Optional[Callable[[], None]] = None,
-          after_turns: int = CUSTOMERS) -> Tuple[MessengerDoor, List[Turn]]:
+def drive(
+    cluster: Cluster, counts: List[int], meanwhile: Optional[Callable[[], None]] = None, after_turns: int = CUSTOMERS
+) -> Tuple[MessengerDoor, List[Turn]]:
     """50 customers through the steps at once; ``meanwhile`` runs in a thread once
     ``after_turns`` turns are done (a kill under load)."""
     door = new_door(cluster)
@@ -87,7 +92,9 @@ def drive(cluster: Cluster, counts: List[int], meanwhile: Optional[Callable[[], 
 
     async def everyone() -> None:
         timeout = aiohttp.ClientTimeout(total=STEP_SECONDS + 30)
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=4 * CUSTOMERS), timeout=timeout) as session:
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=4 * CUSTOMERS), timeout=timeout
+        ) as session:
             await asyncio.gather(*(customer(session) for _ in range(CUSTOMERS)))
 
     asyncio.run(everyone())
@@ -112,25 +119,33 @@ def check_conversations(cluster: Cluster, door: MessengerDoor, turns: List[Turn]
     lost = [t for t in turns if not t.ok]
     assert not lost, f"{len(lost)} turn(s) failed: {[(t.step, t.error) for t in lost[:5]]}"
     # every accepted event acknowledged: no turn left to run, so a duplicate would show by now
-    assert wait_for(lambda: intake_pending(cluster) == 0, STEP_SECONDS), f"{intake_pending(cluster)} event(s) never acknowledged"
+    assert wait_for(lambda: intake_pending(cluster) == 0, STEP_SECONDS), (
+        f"{intake_pending(cluster)} event(s) never acknowledged"
+    )
     wrong = {}
     for psid in door.expected:
         got = shapes(cluster.messages(psid))
         if got != reference["shapes"]:
             wrong[psid] = got
-    assert not wrong, f"{len(wrong)} conversation(s) differ from the reference {reference['shapes']}: {list(wrong.items())[:3]}"
+    assert not wrong, (
+        f"{len(wrong)} conversation(s) differ from the reference {reference['shapes']}: {list(wrong.items())[:3]}"
+    )
     carts = {psid: cluster.tracker(psid)["slots"]["cart"] for psid in door.expected}
     assert reference["cart"] and all(cart == reference["cart"] for cart in carts.values()), carts
 
 
-def test_50_customers_over_the_balancer_get_every_reply_once_in_order(cluster: Cluster, reference: Dict[str, Any]) -> None:
+def test_50_customers_over_the_balancer_get_every_reply_once_in_order(
+    cluster: Cluster, reference: Dict[str, Any]
+) -> None:
     door, turns = drive(cluster, reference["counts"])
     check_conversations(cluster, door, turns, reference)
     replicas = [requests.get(f"{url}/", timeout=5).ok for url in cluster.replica_urls()]
     assert replicas == [True, True]
 
 
-def test_kill_9_of_a_rasa_replica_under_load_loses_and_doubles_nothing(cluster: Cluster, reference: Dict[str, Any]) -> None:
+def test_kill_9_of_a_rasa_replica_under_load_loses_and_doubles_nothing(
+    cluster: Cluster, reference: Dict[str, Any]
+) -> None:
     door, turns = drive(cluster, reference["counts"], lambda: cluster.kill("rasa-1"))
     try:
         check_conversations(cluster, door, turns, reference)
@@ -146,13 +161,17 @@ def test_kill_9_of_an_action_server_under_load_loses_nothing(cluster: Cluster, r
         cluster.start("actions-1")
 
 
-def test_a_redis_restart_under_load_loses_nothing_that_was_acknowledged(cluster: Cluster, reference: Dict[str, Any]) -> None:
+def test_a_redis_restart_under_load_loses_nothing_that_was_acknowledged(
+    cluster: Cluster, reference: Dict[str, Any]
+) -> None:
     door, turns = drive(cluster, reference["counts"], lambda: cluster.restart("redis"))
     check_conversations(cluster, door, turns, reference)
     print(f"deliveries answered other than 200 while Redis restarted, and delivered again: {door.redelivered}")
 
 
-def test_a_rolling_deploy_sigterm_of_a_replica_under_load_runs_nothing_twice(cluster: Cluster, reference: Dict[str, Any]) -> None:
+def test_a_rolling_deploy_sigterm_of_a_replica_under_load_runs_nothing_twice(
+    cluster: Cluster, reference: Dict[str, Any]
+) -> None:
     def rolling_deploy() -> None:
         """SIGTERM, as Kubernetes or compose stop a container: the replica drains and exits by
         itself (no kill after it), then the new one starts."""
@@ -165,7 +184,9 @@ def test_a_rolling_deploy_sigterm_of_a_replica_under_load_runs_nothing_twice(clu
     check_conversations(cluster, door, turns, reference)
 
 
-def test_a_replica_paused_past_its_lease_runs_and_acknowledges_nothing_it_lost(cluster: Cluster, reference: Dict[str, Any]) -> None:
+def test_a_replica_paused_past_its_lease_runs_and_acknowledges_nothing_it_lost(
+    cluster: Cluster, reference: Dict[str, Any]
+) -> None:
     def pause() -> None:
         """SIGSTOP (a stalled VM, a long GC pause) for three leases, then SIGCONT."""
         process = cluster.parts["rasa-2"].process
@@ -187,6 +208,7 @@ def test_a_postgresql_restart_under_load_loses_and_doubles_nothing(cluster: Clus
 def test_redis_killed_under_load_loses_nothing_it_acknowledged(cluster: Cluster, reference: Dict[str, Any]) -> None:
     """kill -9 of Redis: with appendfsync always every write it answered is on disk, so the
     intake, the leases and the marks of replies sent come back as they were."""
+
     def crash() -> None:
         cluster.kill("redis")
         cluster.start("redis")
@@ -196,7 +218,9 @@ def test_redis_killed_under_load_loses_nothing_it_acknowledged(cluster: Cluster,
     print(f"deliveries answered other than 200 while Redis was down, and delivered again: {door.redelivered}")
 
 
-def test_bank_payments_completed_after_a_newer_checkout_charge_each_cart_once(cluster: Cluster, reference: Dict[str, Any]) -> None:
+def test_bank_payments_completed_after_a_newer_checkout_charge_each_cart_once(
+    cluster: Cluster, reference: Dict[str, Any]
+) -> None:
     """Under 50 customers: a slow bank and a new checkout (no second order), and a replaced
     bank order the bank completes anyway (refunded at once, told once)."""
     outcome: Dict[str, Any] = {}
@@ -250,7 +274,9 @@ def test_a_payment_through_the_cluster_captures_once_and_sends_one_receipt(clust
     # accepted and handled, by when a second receipt would have gone out
     ledger = Ledger(cluster.extra["database"])
     handled = wait_for(lambda: [d for d in deliveries(cluster, order_id) if 200 in d["attempts"]], 60)
-    assert handled and wait_for(lambda: all((ledger.event_state(d["id"]) or {}).get("status") == "done" for d in handled), 60)
+    assert handled and wait_for(
+        lambda: all((ledger.event_state(d["id"]) or {}).get("status") == "done" for d in handled), 60
+    )
     assert len(receipts(cluster, psid)) == 1
     assert captures_of(cluster, order_id) == 1
     record = Ledger(cluster.extra["database"]).order(order_id)
@@ -275,12 +301,17 @@ def client_at(address: str) -> requests.Session:
     return session
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/webhooks/paypal/return?token=not-an-order"),
-    ("POST", "/webhooks/paypal/webhook"),
-    ("POST", "/webhooks/paypal/payment-requests"),
-])
-def test_a_strangers_failures_lock_out_that_stranger_only_on_every_replica(cluster: Cluster, method: str, path: str) -> None:
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/webhooks/paypal/return?token=not-an-order"),
+        ("POST", "/webhooks/paypal/webhook"),
+        ("POST", "/webhooks/paypal/payment-requests"),
+    ],
+)
+def test_a_strangers_failures_lock_out_that_stranger_only_on_every_replica(
+    cluster: Cluster, method: str, path: str
+) -> None:
     """Through HAProxy: limits are per client address (not per proxy), a forged
     X-Forwarded-For changes nothing, and both replicas count together (Redis)."""
     stranger, buyer = client_at("127.0.0.2"), client_at("127.0.0.3")
@@ -304,8 +335,14 @@ def test_a_forged_paypal_webhook_flood_through_the_balancer_costs_ten_verificati
     flooder = client_at("127.0.0.4")
     statuses: Dict[int, int] = {}
     for number in range(60):
-        event = {"id": f"WH-FLOOD-{number}", "event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": "5O190127TN364715T"}}
-        answer = flooder.post(f"{cluster.rasa_url}/webhooks/paypal/webhook", json=event, headers=SIGNATURE_HEADERS, timeout=30)
+        event = {
+            "id": f"WH-FLOOD-{number}",
+            "event_type": "CHECKOUT.ORDER.APPROVED",
+            "resource": {"id": "5O190127TN364715T"},
+        }
+        answer = flooder.post(
+            f"{cluster.rasa_url}/webhooks/paypal/webhook", json=event, headers=SIGNATURE_HEADERS, timeout=30
+        )
         statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
     assert set(statuses) <= {401, 429} and statuses.get(429, 0) >= 50, statuses
     assert stats().get("webhook_verifications", 0) - before <= 10

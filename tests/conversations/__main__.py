@@ -4,6 +4,7 @@ python -m tests.conversations [--only TEXT] [--workers N] [--target 0.95]
 Exit 0 when every language reaches the target task success, 1 when one does
 not, 2 when a file breaks the format or a message is also a training example.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -29,6 +29,7 @@ Other expectations: ``cart_includes`` (these lines, others allowed), ``shown_onl
 ``quick_replies`` (this step offers quick replies). Messages are checked not to be
 training examples: a conversation test must be new phrasing.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,19 @@ CONVERSATIONS = PROJECT_ROOT / "tests" / "conversations"
 LANGUAGES = ("en", "nl")
 STEP_KINDS = ("user", "tap", "pay")
 STEP_KEYS = {*STEP_KINDS, "card", "expect"}
-EXPECTATIONS = {"cart", "cart_includes", "total", "shown", "shown_only", "pay_link", "paid", "says", "language", "handover", "quick_replies"}
+EXPECTATIONS = {
+    "cart",
+    "cart_includes",
+    "total",
+    "shown",
+    "shown_only",
+    "pay_link",
+    "paid",
+    "says",
+    "language",
+    "handover",
+    "quick_replies",
+}
 CONVERSATION_KEYS = {"name", "steps", "locale"}
 
 
@@ -82,10 +95,14 @@ def _step(raw: Any, where: str) -> Step:
     unknown = set(raw) - STEP_KEYS
     kinds = [kind for kind in STEP_KINDS if kind in raw]
     if unknown or len(kinds) != 1:
-        raise FormatError(f"{where}: a step has exactly one of {', '.join(STEP_KINDS)} (unknown keys: {sorted(unknown)})")
+        raise FormatError(
+            f"{where}: a step has exactly one of {', '.join(STEP_KINDS)} (unknown keys: {sorted(unknown)})"
+        )
     expect = raw.get("expect") or {}
     if not isinstance(expect, Mapping) or set(expect) - EXPECTATIONS:
-        raise FormatError(f"{where}: unknown expectation(s) {sorted(set(expect) - EXPECTATIONS)}; known: {sorted(EXPECTATIONS)}")
+        raise FormatError(
+            f"{where}: unknown expectation(s) {sorted(set(expect) - EXPECTATIONS)}; known: {sorted(EXPECTATIONS)}"
+        )
     return Step(kinds[0], raw[kinds[0]], raw.get("card"), dict(expect))
 
 

@@ -6,6 +6,7 @@ recording what the bot sends, the action server and the PayPal sandbox. A tap
 sends the payload of the button the bot really sent; "pay" clicks Pay Now on
 the sandbox's approval page and follows PayPal's redirect back to the shop.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -81,7 +82,9 @@ class Customer:
         if url is None:
             raise StepFailed("there is no pay button to click")
         token = parse_qs(urlsplit(url).query)["token"][0]
-        approval = requests.post(f"{self.stack.paypal_url}/checkoutnow/approve", data={"token": token}, allow_redirects=False, timeout=10)
+        approval = requests.post(
+            f"{self.stack.paypal_url}/checkoutnow/approve", data={"token": token}, allow_redirects=False, timeout=10
+        )
         if approval.status_code not in (302, 303):
             raise StepFailed(f"the sandbox's approval answered {approval.status_code}")
         back = requests.get(approval.headers["Location"], timeout=30)
@@ -126,7 +129,9 @@ class Customer:
             for button in payload.get("buttons") or []:
                 if on_card and button.get("title", "").lower() == wanted and button.get("type") == "postback":
                     return "postback", button["payload"]
-        raise StepFailed(f"no button or quick reply '{title}'" + (f" on the card '{card}'" if card else "") + " was sent")
+        raise StepFailed(
+            f"no button or quick reply '{title}'" + (f" on the card '{card}'" if card else "") + " was sent"
+        )
 
     @staticmethod
     def pay_link(records: List[Dict[str, Any]]) -> Optional[str]:
@@ -154,7 +159,7 @@ def shown_skus(records: List[Dict[str, Any]]) -> List[str]:
     for button in _buttons(records):
         payload = button.get("payload") or ""
         if button.get("type") == "postback" and payload.startswith(("/add_to_cart{", "/product_details{")):
-            sku = json.loads(payload[payload.index("{"):]).get("product")
+            sku = json.loads(payload[payload.index("{") :]).get("product")
             if sku and sku not in found:
                 found.append(sku)
     return found
@@ -199,7 +204,9 @@ def check(expect: Dict[str, Any], records: List[Dict[str, Any]], tracker: Dict[s
         elif name in ("shown", "shown_only"):
             shown = shown_skus(records)
             wanted_skus = [str(s) for s in wanted]
-            if (name == "shown" and not set(wanted_skus) <= set(shown)) or (name == "shown_only" and set(wanted_skus) != set(shown)):
+            if (name == "shown" and not set(wanted_skus) <= set(shown)) or (
+                name == "shown_only" and set(wanted_skus) != set(shown)
+            ):
                 raise StepFailed(f"{name} {wanted_skus}, the cards shown were {shown}")
         elif name == "pay_link":
             url = Customer.pay_link(records)
@@ -208,7 +215,11 @@ def check(expect: Dict[str, Any], records: List[Dict[str, Any]], tracker: Dict[s
             if bool(url) != bool(wanted) or (wanted and not any(total in t for t in titles)):
                 raise StepFailed(f"pay_link {wanted} for {total}, the link buttons were {titles}")
         elif name == "paid":
-            receipts = [m for m in _messages(records) if ((m.get("attachment") or {}).get("payload") or {}).get("template_type") == "receipt"]
+            receipts = [
+                m
+                for m in _messages(records)
+                if ((m.get("attachment") or {}).get("payload") or {}).get("template_type") == "receipt"
+            ]
             if bool(receipts) != bool(wanted):
                 raise StepFailed(f"paid {wanted}, receipts sent: {len(receipts)}")
         elif name == "says":
@@ -243,12 +254,16 @@ def run_conversation(stack: Stack, conversation: Conversation) -> Outcome:
     started = time.monotonic()
     customer = Customer(stack, "cv" + uuid.uuid4().hex[:14])
     if conversation.locale:
-        requests.post(f"{stack.graph_url}/_fake/users", json={"psid": customer.psid, "locale": conversation.locale}, timeout=5)
+        requests.post(
+            f"{stack.graph_url}/_fake/users", json={"psid": customer.psid, "locale": conversation.locale}, timeout=5
+        )
     for number, step in enumerate(conversation.steps, start=1):
         try:
             run_step(customer, step)
         except (StepFailed, requests.RequestException) as error:
-            return Outcome(conversation, f"step {number} ({step.describe()}): expected {error}", time.monotonic() - started)
+            return Outcome(
+                conversation, f"step {number} ({step.describe()}): expected {error}", time.monotonic() - started
+            )
     return Outcome(conversation, None, time.monotonic() - started)
 
 
@@ -259,10 +274,17 @@ def run_all(stack: Stack, conversations: List[Conversation], workers: int = 4) -
 
 def summary(outcomes: List[Outcome], target: float) -> tuple[str, Dict[str, float]]:
     rates: Dict[str, float] = {}
-    lines = ["# Conversation tests", "", "Whole conversations over the Messenger door (signed webhooks, the fake Graph API,",
-             "the action server, the PayPal sandbox). A conversation succeeds when every expectation holds.", "",
-             f"Target: task success >= {target:.2f} per language.", "",
-             "| language | conversations | succeeded | task success |", "| --- | ---: | ---: | ---: |"]
+    lines = [
+        "# Conversation tests",
+        "",
+        "Whole conversations over the Messenger door (signed webhooks, the fake Graph API,",
+        "the action server, the PayPal sandbox). A conversation succeeds when every expectation holds.",
+        "",
+        f"Target: task success >= {target:.2f} per language.",
+        "",
+        "| language | conversations | succeeded | task success |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for language in sorted({o.conversation.language for o in outcomes}):
         mine = [o for o in outcomes if o.conversation.language == language]
         rates[language] = sum(o.ok for o in mine) / len(mine)
@@ -276,5 +298,7 @@ def summary(outcomes: List[Outcome], target: float) -> tuple[str, Dict[str, floa
 def write_results(out: Path, outcomes: List[Outcome], text: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(text, encoding="utf-8")
-    rows = [{"id": o.conversation.id, "ok": o.ok, "failure": o.failure, "seconds": round(o.seconds, 2)} for o in outcomes]
+    rows = [
+        {"id": o.conversation.id, "ok": o.ok, "failure": o.failure, "seconds": round(o.seconds, 2)} for o in outcomes
+    ]
     (out / "results.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")

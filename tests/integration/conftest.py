@@ -1,4 +1,5 @@
 """A running Rasa with the Messenger connector, shared by the integration tests."""
+
 from __future__ import annotations
 
 import uuid

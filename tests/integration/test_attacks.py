@@ -1,5 +1,6 @@
 """The side doors, tried as an attacker would over real HTTP. Each attack must
 change nothing it should not: the ledger, the cart, the messages, PayPal."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,11 @@ pytestmark = pytest.mark.integration
 
 TWO_MB = b"x" * (2 * 1024 * 1024)
 SIGNATURE_HEADERS = {
-    "PAYPAL-AUTH-ALGO": "SHA256withRSA", "PAYPAL-CERT-URL": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-x",
-    "PAYPAL-TRANSMISSION-ID": "1a2b3c", "PAYPAL-TRANSMISSION-SIG": "forged", "PAYPAL-TRANSMISSION-TIME": "2026-11-28T10:00:00Z",
+    "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+    "PAYPAL-CERT-URL": "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-x",
+    "PAYPAL-TRANSMISSION-ID": "1a2b3c",
+    "PAYPAL-TRANSMISSION-SIG": "forged",
+    "PAYPAL-TRANSMISSION-TIME": "2026-11-28T10:00:00Z",
     "Content-Type": "application/json",
 }
 
@@ -46,17 +50,25 @@ def paid_order(stack: Stack, psid: str) -> str:
     return order_id
 
 
-def rest_post(stack: Stack, sender: str, text: str, token: Optional[str] = REST_TOKEN, **extra: object) -> requests.Response:
+def rest_post(
+    stack: Stack, sender: str, text: str, token: Optional[str] = REST_TOKEN, **extra: object
+) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-    return requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text, **extra},
-                         headers=headers, timeout=60)
+    return requests.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text, **extra},
+        headers=headers,
+        timeout=60,
+    )
 
 
 def from_another_address(stack: Stack) -> urllib3.HTTPConnectionPool:
     """Requests from 127.0.0.2: another client for the per-client limits, so the flood
     does not spend the budget of the sandbox's own webhooks from 127.0.0.1."""
     url = urlsplit(stack.rasa_url)
-    return urllib3.HTTPConnectionPool(url.hostname, url.port, source_address=("127.0.0.2", 0), maxsize=4, retries=False, timeout=30)
+    return urllib3.HTTPConnectionPool(
+        url.hostname, url.port, source_address=("127.0.0.2", 0), maxsize=4, retries=False, timeout=30
+    )
 
 
 # --- the REST channel ---------------------------------------------------------------------------------------------
@@ -88,14 +100,17 @@ def test_payment_intents_typed_through_rest_change_nothing(stack: Stack, psid: s
         said = " ".join(m.get("text") or "" for m in answer.json()).lower()
         assert not any(word in said for word in ("cancelled", "not confirmed", "not completed", "pay securely")), said
     assert ledger(stack).order(open_order).status == "PAYER_ACTION_REQUIRED"
-    for text in (f'/payment_update{{"order_id": "{paid}", "payment_event": "REFUNDED"}}', f'/payment_approved{{"order_id": "{paid}"}}'):
+    for text in (
+        f'/payment_update{{"order_id": "{paid}", "payment_event": "REFUNDED"}}',
+        f'/payment_approved{{"order_id": "{paid}"}}',
+    ):
         answer = rest_post(stack, "paid" + psid, text, metadata={"is_external": True}, input_channel="facebook")
         assert answer.status_code == 200 and not any("refund" in (m.get("text") or "").lower() for m in answer.json())
     record = ledger(stack).order(paid)
     assert record.status == "COMPLETED" and [h["status"] for h in record.status_history].count("COMPLETED") == 1
     assert len(stack.messages(psid)) == before and len(receipts(stack, "paid" + psid)) == 1
     assert captures_of(stack, paid) == 1
-    assert {e.get("input_channel") for e in stack.user_events(psid)[-len(forged):]} == {"rest"}
+    assert {e.get("input_channel") for e in stack.user_events(psid)[-len(forged) :]} == {"rest"}
 
 
 # --- cancel links -----------------------------------------------------------------------------------------------------
@@ -124,10 +139,19 @@ def test_a_cancel_link_opened_again_and_again_cancels_once_and_never_a_paid_orde
 # --- request limits --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/webhooks/facebook/webhook", "/webhooks/paypal/webhook", "/webhooks/paypal/payment-requests",
-                                  "/webhooks/rest/webhook"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/webhooks/facebook/webhook",
+        "/webhooks/paypal/webhook",
+        "/webhooks/paypal/payment-requests",
+        "/webhooks/rest/webhook",
+    ],
+)
 def test_a_body_over_one_megabyte_is_refused(stack: Stack, path: str) -> None:
-    answer = requests.post(f"{stack.rasa_url}{path}", data=TWO_MB, headers={"Content-Type": "application/json"}, timeout=30)
+    answer = requests.post(
+        f"{stack.rasa_url}{path}", data=TWO_MB, headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert answer.status_code == 413
     assert requests.get(f"{stack.rasa_url}/", timeout=10).status_code == 200
 
@@ -137,7 +161,11 @@ def test_a_flood_of_forged_paypal_webhooks_costs_a_bounded_number_of_verificatio
     pool = from_another_address(stack)
     statuses: Dict[int, int] = {}
     for number in range(60):
-        event = {"id": f"WH-FLOOD-{number}", "event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": "5O190127TN364715T"}}
+        event = {
+            "id": f"WH-FLOOD-{number}",
+            "event_type": "CHECKOUT.ORDER.APPROVED",
+            "resource": {"id": "5O190127TN364715T"},
+        }
         answer = pool.request("POST", "/webhooks/paypal/webhook", body=json.dumps(event), headers=SIGNATURE_HEADERS)
         statuses[answer.status] = statuses.get(answer.status, 0) + 1
     verifications = sandbox_stats(stack)["counters"].get("webhook_verifications", 0) - before
@@ -146,17 +174,30 @@ def test_a_flood_of_forged_paypal_webhooks_costs_a_bounded_number_of_verificatio
 
 
 def test_non_ascii_tokens_are_refused_not_errors(stack: Stack) -> None:
-    verify = requests.get(f"{stack.rasa_url}/webhooks/facebook/webhook?hub.mode=subscribe&hub.verify_token={quote('tökén')}"
-                          "&hub.challenge=42", timeout=10)
+    verify = requests.get(
+        f"{stack.rasa_url}/webhooks/facebook/webhook?hub.mode=subscribe&hub.verify_token={quote('tökén')}"
+        "&hub.challenge=42",
+        timeout=10,
+    )
     assert verify.status_code == 403
     raw, headers = webhooks.signed(webhooks.delivery(webhooks.text_event("attacker", "hi")), "wrong")
     headers["X-Hub-Signature-256"] = "sha256=ö" + "0" * 63
-    assert requests.post(f"{stack.rasa_url}/webhooks/facebook/webhook", data=raw, headers=headers, timeout=10).status_code == 403
-    merchant = requests.post(f"{stack.rasa_url}/webhooks/paypal/payment-requests", json={},
-                             headers={"Authorization": "Bearer tökén"}, timeout=10)
+    assert (
+        requests.post(f"{stack.rasa_url}/webhooks/facebook/webhook", data=raw, headers=headers, timeout=10).status_code
+        == 403
+    )
+    merchant = requests.post(
+        f"{stack.rasa_url}/webhooks/paypal/payment-requests",
+        json={},
+        headers={"Authorization": "Bearer tökén"},
+        timeout=10,
+    )
     assert merchant.status_code == 401
-    good = requests.get(f"{stack.rasa_url}/webhooks/facebook/webhook?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}"
-                        "&hub.challenge=42", timeout=10)
+    good = requests.get(
+        f"{stack.rasa_url}/webhooks/facebook/webhook?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}"
+        "&hub.challenge=42",
+        timeout=10,
+    )
     assert good.status_code == 200 and good.text == "42"
 
 
@@ -192,13 +233,17 @@ def test_an_older_pay_link_approved_after_a_new_checkout_is_not_charged(stack: S
     deliver(stack, webhooks.text_event(psid, "add 1 beacon front light"))
     assert wait_for(lambda: len([t for t in texts(stack, psid) if "Added" in t]) >= 2, 30)
     deliver(stack, webhooks.text_event(psid, "checkout"))
-    new_order = wait_for(lambda: next((o.order_id for o in ledger(stack).orders(psid) if o.order_id != old_order), None), 30)
+    new_order = wait_for(
+        lambda: next((o.order_id for o in ledger(stack).orders(psid) if o.order_id != old_order), None), 30
+    )
     assert new_order and wait_for(lambda: ledger(stack).order(old_order).status == "SUPERSEDED", 10)
     requests.get(approve(stack, old_order), timeout=10)
     assert wait_for(lambda: any("earlier checkout" in t for t in texts(stack, psid)), 30)
     # the approval webhook, too, is handled and refused
     accepted = wait_for(lambda: [d for d in deliveries(stack, old_order) if 200 in d["attempts"]], 30)
-    assert accepted and wait_for(lambda: all((ledger(stack).event_state(d["id"]) or {}).get("status") == "done" for d in accepted), 30)
+    assert accepted and wait_for(
+        lambda: all((ledger(stack).event_state(d["id"]) or {}).get("status") == "done" for d in accepted), 30
+    )
     assert captures_of(stack, old_order) == 0 and ledger(stack).order(old_order).status == "VOIDED"
     requests.get(approve(stack, new_order), timeout=10)
     assert wait_for(lambda: receipts(stack, psid), 30)
@@ -227,14 +272,18 @@ def test_a_capture_event_whose_turn_failed_is_tried_again_until_the_receipt(stac
     assert ledger(stack).order(order_id).status == "COMPLETED" and len(receipts(stack, psid)) == 1
 
 
-def test_an_event_that_never_has_its_effect_becomes_a_dead_letter_listed_by_make_orders(stack: Stack, psid: str, capsys) -> None:
+def test_an_event_that_never_has_its_effect_becomes_a_dead_letter_listed_by_make_orders(
+    stack: Stack, psid: str, capsys
+) -> None:
     from cli import orders as orders_cli
 
     order_id, capture_id = pending_capture(stack, psid)
     sandbox(stack, "faults", method="GET", path_prefix=f"/v2/checkout/orders/{order_id}", status=500, count=1000)
     try:
         sandbox(stack, f"captures/{capture_id}/complete")
-        dead = wait_for(lambda: [e for e in ledger(stack).dead_events() if e["order_id"] == order_id], 100, interval=0.5)
+        dead = wait_for(
+            lambda: [e for e in ledger(stack).dead_events() if e["order_id"] == order_id], 100, interval=0.5
+        )
         assert dead and dead[0]["event_type"] == "PAYMENT.CAPTURE.COMPLETED" and dead[0]["attempts"] == 8
     finally:
         sandbox(stack, "reset")
@@ -273,13 +322,22 @@ def test_partial_and_double_refunds_are_kept_apart_and_told_with_their_amounts(s
     again = requests.post(url, json={"order_id": order_id, "amount": "5.00"}, headers=headers, timeout=30)
     assert first.status_code == again.status_code == 201, (first.text, again.text)
     assert first.json()["refund_id"] == again.json()["refund_id"]
-    assert requests.post(url, json={"order_id": order_id, "amount": "6.00"}, headers=headers, timeout=30).status_code == 409
+    assert (
+        requests.post(url, json={"order_id": order_id, "amount": "6.00"}, headers=headers, timeout=30).status_code
+        == 409
+    )
     assert wait_for(lambda: any("We refunded €5.00" in t for t in texts(stack, psid)), 30)
     assert wait_for(lambda: ledger(stack).order(order_id).status == "PARTIALLY_REFUNDED", 10)
-    too_much = requests.post(url, json={"order_id": order_id, "amount": paid}, timeout=30,
-                             headers={**headers, "Idempotency-Key": f"refund-2-{psid}"})
+    too_much = requests.post(
+        url,
+        json={"order_id": order_id, "amount": paid},
+        timeout=30,
+        headers={**headers, "Idempotency-Key": f"refund-2-{psid}"},
+    )
     assert too_much.status_code == 422 and "REFUND_AMOUNT_EXCEEDED" in too_much.text
-    rest = requests.post(url, json={"order_id": order_id}, timeout=30, headers={**headers, "Idempotency-Key": f"refund-3-{psid}"})
+    rest = requests.post(
+        url, json={"order_id": order_id}, timeout=30, headers={**headers, "Idempotency-Key": f"refund-3-{psid}"}
+    )
     assert rest.status_code == 201 and rest.json()["amount"] == f"{Decimal(paid) - Decimal('5.00'):.2f}"
     assert wait_for(lambda: ledger(stack).order(order_id).status == "REFUNDED", 30)
     assert wait_for(lambda: len([t for t in texts(stack, psid) if "We refunded" in t]) == 2, 30)
@@ -315,7 +373,17 @@ def test_the_merchant_commands_send_a_key_and_say_what_happened(stack: Stack, ps
     assert wait_for(lambda: stack.messages(psid))
     monkeypatch.setenv("MERCHANT_API_TOKEN", MERCHANT_TOKEN)
     common = ["--rasa-url", stack.rasa_url, "--idempotency-key", f"cli-{psid}"]
-    request = ["--conversation", psid, "--amount", "12.50", "--currency", "EUR", "--description", "Brake check", *common]
+    request = [
+        "--conversation",
+        psid,
+        "--amount",
+        "12.50",
+        "--currency",
+        "EUR",
+        "--description",
+        "Brake check",
+        *common,
+    ]
     assert request_payment.main(request) == 0 and request_payment.main(request) == 0  # the same key: the same order
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("Sent: order ") and printed[0] == printed[1]

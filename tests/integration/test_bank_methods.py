@@ -1,6 +1,7 @@
 """iDEAL for a Dutch customer and Bancontact for a Belgian one, end to end over real
 HTTP: Messenger in, the choice of method, the bank's approval in the PayPal sandbox,
 the receipt naming the method; and a reversed approval that leaves the cart."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ def customer(stack: Stack, psid: str, locale: str, first_name: str = "", last_na
 
 
 def buttons(stack: Stack, psid: str) -> List[Dict[str, Any]]:
-    return [b for m in stack.messages(psid) for b in ((m.get("attachment") or {}).get("payload") or {}).get("buttons") or []]
+    return [
+        b for m in stack.messages(psid) for b in ((m.get("attachment") or {}).get("payload") or {}).get("buttons") or []
+    ]
 
 
 def button_titled(stack: Stack, psid: str, title: str) -> Optional[Dict[str, Any]]:
@@ -34,7 +37,9 @@ def fill_cart_and_check_out(stack: Stack, psid: str) -> None:
     deliver(stack, webhooks.text_event(psid, "doe maar 2 ember achterlichten"))
     assert wait_for(lambda: stack.tracker(psid)["slots"]["cart"] == {"LGT-002": 2}, 30), texts(stack, psid)
     deliver(stack, webhooks.text_event(psid, "afrekenen"))
-    assert wait_for(lambda: any(b["title"].startswith("Betaal €") for b in buttons(stack, psid)), 30), texts(stack, psid)
+    assert wait_for(lambda: any(b["title"].startswith("Betaal €") for b in buttons(stack, psid)), 30), texts(
+        stack, psid
+    )
 
 
 def tap(stack: Stack, psid: str, button: Dict[str, Any]) -> None:
@@ -59,7 +64,9 @@ def start_ideal(stack: Stack, psid: str, first_name: str, last_name: str, second
 def approve_at_bank(stack: Stack, url: str) -> str:
     """The buyer approves at the sandbox bank and is sent back to the shop: the order id."""
     order_id = url.split("token=")[1]
-    answer = requests.post(f"{stack.paypal_url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=10)
+    answer = requests.post(
+        f"{stack.paypal_url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=10
+    )
     assert answer.status_code == 303
     back = requests.get(answer.headers["Location"], headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.8"}, timeout=10)
     assert back.status_code == 200 and "Betaling ontvangen" in back.text and 'lang="nl"' in back.text
@@ -74,7 +81,11 @@ def test_a_dutch_customer_pays_with_ideal_under_their_messenger_name(stack: Stac
     order_id = approve_at_bank(stack, bank_link(stack, psid, "Naar iDEAL | Wero"))
     assert wait_for(lambda: receipts(stack, psid), 30), texts(stack, psid)
     [receipt] = receipts(stack, psid)
-    assert receipt["payment_method"] == "iDEAL | Wero" and receipt["recipient_name"] == "Sanne de Vries" and receipt["order_number"] == order_id
+    assert (
+        receipt["payment_method"] == "iDEAL | Wero"
+        and receipt["recipient_name"] == "Sanne de Vries"
+        and receipt["order_number"] == order_id
+    )
     record = ledger(stack).order(order_id)
     assert record.status == "COMPLETED" and record.payer_name == "Sanne de Vries"
     assert wait_for(lambda: stack.tracker(psid)["slots"]["cart"] == {}, 30)  # saved at the end of the receipt's turn
@@ -93,7 +104,10 @@ def test_a_belgian_customer_is_asked_the_account_name_once_and_pays_with_bancont
     deliver(stack, webhooks.text_event(psid, "Lea Peeters"))
     order_id = approve_at_bank(stack, bank_link(stack, psid, "Naar Bancontact"))
     assert wait_for(lambda: receipts(stack, psid), 30), texts(stack, psid)
-    assert receipts(stack, psid)[0]["payment_method"] == "Bancontact" and receipts(stack, psid)[0]["recipient_name"] == "Lea Peeters"
+    assert (
+        receipts(stack, psid)[0]["payment_method"] == "Bancontact"
+        and receipts(stack, psid)[0]["recipient_name"] == "Lea Peeters"
+    )
     assert ledger(stack).order(order_id).status == "COMPLETED"
 
 
@@ -101,9 +115,13 @@ def test_a_reversed_ideal_approval_leaves_the_order_unpaid_and_the_cart_intact(s
     url, order_id = start_ideal(stack, psid, "Sanne", "de Vries")
     sandbox(stack, f"orders/{order_id}/bank-approval/hold")
     approve_at_bank(stack, url)
-    assert wait_for(lambda: any("bevestig" in t.lower() for t in texts(stack, psid)), 30), texts(stack, psid)  # "we bevestigen je betaling"
+    assert wait_for(lambda: any("bevestig" in t.lower() for t in texts(stack, psid)), 30), texts(
+        stack, psid
+    )  # "we bevestigen je betaling"
     sandbox(stack, f"orders/{order_id}/bank-approval/reverse")
-    assert wait_for(lambda: any("niet op tijd door de bank bevestigd" in t for t in texts(stack, psid)), 30), texts(stack, psid)
+    assert wait_for(lambda: any("niet op tijd door de bank bevestigd" in t for t in texts(stack, psid)), 30), texts(
+        stack, psid
+    )
     assert ledger(stack).order(order_id).status == "REVERSED"
     assert receipts(stack, psid) == [] and stack.tracker(psid)["slots"]["cart"] == {"LGT-002": 2}
     # trying again makes new orders: the reversed one is never shown again

@@ -1,5 +1,6 @@
 """The Messenger connector against a running Rasa, over real HTTP, with the
 fake Graph API recording what the bot sends."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -51,17 +52,30 @@ def settle(seconds: float = 1.5) -> None:
 
 
 def test_subscription_verification(stack: Stack) -> None:
-    ok = requests.get(stack.webhook_url, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}, timeout=5)
+    ok = requests.get(
+        stack.webhook_url,
+        params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"},
+        timeout=5,
+    )
     assert ok.status_code == 200 and ok.text == "1158201444"
-    wrong_token = requests.get(stack.webhook_url, params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "x"}, timeout=5)
-    wrong_mode = requests.get(stack.webhook_url, params={"hub.mode": "unsubscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "x"}, timeout=5)
+    wrong_token = requests.get(
+        stack.webhook_url, params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "x"}, timeout=5
+    )
+    wrong_mode = requests.get(
+        stack.webhook_url,
+        params={"hub.mode": "unsubscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "x"},
+        timeout=5,
+    )
     assert wrong_token.status_code == 403 and wrong_mode.status_code == 403
 
 
 def test_bad_or_missing_signature_is_403_and_no_turn(stack: Stack, psid: str) -> None:
     raw, headers = webhooks.signed(webhooks.delivery(webhooks.text_event(psid, "hi")), "not-the-app-secret")
     assert requests.post(stack.webhook_url, data=raw, headers=headers, timeout=5).status_code == 403
-    assert requests.post(stack.webhook_url, data=raw, headers={"Content-Type": "application/json"}, timeout=5).status_code == 403
+    assert (
+        requests.post(stack.webhook_url, data=raw, headers={"Content-Type": "application/json"}, timeout=5).status_code
+        == 403
+    )
     sha1 = {"Content-Type": "application/json", "X-Hub-Signature": "sha1=" + "0" * 40}
     assert requests.post(stack.webhook_url, data=raw, headers=sha1, timeout=5).status_code == 403
     settle()
@@ -80,7 +94,12 @@ def test_not_json_or_not_a_page_event_is_400(stack: Stack) -> None:
 
 def test_a_batch_of_three_events_gives_three_turns(stack: Stack, psid: str) -> None:
     other = psid + "b"
-    answer = deliver(stack, webhooks.text_event(psid, "hi"), webhooks.text_event(psid, "what do you sell?"), webhooks.text_event(other, "hi"))
+    answer = deliver(
+        stack,
+        webhooks.text_event(psid, "hi"),
+        webhooks.text_event(psid, "what do you sell?"),
+        webhooks.text_event(other, "hi"),
+    )
     assert answer.status_code == 200
     assert wait_for(lambda: len(stack.user_events(psid)) == 2 and len(stack.user_events(other)) == 1)
     assert [e["text"] for e in stack.user_events(psid)] == ["hi", "what do you sell?"]
@@ -185,7 +204,12 @@ def test_messengers_locale_picks_the_language_of_the_first_reply(stack: Stack) -
 
 def test_a_size_and_colour_is_picked_with_a_quick_reply(stack: Stack, psid: str) -> None:
     deliver(stack, webhooks.text_event(psid, "show me your helmets"))
-    cards = wait_for(lambda: [e for m in stack.messages(psid) for e in m.get("attachment", {}).get("payload", {}).get("elements", [])], 60)
+    cards = wait_for(
+        lambda: [
+            e for m in stack.messages(psid) for e in m.get("attachment", {}).get("payload", {}).get("elements", [])
+        ],
+        60,
+    )
     urban = next(card for card in cards if card["title"] == "Urban Helmet")
     add = next(button for button in urban["buttons"] if button["title"] == "Add to cart")
     deliver(stack, webhooks.postback_event(psid, add["title"], add["payload"]))
@@ -226,8 +250,10 @@ def test_send_api_400_is_logged_and_the_turn_goes_on(stack: Stack, psid: str) ->
 
 def test_trigger_intent_reaches_messenger(stack: Stack, psid: str) -> None:
     answer = requests.post(
-        f"{stack.rasa_url}/conversations/{psid}/trigger_intent", params={"output_channel": "facebook"},
-        json={"name": "greet"}, timeout=30,
+        f"{stack.rasa_url}/conversations/{psid}/trigger_intent",
+        params={"output_channel": "facebook"},
+        json={"name": "greet"},
+        timeout=30,
     )
     assert answer.status_code == 200
     assert wait_for_messages(stack, psid, 1)[0]["attachment"]["payload"]["text"].startswith("Hi! I'm Kassa")
@@ -254,8 +280,12 @@ def test_human_handoff_silences_the_bot_until_control_comes_back(stack: Stack, p
     deliver(stack, webhooks.text_event(psid, "hello?"))
     settle()
     assert len(stack.messages(psid)) == count
-    back = {"sender": {"id": psid}, "recipient": {"id": webhooks.PAGE_ID}, "timestamp": int(time.time() * 1000),
-            "pass_thread_control": {"previous_owner_app_id": "263902037430900", "metadata": "done"}}
+    back = {
+        "sender": {"id": psid},
+        "recipient": {"id": webhooks.PAGE_ID},
+        "timestamp": int(time.time() * 1000),
+        "pass_thread_control": {"previous_owner_app_id": "263902037430900", "metadata": "done"},
+    }
     deliver(stack, back)
     time.sleep(0.5)
     deliver(stack, webhooks.text_event(psid, "hi"))
@@ -266,4 +296,8 @@ def test_the_show_more_card_speaks_dutch_to_a_dutch_customer(stack: Stack, psid:
     deliver(stack, webhooks.text_event(psid, "wat kan ik krijgen voor minder dan 100 euro"))
     replies = wait_for_messages(stack, psid, 2)
     elements = replies[-1]["attachment"]["payload"]["elements"]
-    assert len(elements) == 10 and elements[-1]["title"] == "Meer tonen" and elements[-1]["buttons"][0]["title"] == "Meer tonen"
+    assert (
+        len(elements) == 10
+        and elements[-1]["title"] == "Meer tonen"
+        and elements[-1]["buttons"][0]["title"] == "Meer tonen"
+    )

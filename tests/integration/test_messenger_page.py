@@ -1,4 +1,5 @@
 """The local Messenger page in a real headless Chromium (Debian's), against the running stack."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,8 +14,14 @@ pytestmark = pytest.mark.integration
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -51,7 +58,9 @@ def test_shop_in_the_messenger_page(browser, stack: Stack, tmp_path) -> None:
     cards.first.wait_for()
     assert cards.count() == 4
     assert page.locator(".card .title").first.inner_text() == "Beacon Front Light"
-    page.wait_for_function("() => { const img = document.querySelector('.card img'); return img && img.complete && img.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const img = document.querySelector('.card img'); return img && img.complete && img.naturalWidth > 0; }"
+    )
 
     cards.first.locator("button", has_text="Add to cart").click()
     page.wait_for_selector("text=Added 1 × Beacon Front Light to your cart")

@@ -1,5 +1,6 @@
 """From "paid" on PayPal to a receipt in the chat, over real HTTP: the sandbox,
 Rasa with both channels, the action server and the fake Graph API."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -42,7 +43,8 @@ def deliveries(stack: Stack, order_id: str) -> List[Dict[str, Any]]:
 
 def templates(stack: Stack, psid: str, kind: str) -> List[Dict[str, Any]]:
     return [
-        m["attachment"]["payload"] for m in stack.messages(psid)
+        m["attachment"]["payload"]
+        for m in stack.messages(psid)
         if m.get("attachment", {}).get("type") == "template" and m["attachment"]["payload"]["template_type"] == kind
     ]
 
@@ -75,7 +77,9 @@ def checkout(stack: Stack, psid: str, text: str = "add 2 ember rear lights to my
 
 def approve(stack: Stack, order_id: str) -> str:
     """Click Pay Now: the sandbox redirects the buyer to the return URL, which is returned."""
-    answer = requests.post(f"{stack.paypal_url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=10)
+    answer = requests.post(
+        f"{stack.paypal_url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=10
+    )
     assert answer.status_code == 303
     return answer.headers["Location"]
 
@@ -86,15 +90,19 @@ def receipts(stack: Stack, psid: str) -> List[Dict[str, Any]]:
 
 def captures_of(stack: Stack, order_id: str) -> int:
     order = requests.get(
-        f"{stack.paypal_url}/v2/checkout/orders/{order_id}", headers={"Authorization": f"Bearer {token(stack)}"}, timeout=5
+        f"{stack.paypal_url}/v2/checkout/orders/{order_id}",
+        headers={"Authorization": f"Bearer {token(stack)}"},
+        timeout=5,
     ).json()
     return len(((order.get("purchase_units") or [{}])[0].get("payments") or {}).get("captures") or [])
 
 
 def token(stack: Stack) -> str:
     return requests.post(
-        f"{stack.paypal_url}/v1/oauth2/token", auth=("kassa-sandbox-client", "kassa-sandbox-secret"),
-        data={"grant_type": "client_credentials"}, timeout=5,
+        f"{stack.paypal_url}/v1/oauth2/token",
+        auth=("kassa-sandbox-client", "kassa-sandbox-secret"),
+        data={"grant_type": "client_credentials"},
+        timeout=5,
     ).json()["access_token"]
 
 
@@ -129,7 +137,9 @@ def test_checkout_approve_return_capture_receipt_ledger(stack: Stack, psid: str)
     assert [h["status"] for h in record.status_history][-1] == "COMPLETED"
     assert captures_of(stack, order_id) == 1
     # the receipt goes out during the turn, the tracker is saved at its end
-    assert wait_for(lambda: (lambda slots: slots["cart"] == {} and slots["paid_orders"] == 1.0)(stack.tracker(psid)["slots"]), 30)
+    assert wait_for(
+        lambda: (lambda slots: slots["cart"] == {} and slots["paid_orders"] == 1.0)(stack.tracker(psid)["slots"]), 30
+    )
     deliver(stack, webhooks.text_event(psid, "did my payment go through?"))
     assert wait_for(lambda: any("went through" in t for t in texts(stack, psid)), 30)
 
@@ -169,8 +179,10 @@ def test_another_conversations_order_is_not_captured(stack: Stack, psid: str) ->
     approve(stack, order_id)
     intruder = psid + "x"
     answer = requests.post(
-        f"{stack.rasa_url}/conversations/{intruder}/trigger_intent", params={"output_channel": "facebook"},
-        json={"name": "payment_approved", "entities": {"order_id": order_id}}, timeout=30,
+        f"{stack.rasa_url}/conversations/{intruder}/trigger_intent",
+        params={"output_channel": "facebook"},
+        json={"name": "payment_approved", "entities": {"order_id": order_id}},
+        timeout=30,
     )
     assert answer.status_code == 200
     settle()
@@ -185,9 +197,17 @@ def test_a_webhook_with_a_bad_signature_changes_nothing(stack: Stack, psid: str)
     _, order_id = checkout(stack, psid)
     approve(stack, order_id)
     event = {"id": "WH-FORGED-1", "event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": order_id}}
-    headers = {"PAYPAL-AUTH-ALGO": "SHA256withRSA", "PAYPAL-CERT-URL": "https://example.test/cert", "PAYPAL-TRANSMISSION-ID": "1a2b",
-               "PAYPAL-TRANSMISSION-SIG": "forged", "PAYPAL-TRANSMISSION-TIME": "2026-11-27T10:00:00Z", "Content-Type": "application/json"}
-    answer = requests.post(f"{stack.rasa_url}/webhooks/paypal/webhook", data=json.dumps(event), headers=headers, timeout=10)
+    headers = {
+        "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+        "PAYPAL-CERT-URL": "https://example.test/cert",
+        "PAYPAL-TRANSMISSION-ID": "1a2b",
+        "PAYPAL-TRANSMISSION-SIG": "forged",
+        "PAYPAL-TRANSMISSION-TIME": "2026-11-27T10:00:00Z",
+        "Content-Type": "application/json",
+    }
+    answer = requests.post(
+        f"{stack.rasa_url}/webhooks/paypal/webhook", data=json.dumps(event), headers=headers, timeout=10
+    )
     assert answer.status_code == 401
     no_headers = requests.post(f"{stack.rasa_url}/webhooks/paypal/webhook", data=json.dumps(event), timeout=10)
     assert no_headers.status_code == 401
@@ -204,11 +224,24 @@ def test_an_order_whose_amount_differs_is_not_captured(stack: Stack, psid: str) 
     from shop.paypal import orders as paypal_orders
     from shop.paypal.client import PayPalClient, PayPalConfig
 
-    client = PayPalClient(PayPalConfig("kassa-sandbox-client", "kassa-sandbox-secret", base_url=stack.paypal_url, public_url=stack.rasa_url))
+    client = PayPalClient(
+        PayPalConfig(
+            "kassa-sandbox-client", "kassa-sandbox-secret", base_url=stack.paypal_url, public_url=stack.rasa_url
+        )
+    )
     context = paypal_orders.experience_context(stack.rasa_url, "Kassa", "en", "NO_SHIPPING")
-    order = client.create_order(paypal_orders.payment_request(Decimal("1.00"), "EUR", "Ember Rear Light", psid, context), "forged-" + psid)
-    ledger(stack).record_order(order["id"], psid, [{"sku": "LGT-002", "name": "Ember Rear Light", "quantity": 2, "unit_amount": "14.50"}],
-                               "29.00", "EUR", order["status"], paypal_orders.approval_link(order))
+    order = client.create_order(
+        paypal_orders.payment_request(Decimal("1.00"), "EUR", "Ember Rear Light", psid, context), "forged-" + psid
+    )
+    ledger(stack).record_order(
+        order["id"],
+        psid,
+        [{"sku": "LGT-002", "name": "Ember Rear Light", "quantity": 2, "unit_amount": "14.50"}],
+        "29.00",
+        "EUR",
+        order["status"],
+        paypal_orders.approval_link(order),
+    )
     requests.get(approve(stack, order["id"]), timeout=10)
     settle(3)
     assert captures_of(stack, order["id"]) == 0 and receipts(stack, psid) == []
@@ -221,7 +254,9 @@ def test_an_order_whose_amount_differs_is_not_captured(stack: Stack, psid: str) 
 
 def test_cancel_keeps_the_cart_and_offers_to_try_again(stack: Stack, psid: str) -> None:
     _, order_id = checkout(stack, psid)
-    cancel = requests.post(f"{stack.paypal_url}/checkoutnow/cancel", data={"token": order_id}, allow_redirects=False, timeout=5)
+    cancel = requests.post(
+        f"{stack.paypal_url}/checkoutnow/cancel", data={"token": order_id}, allow_redirects=False, timeout=5
+    )
     page = requests.get(cancel.headers["Location"], timeout=10)
     assert "Payment cancelled" in page.text
     assert wait_for(lambda: any("You cancelled the payment" in t for t in texts(stack, psid)), 30)
@@ -316,7 +351,9 @@ def test_a_merchant_payment_request_is_paid_like_a_cart(stack: Stack, psid: str)
     assert requests.post(url, json=body, headers={"Authorization": "Bearer wrong"}, timeout=10).status_code == 401
     auth = {"Authorization": f"Bearer {MERCHANT_TOKEN}"}
     assert requests.post(url, json={**body, "amount": "-3"}, headers=auth, timeout=10).status_code == 400
-    assert requests.post(url, json={**body, "conversation_id": "nobody-here"}, headers=auth, timeout=10).status_code == 404
+    assert (
+        requests.post(url, json={**body, "conversation_id": "nobody-here"}, headers=auth, timeout=10).status_code == 404
+    )
     answer = requests.post(url, json=body, headers=auth, timeout=30)
     assert answer.status_code == 202, answer.text
     order_id = answer.json()["order_id"]

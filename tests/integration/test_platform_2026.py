@@ -1,6 +1,7 @@
 """Messenger as it is in 2026, over real HTTP against the running stack: utility
 templates outside the 24-hour window, conversation routing with the Page Inbox,
 and ``#pay`` typed by a person in the Page Inbox."""
+
 from __future__ import annotations
 
 import os
@@ -39,20 +40,35 @@ def leave_the_window(stack: Stack, psid: str) -> None:
 @pytest.fixture(scope="module")
 def templates_on_the_page(stack: Stack) -> str:
     """`make messenger-templates` against the fake Graph API: created, reviewed, APPROVED."""
-    env = {**os.environ, "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FB_APP_SECRET": APP_SECRET, "FB_GRAPH_URL": stack.graph_url,
-           "PUBLIC_URL": stack.rasa_url}
-    done = subprocess.run([sys.executable, "-m", "cli.messenger_templates", "--wait", "20"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=CLI_SECONDS)
+    env = {
+        **os.environ,
+        "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
+        "FB_APP_SECRET": APP_SECRET,
+        "FB_GRAPH_URL": stack.graph_url,
+        "PUBLIC_URL": stack.rasa_url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.messenger_templates", "--wait", "20"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLI_SECONDS,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
 
 def test_the_templates_command_creates_every_template_in_both_languages(templates_on_the_page: str) -> None:
     rows = [line.split() for line in templates_on_the_page.splitlines() if line.startswith("kassa_")]
-    assert len(rows) == 10 and {row[1] for row in rows} == {"en_US", "nl_NL"} and {row[2] for row in rows} == {"APPROVED"}
+    assert (
+        len(rows) == 10 and {row[1] for row in rows} == {"en_US", "nl_NL"} and {row[2] for row in rows} == {"APPROVED"}
+    )
 
 
-def test_a_late_receipt_goes_out_as_the_order_confirmed_template(stack: Stack, psid: str, templates_on_the_page: str) -> None:
+def test_a_late_receipt_goes_out_as_the_order_confirmed_template(
+    stack: Stack, psid: str, templates_on_the_page: str
+) -> None:
     _, order_id = checkout(stack, psid)
     leave_the_window(stack, psid)
     requests.get(approve(stack, order_id), timeout=10)
@@ -68,28 +84,43 @@ def test_a_late_receipt_goes_out_as_the_order_confirmed_template(stack: Stack, p
     assert stack.graph_stats()["counters"].get("rejected", 0) == 0
 
 
-def test_a_late_pending_notice_and_its_completion_each_go_out_once(stack: Stack, psid: str, templates_on_the_page: str) -> None:
+def test_a_late_pending_notice_and_its_completion_each_go_out_once(
+    stack: Stack, psid: str, templates_on_the_page: str
+) -> None:
     from tests.integration.test_payments import sandbox
 
     _, order_id = checkout(stack, psid)
     sandbox(stack, f"orders/{order_id}/pending-next-capture")
     leave_the_window(stack, psid)
     requests.get(approve(stack, order_id), timeout=10)
-    assert wait_for(lambda: [s for s in utility_sends(stack, psid) if s["message"]["template"]["name"] == "kassa_payment_pending"], 30)
+    assert wait_for(
+        lambda: [s for s in utility_sends(stack, psid) if s["message"]["template"]["name"] == "kassa_payment_pending"],
+        30,
+    )
     capture_id = wait_for(lambda: ledger(stack).order(order_id).capture_id)
     sandbox(stack, f"captures/{capture_id}/complete")
-    assert wait_for(lambda: [s for s in utility_sends(stack, psid) if s["message"]["template"]["name"] == "kassa_order_confirmed"], 30)
+    assert wait_for(
+        lambda: [s for s in utility_sends(stack, psid) if s["message"]["template"]["name"] == "kassa_order_confirmed"],
+        30,
+    )
     time.sleep(1.5)  # a second receipt would come from the retry loop (KASSA_RECEIPT_RETRY_SECONDS=1)
-    assert [s["message"]["template"]["name"] for s in utility_sends(stack, psid)] == ["kassa_payment_pending", "kassa_order_confirmed"]
+    assert [s["message"]["template"]["name"] for s in utility_sends(stack, psid)] == [
+        "kassa_payment_pending",
+        "kassa_order_confirmed",
+    ]
 
 
-def test_a_paused_template_sends_nothing_and_the_ledger_keeps_the_state(stack: Stack, psid: str, templates_on_the_page: str) -> None:
+def test_a_paused_template_sends_nothing_and_the_ledger_keeps_the_state(
+    stack: Stack, psid: str, templates_on_the_page: str
+) -> None:
     stack.graph("templates", name="kassa_order_confirmed", language="en_US", status="PAUSED")
     try:
         _, order_id = checkout(stack, psid)
         leave_the_window(stack, psid)
         requests.get(approve(stack, order_id), timeout=10)
-        assert wait_for(lambda: (lambda r: r if r and r.status == "COMPLETED" else None)(ledger(stack).order(order_id)), 30)
+        assert wait_for(
+            lambda: (lambda r: r if r and r.status == "COMPLETED" else None)(ledger(stack).order(order_id)), 30
+        )
         time.sleep(1.5)
         assert utility_sends(stack, psid) == [] and ledger(stack).order(order_id).receipt_sent_at is None
         assert stack.graph_stats()["counters"].get("rejected", 0) == 0
@@ -105,9 +136,12 @@ def test_a_merchant_payment_request_outside_the_window_is_a_template_with_a_pay_
     deliver(stack, webhooks.text_event(psid, "hi"))
     assert wait_for(lambda: stack.messages(psid), 30)
     leave_the_window(stack, psid)
-    answer = requests.post(f"{stack.rasa_url}/webhooks/paypal/payment-requests", timeout=30,
-                           json={"conversation_id": psid, "amount": "45.00", "currency": "EUR", "description": "Wheel truing"},
-                           headers={"Authorization": f"Bearer {MERCHANT_TOKEN}"})
+    answer = requests.post(
+        f"{stack.rasa_url}/webhooks/paypal/payment-requests",
+        timeout=30,
+        json={"conversation_id": psid, "amount": "45.00", "currency": "EUR", "description": "Wheel truing"},
+        headers={"Authorization": f"Bearer {MERCHANT_TOKEN}"},
+    )
     assert answer.status_code == 202, answer.text
     order_id = answer.json()["order_id"]
     sent = wait_for(lambda: utility_sends(stack, psid), 30)
@@ -125,9 +159,15 @@ def test_conversation_routing_standby_then_pay_typed_in_the_page_inbox(stack: St
     count = len(stack.messages(psid))
     # the Page Inbox owns the thread: the customer's messages reach the app in standby, unanswered
     requests.post(f"{stack.graph_url}/chat/send", json={"psid": psid, "text": "hallo, is daar iemand?"}, timeout=10)
-    requests.post(f"{stack.graph_url}/_fake/inbox/send", json={"psid": psid, "text": "#pay 45,00,"}, timeout=10)  # malformed
-    requests.post(f"{stack.graph_url}/_fake/inbox/send", json={"psid": psid, "text": "#pay 45,00 Wiel richten"}, timeout=10)
-    pay = wait_for(lambda: [m for m in stack.messages(psid)[count:] if "attachment" in m and "Wiel richten" in str(m)], 30)
+    requests.post(
+        f"{stack.graph_url}/_fake/inbox/send", json={"psid": psid, "text": "#pay 45,00,"}, timeout=10
+    )  # malformed
+    requests.post(
+        f"{stack.graph_url}/_fake/inbox/send", json={"psid": psid, "text": "#pay 45,00 Wiel richten"}, timeout=10
+    )
+    pay = wait_for(
+        lambda: [m for m in stack.messages(psid)[count:] if "attachment" in m and "Wiel richten" in str(m)], 30
+    )
     assert pay, stack.messages(psid)
     button = pay[0]["attachment"]["payload"]["buttons"][0]
     assert button["type"] == "web_url" and "checkoutnow" in button["url"]

@@ -1,6 +1,7 @@
 """Rasa killed and restarted on one machine (SQLite, no Redis): webhooks answered 200
 before the crash still get their turn, once, and what the connector knew (the buttons
 it sent) is still known. The intake and the state are in the SQL database."""
+
 from __future__ import annotations
 
 import uuid
@@ -27,7 +28,10 @@ def remembered(stack: Stack, psid: str, payload: str) -> bool:
     """Whether the state table on disk knows the payload as one the bot sent."""
     key = f"payload:{psid}:{conversation_state._digest(payload)}"
     with state_database(stack).connect() as connection:
-        return connection.execute(sa.select(state.state_table.c.key).where(state.state_table.c.key == key)).first() is not None
+        return (
+            connection.execute(sa.select(state.state_table.c.key).where(state.state_table.c.key == key)).first()
+            is not None
+        )
 
 
 def stored_events(stack: Stack) -> int:
@@ -39,7 +43,9 @@ def stored_events(stack: Stack) -> int:
 @pytest.fixture(scope="module")
 def own_stack():
     """A stack of its own (it is killed), with a short intake lease so a restart takes over fast."""
-    running = start_stack(PROJECT_ROOT / ".run" / "tests" / "restart", env={"KASSA_INTAKE_LEASE_SECONDS": "2"}, log_prefix="restart-")
+    running = start_stack(
+        PROJECT_ROOT / ".run" / "tests" / "restart", env={"KASSA_INTAKE_LEASE_SECONDS": "2"}, log_prefix="restart-"
+    )
     yield running
     running.stop()
 

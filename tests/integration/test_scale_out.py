@@ -2,6 +2,7 @@
 and the SQL tracker store: the setup of a shop that outgrew one machine. The
 connector's state (seen message ids, payloads the bot sent) follows the lock
 store into Redis, so either instance may get any delivery."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -46,8 +47,10 @@ def instances(tmp_path_factory) -> Iterator[Tuple[Stack, List[str]]]:
     try:
         endpoints = redis_endpoints(directory, redis_url)
         stack = start_stack(
-            PROJECT_ROOT / ".run" / "tests" / "scale-out", env={"RASA_ENDPOINTS": str(endpoints)},
-            rasa_args=["--endpoints", str(endpoints)], log_prefix="scale-out-",
+            PROJECT_ROOT / ".run" / "tests" / "scale-out",
+            env={"RASA_ENDPOINTS": str(endpoints)},
+            rasa_args=["--endpoints", str(endpoints)],
+            log_prefix="scale-out-",
         )
         other, other_url = second_rasa(stack)
         stack.servers.append(other)
@@ -87,6 +90,6 @@ def test_a_button_sent_by_one_instance_is_honoured_by_the_other(instances, psid:
     assert user_texts == [tapped["payload"]]
     intent = stack.user_events(psid)[-1]["parse_data"]["intent"]["name"]
     assert intent == tapped["payload"][1:].split("{")[0]
-    entities = json.loads(tapped["payload"][tapped["payload"].index("{"):]) if "{" in tapped["payload"] else {}
+    entities = json.loads(tapped["payload"][tapped["payload"].index("{") :]) if "{" in tapped["payload"] else {}
     parsed = {e["entity"]: e["value"] for e in stack.user_events(psid)[-1]["parse_data"]["entities"]}
     assert parsed == entities

@@ -7,6 +7,7 @@ load balancer's route for ``POST /webhooks/facebook/webhook``. It reads the same
 environment and endpoints.yml as Rasa (the intake is Redis when Rasa's lock store
 is, else the SQL database) and loads no model.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,7 +50,9 @@ def create_app(env: Any = None) -> Sanic:
 
     @app.route(WEBHOOK_PATH, methods=["POST"])
     async def receive(request: Request) -> HTTPResponse:
-        return await accept_delivery(facebook.app_secret, intake, request.body, request.headers.get("X-Hub-Signature-256"))
+        return await accept_delivery(
+            facebook.app_secret, intake, request.body, request.headers.get("X-Hub-Signature-256")
+        )
 
     return app
 

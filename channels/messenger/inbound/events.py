@@ -1,4 +1,5 @@
 """Messenger webhook bodies turned into the events the connector acts on."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -112,16 +113,33 @@ def _event(raw: Any, standby: bool = False) -> Optional[Event]:
     message = raw.get("message")
     if isinstance(message, Mapping) and message.get("is_echo"):
         recipient = str((raw.get("recipient") or {}).get("id") or "")
-        return PageEcho(recipient, str(message.get("app_id") or ""), str(message.get("text") or ""), message.get("mid"), raw) if recipient else None
+        return (
+            PageEcho(
+                recipient, str(message.get("app_id") or ""), str(message.get("text") or ""), message.get("mid"), raw
+            )
+            if recipient
+            else None
+        )
     if standby:
-        return CustomerEvent(sender_id, "standby", timestamp, raw, mid=(message or {}).get("mid") if isinstance(message, Mapping) else None)
+        return CustomerEvent(
+            sender_id,
+            "standby",
+            timestamp,
+            raw,
+            mid=(message or {}).get("mid") if isinstance(message, Mapping) else None,
+        )
     if "message" in raw:
         return _message(sender_id, timestamp, raw)
     if "postback" in raw:
         postback = raw["postback"] or {}
         return CustomerEvent(
-            sender_id, "postback", timestamp, raw, text=str(postback.get("title") or ""),
-            payload=str(postback.get("payload") or ""), mid=postback.get("mid"),
+            sender_id,
+            "postback",
+            timestamp,
+            raw,
+            text=str(postback.get("title") or ""),
+            payload=str(postback.get("payload") or ""),
+            mid=postback.get("mid"),
         )
     if "referral" in raw:
         return CustomerEvent(sender_id, "referral", timestamp, raw)
@@ -137,14 +155,21 @@ def _message(sender_id: str, timestamp: int, raw: Dict[str, Any]) -> Optional[Cu
     quick_reply = message.get("quick_reply") or {}
     if quick_reply.get("payload"):
         return CustomerEvent(
-            sender_id, "quick_reply", timestamp, raw, text=str(message.get("text") or ""),
-            payload=str(quick_reply["payload"]), mid=mid,
+            sender_id,
+            "quick_reply",
+            timestamp,
+            raw,
+            text=str(message.get("text") or ""),
+            payload=str(quick_reply["payload"]),
+            mid=mid,
         )
     attachments = [dict(a) for a in message.get("attachments") or [] if isinstance(a, Mapping)]
     if attachments and all(_is_sticker(a) for a in attachments) and not message.get("text"):
         return CustomerEvent(sender_id, "sticker", timestamp, raw, mid=mid, attachments=attachments)
     if message.get("text"):
-        return CustomerEvent(sender_id, "text", timestamp, raw, text=str(message["text"]), mid=mid, attachments=attachments)
+        return CustomerEvent(
+            sender_id, "text", timestamp, raw, text=str(message["text"]), mid=mid, attachments=attachments
+        )
     if attachments:
         return CustomerEvent(sender_id, "attachments", timestamp, raw, mid=mid, attachments=attachments)
     return None
@@ -158,7 +183,11 @@ def _is_sticker(attachment: Mapping[str, Any]) -> bool:
 def to_stored(event: Event) -> Dict[str, Any]:
     """The event as JSON-ready data for the durable intake; ``from_stored`` gives it back."""
     if isinstance(event, TemplateStatusEvent):
-        value = {"message_template_name": event.name, "message_template_language": event.language, "event": event.status}
+        value = {
+            "message_template_name": event.name,
+            "message_template_language": event.language,
+            "event": event.status,
+        }
         return {"changes": [{"field": "message_template_status_update", "value": value}]}
     array = "standby" if isinstance(event, CustomerEvent) and event.kind == "standby" else "messaging"
     return {array: [event.raw]}

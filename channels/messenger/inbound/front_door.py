@@ -1,6 +1,7 @@
 """The webhook's front door, shared by the connector in Rasa and the separate acceptor:
 Facebook's subscription check, and a delivery checked, parsed and stored in the
 durable intake before Facebook gets its answer. No Rasa here."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,9 @@ def verify_subscription(request: Request, verify_token: str, client_limits: Clie
     return response.text("forbidden", status=403)
 
 
-async def accept_delivery(app_secret: str, intake: IntakeStore, body: bytes, signature_header: Optional[str]) -> HTTPResponse:
+async def accept_delivery(
+    app_secret: str, intake: IntakeStore, body: bytes, signature_header: Optional[str]
+) -> HTTPResponse:
     """The webhook's answer: 403 for a bad signature, 400 for a body that is not a Page
     webhook, 503 when the events could not be stored (Facebook delivers them again),
     200 once they are stored. Shared by the connector and the separate acceptor."""

@@ -5,6 +5,7 @@ PayPal payment request for that amount and description.
 The agent's line itself reaches the customer as any message the agent writes, so
 the command stays readable: a hash word, the amount, what it is for.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ from shop import money
 
 COMMAND = re.compile(r"^\s*#(?:pay|betaal|betalen)(?=\s|$)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 # 45 | 45.00 | 45,00 | €45,50 | 45.5 EUR: one decimal separator, no thousands separators.
-AMOUNT = re.compile(r"^\s*(?:€|eur\b)?\s*(?P<units>\d{1,7})(?:[.,](?P<cents>\d{1,2}))?(?:\s*(?:€|eur)\b)?(?=\s|$)", re.IGNORECASE)
+AMOUNT = re.compile(
+    r"^\s*(?:€|eur\b)?\s*(?P<units>\d{1,7})(?:[.,](?P<cents>\d{1,2}))?(?:\s*(?:€|eur)\b)?(?=\s|$)", re.IGNORECASE
+)
 DESCRIPTION_MAX = 127
 
 
@@ -39,7 +42,7 @@ def pay_command(text: str, maximum: Decimal) -> Optional[PayCommand]:
     amount = AMOUNT.match(rest)
     if amount is None:
         raise CommandError(f"no amount after the command (write it as 45.00 or 45,00): {text.strip()[:60]!r}")
-    description = " ".join(rest[amount.end():].split())
+    description = " ".join(rest[amount.end() :].split())
     if not 1 <= len(description) <= DESCRIPTION_MAX:
         raise CommandError(f"say what the payment is for after the amount, in 1 to {DESCRIPTION_MAX} characters")
     value = money.to_decimal(f"{amount.group('units')}.{amount.group('cents') or '00'}")

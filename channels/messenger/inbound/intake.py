@@ -11,6 +11,7 @@ Each stored event runs once, in order per customer, and is acknowledged after it
 turn returned (Rasa saved the tracker by then). An event whose turn fails is tried
 again with a growing pause; one that never succeeds is set aside and logged.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -105,18 +106,26 @@ class IntakeConsumer:
 
     async def _run(self, item: StoredEvent) -> None:
         if not await self.store.owns(item):  # lost while it waited (a pause past the lease): its holder runs it
-            logger.warning("Event %s of %s belongs to another consumer now: not run here", item.key, item.event.sender_id)
+            logger.warning(
+                "Event %s of %s belongs to another consumer now: not run here", item.key, item.event.sender_id
+            )
             await _until_done(functools.partial(self.store.ack, item))
             return
         for attempt, pause in enumerate((*self.pauses, None), start=1):
             try:
-                await _within(self.handle(item.event, item.recovered or attempt > 1), TURN_SECONDS, f"event {item.key} of {item.event.sender_id}")
+                await _within(
+                    self.handle(item.event, item.recovered or attempt > 1),
+                    TURN_SECONDS,
+                    f"event {item.key} of {item.event.sender_id}",
+                )
                 break
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the store, the action server or Rasa failed, or took too long: try again
                 if pause is None:
-                    logger.exception("Event %s of %s failed %d times: set aside", item.key, item.event.sender_id, attempt)
+                    logger.exception(
+                        "Event %s of %s failed %d times: set aside", item.key, item.event.sender_id, attempt
+                    )
                     await _until_done(functools.partial(self.store.set_aside, item, repr(error)))
                     return
                 logger.warning("Event %s of %s failed (%s); again in %ss", item.key, item.event.sender_id, error, pause)
@@ -144,7 +153,9 @@ async def _within(work: Awaitable[None], seconds: float, what: str) -> None:
     done, _ = await asyncio.wait({task}, timeout=seconds)
     if task in done:
         return task.result()
-    logger.error("The turn of %s took longer than %ss; it was waiting here:\n%s", what, seconds, _awaiting(task.get_coro()))
+    logger.error(
+        "The turn of %s took longer than %ss; it was waiting here:\n%s", what, seconds, _awaiting(task.get_coro())
+    )
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     raise asyncio.TimeoutError(f"the turn of {what} took longer than {seconds}s")

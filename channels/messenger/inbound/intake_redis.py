@@ -17,6 +17,7 @@ Redis's blocking client is called in worker threads: after a Redis restart it
 reconnects cleanly, where redis-py 4.6's asyncio client was seen, in the cluster
 test, to leave calls waiting for ever.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -49,8 +50,14 @@ def shard_of(sender_id: str, shards: int) -> int:
 
 
 class RedisIntake:
-    def __init__(self, url: str, shards: int = 16, lease_seconds: float = 10.0, prefix: str = "kassa:intake:",
-                 consumer: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        shards: int = 16,
+        lease_seconds: float = 10.0,
+        prefix: str = "kassa:intake:",
+        consumer: Optional[str] = None,
+    ) -> None:
         import redis
 
         self.shards = shards
@@ -85,6 +92,7 @@ class RedisIntake:
     async def append(self, events: Sequence[Event]) -> None:
         if not events:
             return
+
         def add_all() -> None:
             pipe = self._client.pipeline(transaction=False)
             for event in events:
@@ -119,7 +127,14 @@ class RedisIntake:
             await asyncio.sleep(READ_BLOCK_MS / 1000)
             return
         await self._ensure_groups()
-        answer = await self._call("xreadgroup", GROUP, self.consumer, {self.stream(s): ">" for s in reading}, count=READ_COUNT, block=READ_BLOCK_MS)
+        answer = await self._call(
+            "xreadgroup",
+            GROUP,
+            self.consumer,
+            {self.stream(s): ">" for s in reading},
+            count=READ_COUNT,
+            block=READ_BLOCK_MS,
+        )
         for stream, entries in answer or []:
             shard = int(_text(stream).rsplit(":", 1)[1])
             for entry_id, fields in entries:
@@ -154,7 +169,9 @@ class RedisIntake:
         if entry_id in in_flight:
             return
         try:
-            event = from_stored(json.loads(_text(fields[FIELD.encode()] if FIELD.encode() in fields else fields[FIELD])))
+            event = from_stored(
+                json.loads(_text(fields[FIELD.encode()] if FIELD.encode() in fields else fields[FIELD]))
+            )
         except (KeyError, ValueError, InvalidWebhook) as error:
             logger.error("Intake entry %s of shard %d is unreadable (%s): dropped", entry_id, shard, error)
             asyncio.get_running_loop().create_task(self._drop(shard, entry_id))
@@ -179,11 +196,15 @@ class RedisIntake:
         if await self.owns(item):
             await self._forget(shard, item.key)
         else:
-            logger.warning("Intake entry %s of shard %d: the lease went to another replica, left for it", item.key, shard)
+            logger.warning(
+                "Intake entry %s of shard %d: the lease went to another replica, left for it", item.key, shard
+            )
         self.in_flight.get(shard, set()).discard(item.key)
 
     async def set_aside(self, item: StoredEvent, reason: str) -> None:
-        await self._call("xadd", f"{self.prefix}set-aside", {FIELD: json.dumps(to_stored(item.event)), "reason": reason[:500]})
+        await self._call(
+            "xadd", f"{self.prefix}set-aside", {FIELD: json.dumps(to_stored(item.event)), "reason": reason[:500]}
+        )
         await self.ack(item)
 
     async def _forget(self, shard: int, entry_id: str) -> None:
@@ -251,7 +272,7 @@ class RedisIntake:
                 finally:
                     self.recovering.discard(shard)
         extra = len(self.owned) - len(self.releasing) - share
-        for shard in sorted(self.owned - self.releasing)[:max(0, extra)]:
+        for shard in sorted(self.owned - self.releasing)[: max(0, extra)]:
             self.releasing.add(shard)
 
     async def _recover(self, shard: int, submit: Submit) -> None:
@@ -259,7 +280,13 @@ class RedisIntake:
         start = "0-0"
         while True:
             answer = await self._call(
-                "xautoclaim", self.stream(shard), GROUP, self.consumer, min_idle_time=self.claim_idle_ms, start_id=start, count=READ_COUNT,
+                "xautoclaim",
+                self.stream(shard),
+                GROUP,
+                self.consumer,
+                min_idle_time=self.claim_idle_ms,
+                start_id=start,
+                count=READ_COUNT,
             )
             start, entries = _text(answer[0]), answer[1]
             for entry_id, fields in entries:
@@ -308,4 +335,3 @@ class RedisIntake:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-

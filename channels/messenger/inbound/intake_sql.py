@@ -8,6 +8,7 @@ Every statement runs on one database thread, and what is queued when it gets to
 work runs in one transaction: writers in the process never wait on each other's
 locks (SQLite makes a waiting writer sleep in steps of up to 100 ms).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
 intake_table = sa.Table(
-    "kassa_intake", metadata,
+    "kassa_intake",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("sender_id", sa.String(128), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
@@ -39,7 +41,8 @@ intake_table = sa.Table(
     sa.Column("claimed_until", sa.Float),
 )
 set_aside_table = sa.Table(
-    "kassa_intake_set_aside", metadata,
+    "kassa_intake_set_aside",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("sender_id", sa.String(128), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
@@ -102,7 +105,9 @@ class SqlIntake:
     async def append(self, events: Sequence[Event]) -> None:
         if not events:
             return
-        rows = [{"sender_id": e.sender_id, "body": json.dumps(to_stored(e)), "accepted_at": time.time()} for e in events]
+        rows = [
+            {"sender_id": e.sender_id, "body": json.dumps(to_stored(e)), "accepted_at": time.time()} for e in events
+        ]
         await self._run(lambda connection: connection.execute(intake_table.insert(), rows))
         if self._wake is not None:  # the consumer of this process: look now, not at the next poll
             loop, wake = self._wake
@@ -143,12 +148,16 @@ class SqlIntake:
             return []
         stamp = f"{self.consumer}@{now:.6f}"  # marks this claim's rows, whoever else claims at the same time
         connection.execute(
-            intake_table.update().where(intake_table.c.id.in_(list(wanted))).where(free)
+            intake_table.update()
+            .where(intake_table.c.id.in_(list(wanted)))
+            .where(free)
             .values(claimed_by=stamp, claimed_until=now + self.lease_seconds)
         )
         claimed: List[Tuple[str, Event, bool]] = []
         taken = connection.execute(
-            sa.select(intake_table.c.id, intake_table.c.body).where(intake_table.c.claimed_by == stamp).order_by(intake_table.c.id)
+            sa.select(intake_table.c.id, intake_table.c.body)
+            .where(intake_table.c.claimed_by == stamp)
+            .order_by(intake_table.c.id)
         ).fetchall()
         for row in taken:
             try:
@@ -163,15 +172,20 @@ class SqlIntake:
     def _renew(self, connection: Any, ids: Set[int]) -> None:
         if ids:
             connection.execute(
-                intake_table.update().where(intake_table.c.id.in_(list(ids))).where(intake_table.c.claimed_by.like(f"{self.consumer}@%"))
+                intake_table.update()
+                .where(intake_table.c.id.in_(list(ids)))
+                .where(intake_table.c.claimed_by.like(f"{self.consumer}@%"))
                 .values(claimed_until=time.time() + self.lease_seconds)
             )
 
     async def owns(self, item: StoredEvent) -> bool:
         """Whether the row is still claimed by this consumer (its claim renewed, not taken over)."""
         row_id = int(item.key)
-        claimed = await self._run(lambda connection: connection.execute(
-            sa.select(intake_table.c.claimed_by).where(intake_table.c.id == row_id)).scalar())
+        claimed = await self._run(
+            lambda connection: connection.execute(
+                sa.select(intake_table.c.claimed_by).where(intake_table.c.id == row_id)
+            ).scalar()
+        )
         return isinstance(claimed, str) and claimed.startswith(f"{self.consumer}@")
 
     async def ack(self, item: StoredEvent) -> None:
@@ -181,7 +195,12 @@ class SqlIntake:
 
     async def set_aside(self, item: StoredEvent, reason: str) -> None:
         row_id = int(item.key)
-        values = {"sender_id": item.event.sender_id, "body": json.dumps(to_stored(item.event)), "reason": reason[:500], "set_aside_at": time.time()}
+        values = {
+            "sender_id": item.event.sender_id,
+            "body": json.dumps(to_stored(item.event)),
+            "reason": reason[:500],
+            "set_aside_at": time.time(),
+        }
 
         def move(connection: Any) -> None:
             connection.execute(set_aside_table.insert().values(**values))
@@ -191,7 +210,11 @@ class SqlIntake:
         self.in_flight.discard(row_id)
 
     async def pending(self) -> int:
-        return int(await self._run(lambda connection: connection.execute(sa.select(sa.func.count()).select_from(intake_table)).scalar()))
+        return int(
+            await self._run(
+                lambda connection: connection.execute(sa.select(sa.func.count()).select_from(intake_table)).scalar()
+            )
+        )
 
     def claim_now(self) -> List[Tuple[str, Event, bool]]:
         """Claim free rows from this thread (for tests: a consumer that then dies)."""

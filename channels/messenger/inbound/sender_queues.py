@@ -1,4 +1,5 @@
 """Run work per sender in arrival order, one item at a time; senders in parallel."""
+
 from __future__ import annotations
 
 import logging

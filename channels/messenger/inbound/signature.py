@@ -1,4 +1,5 @@
 """Webhook signatures (X-Hub-Signature-256) and the Graph API's appsecret_proof."""
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ Source: Meta's Graph API changelog, "Versions"
 (https://developers.facebook.com/docs/graph-api/changelog/versions/), read
 2026-11-28. v26.0 (2026-07-29) had no end date announced yet.
 """
+
 from __future__ import annotations
 
 import re

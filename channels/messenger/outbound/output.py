@@ -1,4 +1,5 @@
 """The output side: Rasa's bot messages as Messenger Send API calls."""
+
 from __future__ import annotations
 
 import asyncio
@@ -64,9 +65,13 @@ class MessengerOutput(OutputChannel):
         return CHANNEL_NAME
 
     def __init__(
-        self, client: SendApiClient, state: ConversationState,
-        templates: Optional[Mapping[str, utility_messages.UtilityTemplate]] = None, statuses: Optional[utility_messages.TemplateStatuses] = None,
-        turn_key: Optional[str] = None, replay: bool = False,
+        self,
+        client: SendApiClient,
+        state: ConversationState,
+        templates: Optional[Mapping[str, utility_messages.UtilityTemplate]] = None,
+        statuses: Optional[utility_messages.TemplateStatuses] = None,
+        turn_key: Optional[str] = None,
+        replay: bool = False,
     ) -> None:
         self.client = client
         self.state = state
@@ -89,11 +94,15 @@ class MessengerOutput(OutputChannel):
         await self._send_parts(recipient_id, message, update)
         if self._failures == failures:  # Facebook took every part
             if delivery is not None:
-                await asyncio.to_thread(get_ledger().claim_notice, str(delivery.get("order_id")), str(delivery.get("notice")))
+                await asyncio.to_thread(
+                    get_ledger().claim_notice, str(delivery.get("order_id")), str(delivery.get("notice"))
+                )
         elif update is not None:
             await self._give_back_notice(update)
 
-    async def _send_parts(self, recipient_id: str, message: Dict[str, Any], update: Optional[Mapping[str, Any]]) -> None:
+    async def _send_parts(
+        self, recipient_id: str, message: Dict[str, Any], update: Optional[Mapping[str, Any]]
+    ) -> None:
         if update is not None and not await self.state.inside_window(recipient_id):
             if not await self.send_utility(recipient_id, update):
                 self._failures += 1
@@ -126,10 +135,14 @@ class MessengerOutput(OutputChannel):
         else:
             await self.deliver(recipient_id, payloads.attachment(str(attachment)))
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.deliver_all(recipient_id, payloads.button_templates(text, buttons))
 
-    async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any) -> None:
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.deliver_all(recipient_id, payloads.quick_replies(text, quick_replies))
 
     async def send_elements(self, recipient_id: str, elements: Iterable[Dict[str, Any]], **kwargs: Any) -> None:
@@ -157,7 +170,9 @@ class MessengerOutput(OutputChannel):
                 logger.error("Not sending a receipt to %s: %s", recipient_id, error)
                 return
             if await self.deliver(recipient_id, message) is not None:
-                await asyncio.to_thread(get_ledger().receipt_delivered, str(json_message["receipt"].get("order_number")))
+                await asyncio.to_thread(
+                    get_ledger().receipt_delivered, str(json_message["receipt"].get("order_number"))
+                )
         elif "handover" in json_message:
             await self.hand_over(recipient_id, json_message["handover"])
         else:
@@ -173,9 +188,15 @@ class MessengerOutput(OutputChannel):
             await asyncio.to_thread(get_ledger().forget_notice, str(notice["order_id"]), str(notice["name"]))
 
     async def hand_over(self, recipient_id: str, spec: Any) -> None:
-        target = spec.get("target_app_id", limits.PAGE_INBOX_APP_ID) if isinstance(spec, Mapping) else limits.PAGE_INBOX_APP_ID
+        target = (
+            spec.get("target_app_id", limits.PAGE_INBOX_APP_ID)
+            if isinstance(spec, Mapping)
+            else limits.PAGE_INBOX_APP_ID
+        )
         try:
-            await self.client.pass_thread_control(recipient_id, str(target), metadata="handover requested by the customer")
+            await self.client.pass_thread_control(
+                recipient_id, str(target), metadata="handover requested by the customer"
+            )
         except SendApiError:
             return
         await self.state.set_human_in_control(recipient_id, True)
@@ -187,18 +208,30 @@ class MessengerOutput(OutputChannel):
         name = str(update.get("template"))
         template = self.templates.get(name)
         if template is None or self.statuses is None:
-            logger.error("Not sent to %s: outside the 24-hour window and no utility template %s in the project", recipient_id, name)
+            logger.error(
+                "Not sent to %s: outside the 24-hour window and no utility template %s in the project",
+                recipient_id,
+                name,
+            )
             return False
         code = template.language_code(str(update.get("language") or "en"))
         try:
             status = await self.statuses.status(name, code)
-            message = utility_messages.template_message(template, str(update.get("language") or "en"), update.get("values") or {}, update.get("order_id"))
+            message = utility_messages.template_message(
+                template, str(update.get("language") or "en"), update.get("values") or {}, update.get("order_id")
+            )
         except (SendApiError, utility_messages.TemplateError) as error:
             logger.error("Not sent to %s: utility template %s (%s): %s", recipient_id, name, code, error)
             return False
         if status != utility_messages.APPROVED:
-            logger.warning("Not sent to %s: outside the 24-hour window and utility template %s (%s) is %s, not approved "
-                           "(make messenger-templates)", recipient_id, name, code, status or "unknown to Facebook")
+            logger.warning(
+                "Not sent to %s: outside the 24-hour window and utility template %s (%s) is %s, not approved "
+                "(make messenger-templates)",
+                recipient_id,
+                name,
+                code,
+                status or "unknown to Facebook",
+            )
             return False
         try:
             await self.send_once(recipient_id, message, utility_messages.MESSAGING_TYPE)
@@ -219,8 +252,11 @@ class MessengerOutput(OutputChannel):
         in 2026 and Facebook refuses them. The ledger still shows every state, and an
         undelivered receipt is tried again while it may still be delivered."""
         if not await self.state.inside_window(recipient_id):
-            logger.warning("Not sent to %s: outside the 24-hour window, and not an update with a utility template: %s",
-                           recipient_id, json.dumps(message)[:120])
+            logger.warning(
+                "Not sent to %s: outside the 24-hour window, and not an update with a utility template: %s",
+                recipient_id,
+                json.dumps(message)[:120],
+            )
             self._failures += 1
             return None
         sent = _payloads_in(message)

@@ -2,6 +2,7 @@
 
 Pure functions: each returns the list of ``message`` objects to send, in order.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,11 +49,13 @@ def quick_replies(text: str, replies: Sequence[Mapping[str, Any]]) -> List[Messa
             converted.append({"content_type": reply["content_type"]})
             continue
         payload = str(reply.get("payload") or reply.get("title"))
-        converted.append({
-            "content_type": "text",
-            "title": shorten(reply.get("title", payload), limits.QUICK_REPLY_TITLE_MAX),
-            "payload": payload[: limits.PAYLOAD_MAX],
-        })
+        converted.append(
+            {
+                "content_type": "text",
+                "title": shorten(reply.get("title", payload), limits.QUICK_REPLY_TITLE_MAX),
+                "payload": payload[: limits.PAYLOAD_MAX],
+            }
+        )
     *leading, last = split_text(text or " ") or [" "]
     return [*({"text": part} for part in leading), {"text": last, "quick_replies": converted}]
 
@@ -81,16 +84,18 @@ def button_templates(text: str, buttons: Sequence[Mapping[str, Any]]) -> List[Me
     messages: List[Message] = [{"text": part} for part in split_text("\n".join(parts[:-1]))] if len(parts) > 1 else []
     template_text = parts[-1] if parts else " "
     for start in range(0, len(converted), limits.BUTTONS_MAX):
-        messages.append({
-            "attachment": {
-                "type": "template",
-                "payload": {
-                    "template_type": "button",
-                    "text": template_text if start == 0 else "…",
-                    "buttons": converted[start : start + limits.BUTTONS_MAX],
-                },
+        messages.append(
+            {
+                "attachment": {
+                    "type": "template",
+                    "payload": {
+                        "template_type": "button",
+                        "text": template_text if start == 0 else "…",
+                        "buttons": converted[start : start + limits.BUTTONS_MAX],
+                    },
+                }
             }
-        })
+        )
     return messages
 
 
@@ -141,8 +146,16 @@ def attachment(url: str, kind: Optional[str] = None) -> Message:
     if kind is None:
         extension = url.lower().rsplit("?", 1)[0].rsplit(".", 1)[-1]
         kind = {
-            "png": "image", "jpg": "image", "jpeg": "image", "gif": "image", "webp": "image",
-            "mp4": "video", "mov": "video", "mp3": "audio", "wav": "audio", "ogg": "audio",
+            "png": "image",
+            "jpg": "image",
+            "jpeg": "image",
+            "gif": "image",
+            "webp": "image",
+            "mp4": "video",
+            "mov": "video",
+            "mp3": "audio",
+            "wav": "audio",
+            "ogg": "audio",
         }.get(extension, "file")
     return {"attachment": {"type": kind, "payload": {"url": url, "is_reusable": True}}}
 

@@ -5,6 +5,7 @@ One shared session, a timeout on every call, retries with backoff on 5xx,
 cannot be reached. Every call carries appsecret_proof. Errors are logged with
 their fbtrace_id; the page token never is.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,7 +33,12 @@ UNREACHABLE = frozenset({(551, None), (100, 2018001), (10, 2018108), (200, 15450
 
 class SendApiError(Exception):
     def __init__(
-        self, status: Optional[int], code: Optional[int], subcode: Optional[int], message: str, fbtrace_id: Optional[str],
+        self,
+        status: Optional[int],
+        code: Optional[int],
+        subcode: Optional[int],
+        message: str,
+        fbtrace_id: Optional[str],
         maybe_delivered: bool = False,
     ) -> None:
         super().__init__(f"Send API error status={status} code={code} subcode={subcode}: {message}")
@@ -150,9 +156,18 @@ class SendApiClient:
             return {}
         if response.status >= 400:
             refusal = _error(response.status, answer)
-            logger.info("User Profile API refused the profile of %s: code=%s fbtrace_id=%s", psid, refusal.code, refusal.fbtrace_id)
+            logger.info(
+                "User Profile API refused the profile of %s: code=%s fbtrace_id=%s",
+                psid,
+                refusal.code,
+                refusal.fbtrace_id,
+            )
             return {}
-        return {name: value for name, value in answer.items() if name in PROFILE_FIELDS.split(",") and isinstance(value, str) and value}
+        return {
+            name: value
+            for name, value in answer.items()
+            if name in PROFILE_FIELDS.split(",") and isinstance(value, str) and value
+        }
 
     def _auth(self) -> Dict[str, str]:
         return {"access_token": self.config.page_access_token, "appsecret_proof": self._proof}
@@ -183,8 +198,14 @@ class SendApiClient:
         assert last_error is not None
         logger.error(
             "Send API %s failed for recipient %s after %d attempt(s): status=%s code=%s subcode=%s fbtrace_id=%s%s",
-            path, body.get("recipient", {}).get("id"), attempt, last_error.status, last_error.code,
-            last_error.subcode, last_error.fbtrace_id, " (customer unreachable)" if last_error.unreachable else "",
+            path,
+            body.get("recipient", {}).get("id"),
+            attempt,
+            last_error.status,
+            last_error.code,
+            last_error.subcode,
+            last_error.fbtrace_id,
+            " (customer unreachable)" if last_error.unreachable else "",
         )
         raise last_error
 
@@ -199,4 +220,6 @@ async def _json(response: aiohttp.ClientResponse) -> Dict[str, Any]:
 
 def _error(status: int, answer: Mapping[str, Any]) -> SendApiError:
     error = answer.get("error") or {}
-    return SendApiError(status, error.get("code"), error.get("error_subcode"), str(error.get("message", "")), error.get("fbtrace_id"))
+    return SendApiError(
+        status, error.get("code"), error.get("error_subcode"), str(error.get("message", "")), error.get("fbtrace_id")
+    )

@@ -19,6 +19,7 @@ send-messages/utility-messages) and the Page Message Templates reference
 
 The project's templates are data: ``texts/utility_templates.yml``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -105,33 +106,65 @@ def load_templates(path: Path = TEMPLATES_PATH) -> Dict[str, UtilityTemplate]:
 def creation_body(template: UtilityTemplate, code: str, public_url: str) -> Dict[str, Any]:
     """The ``POST /{page-id}/message_templates`` body of one template in one language."""
     examples = {name: f"<{name}>" for name in template.parameters}
-    components: List[Dict[str, Any]] = [{
-        "type": "BODY",
-        "text": template.texts[code],
-        "example": {"body_text_named_params": [{"param_name": n, "example": examples[n]} for n in template.parameters]},
-    }]
+    components: List[Dict[str, Any]] = [
+        {
+            "type": "BODY",
+            "text": template.texts[code],
+            "example": {
+                "body_text_named_params": [{"param_name": n, "example": examples[n]} for n in template.parameters]
+            },
+        }
+    ]
     if template.pay_buttons:
         base = public_url.rstrip("/") + PAY_PAGE_PATH
-        components.append({"type": "BUTTONS", "buttons": [{
-            "type": "URL", "text": template.pay_buttons[code], "url": base + "{{1}}", "example": [base + EXAMPLE_ORDER_ID],
-        }]})
-    return {"name": template.name, "language": code, "category": CATEGORY, "parameter_format": "NAMED", "components": components}
+        components.append(
+            {
+                "type": "BUTTONS",
+                "buttons": [
+                    {
+                        "type": "URL",
+                        "text": template.pay_buttons[code],
+                        "url": base + "{{1}}",
+                        "example": [base + EXAMPLE_ORDER_ID],
+                    }
+                ],
+            }
+        )
+    return {
+        "name": template.name,
+        "language": code,
+        "category": CATEGORY,
+        "parameter_format": "NAMED",
+        "components": components,
+    }
 
 
-def template_message(template: UtilityTemplate, language: str, values: Mapping[str, Any], order_id: Optional[str]) -> Dict[str, Any]:
+def template_message(
+    template: UtilityTemplate, language: str, values: Mapping[str, Any], order_id: Optional[str]
+) -> Dict[str, Any]:
     """The ``message`` of a utility send: the template filled with this update's values."""
     missing = [name for name in template.parameters if not str(values.get(name) or "")]
     if missing:
         raise TemplateError(f"template {template.name}: no value for {', '.join(missing)}")
-    components: List[Dict[str, Any]] = [{
-        "type": "body",
-        "parameters": [{"type": "text", "parameter_name": n, "text": str(values[n])} for n in template.parameters],
-    }]
+    components: List[Dict[str, Any]] = [
+        {
+            "type": "body",
+            "parameters": [{"type": "text", "parameter_name": n, "text": str(values[n])} for n in template.parameters],
+        }
+    ]
     if template.pay_buttons:
         if not order_id:
             raise TemplateError(f"template {template.name}: the pay button needs the order id")
-        components.append({"type": "button", "sub_type": "url", "index": 0, "parameters": [{"type": "text", "text": order_id}]})
-    return {"template": {"name": template.name, "language": {"code": template.language_code(language)}, "components": components}}
+        components.append(
+            {"type": "button", "sub_type": "url", "index": 0, "parameters": [{"type": "text", "text": order_id}]}
+        )
+    return {
+        "template": {
+            "name": template.name,
+            "language": {"code": template.language_code(language)},
+            "components": components,
+        }
+    }
 
 
 def _status_key(name: str, code: str) -> str:
@@ -161,7 +194,10 @@ class TemplateStatuses:
         try:
             rows = await asyncio.wait_for(self.client.list_message_templates(), LIST_SECONDS)
         except Exception as error:  # noqa: BLE001  (any failure: the update waits, the turn goes on)
-            logger.error("Listing the Page's message templates failed (%s): asked again with the next update", error or type(error).__name__)
+            logger.error(
+                "Listing the Page's message templates failed (%s): asked again with the next update",
+                error or type(error).__name__,
+            )
             await self.store.delete(LISTED)
             return None
         for row in rows:

@@ -1,4 +1,5 @@
 """What the connector remembers per customer, on top of a StateStore."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """Where the connector keeps what must outlive a process: its state and its intake.
 Redis when Rasa's lock store is Redis (several replicas), else the SQL database."""
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ one webhook share it; else in the SQL database (KASSA_STATE_DATABASE_URL), so th
 a restart forgets nothing (the 24-hour window, the handover, the buttons sent).
 The bounded in-memory store is for tests.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -133,7 +134,8 @@ class RedisStore:
 
 state_metadata = sa.MetaData()
 state_table = sa.Table(
-    "kassa_connector_state", state_metadata,
+    "kassa_connector_state",
+    state_metadata,
     sa.Column("key", sa.String(255), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False, index=True),
@@ -202,7 +204,8 @@ class SqlStore:
         with self.engine.connect() as connection:
             row = connection.execute(
                 sa.select(state_table.c.value, state_table.c.expires_at)
-                .where(state_table.c.key == key).where(state_table.c.expires_at >= time.time())
+                .where(state_table.c.key == key)
+                .where(state_table.c.expires_at >= time.time())
             ).first()
         return None if row is None else (row[0], float(row[1]))
 
@@ -239,7 +242,11 @@ class SqlStore:
         try:
             with self.engine.begin() as connection:
                 connection.execute(state_table.delete().where(state_table.c.key.in_(list(batch))))
-                rows = [{"key": k, "value": json.dumps(v), "expires_at": e} for k, (e, v) in batch.items() if v is not _DELETED]
+                rows = [
+                    {"key": k, "value": json.dumps(v), "expires_at": e}
+                    for k, (e, v) in batch.items()
+                    if v is not _DELETED
+                ]
                 if rows:
                     connection.execute(state_table.insert(), rows)
         except Exception:

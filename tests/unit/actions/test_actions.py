@@ -1,5 +1,6 @@
 """The actions, run as the action server runs them: real Trackers, a
 CollectingDispatcher, and PayPal calls over HTTP to the local sandbox."""
+
 from __future__ import annotations
 
 import asyncio
@@ -64,12 +65,17 @@ def test_browse_a_category_sends_a_carousel() -> None:
     assert first["title"] == "Beacon Front Light"
     assert first["subtitle"].startswith("€24.95")
     assert first["image_url"].endswith("lgt-001.png")
-    assert [b["payload"] for b in first["buttons"]] == ['/add_to_cart{"product": "LGT-001"}', '/product_details{"product": "LGT-001"}']
+    assert [b["payload"] for b in first["buttons"]] == [
+        '/add_to_cart{"product": "LGT-001"}',
+        '/product_details{"product": "LGT-001"}',
+    ]
 
 
 def test_browse_an_unknown_category() -> None:
     text = "show me your unicycles"
-    messages, _ = run(ActionShowCatalog(), make_tracker(text, "browse_catalog", [entity("category", "unicycles", text)]))
+    messages, _ = run(
+        ActionShowCatalog(), make_tracker(text, "browse_catalog", [entity("category", "unicycles", text)])
+    )
     assert messages[0]["response"] == "utter_unknown_category"
     assert messages[0]["query"] == "unicycles"
     assert len(messages[0]["quick_replies"]) == 5
@@ -89,7 +95,9 @@ def test_search_without_results() -> None:
 
 def test_details_of_a_product() -> None:
     text = "tell me about the urban helmet"
-    messages, events = run(ActionShowProduct(), make_tracker(text, "product_details", [entity("product", "HLM-001", start=18)]))
+    messages, events = run(
+        ActionShowProduct(), make_tracker(text, "product_details", [entity("product", "HLM-001", start=18)])
+    )
     message = messages[0]
     assert message["response"] == "utter_product_details"
     assert message["product_name"] == "Urban Helmet" and message["price"] == "€69.00"
@@ -99,13 +107,18 @@ def test_details_of_a_product() -> None:
 
 
 def test_a_typo_in_a_name_still_finds_the_product() -> None:
-    messages, _ = run(ActionShowProduct(), make_tracker("tell me about the ironclat", "product_details", [entity("product", "ironclat")]))
+    messages, _ = run(
+        ActionShowProduct(),
+        make_tracker("tell me about the ironclat", "product_details", [entity("product", "ironclat")]),
+    )
     assert messages[0]["response"] == "utter_product_details"
     assert messages[0]["product_name"] == "Ironclad U-Lock"
 
 
 def test_a_kind_of_product_gets_did_you_mean_buttons() -> None:
-    messages, _ = run(ActionShowProduct(), make_tracker("tell me about the helmet", "product_details", [entity("product", "helmet")]))
+    messages, _ = run(
+        ActionShowProduct(), make_tracker("tell me about the helmet", "product_details", [entity("product", "helmet")])
+    )
     assert messages[0]["response"] == "utter_unknown_product"
     assert len(messages[0]["buttons"]) == 3
     assert all(b["payload"].startswith('/product_details{"product": "HLM-') for b in messages[0]["buttons"])
@@ -115,7 +128,9 @@ def test_a_kind_of_product_gets_did_you_mean_buttons() -> None:
 
 
 def test_add_defaults_to_one() -> None:
-    messages, events = run(ActionAddToCart(), make_tracker("add the frame bag", "add_to_cart", slots={"product": "BAG-003"}))
+    messages, events = run(
+        ActionAddToCart(), make_tracker("add the frame bag", "add_to_cart", slots={"product": "BAG-003"})
+    )
     assert slots_set(events)["cart"] == {"BAG-003": 1}
     assert messages[0]["response"] == "utter_added_to_cart"
     assert messages[0]["total"] == "€29.50"
@@ -123,13 +138,20 @@ def test_add_defaults_to_one() -> None:
 
 def test_add_with_a_quantity_word() -> None:
     text = "add two ember rear lights"
-    tracker = make_tracker(text, "add_to_cart", [entity("quantity", "two", text)], slots={"product": "LGT-002", "quantity": "two", "cart": {"LGT-002": 1}})
+    tracker = make_tracker(
+        text,
+        "add_to_cart",
+        [entity("quantity", "two", text)],
+        slots={"product": "LGT-002", "quantity": "two", "cart": {"LGT-002": 1}},
+    )
     messages, events = run(ActionAddToCart(), tracker)
     assert slots_set(events) == {"cart": {"LGT-002": 3}, "last_product": "LGT-002", "product": None, "quantity": None}
     assert messages[0]["quantity"] == 2 and messages[0]["total"] == "€43.50"
 
 
-@pytest.mark.parametrize("text, quantity", [("add -3 mini pumps", "3"), ("add 2.5 mini pumps", "2.5"), ("add zero mini pumps", "zero")])
+@pytest.mark.parametrize(
+    "text, quantity", [("add -3 mini pumps", "3"), ("add 2.5 mini pumps", "2.5"), ("add zero mini pumps", "zero")]
+)
 def test_invalid_quantities_leave_the_cart_unchanged(text: str, quantity: str) -> None:
     slots = {"product": "PMP-002", "quantity": quantity, "cart": {"LGT-001": 1}}
     tracker = make_tracker(text, "add_to_cart", [entity("quantity", quantity, text)], slots=slots)
@@ -140,7 +162,9 @@ def test_invalid_quantities_leave_the_cart_unchanged(text: str, quantity: str) -
 
 def test_more_than_the_stock_is_refused() -> None:
     text = "add 9 trail helmets"
-    tracker = make_tracker(text, "add_to_cart", [entity("quantity", "9", text)], slots={"product": "HLM-004", "quantity": "9"})
+    tracker = make_tracker(
+        text, "add_to_cart", [entity("quantity", "9", text)], slots={"product": "HLM-004", "quantity": "9"}
+    )
     messages, events = run(ActionAddToCart(), tracker)
     assert messages[0]["response"] == "utter_too_many" and messages[0]["limit"] == 8
     assert "cart" not in slots_set(events)
@@ -166,7 +190,9 @@ def test_quantity_form_refuses_minus_three() -> None:
 
 def test_a_change_of_a_product_not_in_the_cart_adds_it() -> None:
     # "and the floor pump as well" read as a change: not in the cart yet, so it goes in
-    tracker = make_tracker("and the floor pump as well", "change_quantity", slots={"cart": {"LGT-001": 1}, "product": "PMP-001"})
+    tracker = make_tracker(
+        "and the floor pump as well", "change_quantity", slots={"cart": {"LGT-001": 1}, "product": "PMP-001"}
+    )
     extracted = asyncio.run(ValidateChangeQuantityForm().extract_quantity(CollectingDispatcher(), tracker, DOMAIN))
     assert extracted == {"quantity": "1"}
     tracker.slots.update(extracted)
@@ -183,7 +209,9 @@ def test_change_quantity() -> None:
 
 
 def test_remove_the_only_line_without_naming_it() -> None:
-    messages, events = run(ActionRemoveFromCart(), make_tracker("remove it", "remove_from_cart", slots={"cart": {"LGT-001": 2}}))
+    messages, events = run(
+        ActionRemoveFromCart(), make_tracker("remove it", "remove_from_cart", slots={"cart": {"LGT-001": 2}})
+    )
     assert slots_set(events)["cart"] == {}
     assert messages[0]["response"] == "utter_removed_from_cart"
 
@@ -197,7 +225,9 @@ def test_remove_asks_which_when_several_lines() -> None:
 
 
 def test_remove_a_product_not_in_the_cart() -> None:
-    tracker = make_tracker("remove the fold lock", "remove_from_cart", slots={"product": "LCK-004", "cart": {"LGT-001": 2, "PMP-001": 1}})
+    tracker = make_tracker(
+        "remove the fold lock", "remove_from_cart", slots={"product": "LCK-004", "cart": {"LGT-001": 2, "PMP-001": 1}}
+    )
     messages, events = run(ActionRemoveFromCart(), tracker)
     assert messages[0]["response"] == "utter_not_in_cart"
     assert "cart" not in slots_set(events)
@@ -299,18 +329,25 @@ def test_order_status_follows_the_order(actions_env: Sandbox) -> None:
 
 def test_adding_a_product_with_sizes_and_colours_asks_which_first() -> None:
     text = "add two urban helmets"
-    tracker = make_tracker(text, "add_to_cart", [entity("quantity", "two", text)], slots={"product": "HLM-001", "quantity": "two"})
+    tracker = make_tracker(
+        text, "add_to_cart", [entity("quantity", "two", text)], slots={"product": "HLM-001", "quantity": "two"}
+    )
     messages, events = run(ActionAddToCart(), tracker)
     assert messages[0]["response"] == "utter_ask_variant" and messages[0]["product_name"] == "Urban Helmet"
     assert [b["title"] for b in messages[0]["quick_replies"]][:2] == ["S / black", "S / white"]
-    assert messages[0]["quick_replies"][2]["payload"] == '/add_to_cart{"product": "HLM-001", "variant": "M / black", "quantity": "2"}'
+    assert (
+        messages[0]["quick_replies"][2]["payload"]
+        == '/add_to_cart{"product": "HLM-001", "variant": "M / black", "quantity": "2"}'
+    )
     assert "cart" not in slots_set(events)
 
 
 def test_the_tapped_variant_goes_into_the_cart() -> None:
     payload = '/add_to_cart{"product": "HLM-001", "variant": "M / black", "quantity": "2"}'
     entities = [entity("product", "HLM-001"), entity("variant", "M / black"), entity("quantity", "2")]
-    tracker = make_tracker(payload, "add_to_cart", entities, slots={"product": "HLM-001", "cart": {"HLM-001:L / white": 1}})
+    tracker = make_tracker(
+        payload, "add_to_cart", entities, slots={"product": "HLM-001", "cart": {"HLM-001:L / white": 1}}
+    )
     messages, events = run(ActionAddToCart(), tracker)
     assert messages[0]["response"] == "utter_added_to_cart"
     assert messages[0]["product_name"] == "Urban Helmet (M / black)" and messages[0]["total"] == "€207.00"
@@ -319,7 +356,9 @@ def test_the_tapped_variant_goes_into_the_cart() -> None:
 
 def test_a_variant_typed_with_the_product_needs_no_question() -> None:
     text = "een grote witte urban helm"
-    tracker = make_tracker(text, "add_to_cart", [entity("product", "urban helm", text)], slots={"product": "HLM-001", "language": "nl"})
+    tracker = make_tracker(
+        text, "add_to_cart", [entity("product", "urban helm", text)], slots={"product": "HLM-001", "language": "nl"}
+    )
     messages, events = run(ActionAddToCart(), tracker)
     assert messages[0]["product_name"] == "Urban helm (L / wit)"
     assert slots_set(events)["cart"] == {"HLM-001:L / white": 1}
@@ -335,11 +374,14 @@ def test_a_forged_variant_is_asked_again() -> None:
 
 def test_removing_a_product_in_two_sizes_asks_which() -> None:
     text = "remove the trail helmet"
-    tracker = make_tracker(text, "remove_from_cart", slots={"product": "HLM-004", "cart": {"HLM-004:M": 1, "HLM-004:L": 1}})
+    tracker = make_tracker(
+        text, "remove_from_cart", slots={"product": "HLM-004", "cart": {"HLM-004:M": 1, "HLM-004:L": 1}}
+    )
     messages, events = run(ActionRemoveFromCart(), tracker)
     assert messages[0]["response"] == "utter_ask_variant"
     assert [b["payload"] for b in messages[0]["quick_replies"]] == [
-        '/remove_from_cart{"product": "HLM-004", "variant": "M"}', '/remove_from_cart{"product": "HLM-004", "variant": "L"}',
+        '/remove_from_cart{"product": "HLM-004", "variant": "M"}',
+        '/remove_from_cart{"product": "HLM-004", "variant": "L"}',
     ]
     assert "cart" not in slots_set(events)
 
@@ -357,9 +399,16 @@ def test_changing_the_quantity_of_a_chosen_size() -> None:
     dispatcher = CollectingDispatcher()
     cart = {"HLM-004:L": 1}
     form_tracker = make_tracker("the trail helmet", slots={"cart": cart})
-    assert ValidateChangeQuantityForm().validate_product("trail mips helmet", dispatcher, form_tracker, DOMAIN) == {"product": "HLM-004"}
+    assert ValidateChangeQuantityForm().validate_product("trail mips helmet", dispatcher, form_tracker, DOMAIN) == {
+        "product": "HLM-004"
+    }
     text = "make it 2 trail helmets"
-    tracker = make_tracker(text, "change_quantity", [entity("quantity", "2", text)], slots={"product": "HLM-004", "quantity": "2", "cart": cart})
+    tracker = make_tracker(
+        text,
+        "change_quantity",
+        [entity("quantity", "2", text)],
+        slots={"product": "HLM-004", "quantity": "2", "cart": cart},
+    )
     messages, events = run(ActionChangeQuantity(), tracker)
     assert messages[0]["product_name"] == "Trail MIPS Helmet (L)"
     assert slots_set(events)["cart"] == {"HLM-004:L": 2}

@@ -1,5 +1,6 @@
 """Shopper language in the actions: follow-ups, needs, limits and off-topic messages,
 with real Trackers as the action server receives them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,7 +36,9 @@ def test_die_van_a_price_is_the_card_with_that_price() -> None:
 
 
 def test_make_it_five_changes_the_product_last_handled() -> None:
-    tracker = make_tracker("make it five", "change_quantity", slots={"cart": {"LGT-001": 1, "PMP-001": 2}, "last_product": "PMP-001"})
+    tracker = make_tracker(
+        "make it five", "change_quantity", slots={"cart": {"LGT-001": 1, "PMP-001": 2}, "last_product": "PMP-001"}
+    )
     form = ValidateChangeQuantityForm()
     product = extracted(form, "product", tracker)
     assert product == {"product": "PMP-001"}
@@ -44,7 +47,9 @@ def test_make_it_five_changes_the_product_last_handled() -> None:
 
 
 def test_remove_it_takes_out_the_product_last_handled() -> None:
-    tracker = make_tracker("remove it", "remove_from_cart", slots={"cart": {"LGT-001": 1, "PMP-001": 2}, "last_product": "PMP-001"})
+    tracker = make_tracker(
+        "remove it", "remove_from_cart", slots={"cart": {"LGT-001": 1, "PMP-001": 2}, "last_product": "PMP-001"}
+    )
     messages, events = run(ActionRemoveFromCart(), tracker)
     assert slots_set(events)["cart"] == {"LGT-001": 1}
     assert messages[0]["product_name"] == "Floor Pump"
@@ -58,7 +63,9 @@ def test_a_number_word_next_to_a_plural_dutch_name() -> None:
 
 
 def test_a_category_with_a_price_limit_in_words() -> None:
-    messages, events = run(ActionShowCatalog(), make_tracker("tassen onder de veertig euro", "browse_catalog", slots={"language": "nl"}))
+    messages, events = run(
+        ActionShowCatalog(), make_tracker("tassen onder de veertig euro", "browse_catalog", slots={"language": "nl"})
+    )
     assert [e["title"] for e in messages[0]["elements"]] == ["Zadeltasje", "Frametas", "Stuurmand"]
     assert slots_set(events)["shown_products"] == ["BAG-002", "BAG-003", "BAG-004"]
 
@@ -94,19 +101,27 @@ def test_an_order_read_as_browsing_still_goes_in_the_cart() -> None:
 
 
 def test_a_need_with_a_quantity_is_an_order_and_without_one_a_search() -> None:
-    messages, events = run(ActionShowCatalog(), make_tracker("we need ten saddle pouches for the club", "browse_catalog"))
+    messages, events = run(
+        ActionShowCatalog(), make_tracker("we need ten saddle pouches for the club", "browse_catalog")
+    )
     assert slots_set(events)["cart"] == {"BAG-002": 10}
-    messages, events = run(ActionShowCatalog(), make_tracker("ik heb drie kettingsloten nodig", "browse_catalog", slots={"language": "nl"}))
+    messages, events = run(
+        ActionShowCatalog(), make_tracker("ik heb drie kettingsloten nodig", "browse_catalog", slots={"language": "nl"})
+    )
     assert slots_set(events)["cart"] == {"LCK-003": 3}
     messages, events = run(ActionShowCatalog(), make_tracker("i need a lock for my bike", "browse_catalog"))
     assert "cart" not in slots_set(events) and "LCK-003" in slots_set(events)["shown_products"]
 
 
 def test_a_new_quantity_instead_of_the_old_one_sets_the_line() -> None:
-    tracker = make_tracker("i want 3 saddle pouches instead of one", "add_to_cart", slots={"product": "BAG-002", "cart": {"BAG-002": 1}})
+    tracker = make_tracker(
+        "i want 3 saddle pouches instead of one", "add_to_cart", slots={"product": "BAG-002", "cart": {"BAG-002": 1}}
+    )
     messages, events = run(ActionAddToCart(), tracker)
     assert slots_set(events)["cart"] == {"BAG-002": 3} and messages[0]["response"] == "utter_quantity_changed"
-    tracker = make_tracker("ik wil 3 zadeltasjes in plaats van één", "browse_catalog", slots={"cart": {"BAG-002": 1}, "language": "nl"})
+    tracker = make_tracker(
+        "ik wil 3 zadeltasjes in plaats van één", "browse_catalog", slots={"cart": {"BAG-002": 1}, "language": "nl"}
+    )
     messages, events = run(ActionShowCatalog(), tracker)
     assert slots_set(events)["cart"] == {"BAG-002": 3}
     tracker = make_tracker("3 saddle pouches instead of the frame bag", "add_to_cart", slots={"product": "BAG-002"})
@@ -133,7 +148,9 @@ def test_a_question_read_as_an_order_shows_the_product() -> None:
 def test_a_question_read_as_emptying_the_cart_keeps_the_cart() -> None:
     from actions.cart import ActionClearCart
 
-    tracker = make_tracker("do you have a basket for the front of my bike?", "clear_cart", slots={"cart": {"LGT-001": 1}})
+    tracker = make_tracker(
+        "do you have a basket for the front of my bike?", "clear_cart", slots={"cart": {"LGT-001": 1}}
+    )
     messages, events = run(ActionClearCart(), tracker)
     assert "cart" not in slots_set(events)
     assert "BAG-004" in slots_set(events)["shown_products"]
@@ -151,7 +168,9 @@ def test_a_kind_word_means_the_one_cart_line_of_that_kind_not_the_last_product()
 
 def test_removing_a_kind_takes_out_the_one_line_of_that_kind() -> None:
     cart = {"LCK-002": 1, "PMP-004": 1}
-    tracker = make_tracker("haal het slot eruit", "remove_from_cart", slots={"cart": cart, "last_product": "PMP-004", "language": "nl"})
+    tracker = make_tracker(
+        "haal het slot eruit", "remove_from_cart", slots={"cart": cart, "last_product": "PMP-004", "language": "nl"}
+    )
     messages, events = run(ActionRemoveFromCart(), tracker)
     assert slots_set(events)["cart"] == {"PMP-004": 1}
 
@@ -163,8 +182,16 @@ def test_in_my_basket_names_the_cart_not_the_basket_for_sale() -> None:
         {"entity": "product", "value": "BAG-004", "start": 28, "end": 34},
     ]
     tracker = make_tracker(text, "add_to_cart", entities=entities, slots={"product": "BAG-004"})
-    assert ValidateAddToCartForm().validate_product("BAG-004", CollectingDispatcher(), tracker, DOMAIN) == {"product": "LCK-002"}
-    tracker = make_tracker("I'd like the handlebar basket", "add_to_cart", entities=[{"entity": "product", "value": "BAG-004", "start": 13, "end": 29}])
-    assert ValidateAddToCartForm().validate_product("BAG-004", CollectingDispatcher(), tracker, DOMAIN) == {"product": "BAG-004"}
+    assert ValidateAddToCartForm().validate_product("BAG-004", CollectingDispatcher(), tracker, DOMAIN) == {
+        "product": "LCK-002"
+    }
+    tracker = make_tracker(
+        "I'd like the handlebar basket",
+        "add_to_cart",
+        entities=[{"entity": "product", "value": "BAG-004", "start": 13, "end": 29}],
+    )
+    assert ValidateAddToCartForm().validate_product("BAG-004", CollectingDispatcher(), tracker, DOMAIN) == {
+        "product": "BAG-004"
+    }
     tracker = make_tracker("zet een coil kabelslot in mijn mandje", "add_to_cart", slots={"language": "nl"})
     assert extracted(ValidateAddToCartForm(), "product", tracker) == {"product": "LCK-002"}

@@ -2,6 +2,7 @@
 is never charged twice through a bank payment and a later checkout, a paid order
 leaves the cart once even when its turn is lost, and a refund is counted and told
 only when PayPal completed it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -48,7 +49,9 @@ def sandbox_post(sandbox: Sandbox, path: str) -> requests.Response:
 def approve_at_bank(sandbox: Sandbox, order_id: str, hold: bool) -> None:
     if hold:
         sandbox_post(sandbox, f"/_sandbox/orders/{order_id}/bank-approval/hold").raise_for_status()
-    answer = requests.post(f"{sandbox.url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=5)
+    answer = requests.post(
+        f"{sandbox.url}/checkoutnow/approve", data={"token": order_id}, allow_redirects=False, timeout=5
+    )
     assert answer.status_code == 303
 
 
@@ -56,7 +59,13 @@ def checkout_then_ideal(sender: str) -> Tuple[str, str]:
     """Order A (PayPal) at checkout, then order B (iDEAL) when the customer taps iDEAL."""
     _, slots = run(ActionCheckout(), make_tracker("afrekenen", "checkout", slots=DUTCH, sender_id=sender))
     first = slots["last_order"]["id"]
-    tracker = make_tracker("iDEAL", "choose_payment_method", [{"entity": "payment_method", "value": "ideal"}], slots=DUTCH, sender_id=sender)
+    tracker = make_tracker(
+        "iDEAL",
+        "choose_payment_method",
+        [{"entity": "payment_method", "value": "ideal"}],
+        slots=DUTCH,
+        sender_id=sender,
+    )
     _, slots = run(ActionStartBankPayment(), tracker)
     return first, slots["last_order"]["id"]
 
@@ -75,7 +84,9 @@ def test_a_bank_approval_blocks_a_new_checkout_until_the_bank_confirms(actions_e
     assert actions_env.counter("orders_created") == created and actions_env.counter("create_replayed") == 0
     assert ledger.order(first).status == "SUPERSEDED" and ledger.order(bank).status == "APPROVED"
     sandbox_post(actions_env, f"/_sandbox/orders/{bank}/bank-approval/complete").raise_for_status()
-    messages, slots = run(ActionReportPaymentUpdate(), payment_event("payment_update", bank, DUTCH, sender, payment_event="COMPLETED"))
+    messages, slots = run(
+        ActionReportPaymentUpdate(), payment_event("payment_update", bank, DUTCH, sender, payment_event="COMPLETED")
+    )
     assert "utter_payment_received" in responses(messages) and slots["cart"] == {} and slots["applied_orders"] == [bank]
     assert ledger.order(bank).status == "COMPLETED" and ledger.order(first).status == "SUPERSEDED"
 
@@ -106,7 +117,9 @@ def test_a_replaced_bank_order_paid_anyway_is_refunded_at_once_and_told_once(act
     assert record.status == "REFUNDED" and ledger.refunded_amount(bank) == 29
     # the same event again, and the refund's own webhook: nothing more is told or paid back
     again, _ = run(ActionReportPaymentUpdate(), completed)
-    refunded, _ = run(ActionReportPaymentUpdate(), payment_event("payment_update", bank, DUTCH, sender, payment_event="REFUNDED"))
+    refunded, _ = run(
+        ActionReportPaymentUpdate(), payment_event("payment_update", bank, DUTCH, sender, payment_event="REFUNDED")
+    )
     assert again == [] and refunded == [] and actions_env.counter("refunds") == 1
     # the approval's return, late: not captured again, not told again
     late, _ = run(ActionCapturePayment(), payment_event("payment_approved", bank, DUTCH, sender))
@@ -122,12 +135,17 @@ def test_a_paid_order_leaves_the_cart_on_the_retry_of_a_lost_turn(actions_env: S
     messages, first = run(ActionCapturePayment(), payment_event("payment_approved", order_id, before_payment, sender))
     assert "utter_payment_received" in responses(messages) and first["cart"] == {"PMP-001": 1}
     # Rasa never saved those slot events (a crash, a failed save): the retry sees the old tracker
-    messages, retried = run(ActionReportPaymentUpdate(), payment_event("payment_update", order_id, before_payment, sender, payment_event="COMPLETED"))
+    messages, retried = run(
+        ActionReportPaymentUpdate(),
+        payment_event("payment_update", order_id, before_payment, sender, payment_event="COMPLETED"),
+    )
     assert "utter_payment_received" not in responses(messages)  # thanked once
     assert retried["cart"] == {"PMP-001": 1} and retried["applied_orders"] == [order_id] and retried["paid_orders"] == 1
     # once saved, a further retry changes nothing
     saved = {**before_payment, **retried}
-    messages, again = run(ActionReportPaymentUpdate(), payment_event("payment_update", order_id, saved, sender, payment_event="COMPLETED"))
+    messages, again = run(
+        ActionReportPaymentUpdate(), payment_event("payment_update", order_id, saved, sender, payment_event="COMPLETED")
+    )
     assert again == {} and messages == []
 
 
@@ -152,9 +170,18 @@ def test_each_refund_is_told_once_and_the_order_follows(actions_env: Sandbox, re
     told: List[str] = []
     for number in range(refunds):
         amount = {"amount": "29.00"} if refunds == 1 else {"amount": "10.00" if number == 0 else "19.00"}
-        requests.post(f"{actions_env.url}/_sandbox/captures/{capture_id}/refund", json=amount, timeout=5).raise_for_status()
+        requests.post(
+            f"{actions_env.url}/_sandbox/captures/{capture_id}/refund", json=amount, timeout=5
+        ).raise_for_status()
         for _ in range(2):  # PayPal may deliver the webhook twice
-            messages, _ = run(ActionReportPaymentUpdate(), payment_event("payment_update", order_id, {}, sender, payment_event="REFUNDED"))
+            messages, _ = run(
+                ActionReportPaymentUpdate(),
+                payment_event("payment_update", order_id, {}, sender, payment_event="REFUNDED"),
+            )
             told += [str(m.get("response")) for m in messages]
-    expected = ["utter_payment_refunded"] if refunds == 1 else ["utter_payment_partly_refunded", "utter_payment_partly_refunded"]
+    expected = (
+        ["utter_payment_refunded"]
+        if refunds == 1
+        else ["utter_payment_partly_refunded", "utter_payment_partly_refunded"]
+    )
     assert told == expected and get_ledger().order(order_id).status == "REFUNDED"

@@ -1,5 +1,6 @@
 """The review loop and the sales funnel, on a tracker store written by Rasa's own
 SQLTrackerStore and a ledger written by the project's Ledger, built here."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,41 +25,60 @@ DAY_2 = time.time() - 2 * 86400
 
 # --- masking -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, masked", [
-    ("my name is Tom Baker and I want a lamp", "my name is <name> and I want a lamp"),
-    ("Hello, I'm Sarah Connor", "Hello, I'm <name>"),
-    ("ik heet Jan de Vries", "ik heet <name>"),
-    ("mijn naam is Sanne Janssens, groetjes", "mijn naam is <name>, groetjes"),
-    ("Groeten, Pieter van den Berg", "Groeten, <name>"),
-    ("mail me at tom.baker@example.com", "mail me at <email>"),
-    ("mijn mail is jan.devries@example.nl", "mijn mail is <email>"),
-    ("call me on +44 20 7946 0958 please", "call me on <phone> please"),
-    ("bel me op 06-12345678", "bel me op <phone>"),
-    ("mijn nummer is 0470 12 34 56", "mijn nummer is <phone>"),
-    ("order 5O190127TN364715T never arrived", "order <order id> never arrived"),
-    ("waar blijft bestelling 8MC585209K746392H", "waar blijft bestelling <order id>"),
-    ("mijn iban is NL91 ABNA 0417 1643 00", "mijn iban is <iban>"),
-    # shopping words are not personal data
-    ("I'm looking for 2 lights under 25 euro", "I'm looking for 2 lights under 25 euro"),
-    ("ik ben op zoek naar een helm voor mijn dochter", "ik ben op zoek naar een helm voor mijn dochter"),
-    ("add two ember rear lights to my cart", "add two ember rear lights to my cart"),
-])
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("my name is Tom Baker and I want a lamp", "my name is <name> and I want a lamp"),
+        ("Hello, I'm Sarah Connor", "Hello, I'm <name>"),
+        ("ik heet Jan de Vries", "ik heet <name>"),
+        ("mijn naam is Sanne Janssens, groetjes", "mijn naam is <name>, groetjes"),
+        ("Groeten, Pieter van den Berg", "Groeten, <name>"),
+        ("mail me at tom.baker@example.com", "mail me at <email>"),
+        ("mijn mail is jan.devries@example.nl", "mijn mail is <email>"),
+        ("call me on +44 20 7946 0958 please", "call me on <phone> please"),
+        ("bel me op 06-12345678", "bel me op <phone>"),
+        ("mijn nummer is 0470 12 34 56", "mijn nummer is <phone>"),
+        ("order 5O190127TN364715T never arrived", "order <order id> never arrived"),
+        ("waar blijft bestelling 8MC585209K746392H", "waar blijft bestelling <order id>"),
+        ("mijn iban is NL91 ABNA 0417 1643 00", "mijn iban is <iban>"),
+        # shopping words are not personal data
+        ("I'm looking for 2 lights under 25 euro", "I'm looking for 2 lights under 25 euro"),
+        ("ik ben op zoek naar een helm voor mijn dochter", "ik ben op zoek naar een helm voor mijn dochter"),
+        ("add two ember rear lights to my cart", "add two ember rear lights to my cart"),
+    ],
+)
 def test_personal_data_is_masked_in_both_languages(text: str, masked: str) -> None:
     assert mask(text) == masked
 
 
 def test_names_the_conversation_knows_are_masked_wherever_they_appear() -> None:
-    assert mask("thanks, this is for sam. BUYER here", known_names=["Sam Buyer"]) == "thanks, this is for <name>. <name> here"
+    assert (
+        mask("thanks, this is for sam. BUYER here", known_names=["Sam Buyer"])
+        == "thanks, this is for <name>. <name> here"
+    )
 
 
 # --- a tracker store and a ledger built for the tests ------------------------------------------------
 
-def user(text: str, intent: str, at: float, confidence: float = 0.95, entities: Optional[List[Dict[str, Any]]] = None,
-         ranking: Optional[List[Dict[str, Any]]] = None, metadata: Optional[Dict[str, Any]] = None) -> Any:
+
+def user(
+    text: str,
+    intent: str,
+    at: float,
+    confidence: float = 0.95,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    ranking: Optional[List[Dict[str, Any]]] = None,
+    metadata: Optional[Dict[str, Any]] = None,
+) -> Any:
     from rasa.shared.core.events import UserUttered
 
-    parse = {"intent": {"name": intent, "confidence": confidence}, "entities": entities or [],
-             "intent_ranking": ranking or [{"name": intent, "confidence": confidence}], "text": text}
+    parse = {
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": entities or [],
+        "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
+        "text": text,
+    }
     return UserUttered(text, parse["intent"], entities or [], parse, timestamp=at, metadata=metadata or {})
 
 
@@ -83,22 +103,61 @@ def slot(name: str, value: Any, at: float) -> Any:
 def conversations_for_tests() -> Dict[str, List[Any]]:
     d1, d2 = DAY_1, DAY_2
     return {
-        "c1": [slot("language", "en", d1), user("hi", "greet", d1), action("utter_greet", d1 + 1), bot("Hi! What are you looking for?", d1 + 1)],
-        "c2": [user("show me your lights", "browse_catalog", d1 + 10), slot("shown_products", ["LGT-001", "LGT-002"], d1 + 11),
-               slot("language", "en", d1 + 11)],
-        "c3": [slot("language", "nl", d1 + 20), user("laat lampen zien", "browse_catalog", d1 + 20),
-               slot("shown_products", ["LGT-002"], d1 + 21), user("doe er een in mijn mandje", "add_to_cart", d1 + 22, confidence=0.45),
-               slot("cart", {"LGT-002": 1}, d1 + 23)],
-        "c4": [slot("language", "en", d2), user("show me locks", "browse_catalog", d2), slot("shown_products", ["LCK-001"], d2 + 1),
-               user("add the coil lock", "add_to_cart", d2 + 2), slot("cart", {"LCK-001": 1}, d2 + 3), user("checkout", "checkout", d2 + 4)],
-        "c5": [slot("language", "nl", d2 + 10), user("twee achterlichten", "add_to_cart", d2 + 10), slot("shown_products", ["LGT-002"], d2 + 11),
-               slot("cart", {"LGT-002": 2}, d2 + 11), user("afrekenen", "checkout", d2 + 12), slot("cart", {}, d2 + 600)],
-        "c6": [slot("language", "en", d2 + 20), user("show me helmets", "browse_catalog", d2 + 20), slot("last_product", "HLM-001", d2 + 21),
-               slot("cart", {"HLM-001": 1}, d2 + 22), user("pay", "checkout", d2 + 23), slot("cart", {}, d2 + 900)],
-        "c7": [slot("language", "en", d2 + 30), user("do you sell unicycles", "nlu_fallback", d2 + 30, confidence=0.3),
-               action("action_answer_out_of_scope", d2 + 31), bot("Sorry, I can only help with the shop.", d2 + 31),
-               user("my email is tom@example.com, can I talk to a person", "human_handoff", d2 + 32, confidence=0.55,
-                    ranking=[{"name": "human_handoff", "confidence": 0.55}, {"name": "order_status", "confidence": 0.5}])],
+        "c1": [
+            slot("language", "en", d1),
+            user("hi", "greet", d1),
+            action("utter_greet", d1 + 1),
+            bot("Hi! What are you looking for?", d1 + 1),
+        ],
+        "c2": [
+            user("show me your lights", "browse_catalog", d1 + 10),
+            slot("shown_products", ["LGT-001", "LGT-002"], d1 + 11),
+            slot("language", "en", d1 + 11),
+        ],
+        "c3": [
+            slot("language", "nl", d1 + 20),
+            user("laat lampen zien", "browse_catalog", d1 + 20),
+            slot("shown_products", ["LGT-002"], d1 + 21),
+            user("doe er een in mijn mandje", "add_to_cart", d1 + 22, confidence=0.45),
+            slot("cart", {"LGT-002": 1}, d1 + 23),
+        ],
+        "c4": [
+            slot("language", "en", d2),
+            user("show me locks", "browse_catalog", d2),
+            slot("shown_products", ["LCK-001"], d2 + 1),
+            user("add the coil lock", "add_to_cart", d2 + 2),
+            slot("cart", {"LCK-001": 1}, d2 + 3),
+            user("checkout", "checkout", d2 + 4),
+        ],
+        "c5": [
+            slot("language", "nl", d2 + 10),
+            user("twee achterlichten", "add_to_cart", d2 + 10),
+            slot("shown_products", ["LGT-002"], d2 + 11),
+            slot("cart", {"LGT-002": 2}, d2 + 11),
+            user("afrekenen", "checkout", d2 + 12),
+            slot("cart", {}, d2 + 600),
+        ],
+        "c6": [
+            slot("language", "en", d2 + 20),
+            user("show me helmets", "browse_catalog", d2 + 20),
+            slot("last_product", "HLM-001", d2 + 21),
+            slot("cart", {"HLM-001": 1}, d2 + 22),
+            user("pay", "checkout", d2 + 23),
+            slot("cart", {}, d2 + 900),
+        ],
+        "c7": [
+            slot("language", "en", d2 + 30),
+            user("do you sell unicycles", "nlu_fallback", d2 + 30, confidence=0.3),
+            action("action_answer_out_of_scope", d2 + 31),
+            bot("Sorry, I can only help with the shop.", d2 + 31),
+            user(
+                "my email is tom@example.com, can I talk to a person",
+                "human_handoff",
+                d2 + 32,
+                confidence=0.55,
+                ranking=[{"name": "human_handoff", "confidence": 0.55}, {"name": "order_status", "confidence": 0.5}],
+            ),
+        ],
     }
 
 
@@ -121,8 +180,15 @@ def stores(request, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     else:
         port = free_port()
         postgres = start_postgres(directory / "postgres", port, directory, fresh=True)
-        store = SQLTrackerStore(domain, dialect="postgresql", host="127.0.0.1", port=port, db=DB_NAME,
-                                username=DB_USER, password=LOCAL_DB_PASSWORD)
+        store = SQLTrackerStore(
+            domain,
+            dialect="postgresql",
+            host="127.0.0.1",
+            port=port,
+            db=DB_NAME,
+            username=DB_USER,
+            password=LOCAL_DB_PASSWORD,
+        )
         tracker_url = ledger_url = f"postgresql://{DB_USER}:{LOCAL_DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"
 
     async def save_all() -> None:
@@ -150,10 +216,18 @@ def fill_ledger(ledger: Ledger) -> Ledger:
 
 def test_the_funnel_counts_and_converts_exactly(stores: Dict[str, Any]) -> None:
     result = insights.compute(conversations.read(stores["tracker"]), stores["ledger"], get_catalog())
-    assert result.total.counts == {"conversations": 7, "shown_products": 5, "filled_cart": 4, "checked_out": 3, "paid": 2}
+    assert result.total.counts == {
+        "conversations": 7,
+        "shown_products": 5,
+        "filled_cart": 4,
+        "checked_out": 3,
+        "paid": 2,
+    }
     assert result.total.conversions() == {
-        "conversations->shown_products": 5 / 7, "shown_products->filled_cart": 4 / 5,
-        "filled_cart->checked_out": 3 / 4, "checked_out->paid": 2 / 3,
+        "conversations->shown_products": 5 / 7,
+        "shown_products->filled_cart": 4 / 5,
+        "filled_cart->checked_out": 3 / 4,
+        "checked_out->paid": 2 / 3,
     }
     assert result.total.revenue == Decimal("69.00") and result.average_order_value == Decimal("34.50")
     day_1, day_2 = (time.strftime("%Y-%m-%d", time.gmtime(day)) for day in (DAY_1, DAY_2))
@@ -172,11 +246,16 @@ def test_the_funnel_counts_and_converts_exactly(stores: Dict[str, Any]) -> None:
 
 def test_insights_writes_its_summary_csv_and_charts(stores: Dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "insights"
-    assert insights.main(["--out", str(out), "--tracker-store", stores["tracker"], "--ledger", stores["ledger"].url]) == 0
+    assert (
+        insights.main(["--out", str(out), "--tracker-store", stores["tracker"], "--ledger", stores["ledger"].url]) == 0
+    )
     summary = (out / "summary.md").read_text()
     assert "| paid | 2 | 66.7% |" in summary and "EUR 69.00 from 2 paid order(s)" in summary
     funnel = (out / "funnel.csv").read_text().splitlines()
-    assert funnel[0] == "day,language,conversations,shown_products,filled_cart,checked_out,paid,paid_orders,revenue" and len(funnel) == 5
+    assert (
+        funnel[0] == "day,language,conversations,shown_products,filled_cart,checked_out,paid,paid_orders,revenue"
+        and len(funnel) == 5
+    )
     assert (out / "funnel.png").stat().st_size > 1000 and (out / "daily.png").stat().st_size > 1000
 
 
@@ -197,6 +276,7 @@ def test_review_lists_what_a_designer_should_see_masked(stores: Dict[str, Any]) 
 
 # --- applying a review ----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     for part in ("domain", "data/nlu", "tests/nlu"):
@@ -210,24 +290,37 @@ def write_review(path: Path, items: Dict[str, List[Dict[str, Any]]]) -> Path:
 
 
 def test_review_apply_adds_corrections_and_refuses_what_it_must(project: Path) -> None:
-    review_file = write_review(project / "review.yml", {
-        "en": [
-            {"message": "stick a beacon front light in the basket", "intent": "add_to_cart",
-             "entities": [{"text": "beacon front light", "entity": "product", "value": "LGT-001"}]},
-            {"message": "do you sell unicycles", "intent": "out_of_scope", "entities": []},
-            {"message": "hey hey", "intent": "greet", "entities": []},                     # held out
-            {"message": "what do you sell?", "intent": "browse_catalog", "entities": []},   # already trained
-            {"message": "teleport me", "intent": "teleport", "entities": []},              # unknown intent
-            {"message": "call <name> please", "intent": "human_handoff", "entities": []},   # masked data
-            {"message": "hi\n- intent: greet", "intent": "greet", "entities": []},          # two lines
-            {"message": "something odd", "intent": "skip"},
-            {"message": "undecided", "intent": ""},
-        ],
-        "nl": [{"message": "heb je een bel", "intent": "browse_catalog", "entities": [{"text": "bel", "entity": "category"}]}],
-    })
+    review_file = write_review(
+        project / "review.yml",
+        {
+            "en": [
+                {
+                    "message": "stick a beacon front light in the basket",
+                    "intent": "add_to_cart",
+                    "entities": [{"text": "beacon front light", "entity": "product", "value": "LGT-001"}],
+                },
+                {"message": "do you sell unicycles", "intent": "out_of_scope", "entities": []},
+                {"message": "hey hey", "intent": "greet", "entities": []},  # held out
+                {"message": "what do you sell?", "intent": "browse_catalog", "entities": []},  # already trained
+                {"message": "teleport me", "intent": "teleport", "entities": []},  # unknown intent
+                {"message": "call <name> please", "intent": "human_handoff", "entities": []},  # masked data
+                {"message": "hi\n- intent: greet", "intent": "greet", "entities": []},  # two lines
+                {"message": "something odd", "intent": "skip"},
+                {"message": "undecided", "intent": ""},
+            ],
+            "nl": [
+                {
+                    "message": "heb je een bel",
+                    "intent": "browse_catalog",
+                    "entities": [{"text": "bel", "entity": "category"}],
+                }
+            ],
+        },
+    )
     outcome = review_apply.apply(review_file, project)
     assert [(path, intent) for path, intent, _ in outcome.added] == [
-        ("data/nlu/en/shop.yml", "add_to_cart"), ("data/nlu/en/conversation.yml", "out_of_scope"),
+        ("data/nlu/en/shop.yml", "add_to_cart"),
+        ("data/nlu/en/conversation.yml", "out_of_scope"),
         ("data/nlu/nl/shop.yml", "browse_catalog"),
     ]
     assert outcome.added[0][2] == 'stick a [beacon front light]{"entity": "product", "value": "LGT-001"} in the basket'
@@ -236,17 +329,30 @@ def test_review_apply_adds_corrections_and_refuses_what_it_must(project: Path) -
     assert "held-out" in refusals and "unknown intent 'teleport'" in refusals and "masked personal data" in refusals
     assert "several lines" in refusals
     trained = dict((example, intent) for intent, example in review_apply.examples_in(project / "data/nlu/en/shop.yml"))
-    assert trained['stick a [beacon front light]{"entity": "product", "value": "LGT-001"} in the basket'] == "add_to_cart"
-    assert ("browse_catalog", "heb je een [bel](category)") in review_apply.examples_in(project / "data/nlu/nl/shop.yml")
+    assert (
+        trained['stick a [beacon front light]{"entity": "product", "value": "LGT-001"} in the basket'] == "add_to_cart"
+    )
+    assert ("browse_catalog", "heb je een [bel](category)") in review_apply.examples_in(
+        project / "data/nlu/nl/shop.yml"
+    )
     again = review_apply.apply(review_file, project)  # applying twice adds nothing twice
     assert again.added == [] and len(again.skipped) == 5
 
 
 def test_an_entity_not_in_the_message_or_domain_is_refused(project: Path) -> None:
-    review_file = write_review(project / "review.yml", {"en": [
-        {"message": "two locks please", "intent": "add_to_cart", "entities": [{"text": "three", "entity": "quantity"}]},
-        {"message": "a red helmet", "intent": "add_to_cart", "entities": [{"text": "red", "entity": "colour"}]},
-    ]})
+    review_file = write_review(
+        project / "review.yml",
+        {
+            "en": [
+                {
+                    "message": "two locks please",
+                    "intent": "add_to_cart",
+                    "entities": [{"text": "three", "entity": "quantity"}],
+                },
+                {"message": "a red helmet", "intent": "add_to_cart", "entities": [{"text": "red", "entity": "colour"}]},
+            ]
+        },
+    )
     outcome = review_apply.apply(review_file, project)
     assert outcome.added == [] and len(outcome.refused) == 2
     assert "not in the message" in outcome.refused[0] and "unknown entity 'colour'" in outcome.refused[1]

@@ -1,5 +1,6 @@
 """The review loop's masking on a corpus of shop messages with personal data in them
 (tests/data/personal_data.yml): every marked piece must be masked."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The Graph API version table and the start-up warning it gives."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,5 +1,6 @@
 """The durable intake: events stored before the answer run once, in order per customer,
 and survive the consumer that took them (real Redis, real SQLite)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,7 +38,8 @@ async def until(check: Callable[[], Any], seconds: float = 20) -> None:
 
 def test_every_event_kind_survives_storage() -> None:
     body = webhooks.delivery(
-        webhooks.text_event("a", "hi"), webhooks.quick_reply_event("a", "Lights", "/browse_catalog"),
+        webhooks.text_event("a", "hi"),
+        webhooks.quick_reply_event("a", "Lights", "/browse_catalog"),
     )
     for event in parse(body):
         assert from_stored(to_stored(event)) == event
@@ -137,7 +139,9 @@ def test_redis_replicas_share_the_shards_and_a_dead_ones_events_go_to_the_other(
         await until(lambda: len(seen) == len(stored))
         assert survivor.owned == set(range(shards))
         for n in range(8):
-            assert [(text, replay) for sender, text, replay in seen if sender == f"c{n}"] == [(f"m{n}.{k}", True) for k in range(3)]
+            assert [(text, replay) for sender, text, replay in seen if sender == f"c{n}"] == [
+                (f"m{n}.{k}", True) for k in range(3)
+            ]
 
         late = RedisIntake(redis_url, shards=shards, lease_seconds=1, consumer="late")
         second = IntakeConsumer(late, handle)
@@ -171,6 +175,7 @@ def test_a_redis_restart_under_the_consumer_loses_nothing_it_stored(tmp_path: Pa
     redis_server = RedisServer(tmp_path / "redis", port, tmp_path)
     url = redis_server.url
     try:
+
         async def scenario() -> List[str]:
             seen: List[str] = []
 
@@ -209,6 +214,7 @@ def test_a_redis_restart_under_the_consumer_loses_nothing_it_stored(tmp_path: Pa
 def test_a_replica_draining_after_sigterm_keeps_its_leases_so_nothing_runs_twice(redis_url: str) -> None:
     """A rolling deploy: the stopping replica's turn outlasts its lease; the other replica
     must neither take the shard nor claim the entry while it drains."""
+
     async def scenario() -> List[str]:
         runs: List[str] = []
         release = asyncio.Event()

@@ -1,4 +1,5 @@
 """The order ledger, the payment checks and the webhook event mapping."""
+
 from __future__ import annotations
 
 import csv
@@ -22,11 +23,21 @@ def ledger(tmp_path: Path) -> Ledger:
     return Ledger(f"sqlite:///{tmp_path / 'orders.db'}")
 
 
-def paypal_order(order_id: str = "ORDER1", custom_id: str = "c1", value: str = "29.00", status: str = "APPROVED") -> dict:
+def paypal_order(
+    order_id: str = "ORDER1", custom_id: str = "c1", value: str = "29.00", status: str = "APPROVED"
+) -> dict:
     return {
-        "id": order_id, "status": status,
-        "purchase_units": [{"custom_id": custom_id, "amount": {"currency_code": "EUR", "value": value},
-                            "payments": {"captures": [{"id": "CAP1", "status": "COMPLETED", "create_time": "2026-11-27T10:00:00Z"}]}}],
+        "id": order_id,
+        "status": status,
+        "purchase_units": [
+            {
+                "custom_id": custom_id,
+                "amount": {"currency_code": "EUR", "value": value},
+                "payments": {
+                    "captures": [{"id": "CAP1", "status": "COMPLETED", "create_time": "2026-11-27T10:00:00Z"}]
+                },
+            }
+        ],
         "payer": {"name": {"given_name": "Sam", "surname": "Buyer"}, "email_address": "sam@example.test"},
     }
 
@@ -45,7 +56,11 @@ def test_an_order_is_recorded_once_with_its_history(ledger: Ledger) -> None:
 def test_exactly_one_claim_on_the_receipt(ledger: Ledger) -> None:
     ledger.record_order("ORDER1", "c1", ITEMS, "29.00", "EUR", "APPROVED", None)
     other_process = Ledger(ledger.url)
-    assert [ledger.claim_receipt("ORDER1"), other_process.claim_receipt("ORDER1"), ledger.claim_receipt("ORDER1")] == [True, False, False]
+    assert [ledger.claim_receipt("ORDER1"), other_process.claim_receipt("ORDER1"), ledger.claim_receipt("ORDER1")] == [
+        True,
+        False,
+        False,
+    ]
 
 
 def test_webhook_events_are_acted_on_until_done(ledger: Ledger) -> None:
@@ -62,8 +77,12 @@ def test_webhook_events_are_acted_on_until_done(ledger: Ledger) -> None:
 def test_the_check_refuses_any_mismatch(ledger: Ledger) -> None:
     record = ledger.record_order("ORDER1", "c1", ITEMS, "29.00", "EUR", "APPROVED", None)
     payments.check_order(paypal_order(), record, "c1")
-    for order, conversation in ((paypal_order(custom_id="c2"), "c1"), (paypal_order(value="1.00"), "c1"), (paypal_order(), "c2"),
-                                (paypal_order(order_id="OTHER"), "c1")):
+    for order, conversation in (
+        (paypal_order(custom_id="c2"), "c1"),
+        (paypal_order(value="1.00"), "c1"),
+        (paypal_order(), "c2"),
+        (paypal_order(order_id="OTHER"), "c1"),
+    ):
         with pytest.raises(payments.PaymentCheckError):
             payments.check_order(order, record, conversation)
 
@@ -73,7 +92,15 @@ def test_receipt_fields(ledger: Ledger) -> None:
     order = paypal_order()
     receipt = payments.receipt(record, order, payments.latest_capture(order), load_catalog(image_base_url="http://img"))
     assert receipt["recipient_name"] == "Sam Buyer" and receipt["order_number"] == "ORDER1"
-    assert receipt["elements"] == [{"title": "Ember Rear Light", "quantity": 2, "price": 14.5, "currency": "EUR", "image_url": "http://img/lgt-002.png"}]
+    assert receipt["elements"] == [
+        {
+            "title": "Ember Rear Light",
+            "quantity": 2,
+            "price": 14.5,
+            "currency": "EUR",
+            "image_url": "http://img/lgt-002.png",
+        }
+    ]
     assert receipt["summary"] == {"subtotal": 29.0, "total_cost": 29.0}
     assert receipt["timestamp"] == "1795773600"  # 2026-11-27T10:00:00Z
 
@@ -81,23 +108,37 @@ def test_receipt_fields(ledger: Ledger) -> None:
 def test_webhooks_map_to_payment_events() -> None:
     approved = from_webhook({"event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": "ORDER1"}})
     assert (approved.intent, approved.order_id) == (PAYMENT_APPROVED, "ORDER1")
-    completed = from_webhook({"event_type": "PAYMENT.CAPTURE.COMPLETED",
-                              "resource": {"id": "CAP1", "supplementary_data": {"related_ids": {"order_id": "ORDER1"}}}})
-    assert (completed.intent, completed.entities) == (PAYMENT_UPDATE, {"payment_event": "COMPLETED", "order_id": "ORDER1"})
-    refunded = from_webhook({"event_type": "PAYMENT.CAPTURE.REFUNDED",
-                             "resource": {"id": "REF1", "links": [{"rel": "up", "href": "https://x/v2/payments/captures/CAP1"}]}})
+    completed = from_webhook(
+        {
+            "event_type": "PAYMENT.CAPTURE.COMPLETED",
+            "resource": {"id": "CAP1", "supplementary_data": {"related_ids": {"order_id": "ORDER1"}}},
+        }
+    )
+    assert (completed.intent, completed.entities) == (
+        PAYMENT_UPDATE,
+        {"payment_event": "COMPLETED", "order_id": "ORDER1"},
+    )
+    refunded = from_webhook(
+        {
+            "event_type": "PAYMENT.CAPTURE.REFUNDED",
+            "resource": {"id": "REF1", "links": [{"rel": "up", "href": "https://x/v2/payments/captures/CAP1"}]},
+        }
+    )
     assert (refunded.capture_id, refunded.entities["payment_event"]) == ("CAP1", "REFUNDED")
     assert from_webhook({"event_type": "BILLING.PLAN.CREATED", "resource": {}}) is None
 
 
-@pytest.mark.parametrize("body, problem", [
-    ({"conversation_id": "c", "amount": "-3", "currency": "EUR", "description": "x"}, "digits"),
-    ({"conversation_id": "c", "amount": 2.5, "currency": "EUR", "description": "x"}, "not a float"),
-    ({"conversation_id": "c", "amount": "2.555", "currency": "EUR", "description": "x"}, "decimals"),
-    ({"conversation_id": "c", "amount": "10", "currency": "euro", "description": "x"}, "currency"),
-    ({"conversation_id": "", "amount": "10", "currency": "EUR", "description": "x"}, "conversation_id"),
-    ({"conversation_id": "c", "amount": "10", "currency": "EUR", "description": ""}, "description"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ({"conversation_id": "c", "amount": "-3", "currency": "EUR", "description": "x"}, "digits"),
+        ({"conversation_id": "c", "amount": 2.5, "currency": "EUR", "description": "x"}, "not a float"),
+        ({"conversation_id": "c", "amount": "2.555", "currency": "EUR", "description": "x"}, "decimals"),
+        ({"conversation_id": "c", "amount": "10", "currency": "euro", "description": "x"}, "currency"),
+        ({"conversation_id": "", "amount": "10", "currency": "EUR", "description": "x"}, "conversation_id"),
+        ({"conversation_id": "c", "amount": "10", "currency": "EUR", "description": ""}, "description"),
+    ],
+)
 def test_payment_requests_are_checked(body, problem) -> None:
     with pytest.raises(ValueError, match=problem):
         _payment_request_fields(body)
@@ -111,17 +152,30 @@ def test_orders_cli_lists_and_exports_csv(ledger: Ledger, tmp_path: Path, capsys
     target = tmp_path / "orders.csv"
     assert orders_cli.main(["--database-url", ledger.url, "--csv", str(target)]) == 0
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
-    assert rows[0]["order_id"] == "ORDER1" and rows[0]["status"] == "COMPLETED" and rows[0]["items"] == "2 x Ember Rear Light @ 14.50"
+    assert (
+        rows[0]["order_id"] == "ORDER1"
+        and rows[0]["status"] == "COMPLETED"
+        and rows[0]["items"] == "2 x Ember Rear Light @ 14.50"
+    )
 
 
 def test_the_csv_export_cannot_carry_a_spreadsheet_formula(ledger: Ledger, tmp_path: Path) -> None:
-    ledger.record_order("ORDER2", "c1", ITEMS, "29.00", "EUR", "CREATED", None, kind="merchant_request",
-                        description='=HYPERLINK("http://evil.example","refund")')
+    ledger.record_order(
+        "ORDER2",
+        "c1",
+        ITEMS,
+        "29.00",
+        "EUR",
+        "CREATED",
+        None,
+        kind="merchant_request",
+        description='=HYPERLINK("http://evil.example","refund")',
+    )
     ledger.update("ORDER2", "COMPLETED", payer_name="@SUM(A1:A9)", payer_email="+31 6 1234 5678")
     target = tmp_path / "orders.csv"
     assert orders_cli.main(["--database-url", ledger.url, "--csv", str(target)]) == 0
     [row] = list(csv.DictReader(io.StringIO(target.read_text())))
-    assert row["description"] == "'=HYPERLINK(\"http://evil.example\",\"refund\")" and row["payer_name"] == "'@SUM(A1:A9)"
+    assert row["description"] == '\'=HYPERLINK("http://evil.example","refund")' and row["payer_name"] == "'@SUM(A1:A9)"
     assert row["payer_email"] == "'+31 6 1234 5678" and row["amount"] == "29.00"
 
 

@@ -1,4 +1,5 @@
 """The connector's pure parts: signatures, webhook parsing, payload limits, state."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,7 +37,9 @@ def test_signature_is_hmac_sha256_of_the_raw_body() -> None:
 
 
 def test_every_event_of_every_entry_in_order() -> None:
-    body = webhooks.delivery(webhooks.text_event("a", "hi"), webhooks.quick_reply_event("a", "Lights", "/browse_catalog"))
+    body = webhooks.delivery(
+        webhooks.text_event("a", "hi"), webhooks.quick_reply_event("a", "Lights", "/browse_catalog")
+    )
     body["entry"].append(webhooks.delivery(webhooks.postback_event("b", "Details", "/help"))["entry"][0])
     events = parse(body)
     assert [(e.sender_id, e.kind) for e in events] == [("a", "text"), ("a", "quick_reply"), ("b", "postback")]
@@ -45,8 +48,12 @@ def test_every_event_of_every_entry_in_order() -> None:
 
 def test_deliveries_reads_reactions_and_edits_are_dropped_echoes_and_control_are_kept() -> None:
     base = {"sender": {"id": "a"}, "recipient": {"id": "p"}, "timestamp": 1}
-    echo = {"sender": {"id": "p"}, "recipient": {"id": "a"}, "timestamp": 1,
-            "message": {"mid": "m1", "text": "#pay 45.00 Wheel truing", "is_echo": True, "app_id": 263902037430900}}
+    echo = {
+        "sender": {"id": "p"},
+        "recipient": {"id": "a"},
+        "timestamp": 1,
+        "message": {"mid": "m1", "text": "#pay 45.00 Wheel truing", "is_echo": True, "app_id": 263902037430900},
+    }
     body = webhooks.delivery(
         echo,
         {**base, "delivery": {"watermark": 1}},
@@ -67,23 +74,58 @@ def test_deliveries_reads_reactions_and_edits_are_dropped_echoes_and_control_are
 
 def test_stickers_standby_and_template_reviews_each_have_their_own_event() -> None:
     base = {"sender": {"id": "a"}, "recipient": {"id": "p"}, "timestamp": 1}
-    sticker_2026 = {**base, "message": {"mid": "s1", "attachments": [{"type": "sticker", "payload": {"url": "u", "sticker_id": 369239263222822}}]}}
-    sticker_before = {**base, "message": {"mid": "s2", "attachments": [{"type": "image", "payload": {"url": "u", "sticker_id": 369239263222822}}]}}
-    body = {"object": "page", "entry": [{
-        "id": "p", "time": 1,
-        "messaging": [sticker_2026, sticker_before],
-        "standby": [{**base, "message": {"mid": "m9", "text": "hello agent"}}],
-        "changes": [{"field": "message_template_status_update", "value": {
-            "event": "APPROVED", "message_template_id": 1, "message_template_name": "kassa_order_confirmed",
-            "message_template_language": "nl_NL", "reason": "NONE"}}],
-    }]}
+    sticker_2026 = {
+        **base,
+        "message": {
+            "mid": "s1",
+            "attachments": [{"type": "sticker", "payload": {"url": "u", "sticker_id": 369239263222822}}],
+        },
+    }
+    sticker_before = {
+        **base,
+        "message": {
+            "mid": "s2",
+            "attachments": [{"type": "image", "payload": {"url": "u", "sticker_id": 369239263222822}}],
+        },
+    }
+    body = {
+        "object": "page",
+        "entry": [
+            {
+                "id": "p",
+                "time": 1,
+                "messaging": [sticker_2026, sticker_before],
+                "standby": [{**base, "message": {"mid": "m9", "text": "hello agent"}}],
+                "changes": [
+                    {
+                        "field": "message_template_status_update",
+                        "value": {
+                            "event": "APPROVED",
+                            "message_template_id": 1,
+                            "message_template_name": "kassa_order_confirmed",
+                            "message_template_language": "nl_NL",
+                            "reason": "NONE",
+                        },
+                    }
+                ],
+            }
+        ],
+    }
     events = parse(body)
     assert [getattr(e, "kind", None) for e in events[:3]] == ["sticker", "sticker", "standby"]
     assert events[3] == TemplateStatusEvent("kassa_order_confirmed", "nl_NL", "APPROVED")
 
 
-@pytest.mark.parametrize("body", [[], {"object": "user", "entry": []}, {"object": "page"}, {"object": "page", "entry": ["x"]},
-                                  {"object": "page", "entry": [{"messaging": [{"message": {"text": "no sender"}}]}]}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"object": "user", "entry": []},
+        {"object": "page"},
+        {"object": "page", "entry": ["x"]},
+        {"object": "page", "entry": [{"messaging": [{"message": {"text": "no sender"}}]}]},
+    ],
+)
 def test_what_is_not_a_page_event_is_refused(body) -> None:
     with pytest.raises(InvalidWebhook):
         parse(body)
@@ -112,8 +154,12 @@ def test_quick_replies_are_capped_and_titles_cut() -> None:
 
 
 def test_buttons_become_templates_of_three() -> None:
-    buttons = [{"title": "One", "payload": "/a"}, {"title": "Pay", "url": "https://x.test", "type": "web_url", "webview_height_ratio": "tall"},
-               {"title": "Call", "payload": "+31201234567"}, {"title": "Four", "payload": "/d"}]
+    buttons = [
+        {"title": "One", "payload": "/a"},
+        {"title": "Pay", "url": "https://x.test", "type": "web_url", "webview_height_ratio": "tall"},
+        {"title": "Call", "payload": "+31201234567"},
+        {"title": "Four", "payload": "/d"},
+    ]
     messages = payloads.button_templates("Choose", buttons)
     assert len(messages) == 2
     first = messages[0]["attachment"]["payload"]["buttons"]
@@ -133,18 +179,38 @@ def test_carousels_page_at_ten_with_room_for_show_more() -> None:
 def test_receipt_needs_messengers_required_fields() -> None:
     with pytest.raises(ValueError):
         payloads.receipt({"recipient_name": "Sam"})
-    receipt = payloads.receipt({"recipient_name": "Sam", "order_number": "1", "currency": "EUR", "payment_method": "PayPal", "summary": {"total_cost": 1}})
+    receipt = payloads.receipt(
+        {
+            "recipient_name": "Sam",
+            "order_number": "1",
+            "currency": "EUR",
+            "payment_method": "PayPal",
+            "summary": {"total_cost": 1},
+        }
+    )
     assert check_send({"recipient": {"id": "a"}, "messaging_type": "RESPONSE", "message": receipt}) is None
 
 
-@pytest.mark.parametrize("body, problem", [
-    ({"recipient": {"id": "a"}, "message": {"text": "x"}}, "messaging_type"),
-    ({"recipient": {"id": "a"}, "messaging_type": "MESSAGE_TAG", "message": {"text": "x"}}, "tag"),
-    ({"recipient": {"id": "a"}, "messaging_type": "RESPONSE", "message": {"text": "x" * 2001}}, "2000"),
-    ({"recipient": {"id": "a"}, "messaging_type": "RESPONSE",
-      "message": {"text": "x", "quick_replies": [{"content_type": "text", "title": "t", "payload": "p"}] * 14}}, "quick_replies"),
-    ({"messaging_type": "RESPONSE", "message": {"text": "x"}}, "recipient"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ({"recipient": {"id": "a"}, "message": {"text": "x"}}, "messaging_type"),
+        ({"recipient": {"id": "a"}, "messaging_type": "MESSAGE_TAG", "message": {"text": "x"}}, "tag"),
+        ({"recipient": {"id": "a"}, "messaging_type": "RESPONSE", "message": {"text": "x" * 2001}}, "2000"),
+        (
+            {
+                "recipient": {"id": "a"},
+                "messaging_type": "RESPONSE",
+                "message": {
+                    "text": "x",
+                    "quick_replies": [{"content_type": "text", "title": "t", "payload": "p"}] * 14,
+                },
+            },
+            "quick_replies",
+        ),
+        ({"messaging_type": "RESPONSE", "message": {"text": "x"}}, "recipient"),
+    ],
+)
 def test_fake_graph_refuses_what_facebook_refuses(body, problem) -> None:
     refusal = check_send(body)
     assert refusal is not None and refusal[0] == 100 and problem in refusal[1]
@@ -182,7 +248,9 @@ def test_memory_store_is_bounded() -> None:
 def test_profile_has_get_started_greetings_menu_and_https_domains() -> None:
     from cli import messenger_profile as profile
 
-    body = profile.profile({"PUBLIC_URL": "https://shop.example.com/rasa", "CATALOG_IMAGE_BASE_URL": "http://localhost:8080/images"})
+    body = profile.profile(
+        {"PUBLIC_URL": "https://shop.example.com/rasa", "CATALOG_IMAGE_BASE_URL": "http://localhost:8080/images"}
+    )
     assert body["get_started"] == {"payload": "/greet"}
     assert {g["locale"] for g in body["greeting"]} == {"default", "nl_NL", "nl_BE"}
     titles = [a["title"] for a in body["persistent_menu"][0]["call_to_actions"]]

@@ -1,4 +1,5 @@
 """Rasa's conversation lock ends a wait whose ticket expired instead of waiting for ever."""
+
 import asyncio
 
 import pytest
@@ -27,6 +28,7 @@ def test_a_waiter_whose_ticket_expired_behind_a_stale_one_fails_instead_of_waiti
 
     with pytest.raises(LockError, match="expired while it waited"):
         asyncio.run(scenario())
+
     async def again() -> None:  # its retry, with a new ticket, is served at once
         async with store.lock("c1", lock_lifetime=0.6, wait_time_in_seconds=0.2):
             pass

@@ -1,4 +1,5 @@
 """The cached check of action server responses accepts and refuses what Rasa's own does."""
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -7,7 +8,10 @@ from rasa.utils.endpoints import EndpointConfig
 import channels  # noqa: F401  (installs the speed-up)
 from channels import rasa_speedups
 
-GOOD = {"events": [{"event": "slot", "name": "cart", "value": {"LGT-001": 1}}], "responses": [{"response": "utter_greet"}]}
+GOOD = {
+    "events": [{"event": "slot", "name": "cart", "value": {"LGT-001": 1}}],
+    "responses": [{"response": "utter_greet"}],
+}
 BAD = {"events": [{"no_event_key": 1}], "responses": []}
 
 

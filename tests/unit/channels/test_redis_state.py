@@ -1,4 +1,5 @@
 """Shared connector state in a real Redis, as when Rasa's lock store is Redis."""
+
 from __future__ import annotations
 
 import asyncio
@@ -110,7 +111,11 @@ def test_the_sql_state_cache_is_bounded_and_forgets_nothing_it_let_go(tmp_path: 
         for n in range(50):
             await store.put(f"key{n}", n, 60)
         assert len(store._known) == 10
-        assert [await store.get(f"key{n}") for n in (0, 25, 49)] == [0, 25, 49]  # not written yet: from the pending writes
+        assert [await store.get(f"key{n}") for n in (0, 25, 49)] == [
+            0,
+            25,
+            49,
+        ]  # not written yet: from the pending writes
         store.flush()
         assert [await store.get(f"key{n}") for n in range(50)] == list(range(50))  # from the table
         assert len(store._known) == 10

@@ -1,5 +1,6 @@
 """Refunds: the PayPal client against the sandbox's Payments v2 refund endpoint,
 and the ledger's refund rows."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -33,7 +34,9 @@ def test_partial_refunds_up_to_the_capture_then_refused(client: PayPalClient, cl
     currency = capture["amount"]["currency_code"]
     first = client.refund_capture(capture["id"], "r-1", {"currency_code": currency, "value": "10.00"})
     assert first["status"] == "COMPLETED" and first["amount"]["value"] == "10.00"
-    assert client.refund_capture(capture["id"], "r-1", {"currency_code": currency, "value": "10.00"})["id"] == first["id"]
+    assert (
+        client.refund_capture(capture["id"], "r-1", {"currency_code": currency, "value": "10.00"})["id"] == first["id"]
+    )
     after = client.get_order(order["id"])
     assert capture_of(after)["status"] == "PARTIALLY_REFUNDED"
     assert [r["id"] for r in payments.refunds(after)] == [first["id"]]
@@ -63,7 +66,10 @@ def test_refunds_are_rows_of_their_own(tmp_path: Path) -> None:
     assert [r["amount"] for r in ledger.refunds("O1")] == ["5.00", "24.00"] and ledger.has_refund("R2")
 
 
-@pytest.mark.parametrize("given, problem", [("1e3", "digits"), ("0", "positive"), ("30.00", "at most 29.00"), ("1.234", "decimals"), (2.5, "digits")])
+@pytest.mark.parametrize(
+    "given, problem",
+    [("1e3", "digits"), ("0", "positive"), ("30.00", "at most 29.00"), ("1.234", "decimals"), (2.5, "digits")],
+)
 def test_a_refund_amount_is_checked(given, problem) -> None:
     with pytest.raises(ValueError, match=problem):
         _refund_amount(given, "29.00", "EUR")

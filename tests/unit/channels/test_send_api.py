@@ -1,4 +1,5 @@
 """The Send API client and the output channel over HTTP against the fake Graph API."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,7 +30,9 @@ def graph_url() -> Iterator[str]:
 
 
 def client(url: str, **overrides: Any) -> SendApiClient:
-    values: Dict[str, Any] = dict(page_access_token=TOKEN, app_secret=SECRET, graph_url=url, timeout_seconds=2, backoff_seconds=0.01)
+    values: Dict[str, Any] = dict(
+        page_access_token=TOKEN, app_secret=SECRET, graph_url=url, timeout_seconds=2, backoff_seconds=0.01
+    )
     values.update(overrides)
     return SendApiClient(SendApiConfig(**values))
 
@@ -98,7 +101,9 @@ def test_an_unreachable_customer_is_not_retried(graph_url: str) -> None:
     with pytest.raises(SendApiError) as error:
         run(scenario)
     assert error.value.unreachable and not error.value.retryable
-    remaining = requests.post(f"{graph_url}/_fake/faults", json={"psid": "nobody", "count": 0}, timeout=5).json()["queued"]
+    remaining = requests.post(f"{graph_url}/_fake/faults", json={"psid": "nobody", "count": 0}, timeout=5).json()[
+        "queued"
+    ]
     assert remaining == 4  # one call, no retries
 
 
@@ -143,7 +148,8 @@ def test_a_turn_goes_on_after_a_refused_message(graph_url: str) -> None:
         api = client(graph_url)
         try:
             await MessengerOutput(api, ConversationState(MemoryStore())).send_response(
-                "u5", {"text": "first", "quick_replies": [{"title": "A", "payload": "/a"}], "image": "https://x.test/a.png"}
+                "u5",
+                {"text": "first", "quick_replies": [{"title": "A", "payload": "/a"}], "image": "https://x.test/a.png"},
             )
         finally:
             await api.close()
@@ -175,7 +181,9 @@ def test_the_locale_comes_from_the_user_profile_api_where_the_page_may_read_it(g
 def test_a_replayed_turn_sends_only_what_had_not_gone_out(graph_url: str) -> None:
     """A turn cut off after its first message (its replica died) runs again: the customer
     reads the first message once and the second once. A refused message is tried again."""
-    requests.post(f"{graph_url}/_fake/faults", json={"psid": "replay", "status": 400, "code": 100, "count": 1}, timeout=5)
+    requests.post(
+        f"{graph_url}/_fake/faults", json={"psid": "replay", "status": 400, "code": 100, "count": 1}, timeout=5
+    )
 
     async def scenario() -> None:
         api = client(graph_url)
@@ -183,7 +191,7 @@ def test_a_replayed_turn_sends_only_what_had_not_gone_out(graph_url: str) -> Non
         try:
             first = MessengerOutput(api, state, turn_key="m_replay")
             await first.send_text_message("replay", "refused by Facebook")  # the fault: not delivered, mark taken back
-            await first.send_text_message("replay", "one")                   # then the replica dies
+            await first.send_text_message("replay", "one")  # then the replica dies
             again = MessengerOutput(api, state, turn_key="m_replay", replay=True)
             await again.send_text_message("replay", "refused by Facebook")
             await again.send_text_message("replay", "one")
@@ -205,7 +213,9 @@ def test_a_failed_template_listing_is_tried_again_with_the_next_update_and_fails
         statuses = utility.TemplateStatuses(MemoryStore(), api)
         try:
             await api.create_message_template(utility.creation_body(template, "en_US", "https://shop.example"))
-            requests.post(f"{graph_url}/_fake/faults", json={"psid": "message_templates", "status": 500, "code": 2}, timeout=5)
+            requests.post(
+                f"{graph_url}/_fake/faults", json={"psid": "message_templates", "status": 500, "code": 2}, timeout=5
+            )
             first = await statuses.status("kassa_refund_issued", "en_US")  # the listing fails: unknown, no error
             second = await statuses.status("kassa_refund_issued", "en_US")  # listed again at once
             return [first, second]
@@ -216,7 +226,9 @@ def test_a_failed_template_listing_is_tried_again_with_the_next_update_and_fails
     assert first is None and second in ("PENDING", "APPROVED")
 
 
-def test_an_update_that_cannot_go_out_gives_its_notice_back(graph_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_update_that_cannot_go_out_gives_its_notice_back(
+    graph_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Outside the 24-hour window with no approved template, a refund's update is not sent:
     its notice goes back to the ledger, so the refund webhook's retry tells it later."""
     from channels.messenger.outbound import utility_messages as utility
@@ -226,14 +238,20 @@ def test_an_update_that_cannot_go_out_gives_its_notice_back(graph_url: str, tmp_
     ledger_module.reset_ledger()
     ledger = ledger_module.get_ledger()
     assert ledger.claim_notice("O1", "refund R1")
-    update = {"template": "kassa_refund_issued", "language": "en", "values": {"order_id": "O1", "total": "€5.00", "amount": "€5.00"},
-              "notice": {"order_id": "O1", "name": "refund R1"}}
+    update = {
+        "template": "kassa_refund_issued",
+        "language": "en",
+        "values": {"order_id": "O1", "total": "€5.00", "amount": "€5.00"},
+        "notice": {"order_id": "O1", "name": "refund R1"},
+    }
 
     async def scenario() -> None:
         api = client(graph_url)
         state = ConversationState(MemoryStore())
         await state.customer_wrote("gone-quiet", at=time.time() - 25 * 3600)
-        output = MessengerOutput(api, state, templates=utility.load_templates(), statuses=utility.TemplateStatuses(MemoryStore(), api))
+        output = MessengerOutput(
+            api, state, templates=utility.load_templates(), statuses=utility.TemplateStatuses(MemoryStore(), api)
+        )
         try:
             await output.send_response("gone-quiet", {"text": "We refunded €5.00", "custom": {"utility": update}})
         finally:
@@ -245,14 +263,18 @@ def test_an_update_that_cannot_go_out_gives_its_notice_back(graph_url: str, tmp_
 
         # inside the window the update is the text; Facebook refusing it gives the notice back too
         assert ledger.claim_notice("O1", "refund R1")
-        requests.post(f"{graph_url}/_fake/faults", json={"psid": "refused", "status": 500, "code": 2, "count": 4}, timeout=5)
+        requests.post(
+            f"{graph_url}/_fake/faults", json={"psid": "refused", "status": 500, "code": 2, "count": 4}, timeout=5
+        )
 
         async def refused() -> None:
             api = client(graph_url)
             state = ConversationState(MemoryStore())
             await state.customer_wrote("refused")
             try:
-                await MessengerOutput(api, state).send_response("refused", {"text": "We refunded €5.00", "custom": {"utility": update}})
+                await MessengerOutput(api, state).send_response(
+                    "refused", {"text": "We refunded €5.00", "custom": {"utility": update}}
+                )
             finally:
                 await api.close()
 
@@ -272,7 +294,9 @@ def test_a_message_that_left_without_an_answer_is_not_sent_again(graph_url: str)
         state = ConversationState(MemoryStore())
         try:
             with pytest.raises(SendApiError) as unanswered:
-                await MessengerOutput(api, state, turn_key="m_slow").send_once("slow-line", {"text": "hello"}, "RESPONSE")
+                await MessengerOutput(api, state, turn_key="m_slow").send_once(
+                    "slow-line", {"text": "hello"}, "RESPONSE"
+                )
             return unanswered.value, await state.reply_sent("m_slow:0")
         finally:
             await api.close()

@@ -1,6 +1,7 @@
 """The checks behind the side doors: secrets, local defaults, payment events,
 cancels, merchant payment requests (the attacks over HTTP are in
 tests/integration/test_attacks.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,10 +53,16 @@ def test_local_tokens_are_read_from_local_tokens_env() -> None:
     assert defaults["MERCHANT_API_TOKEN"] == "kassa-local-merchant-token" and "REST_API_TOKEN" in defaults
 
 
-@pytest.mark.parametrize("url, local", [
-    ("http://localhost:5005", True), ("http://127.0.0.1:9000", True), (None, True),
-    ("https://shop.example.com", False), ("https://localhost.example.com", False),
-])
+@pytest.mark.parametrize(
+    "url, local",
+    [
+        ("http://localhost:5005", True),
+        ("http://127.0.0.1:9000", True),
+        (None, True),
+        ("https://shop.example.com", False),
+        ("https://localhost.example.com", False),
+    ],
+)
 def test_what_counts_as_local(url, local) -> None:
     assert is_local(url) is local
 
@@ -76,7 +83,12 @@ def test_a_public_shop_with_its_own_tokens_and_a_local_shop_start() -> None:
 
 
 def external(intent: str) -> dict:
-    return {"text": f"EXTERNAL: {intent}", "intent": {"name": intent, "confidence": 1.0}, "entities": [], "metadata": {"is_external": True}}
+    return {
+        "text": f"EXTERNAL: {intent}",
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": [],
+        "metadata": {"is_external": True},
+    }
 
 
 def test_an_external_payment_event_is_accepted() -> None:
@@ -85,12 +97,23 @@ def test_an_external_payment_event_is_accepted() -> None:
     assert from_payment_channel(tracker)
 
 
-@pytest.mark.parametrize("message", [
-    {"text": '/payment_update{"order_id": "O1", "payment_event": "REFUNDED"}', "intent": {"name": "payment_update"}, "metadata": {"is_external": True}},
-    {"text": "EXTERNAL: payment_update", "intent": {"name": "payment_update"}, "metadata": {}},
-    {"text": "EXTERNAL: greet", "intent": {"name": "greet"}, "metadata": {"is_external": True}},
-    {"text": "EXTERNAL: payment_cancelled", "intent": {"name": "payment_update"}, "metadata": {"is_external": True}},
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        {
+            "text": '/payment_update{"order_id": "O1", "payment_event": "REFUNDED"}',
+            "intent": {"name": "payment_update"},
+            "metadata": {"is_external": True},
+        },
+        {"text": "EXTERNAL: payment_update", "intent": {"name": "payment_update"}, "metadata": {}},
+        {"text": "EXTERNAL: greet", "intent": {"name": "greet"}, "metadata": {"is_external": True}},
+        {
+            "text": "EXTERNAL: payment_cancelled",
+            "intent": {"name": "payment_update"},
+            "metadata": {"is_external": True},
+        },
+    ],
+)
 def test_typed_or_forged_payment_events_are_refused(message) -> None:
     tracker = make_tracker()
     tracker.latest_message = message
@@ -115,7 +138,11 @@ def test_the_same_order_recorded_open_after_a_cancel_is_open_again(ledger: Ledge
     ledger.move("O1", "CANCELLED", ("PAYER_ACTION_REQUIRED",))
     again = ledger.record_order("O1", "c1", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay")
     assert again.status == "PAYER_ACTION_REQUIRED"
-    assert [h["status"] for h in again.status_history] == ["PAYER_ACTION_REQUIRED", "CANCELLED", "PAYER_ACTION_REQUIRED"]
+    assert [h["status"] for h in again.status_history] == [
+        "PAYER_ACTION_REQUIRED",
+        "CANCELLED",
+        "PAYER_ACTION_REQUIRED",
+    ]
 
 
 # --- merchant payment requests --------------------------------------------------------------------------------
@@ -124,10 +151,20 @@ def test_the_same_order_recorded_open_after_a_cancel_is_open_again(ledger: Ledge
 BODY = {"conversation_id": "c", "amount": "10.00", "currency": "EUR", "description": "Wheel truing"}
 
 
-@pytest.mark.parametrize("amount, problem", [
-    ("1e30", "digits"), ("1E2", "digits"), ("NaN", "digits"), ("12,50", "digits"), (" ", "digits"),
-    ("10000.01", "at most 10000"), ("0", "positive"), ("-3", "digits"), ("1.234", "decimals"),
-])
+@pytest.mark.parametrize(
+    "amount, problem",
+    [
+        ("1e30", "digits"),
+        ("1E2", "digits"),
+        ("NaN", "digits"),
+        ("12,50", "digits"),
+        (" ", "digits"),
+        ("10000.01", "at most 10000"),
+        ("0", "positive"),
+        ("-3", "digits"),
+        ("1.234", "decimals"),
+    ],
+)
 def test_payment_request_amounts_are_plain_positive_and_sane(amount, problem) -> None:
     with pytest.raises(ValueError, match=problem):
         _payment_request_fields({**BODY, "amount": amount})
@@ -186,13 +223,21 @@ def test_a_newer_checkout_supersedes_older_open_and_cancelled_cart_orders(ledger
     ledger.record_order("O2", "c1", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/2")
     ledger.move("O2", "CANCELLED", ("PAYER_ACTION_REQUIRED",))
     ledger.record_order("PAID", "c1", ITEMS, "29.00", "EUR", "COMPLETED", None)
-    ledger.record_order("REQ", "c1", ITEMS, "45.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/r", kind="merchant_request")
+    ledger.record_order(
+        "REQ", "c1", ITEMS, "45.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/r", kind="merchant_request"
+    )
     ledger.record_order("OTHER", "c2", ITEMS, "29.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/o")
     ledger.record_order("O3", "c1", ITEMS, "34.00", "EUR", "PAYER_ACTION_REQUIRED", "https://pay/3")
     assert sorted(ledger.supersede_open_orders("c1", newest="O3")) == ["O1", "O2"]
     statuses = {r.order_id: r.status for r in ledger.orders()}
-    assert statuses == {"O1": "SUPERSEDED", "O2": "SUPERSEDED", "PAID": "COMPLETED", "REQ": "PAYER_ACTION_REQUIRED",
-                        "OTHER": "PAYER_ACTION_REQUIRED", "O3": "PAYER_ACTION_REQUIRED"}
+    assert statuses == {
+        "O1": "SUPERSEDED",
+        "O2": "SUPERSEDED",
+        "PAID": "COMPLETED",
+        "REQ": "PAYER_ACTION_REQUIRED",
+        "OTHER": "PAYER_ACTION_REQUIRED",
+        "O3": "PAYER_ACTION_REQUIRED",
+    }
     assert ledger.latest_open_order("c1").order_id == "O3"
 
 

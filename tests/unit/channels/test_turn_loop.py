@@ -1,4 +1,5 @@
 """The turn loop: work handed over from another event loop runs in its thread, in order."""
+
 from __future__ import annotations
 
 import asyncio
@@ -87,7 +88,9 @@ def test_the_connector_stores_events_then_runs_them_on_the_turn_loop(tmp_path) -
     from channels.messenger.state.store import SqlStore
     from sandbox.facebook import webhooks
 
-    unreachable_graph = SendApiConfig(page_access_token="token", app_secret="secret", graph_url="http://127.0.0.1:9", max_attempts=1)
+    unreachable_graph = SendApiConfig(
+        page_access_token="token", app_secret="secret", graph_url="http://127.0.0.1:9", max_attempts=1
+    )
     database = f"sqlite:///{tmp_path / 'intake.db'}"
     handled = []
 
@@ -97,7 +100,13 @@ def test_the_connector_stores_events_then_runs_them_on_the_turn_loop(tmp_path) -
 
     def connector() -> MessengerInput:
         # a lease of one second: a stopped process's unfinished events wait that long for the next
-        made = MessengerInput("verify", unreachable_graph, SqlStore(database), turns=TurnLoop(), intake=SqlIntake(database, lease_seconds=1))
+        made = MessengerInput(
+            "verify",
+            unreachable_graph,
+            SqlStore(database),
+            turns=TurnLoop(),
+            intake=SqlIntake(database, lease_seconds=1),
+        )
         made.on_new_message = slow_turn
         return made
 

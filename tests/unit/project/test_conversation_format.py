@@ -1,5 +1,6 @@
 """The conversation tests' files: well formed, enough of them, none a training example.
 (The conversations themselves run against the whole stack in `make conversations`.)"""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,11 +28,14 @@ def test_a_training_example_is_caught(tmp_path: Path) -> None:
     assert conversation_format.leaked([conversation]) == [f"en/x: copied: '{example.upper()}?'"]
 
 
-@pytest.mark.parametrize("step, problem", [
-    ("{user: hi, expect: {carts: {}}}", "unknown expectation"),
-    ("{user: hi, tap: Add to cart}", "exactly one of"),
-    ("{say: hi}", "exactly one of"),
-])
+@pytest.mark.parametrize(
+    "step, problem",
+    [
+        ("{user: hi, expect: {carts: {}}}", "unknown expectation"),
+        ("{user: hi, tap: Add to cart}", "exactly one of"),
+        ("{say: hi}", "exactly one of"),
+    ],
+)
 def test_format_errors_name_the_place(tmp_path: Path, step: str, problem: str) -> None:
     (tmp_path / "en").mkdir()
     (tmp_path / "nl").mkdir()

@@ -1,6 +1,7 @@
 """The house. The fakes check the connector, so they must not agree with it by accident: known-answer
 vectors (computed with `openssl dgst -sha256 -hmac`, not with this project's code), every
 Messenger limit pinned to its documented number, and sandboxes that run without Rasa."""
+
 from __future__ import annotations
 
 import subprocess
@@ -35,11 +36,21 @@ def test_appsecret_proof_known_answer() -> None:
 
 
 DOCUMENTED = {  # Messenger Platform reference, read 2026-11-28
-    "TEXT_MAX": 2000, "QUICK_REPLIES_MAX": 13, "QUICK_REPLY_TITLE_MAX": 20, "BUTTONS_MAX": 3, "BUTTON_TITLE_MAX": 20,
-    "BUTTON_TEMPLATE_TEXT_MAX": 640, "GENERIC_ELEMENTS_MAX": 10, "ELEMENT_TITLE_MAX": 80, "ELEMENT_SUBTITLE_MAX": 80,
-    "PAYLOAD_MAX": 1000, "WEBVIEW_HEIGHT_RATIOS": ("compact", "tall", "full"), "MESSAGE_TAGS": ("HUMAN_AGENT",),
+    "TEXT_MAX": 2000,
+    "QUICK_REPLIES_MAX": 13,
+    "QUICK_REPLY_TITLE_MAX": 20,
+    "BUTTONS_MAX": 3,
+    "BUTTON_TITLE_MAX": 20,
+    "BUTTON_TEMPLATE_TEXT_MAX": 640,
+    "GENERIC_ELEMENTS_MAX": 10,
+    "ELEMENT_TITLE_MAX": 80,
+    "ELEMENT_SUBTITLE_MAX": 80,
+    "PAYLOAD_MAX": 1000,
+    "WEBVIEW_HEIGHT_RATIOS": ("compact", "tall", "full"),
+    "MESSAGE_TAGS": ("HUMAN_AGENT",),
     "RETIRED_MESSAGE_TAGS": ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"),
-    "SENDER_ACTIONS": ("mark_seen", "typing_on", "typing_off"), "PAGE_INBOX_APP_ID": "263902037430900",
+    "SENDER_ACTIONS": ("mark_seen", "typing_on", "typing_off"),
+    "PAGE_INBOX_APP_ID": "263902037430900",
 }
 
 
@@ -52,8 +63,10 @@ def test_every_messenger_limit_is_the_documented_number_in_the_connector_and_the
 def test_the_sandboxes_run_without_rasa() -> None:
     """The fake Messenger page and the PayPal sandbox import none of Rasa's 700 MB."""
     heavy = ("rasa", "rasa_sdk", "tensorflow", "sanic")
-    code = ("import sys, sandbox.facebook.page, sandbox.paypal.app; "
-            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    code = (
+        "import sys, sandbox.facebook.page, sandbox.paypal.app; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
@@ -62,7 +75,9 @@ def test_the_sandboxes_run_without_rasa() -> None:
 def test_make_help_lists_every_phony_target() -> None:
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     phony = next(line for line in makefile.splitlines() if line.startswith(".PHONY:")).split(":", 1)[1].split()
-    shown = subprocess.run(["make", "--no-print-directory", "help"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30).stdout
+    shown = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30
+    ).stdout
     listed = {line.split()[1] for line in shown.splitlines() if line.startswith("make ")}
     assert set(phony) - listed == set()
 
@@ -80,14 +95,18 @@ def test_every_direct_pin_agrees_with_the_environment_constraints() -> None:
     constraints = _pins("constraints.txt")
     for requirements in ("requirements.txt", "requirements-dev.txt"):
         for package, version in _pins(requirements).items():
-            assert constraints.get(package) == version, f"{requirements}: {package}=={version}, constraints.txt: {constraints.get(package)}"
+            assert constraints.get(package) == version, (
+                f"{requirements}: {package}=={version}, constraints.txt: {constraints.get(package)}"
+            )
 
 
 def test_a_designer_adds_a_colour_in_data_and_the_checks_see_a_missing_one(tmp_path) -> None:
     from shop import variants
 
     options = tmp_path / "options.yml"
-    options.write_text("options:\n  black: {nl: zwart, words: [black, zwart]}\n  orange: {nl: oranje, words: [orange, oranje]}\n")
+    options.write_text(
+        "options:\n  black: {nl: zwart, words: [black, zwart]}\n  orange: {nl: oranje, words: [orange, oranje]}\n"
+    )
     known = variants.options(options)
     assert known["orange"].words == ("orange", "oranje") and known["orange"].names == {"nl": "oranje"}
     assert variants.option_problems(["black", "orange", "purple"], options) == [
@@ -99,8 +118,9 @@ def test_the_phrase_checks_catch_a_missing_translation_and_a_long_button(tmp_pat
     from shop import phrases
 
     table = tmp_path / "phrases.yml"
-    table.write_text('en:\n  go_button: "Go to {place} now please"\n  only_en: "Hello"\n'
-                     'nl:\n  go_button: "Ga naar {plaats}"\n')
+    table.write_text(
+        'en:\n  go_button: "Go to {place} now please"\n  only_en: "Hello"\nnl:\n  go_button: "Ga naar {plaats}"\n'
+    )
     found = phrases.problems(table)
     assert "texts/phrases.yml: only_en has no nl text" in found
     assert any("go_button uses ['place'] in en but ['plaats'] in nl" in problem for problem in found)

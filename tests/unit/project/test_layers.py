@@ -8,6 +8,7 @@
   agrees with the code it tests by construction;
 - no two modules import each other.
 """
+
 from __future__ import annotations
 
 import ast
@@ -49,7 +50,9 @@ def imports(path: Path, name: str) -> Set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             named = {f"{base}.{alias.name}" for alias in node.names}
             submodules = named & set(MODULES)
             # ``from package import module`` imports the module; names that are not
@@ -66,23 +69,31 @@ IMPORTS = {name: imports(path, name) for name, path in MODULES.items()}
 def test_a_package_imports_only_its_lower_layers(package: str) -> None:
     allowed = MAY_IMPORT[package]
     wrong = sorted(
-        f"{name} imports {target}" for name, targets in IMPORTS.items() if name.split(".")[0] == package
-        for target in targets if target.split(".")[0] in PACKAGES and target.split(".")[0] not in allowed
+        f"{name} imports {target}"
+        for name, targets in IMPORTS.items()
+        if name.split(".")[0] == package
+        for target in targets
+        if target.split(".")[0] in PACKAGES and target.split(".")[0] not in allowed
     )
     assert wrong == []
 
 
 def test_the_shop_imports_no_rasa_and_no_server() -> None:
     wrong = sorted(
-        f"{name} imports {target}" for name, targets in IMPORTS.items() if name.split(".")[0] == "shop"
-        for target in targets if target.split(".")[0] in SERVERS
+        f"{name} imports {target}"
+        for name, targets in IMPORTS.items()
+        if name.split(".")[0] == "shop"
+        for target in targets
+        if target.split(".")[0] in SERVERS
     )
     assert wrong == []
 
 
 def test_no_two_modules_import_each_other() -> None:
     project = {name: {t for t in targets if t in MODULES and t != name} for name, targets in IMPORTS.items()}
-    circles = sorted({tuple(sorted((a, b))) for a, targets in project.items() for b in targets if a in project.get(b, set())})
+    circles = sorted(
+        {tuple(sorted((a, b))) for a, targets in project.items() for b in targets if a in project.get(b, set())}
+    )
     assert circles == []
 
 
@@ -91,4 +102,5 @@ def test_the_check_can_fail() -> None:
     sample = ROOT / "shop" / "catalog.py"
     assert "shop.money" in IMPORTS["shop.catalog"] or "shop" in IMPORTS["shop.catalog"]
     assert "rasa_sdk" in imports(ROOT / "actions" / "browse.py", "actions.browse") or any(
-        t.startswith("rasa_sdk") for t in IMPORTS["actions.browse"]), sample
+        t.startswith("rasa_sdk") for t in IMPORTS["actions.browse"]
+    ), sample

@@ -1,4 +1,5 @@
 """The PayPal sandbox answers the way PayPal does: shapes, statuses, pages."""
+
 import pytest
 import requests
 
@@ -11,7 +12,10 @@ from tests.orders import order_body
 
 def _token(url: str) -> str:
     response = requests.post(
-        f"{url}/v1/oauth2/token", auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET), data={"grant_type": "client_credentials"}, timeout=5
+        f"{url}/v1/oauth2/token",
+        auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET),
+        data={"grant_type": "client_credentials"},
+        timeout=5,
     )
     body = response.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] > 0
@@ -27,7 +31,11 @@ def test_invalid_json_is_400_invalid_request(clean_sandbox: Sandbox) -> None:
     response = _post(clean_sandbox.url, "/v2/checkout/orders", "{not json", _token(clean_sandbox.url))
     assert response.status_code == 400
     body = response.json()
-    assert body["name"] == "INVALID_REQUEST" and body["debug_id"] and body["details"][0]["issue"] == "MALFORMED_REQUEST_JSON"
+    assert (
+        body["name"] == "INVALID_REQUEST"
+        and body["debug_id"]
+        and body["details"][0]["issue"] == "MALFORMED_REQUEST_JSON"
+    )
 
 
 @pytest.mark.skipif(not openapi.available(), reason=f"PayPal's OpenAPI spec not found at {openapi.spec_path()}")
@@ -65,14 +73,22 @@ def test_approval_page_pay_and_cancel(client: PayPalClient, clean_sandbox: Sandb
     page = requests.get(paypal_orders.approval_link(order), timeout=5)
     assert page.status_code == 200
     assert "Pay Now" in page.text and "Beacon Front Light" in page.text and "62.85 EUR" in page.text
-    cancel = requests.post(f"{clean_sandbox.url}/checkoutnow/cancel", data={"token": order["id"]}, allow_redirects=False, timeout=5)
+    cancel = requests.post(
+        f"{clean_sandbox.url}/checkoutnow/cancel", data={"token": order["id"]}, allow_redirects=False, timeout=5
+    )
     assert cancel.headers["Location"] == f"http://localhost:5005/webhooks/paypal/cancel?token={order['id']}"
     approve = clean_sandbox.approve(order["id"])
-    assert approve.headers["Location"] == f"http://localhost:5005/webhooks/paypal/return?token={order['id']}&PayerID=KASSABUYER01"
+    assert (
+        approve.headers["Location"]
+        == f"http://localhost:5005/webhooks/paypal/return?token={order['id']}&PayerID=KASSABUYER01"
+    )
     approved = client.get_order(order["id"])
     assert approved["status"] == "APPROVED"
     assert approved["payer"]["email_address"] == "sam.buyer@example.com"
-    assert "already" in requests.get(paypal_orders.approval_link(order), timeout=5).text.lower() or approved["status"] == "APPROVED"
+    assert (
+        "already" in requests.get(paypal_orders.approval_link(order), timeout=5).text.lower()
+        or approved["status"] == "APPROVED"
+    )
 
 
 def test_unknown_token_page_is_404(clean_sandbox: Sandbox) -> None:

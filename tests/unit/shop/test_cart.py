@@ -10,7 +10,10 @@ LIGHT = CATALOG.product("LGT-001")  # 24.95, stock 40
 HELMET = CATALOG.product("HLM-004")  # 139.00, stock 8
 
 
-@pytest.mark.parametrize("value, expected", [(None, 1), ("", 1), ("2", 2), (3, 3), ("two", 2), ("twee", 2), ("a", 1), ("dozen", 12), ("4x", 4), ("5.0", 5)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [(None, 1), ("", 1), ("2", 2), (3, 3), ("two", 2), ("twee", 2), ("a", 1), ("dozen", 12), ("4x", 4), ("5.0", 5)],
+)
 def test_parse_quantity(value: object, expected: int) -> None:
     assert cart.parse_quantity(value) == expected
 

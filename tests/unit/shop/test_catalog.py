@@ -55,9 +55,14 @@ def _catalog_with(tmp_path: Path, change: Dict[str, Any], index: int = 0) -> Pat
         ({"sku": None}, r"product #1: missing field 'sku'"),
         ({"colour": "red"}, r"product 'LGT-001': unknown field\(s\) \['colour'\]"),
         ({"variants": {"weight": ["1kg"]}}, r"product 'LGT-001': field 'variants' has unknown kind 'weight'"),
-        ({"variants": {"size": ["S", "M", "L", "XL", "XXL"], "colour": ["red", "blue", "green"]}},
-         r"product 'LGT-001': field 'variants' makes 15 combinations; at most 13"),
-        ({"variants": {"colour": ["black/white"]}}, r"product 'LGT-001': field 'variants.colour': options may not contain"),
+        (
+            {"variants": {"size": ["S", "M", "L", "XL", "XXL"], "colour": ["red", "blue", "green"]}},
+            r"product 'LGT-001': field 'variants' makes 15 combinations; at most 13",
+        ),
+        (
+            {"variants": {"colour": ["black/white"]}},
+            r"product 'LGT-001': field 'variants.colour': options may not contain",
+        ),
         ({"uses": {"fr": ["nuit"]}}, r"product 'LGT-001': field 'uses' has unknown language"),
         ({"uses": ["night"]}, r"product 'LGT-001': field 'uses' must map a language"),
         ({"uses": {"en": "night"}}, r"product 'LGT-001': field 'uses.en' must be a list"),

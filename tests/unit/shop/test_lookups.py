@@ -1,4 +1,5 @@
 """The NLU lookup tables and synonyms must match the catalog they come from."""
+
 from pathlib import Path
 
 import yaml

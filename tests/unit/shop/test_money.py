@@ -7,7 +7,14 @@ from shop import money
 
 @pytest.mark.parametrize(
     "amount, currency, expected",
-    [("12.5", "EUR", "12.50"), ("12.345", "EUR", "12.35"), ("1250", "JPY", "1250"), ("1249.5", "HUF", "1250"), ("7", "TWD", "7"), ("0.1", "USD", "0.10")],
+    [
+        ("12.5", "EUR", "12.50"),
+        ("12.345", "EUR", "12.35"),
+        ("1250", "JPY", "1250"),
+        ("1249.5", "HUF", "1250"),
+        ("7", "TWD", "7"),
+        ("0.1", "USD", "0.10"),
+    ],
 )
 def test_paypal_value_has_the_currency_decimals(amount: str, currency: str, expected: str) -> None:
     assert money.paypal_value(Decimal(amount), currency) == expected
@@ -19,7 +26,12 @@ def test_paypal_money_shape() -> None:
 
 @pytest.mark.parametrize(
     "amount, language, expected",
-    [("12.5", "en", "€12.50"), ("12.5", "nl", "€ 12,50"), ("1234.5", "en", "€1,234.50"), ("1234.5", "nl", "€ 1.234,50")],
+    [
+        ("12.5", "en", "€12.50"),
+        ("12.5", "nl", "€ 12,50"),
+        ("1234.5", "en", "€1,234.50"),
+        ("1234.5", "nl", "€ 1.234,50"),
+    ],
 )
 def test_format_money_per_language(amount: str, language: str, expected: str) -> None:
     assert money.format_money(Decimal(amount), "EUR", language) == expected

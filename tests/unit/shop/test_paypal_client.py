@@ -1,4 +1,5 @@
 """The PayPal client over real HTTP against the local sandbox."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Order bodies: totals, currency decimals, ids, and PayPal's OpenAPI schema."""
+
 from dataclasses import replace
 from decimal import Decimal
 
@@ -17,11 +18,18 @@ needs_spec = pytest.mark.skipif(
 
 def test_item_total_is_the_sum_of_unit_amount_times_quantity() -> None:
     unit = order_body({"LGT-001": 2, "LCK-002": 1})["purchase_units"][0]
-    assert unit["amount"] == {"currency_code": "EUR", "value": "62.85", "breakdown": {"item_total": {"currency_code": "EUR", "value": "62.85"}}}
+    assert unit["amount"] == {
+        "currency_code": "EUR",
+        "value": "62.85",
+        "breakdown": {"item_total": {"currency_code": "EUR", "value": "62.85"}},
+    }
     assert sum(Decimal(i["unit_amount"]["value"]) * int(i["quantity"]) for i in unit["items"]) == Decimal("62.85")
     assert unit["items"][0] == {
-        "name": "Beacon Front Light", "sku": "LGT-001", "unit_amount": {"currency_code": "EUR", "value": "24.95"},
-        "quantity": "2", "category": "PHYSICAL_GOODS",
+        "name": "Beacon Front Light",
+        "sku": "LGT-001",
+        "unit_amount": {"currency_code": "EUR", "value": "24.95"},
+        "quantity": "2",
+        "category": "PHYSICAL_GOODS",
     }
     assert unit["custom_id"] == "customer-1"
 
@@ -31,8 +39,12 @@ def test_experience_context_and_intent() -> None:
     assert body["intent"] == "CAPTURE"
     context = body["payment_source"]["paypal"]["experience_context"]
     assert context == {
-        "brand_name": "Kassa Bike Shop", "locale": "nl-NL", "shipping_preference": "GET_FROM_FILE", "user_action": "PAY_NOW",
-        "return_url": "http://localhost:5005/webhooks/paypal/return", "cancel_url": "http://localhost:5005/webhooks/paypal/cancel",
+        "brand_name": "Kassa Bike Shop",
+        "locale": "nl-NL",
+        "shipping_preference": "GET_FROM_FILE",
+        "user_action": "PAY_NOW",
+        "return_url": "http://localhost:5005/webhooks/paypal/return",
+        "cancel_url": "http://localhost:5005/webhooks/paypal/cancel",
     }
     assert body["purchase_units"][0]["items"][0]["name"] == "Beacon koplamp"
 
@@ -58,7 +70,9 @@ def test_request_id_is_stable_for_the_same_cart_and_changes_otherwise() -> None:
 def test_a_price_change_gives_a_new_request_id() -> None:
     lines = cart.lines({"LGT-001": 1}, load_catalog())
     repriced = [replace(lines[0], product=replace(lines[0].product, price=lines[0].product.price + Decimal("5")))]
-    assert paypal_orders.checkout_request_id("c1", lines, "EUR") != paypal_orders.checkout_request_id("c1", repriced, "EUR")
+    assert paypal_orders.checkout_request_id("c1", lines, "EUR") != paypal_orders.checkout_request_id(
+        "c1", repriced, "EUR"
+    )
 
 
 def test_bad_orders_are_refused_before_paypal() -> None:
@@ -71,7 +85,10 @@ def test_bad_orders_are_refused_before_paypal() -> None:
 
 
 def test_approval_link_prefers_payer_action_then_approve() -> None:
-    assert paypal_orders.approval_link({"links": [{"rel": "self", "href": "s"}, {"rel": "payer-action", "href": "p"}]}) == "p"
+    assert (
+        paypal_orders.approval_link({"links": [{"rel": "self", "href": "s"}, {"rel": "payer-action", "href": "p"}]})
+        == "p"
+    )
     assert paypal_orders.approval_link({"links": [{"rel": "approve", "href": "a"}]}) == "a"
     assert paypal_orders.approval_link({"links": []}) is None
 

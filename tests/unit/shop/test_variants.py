@@ -1,5 +1,6 @@
 """Sizes and colours: the choices a product offers, reading them from text,
 and cart lines per variant."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,13 +25,16 @@ def test_a_label_from_a_button_is_checked_against_the_catalog() -> None:
     assert variants.checked(URBAN, None) is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("a large one in white please", "L / white"),
-    ("maat M, zwart", "M / black"),
-    ("Small black", "S / black"),
-    ("it's the black one", None),  # no size named; the s of it's is not size S
-    ("black or white, size M", None),  # two colours: not one choice
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a large one in white please", "L / white"),
+        ("maat M, zwart", "M / black"),
+        ("Small black", "S / black"),
+        ("it's the black one", None),  # no size named; the s of it's is not size S
+        ("black or white, size M", None),  # two colours: not one choice
+    ],
+)
 def test_a_variant_named_in_a_message(text: str, expected) -> None:
     assert variants.from_text(URBAN, text) == expected
 

@@ -1,5 +1,6 @@
 """PayPal webhooks are verified over the bytes PayPal sent: a delivery caught from the
 sandbox over HTTP verifies as it came, and fails once parsed and written again."""
+
 from __future__ import annotations
 
 import json
@@ -61,11 +62,14 @@ def test_a_delivery_verifies_over_its_raw_bytes(client: PayPalClient, delivery: 
     assert client.verify_webhook_signature(headers, body, WEBHOOK_ID)
 
 
-@pytest.mark.parametrize("rewrite", [
-    lambda event: json.dumps(event).encode(),  # Python's default spacing
-    lambda event: json.dumps(event, sort_keys=True, separators=(",", ":")).encode(),  # another key order
-    lambda event: json.dumps(event, separators=(",", ":")).encode(),  # non-ASCII escaped
-])
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda event: json.dumps(event).encode(),  # Python's default spacing
+        lambda event: json.dumps(event, sort_keys=True, separators=(",", ":")).encode(),  # another key order
+        lambda event: json.dumps(event, separators=(",", ":")).encode(),  # non-ASCII escaped
+    ],
+)
 def test_a_re_serialised_body_fails(client: PayPalClient, delivery: Delivery, rewrite) -> None:
     headers, body = delivery
     rewritten = rewrite(json.loads(body))
