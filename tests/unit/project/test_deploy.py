@@ -79,7 +79,7 @@ def test_the_images_run_what_make_cluster_runs_as_a_user_with_a_health_check() -
     )
     assert cmd("actions")[:3] == ["rasa", "run", "actions"]
     cluster = (settings.PROJECT_ROOT / "harness" / "cluster.py").read_text()
-    assert '"--endpoints", ENDPOINTS' in cluster and 'ENDPOINTS = "deploy/endpoints.yml"' in cluster
+    assert re.search(r'"--endpoints",\s*ENDPOINTS', cluster) and 'ENDPOINTS = "deploy/endpoints.yml"' in cluster
     for name in ("rasa", "actions"):
         text = dockerfile(name)
         assert re.search(r"^USER (?!root|0\b)\S+", text, re.M), name
