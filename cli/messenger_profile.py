@@ -1,4 +1,4 @@
-"""Set the Page's Messenger Profile: `make messenger-profile`.
+"""Set the Page's Messenger Profile: `kassa messenger-profile`.
 
 Get Started button, greeting in English and Dutch, the persistent menu
 (Browse, Cart, Help) and the whitelisted domains (PUBLIC_URL's and

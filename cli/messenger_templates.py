@@ -1,5 +1,5 @@
 """Create the project's utility templates on the Page and show their status:
-`make messenger-templates`.
+`kassa messenger-templates`.
 
 Reads texts/utility_templates.yml, lists the Page's templates, creates the
 missing ones (each language) and waits briefly for Meta's review. A template that

@@ -1,4 +1,4 @@
-"""The order ledger for the merchant: `make orders` lists, `--csv FILE` exports.
+"""The order ledger for the merchant: `kassa orders` lists, `--csv FILE` exports.
 
 Reads DATABASE_URL (the Makefile's default: .run/orders.db).
 """

@@ -1,4 +1,4 @@
-"""What the Page's command-line tools share (`make messenger-profile`, `make
+"""What the Page's commands share (`kassa messenger-profile`, `kassa
 messenger-templates`): a Graph API client from the settings, and clear errors."""
 
 from __future__ import annotations

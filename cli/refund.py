@@ -1,7 +1,7 @@
-"""Refund a paid order, whole or in part (`make refund`).
+"""Refund a paid order, whole or in part (`kassa refund`).
 
-    python -m cli.refund --order 5O190127TN364715T            # all that is left
-    python -m cli.refund --order 5O190127TN364715T --amount 5.00
+    kassa refund --order 5O190127TN364715T            # all that is left
+    kassa refund --order 5O190127TN364715T --amount 5.00
 
 Calls POST {RASA_URL}/webhooks/paypal/refunds with MERCHANT_API_TOKEN and an
 Idempotency-Key (kept across retries, so a retry never refunds twice). The
@@ -19,7 +19,7 @@ from cli import merchant
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--order", required=True, help="the PayPal order id (see make orders)")
+    parser.add_argument("--order", required=True, help="the PayPal order id (see kassa orders)")
     parser.add_argument("--amount", help="a partial refund, for example 5.00; without it, all that is left")
     merchant.add_connection_arguments(parser, "refund")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
-"""Send a PayPal payment request into a customer's conversation (`make request-payment`).
+"""Send a PayPal payment request into a customer's conversation (`kassa request-payment`).
 
-    python -m cli.request_payment --conversation 2468 --amount 45.00 \\
+    kassa request-payment --conversation 2468 --amount 45.00 \\
         --currency EUR --description "Wheel truing"
 
 Calls POST {RASA_URL}/webhooks/paypal/payment-requests with MERCHANT_API_TOKEN.

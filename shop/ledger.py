@@ -533,7 +533,7 @@ class Ledger:
             )
 
     def event_dead(self, event_id: str) -> None:
-        """Give up on an event: the dead letters, which `make orders` lists for a person to look at."""
+        """Give up on an event: the dead letters, which `kassa orders` lists for a person to look at."""
         with self.engine.begin() as connection:
             connection.execute(
                 webhook_events_table.update()

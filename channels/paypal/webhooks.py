@@ -139,7 +139,7 @@ class WebhookReceiver:
     async def process_webhook(self, app: Any, event: Dict[str, Any]) -> None:
         """Hand the event to its conversation until the ledger shows its effect, then mark it
         done. Attempts and age are counted in the database, across restarts; past
-        either cap the event becomes a dead letter that `make orders` lists."""
+        either cap the event becomes a dead letter that `kassa orders` lists."""
         payment = from_webhook(event)
         if payment is None:
             return
@@ -163,7 +163,7 @@ class WebhookReceiver:
             ):
                 await asyncio.to_thread(self.context.ledger.event_dead, event["id"])
                 logger.error(
-                    "PayPal webhook %r: gave up on order %s after %d attempts (dead letter; see make orders)",
+                    "PayPal webhook %r: gave up on order %s after %d attempts (dead letter; see kassa orders)",
                     event["id"],
                     record.order_id,
                     state["attempts"],

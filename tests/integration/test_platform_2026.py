@@ -39,7 +39,7 @@ def leave_the_window(stack: Stack, psid: str) -> None:
 
 @pytest.fixture(scope="module")
 def templates_on_the_page(stack: Stack) -> str:
-    """`make messenger-templates` against the fake Graph API: created, reviewed, APPROVED."""
+    """`kassa messenger-templates` against the fake Graph API: created, reviewed, APPROVED."""
     env = {
         **os.environ,
         "FB_PAGE_ACCESS_TOKEN": PAGE_TOKEN,

@@ -226,7 +226,7 @@ class MessengerOutput(OutputChannel):
         if status != utility_messages.APPROVED:
             logger.warning(
                 "Not sent to %s: outside the 24-hour window and utility template %s (%s) is %s, not approved "
-                "(make messenger-templates)",
+                "(kassa messenger-templates)",
                 recipient_id,
                 name,
                 code,

@@ -1,0 +1,1 @@
+"""Unit tests of cli/: the kassa command as an operator runs it."""
