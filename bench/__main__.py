@@ -22,10 +22,10 @@ import aiohttp
 import requests
 
 from bench import profile, report
+from bench import settings as bench_settings
 from bench.doors import Faults, MessengerDoor, RestDoor, Turn
 from harness.servers import PROJECT_ROOT, RASA_STARTUP_SECONDS, Server
 from harness.stack import APP_SECRET, REST_TOKEN, Stack, start_stack
-from shop import settings
 
 SCENARIOS = {
     "browse": [
@@ -216,7 +216,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="kassa, acceptor (the separate webhook acceptor), builtin, rest, cluster (1 then 2 Rasa replicas)",
     )
     parser.add_argument("--scenario", default="mix", choices=["browse", "buy", "mix"])
-    given = settings.bench()
+    given = bench_settings.bench()
     parser.add_argument("--send-latency-ms", type=float, default=given.send_api_latency_ms)
     parser.add_argument("--paypal-latency-ms", type=float, default=given.paypal_latency_ms)
     parser.add_argument("--faults", action="store_true", default=given.faults)

@@ -10,14 +10,14 @@ from typing import Any
 
 import fbmessenger
 
-from shop import settings
+from bench import settings as bench_settings
 
 _original_init = fbmessenger.MessengerClient.__init__
 
 
 def _init(self: fbmessenger.MessengerClient, page_access_token: str, **kwargs: Any) -> None:
     _original_init(self, page_access_token, **kwargs)
-    self.graph_url = f"{settings.bench().graph_url}/v{self.api_version}"
+    self.graph_url = f"{bench_settings.bench().graph_url}/v{self.api_version}"
 
 
 fbmessenger.MessengerClient.__init__ = _init
