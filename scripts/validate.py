@@ -203,7 +203,7 @@ def utility_template_problems() -> List[str]:
         templates = utility.load_templates()
     except utility.TemplateError as error:
         return [str(error)]
-    named = set(re.findall(r'"(kassa_[a-z_]+)"', (PROJECT_ROOT / "actions" / "payment_actions.py").read_text()))
+    named = set(re.findall(r'"(kassa_[a-z_]+)"', (PROJECT_ROOT / "actions" / "payment.py").read_text()))
     return [
         f"actions/payment.py names utility template {name}, which {shown(utility.TEMPLATES_PATH)} does not have"
         for name in sorted(named - set(templates))

@@ -108,7 +108,7 @@ def test_no_code_sends_a_retired_tag() -> None:
     retired = ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE")
     naming = [
         str(path.relative_to(root))
-        for folder in ("actions", "channels", "sandbox", "scripts", "bench")
+        for folder in ("shop", "actions", "channels", "cli", "harness", "sandbox", "scripts", "bench", "analytics")
         for path in (root / folder).rglob("*.py")
         if path not in allowed and any(t in path.read_text() for t in retired)
     ]
