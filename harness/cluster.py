@@ -37,7 +37,7 @@ from harness.servers import (
     start_sandbox,
     wait_until_stopped,
 )
-from harness.stack import BIN, MODEL, TEST_TOKENS, WEBHOOK_ID, Stack
+from harness.stack import BIN, MODEL, WEBHOOK_ID, Stack, testing_environment
 from shop import settings
 
 ENDPOINTS = "deploy/endpoints.yml"
@@ -343,13 +343,8 @@ def start_cluster(
         graph_url = f"http://127.0.0.1:{graph_port}"
         actions_url = f"http://127.0.0.1:{actions_balancer}"
         common = {
-            **local_env.environment(
-                local_env.Addresses(public, actions_url, graph_url, paypal_url), workdir, TEST_TOKENS
-            ),
-            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID,
-            "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5",
+            **testing_environment(local_env.Addresses(public, actions_url, graph_url, paypal_url), workdir),
             "PAYPAL_TIMEOUT_SECONDS": "5",
-            "KASSA_RECEIPT_RETRY_SECONDS": "1",
             "DATABASE_URL": database,
             "KASSA_STATE_DATABASE_URL": database,
             "RASA_ENDPOINTS": ENDPOINTS,

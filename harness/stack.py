@@ -39,6 +39,17 @@ TEST_TOKENS = {
 BIN = Path(sys.executable).parent
 
 
+def testing_environment(where: local_env.Addresses, workdir: Path) -> Dict[str, str]:
+    """The local environment with the tests' tokens and short pauses: what a test stack
+    and the test cluster start from."""
+    return {
+        **local_env.environment(where, workdir, TEST_TOKENS),
+        "PAYPAL_WEBHOOK_ID": WEBHOOK_ID,
+        "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5",
+        "KASSA_RECEIPT_RETRY_SECONDS": "1",
+    }
+
+
 @dataclass(frozen=True)
 class Ports:
     """Fixed ports (the demo's); free ones where None."""
@@ -170,14 +181,9 @@ def start_stack(
         actions_port = ports.actions or free_port()
         actions_url = f"http://127.0.0.1:{actions_port}"
         common = {
-            **local_env.environment(
-                local_env.Addresses(rasa_url, actions_url, graph_url, paypal_url), workdir, TEST_TOKENS
-            ),
-            "PAYPAL_WEBHOOK_ID": WEBHOOK_ID,
-            "PAYPAL_WEBHOOK_RETRY_DELAYS": "0.5,1,1,2,2,3,5",
+            **testing_environment(local_env.Addresses(rasa_url, actions_url, graph_url, paypal_url), workdir),
             "PAYPAL_TIMEOUT_SECONDS": "2",
             "SANDBOX_TIMEOUT_SECONDS": "3",
-            "KASSA_RECEIPT_RETRY_SECONDS": "1",
             "KASSA_CATALOG": str(catalog),
             **env,
         }
