@@ -113,7 +113,18 @@ cluster-test: train system-packages ## the cluster under 50 customers, with repl
 conversations: train system-packages ## whole conversations over the Messenger door (results/conversations/summary.md)
 	$(PY) -m tests.conversations
 
-test: lint types validate unit test-stories integration cluster-test conversations bench-smoke ## everything CI runs: lint, types, validate, unit, test stories, integration, cluster, conversations, bench smoke
+# The parts of make test in order, each timed: what each costs is printed at the end
+# and kept in results/make-test-times.txt (the README's table comes from there).
+TEST_PARTS := install system-packages lint types validate unit train test-stories integration cluster-test conversations bench-smoke
+
+test: ## everything CI runs: lint, types, validate, unit, train, test stories, integration, cluster, conversations, bench smoke
+	@mkdir -p results && : > results/make-test-times.txt
+	@for part in $(TEST_PARTS); do \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$part || exit 1; \
+		echo "make $$part: $$(( $$(date +%s) - start )) s" >> results/make-test-times.txt; \
+	done
+	@echo "What each part of make test cost:"; cat results/make-test-times.txt
 
 messenger-profile: install ## set the Page's Get Started button, greeting and menu
 	$(BIN)/kassa messenger-profile
