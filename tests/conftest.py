@@ -11,11 +11,13 @@ from rasa_sdk import Tracker
 
 from harness.servers import start_sandbox
 from shop import ledger
+from shop.deployment import local_defaults
 from shop.paypal import client as paypal_client
 from shop.paypal.client import PayPalClient, PayPalConfig
 
-SANDBOX_CLIENT_ID = "kassa-sandbox-client"
-SANDBOX_CLIENT_SECRET = "kassa-sandbox-secret"
+# The sandbox's client, as the local environment gives it (local-tokens.env).
+SANDBOX_CLIENT_ID = local_defaults()["PAYPAL_CLIENT_ID"]
+SANDBOX_CLIENT_SECRET = local_defaults()["PAYPAL_CLIENT_SECRET"]
 
 
 class Sandbox:

@@ -15,6 +15,7 @@ import requests
 from harness.stack import MERCHANT_TOKEN, Stack, wait_for
 from sandbox.facebook import webhooks
 from shop.ledger import Ledger
+from tests.conftest import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.integration.test_messenger_connector import deliver
 
 pytestmark = pytest.mark.integration
@@ -100,7 +101,7 @@ def captures_of(stack: Stack, order_id: str) -> int:
 def token(stack: Stack) -> str:
     return requests.post(
         f"{stack.paypal_url}/v1/oauth2/token",
-        auth=("kassa-sandbox-client", "kassa-sandbox-secret"),
+        auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET),
         data={"grant_type": "client_credentials"},
         timeout=5,
     ).json()["access_token"]
@@ -225,9 +226,7 @@ def test_an_order_whose_amount_differs_is_not_captured(stack: Stack, psid: str) 
     from shop.paypal.client import PayPalClient, PayPalConfig
 
     client = PayPalClient(
-        PayPalConfig(
-            "kassa-sandbox-client", "kassa-sandbox-secret", base_url=stack.paypal_url, public_url=stack.rasa_url
-        )
+        PayPalConfig(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, base_url=stack.paypal_url, public_url=stack.rasa_url)
     )
     context = paypal_orders.experience_context(stack.rasa_url, "Kassa", "en", "NO_SHIPPING")
     order = client.create_order(
