@@ -1,0 +1,121 @@
+"""The ledger's tables, its row of an order, and its timestamps (UTC, ISO 8601 to the second)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+orders_table = sa.Table(
+    "kassa_orders",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("description", sa.String(255), nullable=False, default=""),
+    sa.Column("items", sa.Text, nullable=False),
+    sa.Column("amount", sa.String(32), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status_history", sa.Text, nullable=False),
+    sa.Column("approval_url", sa.Text),
+    sa.Column("capture_id", sa.String(64)),
+    sa.Column("payer_name", sa.String(255)),
+    sa.Column("payer_email", sa.String(255)),
+    sa.Column("receipt_sent_at", sa.String(32)),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)
+
+webhook_events_table = sa.Table(
+    "kassa_paypal_webhook_events",
+    metadata,
+    sa.Column("event_id", sa.String(128), primary_key=True),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.String(64)),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # received | done | dead
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("received_at", sa.String(32), nullable=False),
+    sa.Column("done_at", sa.String(32)),
+)
+
+payment_requests_table = sa.Table(
+    "kassa_payment_requests",
+    metadata,
+    sa.Column("idempotency_key", sa.String(255), primary_key=True),
+    sa.Column("body_hash", sa.String(64), nullable=False),
+    sa.Column("order_id", sa.String(64)),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+# Attempts at an order's receipt: claimed by one sender at a time, again after a growing pause.
+receipt_claims_table = sa.Table(
+    "kassa_receipt_claims",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("claimed_at", sa.String(32), nullable=False),
+    sa.Column("retry_after", sa.String(32), nullable=False),
+)
+
+# Refunds of an order's capture, each its own row (several partial ones may follow each other).
+refunds_table = sa.Table(
+    "kassa_refunds",
+    metadata,
+    sa.Column("refund_id", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.String(64), nullable=False, index=True),
+    sa.Column("amount", sa.String(32), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+# What the customer was told about an order, once each ("processing", ...).
+order_notices_table = sa.Table(
+    "kassa_order_notices",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("notice", sa.String(64), primary_key=True),
+    sa.Column("told_at", sa.String(32), nullable=False),
+)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _later(stamp: datetime, seconds: float) -> str:
+    return (stamp + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+@dataclass
+class OrderRecord:
+    order_id: str
+    conversation_id: str
+    kind: str
+    description: str
+    items: List[Dict[str, Any]]
+    amount: str
+    currency: str
+    status: str
+    status_history: List[Dict[str, str]] = field(default_factory=list)
+    approval_url: Optional[str] = None
+    capture_id: Optional[str] = None
+    payer_name: Optional[str] = None
+    payer_email: Optional[str] = None
+    receipt_sent_at: Optional[str] = None
+    created_at: str = ""
+    updated_at: str = ""
+
+    @classmethod
+    def from_row(cls, row: Any) -> "OrderRecord":
+        values = dict(row._mapping)
+        values["items"] = json.loads(values["items"])
+        values["status_history"] = json.loads(values["status_history"])
+        return cls(**values)
