@@ -23,7 +23,7 @@ from channels.request_limits import ClientLimits
 from channels.secrets import bearer_token, same_secret
 from shop import money
 from shop.ledger import OPEN_STATUSES, PAY_BUTTON_DELIVERED, IdempotencyConflict
-from shop.paypal import orders as paypal_orders
+from shop.paypal import merchant
 from shop.paypal.client import PayPalError
 from shop.paypal.events import PAYMENT_REQUESTED
 
@@ -68,32 +68,21 @@ class PaymentRequests:
             if record is not None and record.status in OPEN_STATUSES:  # its button, again if it never went out
                 self.send_pay_button(app, conversation_id, known_order)
             return 202, _accepted(known_order, record.approval_url if record else None, value, currency)
-        config = self.context.client.config
-        context = paypal_orders.experience_context(config.public_url, config.shop_name, "en", "NO_SHIPPING")
-        order_body = paypal_orders.payment_request(amount, currency, description, conversation_id, context)
         try:
-            order = await self.context.call_paypal(
-                self.context.client.create_order, order_body, _paypal_request_id("kassa-request-", key)
+            order_id, approval_url = await self.context.call_paypal(
+                merchant.create_request_order,
+                self.context.client,
+                self.context.ledger,
+                key,
+                conversation_id,
+                amount,
+                currency,
+                description,
             )
         except PayPalError as error:
             return _paypal_refusal("order", error)
-        approval_url = paypal_orders.approval_link(order)
-        item = {"sku": None, "name": description, "quantity": 1, "unit_amount": value}
-        await asyncio.to_thread(
-            self.context.ledger.record_order,
-            order["id"],
-            conversation_id,
-            [item],
-            value,
-            currency,
-            str(order.get("status")),
-            approval_url,
-            "merchant_request",
-            description,
-        )
-        await asyncio.to_thread(self.context.ledger.merchant_key_done, key, order["id"])
-        self.send_pay_button(app, conversation_id, order["id"])
-        return 202, _accepted(order["id"], approval_url, value, currency)
+        self.send_pay_button(app, conversation_id, order_id)
+        return 202, _accepted(order_id, approval_url, value, currency)
 
     def send_pay_button(self, app: Any, conversation_id: str, order_id: str) -> None:
         """Deliver a payment request's pay button at least once, in the background: one
@@ -198,26 +187,14 @@ class MerchantApi:
             known = await self.requests.claim_key(f"refund:{key}", [record.order_id, amount])
         except IdempotencyConflict:
             return response.json(KEY_CONFLICT, status=409)
-        wanted = {"currency_code": record.currency, "value": amount} if amount else None
-        request_id = _paypal_request_id("kassa-refund-", key)
-        try:  # the same PayPal-Request-Id again (a retry, or ``known``) gives PayPal's same refund
+        try:  # the same key again (a retry, or ``known``) gives PayPal's same refund
             refund = await self.context.call_paypal(
-                self.context.client.refund_capture, record.capture_id, request_id, wanted
+                merchant.refund_order, self.context.client, self.context.ledger, record, key, amount, not known
             )
         except PayPalError as error:
             status, answer = _paypal_refusal("refund", error)
             return response.json(answer, status=status)
-        value = (refund.get("amount") or {}).get("value") or amount or record.amount
-        await asyncio.to_thread(
-            self.context.ledger.record_refund,
-            refund["id"],
-            record.order_id,
-            value,
-            record.currency,
-            str(refund.get("status")),
-        )
-        if not known:
-            await asyncio.to_thread(self.context.ledger.merchant_key_done, f"refund:{key}", refund["id"])
+        value = refund["amount"]["value"]
         return response.json(
             {
                 "refund_id": refund["id"],
@@ -228,11 +205,6 @@ class MerchantApi:
             },
             status=201,
         )
-
-
-def _paypal_request_id(prefix: str, key: str) -> str:
-    """PayPal-Request-Id for a merchant's key: the key whole, hashed to fit PayPal's 108 characters."""
-    return prefix + hashlib.sha256(key.encode()).hexdigest()[:48]
 
 
 def _paypal_refusal(what: str, error: PayPalError) -> Tuple[int, Dict[str, Any]]:
