@@ -79,9 +79,14 @@ check: lint types unit ## the inner loop: lint, types and the unit tests (under 
 train: install ## train the model (Rasa reuses its cache when nothing changed)
 	$(RASA) train --fixed-model-name kassa
 
-# Rasa's defaults, as a designer types it: the model in models/, the stories under tests/.
+# `rasa test core` alone reads its stories from data/ (rules only here), so the folder
+# is named; the count is checked, so that a run that found no story cannot pass.
 test-stories: train ## the test stories in tests/stories against the trained model
-	$(RASA) test core --fail-on-prediction-errors --out results/test-stories
+	@mkdir -p results
+	set -o pipefail; $(RASA) test core --model models/kassa.tar.gz --stories tests/stories \
+		--fail-on-prediction-errors --out results/test-stories 2>&1 | tee results/test-stories.log
+	@grep -Eq "Evaluating [1-9][0-9]* stories" results/test-stories.log || { echo "error: no test story was evaluated" >&2; exit 1; }
+	@grep -E "Evaluating [0-9]+ stories|Correct: " results/test-stories.log | head -2
 
 integration: train system-packages ## the integration tests: the whole stack over real HTTP, a browser included
 	$(PY) -m pytest -m integration tests/integration

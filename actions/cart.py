@@ -12,12 +12,15 @@ from rasa_sdk.types import DomainDict
 from actions import replies
 from actions.showing import browse_catalog, show_details, suggest_products
 from actions.tracker import (
+    CART_PHRASE,
     asks_availability,
     current_cart,
     language,
     latest_entity,
     latest_text,
     ordered_product,
+    orders,
+    product_entities,
     product_in_message,
     replaces_quantity,
     signed_quantity,
@@ -26,6 +29,7 @@ from actions.tracker import (
 from shop import cart as cart_rules
 from shop import money, variants
 from shop.catalog import Catalog, Product, get_catalog
+from shop.order_lines import RequestedLine, several_requests
 
 RESET_ITEM_SLOTS = [SlotSet("product", None), SlotSet("quantity", None)]
 REFUSAL_RESPONSES = {
@@ -140,8 +144,81 @@ def add_ordered_product(dispatcher: CollectingDispatcher, tracker: Tracker, prod
     )
 
 
+def several_ordered(tracker: Tracker, catalog: Catalog) -> Optional[List[RequestedLine]]:
+    """The products a typed message orders when it orders two or more ("two floor pumps
+    and a rear light"); None for one, a question about availability, or a button."""
+    typed = typed_text(tracker)
+    if not typed or asks_availability(tracker):
+        return None
+    products, cart_words = product_entities(tracker)
+    spans = [
+        (str(entity.get("entity")), str(entity.get("value")), entity["start"], entity["end"])
+        for entity in (tracker.latest_message or {}).get("entities", [])
+        if isinstance(entity.get("start"), int)
+        and isinstance(entity.get("end"), int)
+        and not (entity.get("entity") == "product" and str(entity.get("value")) in cart_words)
+    ]
+    without_cart = CART_PHRASE.sub(lambda match: " " * len(match.group()), typed)  # offsets kept
+    return several_requests(without_cart, spans, catalog, language(tracker))
+
+
+def add_several(
+    dispatcher: CollectingDispatcher, tracker: Tracker, lines: List[RequestedLine]
+) -> List[Dict[Text, Any]]:
+    """Each line that names one product goes in the cart with its own quantity, confirmed
+    in one reply; a line that does not (a category, a size or colour not said) is asked
+    about, one question at a time, and never guessed."""
+    catalog, lang = get_catalog(), language(tracker)
+    cart = current_cart(tracker)
+    added: List[cart_rules.CartLine] = []
+    pending: List[RequestedLine] = []
+    for line in lines:
+        if line.product is None or line.needs_variant:
+            pending.append(line)
+            continue
+        try:
+            quantity = cart_rules.parse_quantity(line.quantity)
+            cart = cart_rules.add(cart, line.product, quantity, line.variant)
+        except cart_rules.CartError as error:
+            error.details.setdefault("product", line.product.sku)
+            explain_refusal(dispatcher, error, catalog, lang)
+            continue
+        added.append(cart_rules.CartLine(line.product, quantity, line.variant))
+    events: List[Dict[Text, Any]] = list(RESET_ITEM_SLOTS)
+    if added:
+        items = "\n".join(f"{line.quantity} × {line.name(lang)}" for line in added)
+        dispatcher.utter_message(
+            response="utter_added_several_to_cart", items=items, total=total_text(cart, catalog, lang)
+        )
+        events += [SlotSet("cart", cart), SlotSet("last_product", added[-1].key)]
+    if pending:
+        events += ask_about(dispatcher, pending, lang)
+    return events
+
+
+def ask_about(dispatcher: CollectingDispatcher, pending: List[RequestedLine], lang: str) -> List[Dict[Text, Any]]:
+    """The first line not added is asked about (its quick replies stay the newest); the
+    others are named, for the customer to ask again."""
+    first, rest = pending[0], pending[1:]
+    if rest:
+        dispatcher.utter_message(response="utter_several_not_added_yet", items=", ".join(line.words for line in rest))
+    if first.product is not None:
+        choices = variants.choices(first.product)
+        return ask_variant(dispatcher, first.product, choices, "add_to_cart", lang, quantity=first.quantity)
+    if first.candidates:
+        buttons = replies.product_buttons(first.candidates, "add_to_cart", lang, quantity=first.quantity)
+        dispatcher.utter_message(response="utter_which_of_these", query=first.words, buttons=buttons)
+    else:
+        suggest_products(dispatcher, first.words, [], "add_to_cart", lang)
+    return []
+
+
 def take_order(dispatcher: CollectingDispatcher, tracker: Tracker, catalog: Catalog) -> Optional[List[Dict[Text, Any]]]:
-    """A message that orders ("two floor pumps please") goes in the cart, whatever intent NLU gave it."""
+    """A message that orders ("two floor pumps please", "two pumps and a lock") goes in the
+    cart, whatever intent NLU gave it."""
+    several = several_ordered(tracker, catalog) if orders(tracker) else None
+    if several:
+        return add_several(dispatcher, tracker, several)
     ordered = ordered_product(tracker, catalog)
     if ordered is None:
         return None
@@ -173,6 +250,9 @@ class ActionAddToCart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        several = several_ordered(tracker, get_catalog())
+        if several:
+            return add_several(dispatcher, tracker, several)
         product = get_catalog().product(tracker.get_slot("product"))
         if product is not None and asks_availability(tracker):
             # "do you have the guardian lock?" read as an order: show it, let the customer tap Add to cart
@@ -316,14 +396,23 @@ class ValidateAddToCartForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_add_to_cart_form"
 
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        """Nothing to ask when the message orders several products: action_add_to_cart adds
+        each (or asks about the ones it cannot)."""
+        return [] if several_ordered(tracker, get_catalog()) else domain_slots
+
     async def extract_product(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return product_from_context(tracker)
+        return {} if several_ordered(tracker, get_catalog()) else product_from_context(tracker)
 
     def validate_product(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if several_ordered(tracker, get_catalog()):
+            return {"product": None}  # one product of several: action_add_to_cart takes them all
         return validate_product_choice(slot_value, dispatcher, "add_to_cart", tracker)
 
 

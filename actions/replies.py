@@ -93,8 +93,8 @@ def carousel(products: Sequence[Product], catalog: Catalog, language: str) -> Li
     return [product_element(p, catalog, language) for p in products[:MAX_RESULTS]]
 
 
-def product_buttons(products: Iterable[Product], intent: str, language: str) -> List[Dict[str, str]]:
-    return [postback_button(p.name(language), intent_payload(intent, product=p.sku)) for p in products]
+def product_buttons(products: Iterable[Product], intent: str, language: str, **entities: Any) -> List[Dict[str, str]]:
+    return [postback_button(p.name(language), intent_payload(intent, product=p.sku, **entities)) for p in products]
 
 
 def variant_quick_replies(

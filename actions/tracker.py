@@ -175,16 +175,22 @@ def asks_availability(tracker: Tracker) -> bool:
     )
 
 
+def orders(tracker: Tracker) -> bool:
+    """Whether the typed message places an order: a quantity, and not a question."""
+    typed = typed_text(tracker)
+    if not typed or QUESTION.search(typed):
+        return False
+    return numbers.quantity(ARTICLE_EEN.sub(" ", typed), language(tracker)) is not None
+
+
 def ordered_product(tracker: Tracker, catalog: Catalog) -> Optional[Product]:
     """The product a typed message orders: a quantity and one product, and not a question
     ("two floor pumps please", "de elektrische pomp, twee stuks", "we need ten saddle
     pouches"; a need with a quantity is an order, "I need something for the rain" is not,
     as it has no quantity)."""
-    typed = typed_text(tracker)
-    if not typed or QUESTION.search(typed) or numbers.quantity(ARTICLE_EEN.sub(" ", typed), language(tracker)) is None:
+    if not orders(tracker):
         return None
-    found = finder_for(catalog).resolve(typed)
-    return found.product
+    return finder_for(catalog).resolve(typed_text(tracker)).product
 
 
 def max_price(tracker: Tracker) -> Optional[Decimal]:
