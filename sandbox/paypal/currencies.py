@@ -2,9 +2,9 @@
 
 Written from PayPal's documentation, not imported from the shop, so that a wrong
 rounding in the shop fails the tests instead of agreeing with itself: amounts are
-strings; HUF, JPY and TWD take no decimals, the other currencies two
-(developer.paypal.com/docs/reports/reference/paypal-supported-currencies, read
-2026-12-01).
+strings; HUF, JPY and TWD take no decimals ("Decimal amounts cause an error"), the other
+currencies two (PayPal-supported currencies, developer.paypal.com/reports/reference/
+supported-currencies, read 2026-12-01).
 """
 
 from __future__ import annotations
