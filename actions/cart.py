@@ -150,7 +150,7 @@ def several_ordered(tracker: Tracker, catalog: Catalog) -> Optional[List[Request
     typed = typed_text(tracker)
     if not typed or asks_availability(tracker):
         return None
-    products, cart_words = product_entities(tracker)
+    _, cart_words = product_entities(tracker)
     spans = [
         (str(entity.get("entity")), str(entity.get("value")), entity["start"], entity["end"])
         for entity in (tracker.latest_message or {}).get("entities", [])

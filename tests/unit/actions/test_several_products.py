@@ -76,3 +76,8 @@ def test_a_question_naming_two_products_changes_no_cart() -> None:
     messages: List[Dict[str, Any]]
     messages, events = run(ActionShowCatalog(), make_tracker(text, "browse_catalog", entities))
     assert "cart" not in slots_set(events) and messages
+    # the same question read as add_to_cart: still nothing added (the availability guard)
+    messages, events = run(ActionAddToCart(), make_tracker(text, "add_to_cart", entities))
+    assert "cart" not in slots_set(events) and "utter_added_several_to_cart" not in [
+        m.get("response") for m in messages
+    ]
