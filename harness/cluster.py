@@ -199,12 +199,15 @@ def haproxy_config(
 ) -> str:
     """Webhooks from Facebook go to the acceptors; everything else Rasa serves (PayPal's
     return URL and webhooks, the API) to the Rasa replicas; action calls to the action
-    servers. A request refused by a server that died is tried on another. Addresses are
+    servers. A request refused by a server that died is tried on another, and the server
+    counts as down from its first refused connection, not only after three failed health
+    checks (the next check that passes brings it back). Addresses are
     host:port; deploy/haproxy.cfg is this with the compose service names."""
 
     def servers(name: str, addresses: List[str]) -> str:
         return "\n".join(
-            f"  server {name}{i + 1} {address} check inter 2s fall 3 rise 1" for i, address in enumerate(addresses)
+            f"  server {name}{i + 1} {address} check inter 2s fall 3 rise 1 observe layer4 error-limit 1 on-error mark-down"
+            for i, address in enumerate(addresses)
         )
 
     resolvers = (

@@ -18,7 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import rasa_lock, rasa_speedups
+from channels import rasa_changes
 from channels.background import BackgroundTasks
 from channels.messenger.inbound import inbox_commands
 from channels.messenger.inbound.events import (
@@ -50,8 +50,7 @@ from shop import settings, startup
 from shop.catalog import get_catalog
 
 logger = logging.getLogger(__name__)
-rasa_speedups.install()  # Rasa loads the channels before it calls an action
-rasa_lock.install()  # and before the first turn takes a conversation's lock
+rasa_changes.install()  # Rasa loads the channels before the first turn
 
 # Rasa reads a message starting with "/" as an intent; a word joiner in front
 # makes typed text an ordinary message for NLU. It is invisible and not white space.

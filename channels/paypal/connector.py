@@ -13,7 +13,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import rasa_lock, rasa_speedups
+from channels import rasa_changes
 from channels.paypal.buyer_return import BuyerReturn
 from channels.paypal.context import get_context
 from channels.paypal.merchant_api import MerchantApi, get_payment_requests
@@ -23,8 +23,7 @@ from channels.request_limits import ClientLimits, cap_body_size, shared_limits
 from shop import settings, startup
 from shop.paypal.events import PAYMENT_APPROVED, PAYMENT_CANCELLED
 
-rasa_speedups.install()  # Rasa loads the channels before it calls an action
-rasa_lock.install()  # and before the first turn takes a conversation's lock
+rasa_changes.install()  # Rasa loads the channels before the first turn
 
 
 class PayPalInput(InputChannel):

@@ -248,6 +248,22 @@ def test_send_api_400_is_logged_and_the_turn_goes_on(stack: Stack, psid: str) ->
     assert f"for recipient {psid}" in log and "fbtrace_id=" in log
 
 
+def test_a_message_that_finds_the_action_server_down_is_answered_once_it_is_back(stack: Stack, psid: str) -> None:
+    """Rasa on its own would end the turn without the action, save it, and never answer."""
+    stack.stop_service("actions")
+    try:
+        deliver(stack, webhooks.text_event(psid, "add two ember rear lights to my cart"))
+        # the turn failed and waits to run again, rather than ending without its action
+        assert wait_for(lambda: f"of {psid} failed" in stack.rasa_log.read_text(), 60)
+        assert stack.messages(psid) == []
+    finally:
+        stack.start_service("actions")
+    assert wait_for_messages(stack, psid, 1, 120)
+    settle()
+    assert len(stack.messages(psid)) == 1
+    assert stack.tracker(psid)["slots"]["cart"] == {"LGT-002": 2}
+
+
 def test_trigger_intent_reaches_messenger(stack: Stack, psid: str) -> None:
     answer = requests.post(
         f"{stack.rasa_url}/conversations/{psid}/trigger_intent",
