@@ -15,6 +15,7 @@ from actions.tracker import (
     language,
     latest_entity,
     max_price,
+    price_ranking,
     product_in_message,
     typed_text,
 )
@@ -57,6 +58,8 @@ class ActionAnswerOutOfScope(Action):
         order = take_order(dispatcher, tracker, catalog)
         if order is not None:
             return order
+        if price_ranking(tracker).chooses:
+            return browse_catalog(dispatcher, tracker)
         text, limit = typed_text(tracker), max_price(tracker)
         scores, _, _ = finder_for(catalog).score(text)
         if scores and max(s.score for s in scores.values()) >= OFF_TOPIC_MIN_SCORE:
@@ -82,6 +85,8 @@ class ActionShowProduct(Action):
         order = take_order(dispatcher, tracker, catalog)
         if order is not None:
             return order
+        if price_ranking(tracker).chooses:  # "what is your most expensive helmet": the shop chooses
+            return browse_catalog(dispatcher, tracker)
         resolution = product_in_message(tracker, catalog)
         product = resolution.product
         if product is None:

@@ -12,9 +12,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.tracker import language, latest_entity, max_price, typed_text
-from shop import money
-from shop.catalog import Catalog, Product, get_catalog
+from actions.tracker import language, latest_entity, max_price, price_ranking, typed_text
+from shop import money, ranking
+from shop.catalog import Catalog, Category, Product, get_catalog
 from shop.finder import Found, finder_for
 
 
@@ -131,9 +131,13 @@ def show_details(
 
 
 def browse_catalog(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
-    """What the customer's words ask to see: a search, a category, or the categories."""
+    """What the customer's words ask to see: a search, a category, or the categories;
+    chosen and ordered by price when they ask for that ("the cheapest light")."""
     catalog, lang = get_catalog(), language(tracker)
     wanted, text, limit = latest_entity(tracker, "category"), typed_text(tracker), max_price(tracker)
+    asked = price_ranking(tracker)
+    if asked.chooses:
+        return show_ranked(dispatcher, asked, text, wanted, catalog, lang)
     found = search(text, limit, catalog) if text else Found()
     if found.products:
         return show_found(dispatcher, found, limit, catalog, lang)
@@ -150,3 +154,75 @@ def browse_catalog(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
         return explain_nothing_found(dispatcher, text, limit, catalog, lang)
     show_categories(dispatcher, catalog, lang)
     return []
+
+
+def show_ranked(
+    dispatcher: CollectingDispatcher,
+    asked: ranking.Ranking,
+    text: str,
+    wanted: Optional[str],
+    catalog: Catalog,
+    lang: str,
+) -> List[Dict[Text, Any]]:
+    """The products asked about, in the price order asked for, led by a one-line reason
+    ("Coil Cable Lock, €14.95: the cheapest of our locks.")."""
+    found = finder_for(catalog).find(text) if text else Found()
+    category = found.category or catalog.category(wanted)
+    if category is None and wanted:
+        category = finder_for(catalog).find(wanted).category
+    if found.products:
+        products, among = (
+            found.products,
+            _among(found.category, lang) if found.category else replies.phrase("among_found", lang),
+        )
+    elif category is not None:
+        products, among = catalog.in_category(category.id), _among(category, lang)
+    elif found.unknown_words or wanted:
+        return explain_nothing_found(dispatcher, text or str(wanted), None, catalog, lang)
+    else:
+        products, among = list(catalog.products.values()), replies.phrase("among_everything", lang)
+    chosen = asked.apply(products)
+    bounds = _bounds(asked, catalog, lang)
+    if not chosen:
+        nearest = min(products, key=lambda p: (_distance(asked, p.price), p.sku))
+        return show_products(dispatcher, "utter_nothing_in_price_range", [nearest], catalog, lang, bounds=bounds)
+    if asked.order is None:
+        reason = replies.phrase("rank_within", lang, among=among, bounds=bounds)
+        reason = reason[:1].upper() + reason[1:]
+    else:
+        first = chosen[0]
+        key = "rank_dearest" if asked.order == ranking.DEAREST else "rank_cheapest"
+        reason = replies.phrase(
+            key,
+            lang,
+            product=first.name(lang),
+            price=replies.price_text(first, catalog, lang),
+            among=among,
+            bounds=bounds,
+        )
+    return show_products(dispatcher, "utter_ranked_products", chosen, catalog, lang, reason=reason)
+
+
+def _among(category: Category, lang: str) -> str:
+    return replies.phrase("among_category", lang, category=category.name(lang).lower())
+
+
+def _bounds(asked: ranking.Ranking, catalog: Catalog, lang: str) -> str:
+    low, high = (
+        money.format_money(value, catalog.currency, lang) if value is not None else None
+        for value in (asked.floor, asked.ceiling)
+    )
+    if low and high:
+        return replies.phrase("bounds_between", lang, low=low, high=high)
+    if low:
+        return replies.phrase("bounds_over", lang, low=low)
+    if high:
+        return replies.phrase("bounds_under", lang, high=high)
+    return ""
+
+
+def _distance(asked: ranking.Ranking, price: Decimal) -> Decimal:
+    """How far a price lies outside the bounds asked for (0 inside them)."""
+    below = asked.floor - price if asked.floor is not None and price < asked.floor else Decimal(0)
+    above = price - asked.ceiling if asked.ceiling is not None and price > asked.ceiling else Decimal(0)
+    return below + above

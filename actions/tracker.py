@@ -9,7 +9,7 @@ from typing import Any, Collection, List, Optional, Tuple
 from rasa_sdk import Tracker
 
 from shop import cart as cart_rules
-from shop import money, numbers, references
+from shop import money, numbers, ranking, references
 from shop.catalog import LANGUAGES, Catalog, Product
 from shop.finder import Resolution, finder_for
 
@@ -209,6 +209,11 @@ def max_price(tracker: Tracker) -> Optional[Decimal]:
         return money.to_decimal(digits.group().replace(",", "."))
     except money.MoneyError:
         return None
+
+
+def price_ranking(tracker: Tracker) -> ranking.Ranking:
+    """What this message asks the shop to choose by: "the cheapest light", "locks over 40"."""
+    return ranking.read(typed_text(tracker) or "", language(tracker), max_price(tracker))
 
 
 def slot_number(tracker: Tracker, name: str) -> int:

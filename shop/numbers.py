@@ -34,6 +34,24 @@ LIMIT = re.compile(
     rf"|{CURRENCY}?\s*{AMOUNT}\s*{CURRENCY}?\s+(?:max(?:imum|imaal)?|at\s+most|or\s+less|of\s+minder|tops)\b",
     re.IGNORECASE,
 )
+# Words that put a number in the role of the least a customer wants to pay.
+FLOOR_BEFORE = (
+    r"over|above|more\s+than|at\s+least|min(?:imum)?|pricier\s+than|starting\s+at|"
+    r"boven|meer\s+dan|minstens|minimaal|duurder\s+dan|vanaf"
+)
+FLOOR = re.compile(
+    rf"\b(?:{FLOOR_BEFORE})\s+(?:de\s+|the\s+|een\s+|a\s+)?{CURRENCY}?\s*{AMOUNT}(?!\s*(?:st|nd|rd|th|e|ste|de)\b)"
+    rf"|{CURRENCY}?\s*{AMOUNT}\s*{CURRENCY}?\s+(?:or\s+more|of\s+meer|and\s+up|en\s+hoger)\b",
+    re.IGNORECASE,
+)
+# Both ends: "between 20 and 40", "tussen de 20 en 40 euro", "from €20 to €40", "van 20 tot 40", "€20-€40".
+RANGE = re.compile(
+    rf"\b(?:between|tussen|from|van)\s+(?:de\s+|the\s+)?{CURRENCY}?\s*{AMOUNT}\s*{CURRENCY}?\s*"
+    rf"(?:and|en|to|tot|-)\s*{CURRENCY}?\s*{AMOUNT}"
+    rf"|{CURRENCY}\s*{AMOUNT}\s*(?:-|to|tot)\s*{CURRENCY}?\s*{AMOUNT}"
+    rf"|{AMOUNT}\s*(?:-|to|tot)\s*{AMOUNT}\s*{CURRENCY}",
+    re.IGNORECASE,
+)
 # A price said as such: "€12.95", "12,95 euro", "12.95" (two decimals: a price, never a quantity).
 PRICE = re.compile(rf"{CURRENCY}\s*{AMOUNT}|{AMOUNT}\s*{CURRENCY}|(?<![\d.,])(\d+[.,]\d{{2}})(?![\d.,])", re.IGNORECASE)
 ORDINAL = re.compile(r"(?<![\w.,])(\d{1,2})\s*(?:st|nd|rd|th|e|ste|de)\b", re.IGNORECASE)
@@ -71,6 +89,21 @@ def price_limit(text: str, language: Optional[str] = None) -> Optional[Decimal]:
     return _decimal(next(group for group in match.groups() if group))
 
 
+def price_bounds(text: str, language: Optional[str] = None) -> Tuple[Optional[Decimal], Optional[Decimal]]:
+    """The least and the most a customer wants to pay, each None when not said:
+    "between 20 and 40" -> (20, 40), "over €50" -> (50, None), "onder de 30" -> (None, 30)."""
+    digits = to_digits(text, language)
+    both = RANGE.search(digits)
+    if both:
+        low, high = (_decimal(group) for group in both.groups() if group)
+        if low is not None and high is not None and low > high:
+            low, high = high, low
+        return low, high
+    floor = FLOOR.search(digits)
+    low = _decimal(next(group for group in floor.groups() if group)) if floor else None
+    return low, price_limit(text, language)
+
+
 def prices(text: str, language: Optional[str] = None) -> List[Decimal]:
     """Prices named in a message ("die van 12,95", "the €24.95 one")."""
     found = []
@@ -92,6 +125,8 @@ def ordinal(text: str, language: Optional[str] = None) -> Optional[int]:
 
 def _spans_taken(digits: str) -> List[Tuple[int, int]]:
     taken = [m.span() for m in LIMIT.finditer(digits)]
+    taken += [m.span() for m in FLOOR.finditer(digits)]
+    taken += [m.span() for m in RANGE.finditer(digits)]
     taken += [m.span() for m in PRICE.finditer(digits)]
     taken += [m.span() for m in ORDINAL.finditer(digits)]
     taken += [m.span() for m in NUMBER_OF.finditer(digits)]

@@ -24,7 +24,7 @@ after a step. Files live in tests/conversations/<language>/*.yml:
           paid: true                    # a receipt arrived
 
 Other expectations: ``cart_includes`` (these lines, others allowed), ``shown_only``
-(exactly these cards), ``says`` (a text in one of this step's replies, any case),
+(exactly these cards), ``shown_first`` (the cards begin with these, in this order), ``says`` (a text in one of this step's replies, any case),
 ``language`` (the conversation's language), ``handover`` (passed to a person),
 ``quick_replies`` (this step offers quick replies). Messages are checked not to be
 training examples: a conversation test must be new phrasing.
@@ -51,6 +51,7 @@ EXPECTATIONS = {
     "total",
     "shown",
     "shown_only",
+    "shown_first",
     "pay_link",
     "paid",
     "says",

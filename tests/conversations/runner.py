@@ -208,6 +208,10 @@ def check(expect: Dict[str, Any], records: List[Dict[str, Any]], tracker: Dict[s
                 name == "shown_only" and set(wanted_skus) != set(shown)
             ):
                 raise StepFailed(f"{name} {wanted_skus}, the cards shown were {shown}")
+        elif name == "shown_first":
+            shown, wanted_skus = shown_skus(records), [str(s) for s in wanted]
+            if shown[: len(wanted_skus)] != wanted_skus:
+                raise StepFailed(f"shown_first {wanted_skus}, the cards shown were {shown}")
         elif name == "pay_link":
             url = Customer.pay_link(records)
             total = money.format_money(cart_rules.total(cart_rules.lines(cart, CATALOG)), CATALOG.currency, language)
