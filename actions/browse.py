@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart import take_order
+from actions.product_questions import answer_detail_question
 from actions.showing import browse_catalog, search, show_categories, show_details, show_found, suggest_products
 from actions.tracker import (
     language,
@@ -41,7 +42,7 @@ class ActionShowCatalog(Action):
         order = take_order(dispatcher, tracker, get_catalog())
         if order is not None:
             return order
-        return browse_catalog(dispatcher, tracker)
+        return answer_detail_question(dispatcher, tracker) or browse_catalog(dispatcher, tracker)
 
 
 class ActionAnswerOutOfScope(Action):
@@ -58,6 +59,9 @@ class ActionAnswerOutOfScope(Action):
         order = take_order(dispatcher, tracker, catalog)
         if order is not None:
             return order
+        answer = answer_detail_question(dispatcher, tracker)
+        if answer is not None:
+            return answer
         if price_ranking(tracker).chooses:
             return browse_catalog(dispatcher, tracker)
         text, limit = typed_text(tracker), max_price(tracker)
@@ -85,6 +89,9 @@ class ActionShowProduct(Action):
         order = take_order(dispatcher, tracker, catalog)
         if order is not None:
             return order
+        answer = answer_detail_question(dispatcher, tracker)  # "is it waterproof?"
+        if answer is not None:
+            return answer
         if price_ranking(tracker).chooses:  # "what is your most expensive helmet": the shop chooses
             return browse_catalog(dispatcher, tracker)
         resolution = product_in_message(tracker, catalog)

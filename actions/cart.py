@@ -343,17 +343,22 @@ class ActionShowCart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        catalog, lang = get_catalog(), language(tracker)
-        lines = cart_rules.lines(current_cart(tracker), catalog)
-        if not lines:
-            dispatcher.utter_message(response="utter_cart_empty")
-            return []
-        dispatcher.utter_message(
-            response="utter_cart_contents",
-            cart_lines=replies.cart_lines_text(lines, catalog.currency, lang),
-            total=money.format_money(cart_rules.total(lines), catalog.currency, lang),
-        )
+        show_cart(dispatcher, current_cart(tracker), language(tracker))
         return []
+
+
+def show_cart(dispatcher: CollectingDispatcher, cart: cart_rules.Cart, lang: str) -> None:
+    """The cart's lines and total with the checkout buttons, or that it is empty."""
+    catalog = get_catalog()
+    lines = cart_rules.lines(cart, catalog)
+    if not lines:
+        dispatcher.utter_message(response="utter_cart_empty")
+        return
+    dispatcher.utter_message(
+        response="utter_cart_contents",
+        cart_lines=replies.cart_lines_text(lines, catalog.currency, lang),
+        total=money.format_money(cart_rules.total(lines), catalog.currency, lang),
+    )
 
 
 class ActionClearCart(Action):

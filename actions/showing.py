@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions.tracker import language, latest_entity, max_price, price_ranking, typed_text
 from shop import money, ranking
-from shop.catalog import Catalog, Category, Product, get_catalog
+from shop.catalog import DETAIL_KINDS, Catalog, Category, Product, get_catalog
 from shop.finder import Found, finder_for
 
 
@@ -119,6 +119,12 @@ def show_details(
         product_name=product.name(lang),
         price=replies.price_text(product, catalog, lang),
         description=product.description(lang),
+        detail_lines="".join(
+            f"{replies.phrase('detail_' + kind, lang)}: {text}\n"
+            for kind in DETAIL_KINDS
+            for text in [product.detail(kind, lang)]
+            if text
+        ),
         availability=replies.availability(product, lang),
         variant_list=replies.variant_list(product, lang),
         buttons=[

@@ -211,6 +211,43 @@ def max_price(tracker: Tracker) -> Optional[Decimal]:
         return None
 
 
+# Turns whose cart change is not the customer's to undo: a payment took the paid lines
+# out, or the turn was itself an undo (a second "not what I meant" does not redo).
+NOT_UNDONE_INTENTS = frozenset(
+    {
+        "payment_approved",
+        "payment_cancelled",
+        "payment_update",
+        "payment_requested",
+        "pay_with_bank",
+        "checkout",
+        "undo_cart_change",
+    }
+)
+
+
+def cart_before_last_change(tracker: Tracker) -> Optional[cart_rules.Cart]:
+    """The cart as it was before the previous turn, when that turn was the customer's and
+    changed the cart; else None. Only the turn right before this message counts."""
+    events = list(tracker.events)
+    turns = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(turns) < 2:
+        return None
+    previous, current = turns[-2], turns[-1]
+    intent = ((events[previous].get("parse_data") or {}).get("intent") or {}).get("name")
+    if intent in NOT_UNDONE_INTENTS:
+        return None
+    if not any(_sets_cart(event) for event in events[previous:current]):
+        return None
+    before = next((event.get("value") for event in reversed(events[:previous]) if _sets_cart(event)), None)
+    cart_before = cart_rules.from_slot(before or {})
+    return None if cart_before == current_cart(tracker) else cart_before
+
+
+def _sets_cart(event: Any) -> bool:
+    return event.get("event") == "slot" and event.get("name") == "cart"
+
+
 def price_ranking(tracker: Tracker) -> ranking.Ranking:
     """What this message asks the shop to choose by: "the cheapest light", "locks over 40"."""
     return ranking.read(typed_text(tracker) or "", language(tracker), max_price(tracker))

@@ -149,12 +149,22 @@ def catalog_problems() -> List[str]:
     except (CatalogError, SynonymClash) as error:
         return [str(error)]
     current = LOOKUPS_PATH.read_text(encoding="utf-8") if LOOKUPS_PATH.exists() else ""
-    problems = use_problems(catalog)
+    problems = use_problems(catalog) + detail_problems(catalog)
     if current != text:
         problems.append(
             f"{LOOKUPS_PATH.relative_to(PROJECT_ROOT)}: out of date with catalog/catalog.yml; run `make lookups`"
         )
     return problems
+
+
+def detail_problems(catalog: Catalog) -> List[str]:
+    """A detail written per language needs its Dutch text: a Dutch customer asks too."""
+    return [
+        f"catalog/catalog.yml: product '{product.sku}': detail '{kind}' has no Dutch (nl) text"
+        for product in catalog.products.values()
+        for kind, texts in product.details.items()
+        if "nl" not in texts
+    ]
 
 
 def use_problems(catalog: Catalog) -> List[str]:
@@ -211,8 +221,9 @@ def utility_template_problems() -> List[str]:
 
 
 def text_problems() -> List[str]:
-    """texts/phrases.yml in both languages, and catalog/options.yml covering every option the catalog uses."""
-    from shop import phrases, variants
+    """texts/phrases.yml in both languages, catalog/options.yml covering every option the catalog uses, and
+    texts/detail_questions.yml with words for every detail in both languages."""
+    from shop import details, phrases, variants
 
     try:
         used = [
@@ -223,7 +234,7 @@ def text_problems() -> List[str]:
         ]
     except CatalogError:
         used = []  # reported by catalog_problems
-    return [*phrases.problems(), *variants.option_problems(used)]
+    return [*phrases.problems(), *variants.option_problems(used), *details.problems()]
 
 
 def main() -> int:

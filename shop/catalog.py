@@ -23,6 +23,8 @@ DEFAULT_CATALOG_PATH = PROJECT_ROOT / "catalog" / "catalog.yml"
 LANGUAGES = ("en", "nl")
 REQUIRED_PRODUCT_FIELDS = ("sku", "name", "category", "price", "description", "image", "stock")
 ALLOWED_VARIANT_KINDS = ("size", "colour")
+# What a product's details may say, each a text per language (shop/details.py answers from them).
+DETAIL_KINDS = ("size", "weight", "material", "waterproof", "security", "fit", "in_the_box")
 MAX_VARIANT_COMBINATIONS = 13  # Messenger shows at most 13 quick replies
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}$")
 
@@ -57,9 +59,15 @@ class Product:
     variants: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
     synonyms: Tuple[str, ...] = ()
     uses: Uses = field(default_factory=dict)
+    details: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names["en"]
+
+    def detail(self, kind: str, language: str = "en") -> Optional[str]:
+        """One detail ("weight": "1.6 kg") in the language, None when the catalog does not say."""
+        texts = self.details.get(kind)
+        return (texts.get(language) or texts["en"]) if texts else None
 
     def description(self, language: str = "en") -> str:
         return self.descriptions.get(language) or self.descriptions["en"]
@@ -157,6 +165,17 @@ class _Checker:
             raise self.fail(where, f"field '{field_name}' must be a list of texts")
         return tuple(v.strip() for v in value)
 
+    def details(self, value: Any, where: str) -> Dict[str, Dict[str, str]]:
+        """A product's details: a kind of DETAIL_KINDS to a text, or to a text per language."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail(where, f"field 'details' must map a detail ({', '.join(DETAIL_KINDS)}) to a text")
+        unknown = sorted(set(map(str, value)) - set(DETAIL_KINDS))
+        if unknown:
+            raise self.fail(where, f"field 'details' has unknown detail(s) {unknown} (use {', '.join(DETAIL_KINDS)})")
+        return {str(kind): self.texts(text, where, f"details.{kind}") for kind, text in value.items()}
+
 
 def _parse_category(checker: _Checker, raw: Any, index: int) -> Category:
     where = f"category #{index + 1}"
@@ -228,7 +247,7 @@ def _parse_product(
     for name in REQUIRED_PRODUCT_FIELDS:
         if raw.get(name) is None or raw.get(name) == "":
             raise checker.fail(where, f"missing field '{name}'")
-    unknown = set(raw) - set(REQUIRED_PRODUCT_FIELDS) - {"variants", "synonyms", "uses"}
+    unknown = set(raw) - set(REQUIRED_PRODUCT_FIELDS) - {"variants", "synonyms", "uses", "details"}
     if unknown:
         raise checker.fail(where, f"unknown field(s) {sorted(unknown)}")
     sku = str(raw["sku"])
@@ -249,6 +268,7 @@ def _parse_product(
         variants=_parse_variants(checker, raw.get("variants"), where),
         synonyms=checker.words(raw.get("synonyms"), where, "synonyms"),
         uses=checker.uses(raw.get("uses"), where),
+        details=checker.details(raw.get("details"), where),
     )
 
 

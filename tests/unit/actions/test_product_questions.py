@@ -1,0 +1,46 @@
+"""Questions about a product's details, through the browse actions as the action server runs them."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from actions.browse import ActionAnswerOutOfScope, ActionShowCatalog, ActionShowProduct
+from tests.conftest import make_tracker
+from tests.unit.actions.test_actions import run, slots_set
+
+
+def ask(action: Any, text: str, intent: str, slots: Optional[Dict[str, Any]] = None):
+    messages, events = run(action, make_tracker(text, intent, slots=slots))
+    assert "cart" not in slots_set(events)
+    return messages, slots_set(events)
+
+
+def test_a_detail_of_the_product_named() -> None:
+    messages, slots = ask(ActionShowProduct(), "how heavy is the fold lock?", "product_details")
+    assert messages[0]["response"] == "utter_product_detail"
+    assert messages[0]["detail_lines"] == "Weight: 1.1 kg"
+    assert slots["last_product"] == "LCK-004"
+
+
+def test_a_detail_of_the_product_in_focus_in_dutch() -> None:
+    messages, _ = ask(
+        ActionAnswerOutOfScope(), "is die waterdicht?", "out_of_scope", {"last_product": "BAG-001", "language": "nl"}
+    )
+    assert messages[0]["product_name"] == "Commuter fietstas"
+    assert messages[0]["detail_lines"].startswith("Waterdicht: volledig waterdicht")
+
+
+def test_a_detail_the_catalog_lacks_is_not_guessed() -> None:
+    messages, _ = ask(ActionShowProduct(), "is the fold lock waterproof", "product_details")
+    assert [m["response"] for m in messages] == ["utter_detail_unknown"]
+
+
+def test_a_detail_word_beside_a_kind_is_a_search() -> None:
+    messages, slots = ask(ActionShowCatalog(), "do you have a waterproof bag?", "browse_catalog")
+    assert messages[0]["response"] != "utter_product_detail"
+    assert "BAG-001" in slots["shown_products"]
+
+
+def test_the_details_card_lists_the_details() -> None:
+    messages, _ = ask(ActionShowProduct(), "tell me about the ironclad u-lock", "product_details")
+    assert "Security: level 9 of 10\n" in messages[0]["detail_lines"]
