@@ -20,6 +20,10 @@ from shop import details, references
 from shop.catalog import Catalog, Product, get_catalog
 from shop.finder import finder_for
 
+# Words that name products score at least this (a category's word 0.4); a stray word of a
+# description ("elke", "every") scores 0.25 and names nothing.
+NAMING_MIN_SCORE = 0.4
+
 
 def answer_detail_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
     """The answer to a question about a product's details, or None when the message is not one."""
@@ -57,7 +61,8 @@ def product_asked_about(tracker: Tracker, words: str, catalog: Catalog) -> Optio
     named = finder.resolve(words)
     if named.product is not None:
         return named.product
-    if finder.score(words)[0]:
+    scores = finder.score(words)[0]
+    if scores and max(score.score for score in scores.values()) >= NAMING_MIN_SCORE:
         return None  # a kind or several products: a search
     last = tracker.get_slot("last_product")
     shown = shown_products(tracker)
