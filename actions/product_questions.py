@@ -35,7 +35,7 @@ def answer_detail_question(dispatcher: CollectingDispatcher, tracker: Tracker) -
     product = product_asked_about(tracker, details.without_question_words(text, lang), catalog)
     if product is None:
         return None
-    known = [(kind, product.detail(kind, lang)) for kind in kinds if product.detail(kind, lang)]
+    known = replies.detail_lines(product, kinds, lang)
     buttons = [
         replies.postback_button(
             replies.phrase("add_to_cart_button", lang), replies.intent_payload("add_to_cart", product=product.sku)
@@ -48,7 +48,7 @@ def answer_detail_question(dispatcher: CollectingDispatcher, tracker: Tracker) -
         dispatcher.utter_message(
             response="utter_product_detail",
             product_name=product.name(lang),
-            detail_lines=detail_lines(known, lang),
+            detail_lines=known,
             buttons=buttons,
         )
     else:
@@ -72,8 +72,3 @@ def product_asked_about(tracker: Tracker, words: str, catalog: Catalog) -> Optio
     if last:
         return catalog.product(str(last).split(":", 1)[0])
     return catalog.product(shown[0]) if len(shown) == 1 else None
-
-
-def detail_lines(known: List[tuple], lang: str) -> str:
-    """ "Weight: 1.4 kg" lines, one per detail."""
-    return "\n".join(f"{replies.phrase('detail_' + kind, lang)}: {text}" for kind, text in known)

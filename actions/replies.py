@@ -93,6 +93,16 @@ def carousel(products: Sequence[Product], catalog: Catalog, language: str) -> Li
     return [product_element(p, catalog, language) for p in products[:MAX_RESULTS]]
 
 
+def detail_lines(product: Product, kinds: Iterable[str], language: str) -> str:
+    """ "Weight: 1.4 kg" lines, one per detail the catalog has for the product."""
+    return "\n".join(
+        f"{phrase('detail_' + kind, language)}: {text}"
+        for kind in kinds
+        for text in [product.detail(kind, language)]
+        if text
+    )
+
+
 def product_buttons(products: Iterable[Product], intent: str, language: str, **entities: Any) -> List[Dict[str, str]]:
     return [postback_button(p.name(language), intent_payload(intent, product=p.sku, **entities)) for p in products]
 

@@ -119,12 +119,7 @@ def show_details(
         product_name=product.name(lang),
         price=replies.price_text(product, catalog, lang),
         description=product.description(lang),
-        detail_lines="".join(
-            f"{replies.phrase('detail_' + kind, lang)}: {text}\n"
-            for kind in DETAIL_KINDS
-            for text in [product.detail(kind, lang)]
-            if text
-        ),
+        detail_lines="".join(line + "\n" for line in replies.detail_lines(product, DETAIL_KINDS, lang).splitlines()),
         availability=replies.availability(product, lang),
         variant_list=replies.variant_list(product, lang),
         buttons=[
