@@ -3,14 +3,14 @@ messages that are off the shop's topic (which get a search first)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart import take_order
-from actions.product_questions import answer_detail_question
+from actions.product_questions import answer_comparison, answer_detail_question
 from actions.showing import browse_catalog, search, show_categories, show_details, show_found, suggest_products
 from actions.tracker import (
     language,
@@ -20,12 +20,29 @@ from actions.tracker import (
     product_in_message,
     typed_text,
 )
-from shop.catalog import get_catalog
+from shop.catalog import Catalog, get_catalog
 from shop.finder import finder_for
 
 # A message the NLU found off topic is answered with products only on this much evidence
 # (one word of what a category is for scores 0.48; a stray description word 0.25).
 OFF_TOPIC_MIN_SCORE = 0.4
+
+
+def answer_first(
+    dispatcher: CollectingDispatcher, tracker: Tracker, catalog: Catalog
+) -> Optional[List[Dict[Text, Any]]]:
+    """What every browsing intent answers before browsing, in this order: a comparison
+    (never an order), an order said as browsing ("3 kabelsloten en een stuurmand"), a
+    question about a detail ("is it waterproof?"), a choice by price ("your most
+    expensive helmet"). None when the message is none of these."""
+    answer = answer_comparison(dispatcher, tracker)
+    if answer is None:
+        answer = take_order(dispatcher, tracker, catalog)
+    if answer is None:
+        answer = answer_detail_question(dispatcher, tracker)
+    if answer is None and price_ranking(tracker).chooses:
+        answer = browse_catalog(dispatcher, tracker)
+    return answer
 
 
 class ActionShowCatalog(Action):
@@ -39,10 +56,8 @@ class ActionShowCatalog(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        order = take_order(dispatcher, tracker, get_catalog())
-        if order is not None:
-            return order
-        return answer_detail_question(dispatcher, tracker) or browse_catalog(dispatcher, tracker)
+        answer = answer_first(dispatcher, tracker, get_catalog())
+        return answer if answer is not None else browse_catalog(dispatcher, tracker)
 
 
 class ActionAnswerOutOfScope(Action):
@@ -56,14 +71,9 @@ class ActionAnswerOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
-        order = take_order(dispatcher, tracker, catalog)
-        if order is not None:
-            return order
-        answer = answer_detail_question(dispatcher, tracker)
+        answer = answer_first(dispatcher, tracker, catalog)
         if answer is not None:
             return answer
-        if price_ranking(tracker).chooses:
-            return browse_catalog(dispatcher, tracker)
         text, limit = typed_text(tracker), max_price(tracker)
         scores, _, _ = finder_for(catalog).score(text)
         if scores and max(s.score for s in scores.values()) >= OFF_TOPIC_MIN_SCORE:
@@ -86,14 +96,9 @@ class ActionShowProduct(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         catalog, lang = get_catalog(), language(tracker)
-        order = take_order(dispatcher, tracker, catalog)
-        if order is not None:
-            return order
-        answer = answer_detail_question(dispatcher, tracker)  # "is it waterproof?"
+        answer = answer_first(dispatcher, tracker, catalog)
         if answer is not None:
             return answer
-        if price_ranking(tracker).chooses:  # "what is your most expensive helmet": the shop chooses
-            return browse_catalog(dispatcher, tracker)
         resolution = product_in_message(tracker, catalog)
         product = resolution.product
         if product is None:

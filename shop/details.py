@@ -19,6 +19,15 @@ from shop.catalog import DETAIL_KINDS, LANGUAGES, PROJECT_ROOT
 
 QUESTIONS_PATH = PROJECT_ROOT / "texts" / "detail_questions.yml"
 
+# "the difference between the U-lock and the chain lock", "vergelijk het vouwslot met het
+# beugelslot", "fold lock vs guardian": words that ask to compare, and what separates the products.
+COMPARE = re.compile(
+    r"\b(?:differences?|differ|compare[ds]?|comparison|vs\.?|versus|which\s+is\s+better|"
+    r"verschil(?:len)?|vergelijk(?:en)?|vergeleken|wat\s+is\s+beter)(?!\w)",
+    re.IGNORECASE,
+)
+SEPARATOR = re.compile(r"\s*(?:,|;|/|\b(?:and|or|vs\.?|versus|with|to|en|of|met|tegenover)\b)\s*", re.IGNORECASE)
+
 
 class DetailQuestionsError(ValueError):
     """texts/detail_questions.yml is not usable; the message says where."""
@@ -72,6 +81,15 @@ def without_question_words(text: str, language: Optional[str] = None) -> str:
         for pattern in _patterns()[lang].values():
             text = " ".join(pattern.sub(" ", text).split())
     return text
+
+
+def compared_parts(text: str) -> List[str]:
+    """The parts of a message that asks to compare, each naming one product in the
+    customer's words; [] when the message does not ask to compare."""
+    if not COMPARE.search(text or ""):
+        return []
+    parts = (" ".join(COMPARE.sub(" ", part).split()).strip(" ?!.") for part in SEPARATOR.split(text))
+    return [part for part in parts if part]
 
 
 def problems(path: Path = QUESTIONS_PATH) -> List[str]:

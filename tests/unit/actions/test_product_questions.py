@@ -44,3 +44,28 @@ def test_a_detail_word_beside_a_kind_is_a_search() -> None:
 def test_the_details_card_lists_the_details() -> None:
     messages, _ = ask(ActionShowProduct(), "tell me about the ironclad u-lock", "product_details")
     assert "Security: level 9 of 10\n" in messages[0]["detail_lines"]
+
+
+def test_two_products_side_by_side() -> None:
+    messages, slots = ask(
+        ActionShowProduct(), "what is the difference between the U-lock and the chain lock?", "product_details"
+    )
+    assert messages[0]["response"] == "utter_comparison"
+    lines = messages[0]["comparison"].split("\n")
+    assert lines[0] == "Ironclad U-Lock · Guardian Chain Lock"
+    assert "Price: €49.00 · €64.50" in lines and "Security: level 9 of 10 · level 8 of 10" in lines
+    assert slots["shown_products"] == ["LCK-001", "LCK-003"]
+
+
+def test_a_comparison_in_dutch_says_what_is_not_known() -> None:
+    messages, _ = ask(
+        ActionShowCatalog(), "vergelijk het zadeltasje met de frametas", "browse_catalog", {"language": "nl"}
+    )
+    lines = messages[0]["comparison"].split("\n")
+    assert lines[0] == "Zadeltasje · Frametas"
+    assert "Waterdicht: waterafstotend, niet waterdicht · onbekend" in lines
+
+
+def test_a_comparison_with_numbers_is_not_taken_as_an_order() -> None:
+    _, slots = ask(ActionShowCatalog(), "two fold locks vs one guardian chain lock", "browse_catalog")
+    assert slots["shown_products"] == ["LCK-004", "LCK-003"]

@@ -66,3 +66,16 @@ def test_question_words_need_both_languages(tmp_path: Path) -> None:
     del words["nl"]["weight"]
     path.write_text(yaml.safe_dump(words))
     assert details.problems(path) == [f"{path}: nl: no words for detail 'weight'"]
+
+
+@pytest.mark.parametrize(
+    "text, parts",
+    [
+        ("fold lock vs guardian", ["fold lock", "guardian"]),
+        ("vergelijk het vouwslot met het beugelslot", ["het vouwslot", "het beugelslot"]),
+        ("which is better, the mini pump or the floor pump?", ["the mini pump", "the floor pump"]),
+        ("the fold lock and the guardian, please", []),
+    ],
+)
+def test_the_parts_a_comparison_names(text: str, parts: list) -> None:
+    assert details.compared_parts(text) == parts
