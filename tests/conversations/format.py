@@ -89,6 +89,15 @@ class Conversation:
     def id(self) -> str:
         return f"{self.language}/{Path(self.file).stem}: {self.name}"
 
+    def asked_products(self) -> Set[str]:
+        """The products the customer asks to have: every SKU a step expects in the cart."""
+        return {
+            str(key).split(":", 1)[0]
+            for step in self.steps
+            for name in ("cart", "cart_includes")
+            for key in (step.expect.get(name) or {})
+        }
+
 
 def _step(raw: Any, where: str) -> Step:
     if not isinstance(raw, Mapping):

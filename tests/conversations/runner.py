@@ -41,6 +41,8 @@ class Outcome:
     conversation: Conversation
     failure: Optional[str] = None
     seconds: float = 0.0
+    # the first step after which the cart held a product the conversation never asks for
+    unasked: Optional[str] = None
 
     @property
     def ok(self) -> bool:
@@ -214,10 +216,12 @@ def check(expect: Dict[str, Any], records: List[Dict[str, Any]], tracker: Dict[s
                 raise StepFailed(f"shown_first {wanted_skus}, the cards shown were {shown}")
         elif name == "pay_link":
             url = Customer.pay_link(records)
-            total = money.format_money(cart_rules.total(cart_rules.lines(cart, CATALOG)), CATALOG.currency, language)
+            shown_total = money.format_money(
+                cart_rules.total(cart_rules.lines(cart, CATALOG)), CATALOG.currency, language
+            )
             titles = [b.get("title", "") for b in _buttons(records) if b.get("type") == "web_url"]
-            if bool(url) != bool(wanted) or (wanted and not any(total in t for t in titles)):
-                raise StepFailed(f"pay_link {wanted} for {total}, the link buttons were {titles}")
+            if bool(url) != bool(wanted) or (wanted and not any(shown_total in t for t in titles)):
+                raise StepFailed(f"pay_link {wanted} for {shown_total}, the link buttons were {titles}")
         elif name == "paid":
             receipts = [
                 m
@@ -261,14 +265,23 @@ def run_conversation(stack: Stack, conversation: Conversation) -> Outcome:
         requests.post(
             f"{stack.graph_url}/_fake/users", json={"psid": customer.psid, "locale": conversation.locale}, timeout=5
         )
+    asked, unasked = conversation.asked_products(), None
     for number, step in enumerate(conversation.steps, start=1):
         try:
             run_step(customer, step)
+            extra = sorted(
+                key for key in _cart(customer.stack.tracker(customer.psid)) if key.split(":")[0] not in asked
+            )
+            if extra and unasked is None:
+                unasked = f"step {number} ({step.describe()}): the cart held {extra}"
         except (StepFailed, requests.RequestException) as error:
             return Outcome(
-                conversation, f"step {number} ({step.describe()}): expected {error}", time.monotonic() - started
+                conversation,
+                f"step {number} ({step.describe()}): expected {error}",
+                time.monotonic() - started,
+                unasked,
             )
-    return Outcome(conversation, None, time.monotonic() - started)
+    return Outcome(conversation, None, time.monotonic() - started, unasked)
 
 
 def run_all(stack: Stack, conversations: List[Conversation], workers: int = 4) -> List[Outcome]:
@@ -284,18 +297,24 @@ def summary(outcomes: List[Outcome], target: float) -> tuple[str, Dict[str, floa
         "Whole conversations over the Messenger door (signed webhooks, the fake Graph API,",
         "the action server, the PayPal sandbox). A conversation succeeds when every expectation holds.",
         "",
-        f"Target: task success >= {target:.2f} per language.",
+        f"Target: task success >= {target:.2f} per language. A wrong cart change is worse than a question:",
+        "'unasked cart' counts the conversations in which the cart ever held a product the",
+        "conversation never expects in it (checked after every step); the target is 0.",
         "",
-        "| language | conversations | succeeded | task success |",
-        "| --- | ---: | ---: | ---: |",
+        "| language | conversations | succeeded | task success | unasked cart |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     for language in sorted({o.conversation.language for o in outcomes}):
         mine = [o for o in outcomes if o.conversation.language == language]
         rates[language] = sum(o.ok for o in mine) / len(mine)
-        lines.append(f"| {language} | {len(mine)} | {sum(o.ok for o in mine)} | {rates[language]:.3f} |")
+        unasked = sum(o.unasked is not None for o in mine)
+        lines.append(f"| {language} | {len(mine)} | {sum(o.ok for o in mine)} | {rates[language]:.3f} | {unasked} |")
     failed = [o for o in outcomes if not o.ok]
     lines += ["", f"## Misses ({len(failed)})", ""]
     lines += [f"- {o.conversation.id}: {o.failure}" for o in failed] or ["none"]
+    wrong = [o for o in outcomes if o.unasked is not None]
+    lines += ["", f"## Unasked cart lines ({len(wrong)})", ""]
+    lines += [f"- {o.conversation.id}: {o.unasked}" for o in wrong] or ["none"]
     return "\n".join(lines) + "\n", rates
 
 
@@ -303,6 +322,13 @@ def write_results(out: Path, outcomes: List[Outcome], text: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(text, encoding="utf-8")
     rows = [
-        {"id": o.conversation.id, "ok": o.ok, "failure": o.failure, "seconds": round(o.seconds, 2)} for o in outcomes
+        {
+            "id": o.conversation.id,
+            "ok": o.ok,
+            "failure": o.failure,
+            "unasked": o.unasked,
+            "seconds": round(o.seconds, 2),
+        }
+        for o in outcomes
     ]
     (out / "results.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -10,10 +10,10 @@ import pytest
 from tests.conversations import format as conversation_format
 
 
-def test_every_file_follows_the_format_with_forty_per_language() -> None:
+def test_every_file_follows_the_format_with_sixty_per_language() -> None:
     conversations = conversation_format.load_all()
     counts = conversation_format.counts(conversations)
-    assert counts["en"] >= 40 and counts["nl"] >= 40
+    assert counts["en"] >= 60 and counts["nl"] >= 60
 
 
 def test_no_message_is_a_training_example() -> None:
@@ -43,3 +43,25 @@ def test_format_errors_name_the_place(tmp_path: Path, step: str, problem: str) -
     with pytest.raises(conversation_format.FormatError, match=problem) as error:
         conversation_format.load_all(tmp_path)
     assert "conversation #1 (broken), step 1" in str(error.value)
+
+
+def test_the_products_asked_for_are_those_expected_in_the_cart() -> None:
+    steps = [
+        conversation_format.Step("user", "a helmet", expect={"cart": {"HLM-001:M": 1}}),
+        conversation_format.Step("user", "and a pump", expect={"cart_includes": {"PMP-002": 1}, "shown": ["PMP-001"]}),
+    ]
+    conversation = conversation_format.Conversation("en", "x.yml", "asked", steps)
+    assert conversation.asked_products() == {"HLM-001", "PMP-002"}
+
+
+def test_a_cart_line_never_asked_for_is_counted_beside_task_success() -> None:
+    from tests.conversations.runner import Outcome, summary
+
+    asked = conversation_format.Conversation("en", "x.yml", "fine", [])
+    guessed = conversation_format.Conversation("en", "x.yml", "guessed", [])
+    text, rates = summary(
+        [Outcome(asked), Outcome(guessed, unasked="step 1 (user: a light): the cart held ['LGT-002']")], 0.95
+    )
+    assert rates == {"en": 1.0}
+    assert "| en | 2 | 2 | 1.000 | 1 |" in text
+    assert "- en/x: guessed: step 1 (user: a light): the cart held ['LGT-002']" in text
