@@ -165,12 +165,20 @@ def show_ranked(
     catalog: Catalog,
     lang: str,
 ) -> List[Dict[Text, Any]]:
-    """The products asked about, in the price order asked for, led by a one-line reason
+    """The products asked about, in the order asked for, led by a one-line reason
     ("Coil Cable Lock, €14.95: the cheapest of our locks.")."""
-    found = finder_for(catalog).find(text) if text else Found()
+    finder = finder_for(catalog)
+    found = finder.find(text) if text else Found()
     category = found.category or catalog.category(wanted)
     if category is None and wanted:
-        category = finder_for(catalog).find(wanted).category
+        category = finder.find(wanted).category
+    named = finder.score(text)[2] if text else set()
+    if category is None and len(named) == 1:
+        category = catalog.category(next(iter(named)))
+    if category is not None:  # "which helmet weighs the least": helmets only, whatever else the words matched
+        found.products = [p for p in found.products if p.category == category.id]
+        if len(found.products) == len(catalog.in_category(category.id)):
+            found.category = category
     if found.products:
         products, among = (
             found.products,
@@ -184,24 +192,37 @@ def show_ranked(
         products, among = list(catalog.products.values()), replies.phrase("among_everything", lang)
     chosen = asked.apply(products)
     bounds = _bounds(asked, catalog, lang)
-    if not chosen:
+    within = ranking.Ranking(None, asked.floor, asked.ceiling).apply(products)
+    if not within:
         nearest = min(products, key=lambda p: (_distance(asked, p.price), p.sku))
         return show_products(dispatcher, "utter_nothing_in_price_range", [nearest], catalog, lang, bounds=bounds)
+    if asked.detail is not None and not chosen:  # "the lightest bag", and no bag's weight is known
+        label = replies.phrase("detail_" + asked.detail, lang).lower()
+        reason = replies.phrase("rank_unknown", lang, label=label, among=among)
+        return show_products(dispatcher, "utter_ranked_products", within, catalog, lang, reason=reason)
+    reason = _reason(asked, chosen[0], among, bounds, catalog, lang)
+    if asked.detail is not None and len(chosen) < len(within):
+        label = replies.phrase("detail_" + asked.detail, lang).lower()
+        reason += replies.phrase("rank_left_out", lang, count=len(within) - len(chosen), label=label)
+    return show_products(dispatcher, "utter_ranked_products", chosen, catalog, lang, reason=reason)
+
+
+def _reason(asked: ranking.Ranking, first: Product, among: str, bounds: str, catalog: Catalog, lang: str) -> str:
+    """Why the first product comes first ("Coil Cable Lock, €12.95: the cheapest of our locks.")."""
     if asked.order is None:
         reason = replies.phrase("rank_within", lang, among=among, bounds=bounds)
-        reason = reason[:1].upper() + reason[1:]
-    else:
-        first = chosen[0]
-        key = "rank_dearest" if asked.order == ranking.DEAREST else "rank_cheapest"
-        reason = replies.phrase(
-            key,
-            lang,
-            product=first.name(lang),
-            price=replies.price_text(first, catalog, lang),
-            among=among,
-            bounds=bounds,
+        return reason[:1].upper() + reason[1:]
+    if asked.detail is not None:
+        measured = first.detail(asked.detail, lang) or ""
+        if asked.detail != "weight":
+            measured = f"{replies.phrase('detail_' + asked.detail, lang).lower()} {measured}"
+        return replies.phrase(
+            "rank_" + asked.order, lang, product=first.name(lang), detail=measured, among=among, bounds=bounds
         )
-    return show_products(dispatcher, "utter_ranked_products", chosen, catalog, lang, reason=reason)
+    key = "rank_dearest" if asked.order == ranking.DEAREST else "rank_cheapest"
+    return replies.phrase(
+        key, lang, product=first.name(lang), price=replies.price_text(first, catalog, lang), among=among, bounds=bounds
+    )
 
 
 def _among(category: Category, lang: str) -> str:

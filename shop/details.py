@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Dict, List, Optional, Pattern, Tuple
 
 import yaml
 
-from shop.catalog import DETAIL_KINDS, LANGUAGES, PROJECT_ROOT
+from shop.catalog import DETAIL_KINDS, LANGUAGES, PROJECT_ROOT, Product
 
 QUESTIONS_PATH = PROJECT_ROOT / "texts" / "detail_questions.yml"
 
@@ -90,6 +91,29 @@ def compared_parts(text: str) -> List[str]:
         return []
     parts = (" ".join(COMPARE.sub(" ", part).split()).strip(" ?!.") for part in SEPARATOR.split(text))
     return [part for part in parts if part]
+
+
+# How a detail's text is measured, to rank by it: grams of a weight ("1.4 kg", "380 g"),
+# the level of a security rating ("level 9 of 10"). Read from the English text.
+WEIGHT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(kg|g)\b", re.IGNORECASE)
+SECURITY_LEVEL = re.compile(r"\blevel\s+(\d+)\b", re.IGNORECASE)
+
+
+def measure(product: Product, kind: str) -> Optional[Decimal]:
+    """The product's detail as a number to rank by, None when the catalog gives none."""
+    text = product.detail(kind, "en")
+    if not text:
+        return None
+    if kind == "weight":
+        match = WEIGHT.search(text)
+        if match:
+            grams = Decimal(match.group(1).replace(",", "."))
+            return grams * 1000 if match.group(2).lower() == "kg" else grams
+    if kind == "security":
+        match = SECURITY_LEVEL.search(text)
+        if match:
+            return Decimal(match.group(1))
+    return None
 
 
 def problems(path: Path = QUESTIONS_PATH) -> List[str]:

@@ -1,5 +1,6 @@
-"""Choosing for the customer by price: "the cheapest light", "your most expensive lock",
-"pumps over €20", "sloten tussen 20 en 40 euro".
+"""Choosing for the customer: by price ("the cheapest light", "your most expensive lock",
+"pumps over €20", "sloten tussen 20 en 40 euro"), and by a measured detail where the
+catalog gives it ("the lightest helmet", "het veiligste slot").
 
 A ranking is read from the customer's words, in English and Dutch, and applied to
 the products a search or a category found: those outside the price bounds are left
@@ -14,11 +15,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import List, Optional, Sequence
 
-from shop import numbers
+from shop import details, numbers
 from shop.catalog import Product
 
 CHEAPEST = "cheapest"
 DEAREST = "dearest"
+LIGHTEST = "lightest"
+MOST_SECURE = "most_secure"
+# The orders by a detail: the detail measured, and whether the highest measure comes first.
+BY_DETAIL = {LIGHTEST: ("weight", False), MOST_SECURE: ("security", True)}
 
 ORDER_WORDS = {
     CHEAPEST: re.compile(
@@ -29,6 +34,14 @@ ORDER_WORDS = {
     DEAREST: re.compile(
         r"\b(?:most\s+expensive|priciest|dearest|highest[-\s]priced|highest\s+price|costs?\s+the\s+most|"
         r"duurste?|meest\s+dure|hoogste\s+prijs|kost\s+het\s+meest)\b",
+        re.IGNORECASE,
+    ),
+    LIGHTEST: re.compile(
+        r"\b(?:lightest|least\s+heavy|weighs?\s+the\s+least|lichtste?|minst\s+zware?)\b", re.IGNORECASE
+    ),
+    MOST_SECURE: re.compile(
+        r"\b(?:most\s+secure|safest|strongest|hardest\s+to\s+(?:break|cut)|highest\s+security|"
+        r"veiligste?|sterkste?|best\s+beveiligde?|hoogste\s+beveiliging|inbraakwerendste?)\b",
         re.IGNORECASE,
     ),
 }
@@ -53,9 +66,21 @@ class Ranking:
             self.ceiling is None or product.price <= self.ceiling
         )
 
+    @property
+    def detail(self) -> Optional[str]:
+        """The detail this ranking orders by ("weight"), None for an order by price."""
+        return BY_DETAIL[self.order][0] if self.order in BY_DETAIL else None
+
     def apply(self, products: Sequence[Product]) -> List[Product]:
-        """The products within the bounds, cheapest first, or dearest first when asked."""
+        """The products within the bounds, cheapest first, or in the order asked. An order
+        by a detail leaves out the products whose detail the catalog does not measure."""
         kept = [p for p in products if self.admits(p)]
+        if self.order in BY_DETAIL:
+            kind, highest_first = BY_DETAIL[self.order]
+            measured = [(details.measure(p, kind), p) for p in kept]
+            known = [(value, p) for value, p in measured if value is not None]
+            known.sort(key=lambda pair: (-pair[0] if highest_first else pair[0], pair[1].price, pair[1].sku))
+            return [p for _, p in known]
         return sorted(kept, key=lambda p: (-p.price if self.order == DEAREST else p.price, p.sku))
 
 

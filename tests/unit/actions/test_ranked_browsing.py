@@ -74,3 +74,21 @@ def test_words_over_a_price_outrank_the_nlu_limit_on_the_same_number() -> None:
     entities = [{"entity": "max_price", "value": "35", "start": 28, "end": 30}]
     _, shown = browse("I want a proper pump, over 35 euro", entities=entities)
     assert shown == ["PMP-001", "PMP-004"]
+
+
+def test_the_lightest_helmet_by_its_weight() -> None:
+    messages, shown = browse("which is your lightest helmet?")
+    assert shown == ["HLM-002", "HLM-003", "HLM-004", "HLM-001"]
+    assert messages[0]["reason"] == "Road Racer Helmet, 230 g: the lightest of our helmets."
+
+
+def test_het_veiligste_slot() -> None:
+    messages, shown = browse("wat is het veiligste slot?", "nl")
+    assert shown[0] == "LCK-001"
+    assert messages[0]["reason"] == "Ironclad beugelslot, beveiliging niveau 9 van 10: de best beveiligde van onze sloten."
+
+
+def test_products_without_the_detail_are_left_out_and_said_so() -> None:
+    messages, shown = browse("the lightest pump")
+    assert shown == ["PMP-002", "PMP-004", "PMP-001"]  # the CO2 Inflator's weight is not in the catalog
+    assert messages[0]["reason"].endswith("I left out 1 whose weight I don't know.")

@@ -64,3 +64,13 @@ def test_a_ceiling_from_the_nlu_counts_only_when_the_words_set_none() -> None:
     assert ranking.read("cheapest lock", ceiling=Decimal(30)).ceiling == Decimal(30)
     assert ranking.read("cheapest lock under 20", ceiling=Decimal(30)).ceiling == Decimal(20)
     assert not ranking.read("locks", ceiling=Decimal(30)).chooses
+
+
+def test_a_detail_is_measured_from_its_text() -> None:
+    from shop import details
+
+    catalog = get_catalog()
+    assert details.measure(catalog.products["LCK-001"], "weight") == Decimal(1400)
+    assert details.measure(catalog.products["LCK-002"], "weight") == Decimal(380)
+    assert details.measure(catalog.products["LCK-002"], "security") == Decimal(3)
+    assert details.measure(catalog.products["PMP-003"], "weight") is None
