@@ -85,7 +85,9 @@ def test_the_lightest_helmet_by_its_weight() -> None:
 def test_het_veiligste_slot() -> None:
     messages, shown = browse("wat is het veiligste slot?", "nl")
     assert shown[0] == "LCK-001"
-    assert messages[0]["reason"] == "Ironclad beugelslot, beveiliging niveau 9 van 10: de best beveiligde van onze sloten."
+    assert (
+        messages[0]["reason"] == "Ironclad beugelslot, beveiliging niveau 9 van 10: de best beveiligde van onze sloten."
+    )
 
 
 def test_products_without_the_detail_are_left_out_and_said_so() -> None:
