@@ -74,20 +74,12 @@ def answer_detail_question(dispatcher: CollectingDispatcher, tracker: Tracker) -
     if product is None:
         return None
     known = replies.detail_lines(product, kinds, lang)
-    buttons = [
-        replies.postback_button(
-            replies.phrase("add_to_cart_button", lang), replies.intent_payload("add_to_cart", product=product.sku)
-        ),
-        replies.postback_button(
-            replies.phrase("details_button", lang), replies.intent_payload("product_details", product=product.sku)
-        ),
-    ]
     if known:
         dispatcher.utter_message(
             response="utter_product_detail",
             product_name=product.name(lang),
             detail_lines=known,
-            buttons=buttons,
+            buttons=replies.card_buttons(product, lang),
         )
     else:
         dispatcher.utter_message(response="utter_detail_unknown", product_name=product.name(lang))
@@ -102,11 +94,6 @@ def product_asked_about(tracker: Tracker, words: str, catalog: Catalog) -> Optio
     scores = finder.score(words)[0]
     if scores and max(score.score for score in scores.values()) >= NAMING_MIN_SCORE:
         return None  # a kind or several products: a search
-    last = tracker.get_slot("last_product")
-    shown = shown_products(tracker)
+    last, shown = tracker.get_slot("last_product"), shown_products(tracker)
     pointed = references.referenced_product(words, shown, last, catalog, language(tracker))
-    if pointed is not None:
-        return pointed
-    if last:
-        return catalog.product(str(last).split(":", 1)[0])
-    return catalog.product(shown[0]) if len(shown) == 1 else None
+    return pointed or references.in_focus(shown, last, catalog)  # "waterproof?" alone: the product in focus

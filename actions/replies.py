@@ -82,11 +82,16 @@ def product_element(product: Product, catalog: Catalog, language: str) -> Dict[s
             f"{price_text(product, catalog, language)} · {product.description(language)}", SUBTITLE_LIMIT
         ),
         "image_url": catalog.image_url(product),
-        "buttons": [
-            postback_button(phrase("add_to_cart_button", language), intent_payload("add_to_cart", product=product.sku)),
-            postback_button(phrase("details_button", language), intent_payload("product_details", product=product.sku)),
-        ],
+        "buttons": card_buttons(product, language),
     }
+
+
+def card_buttons(product: Product, language: str) -> List[Dict[str, str]]:
+    """A product card's buttons: Add to cart, Details."""
+    return [
+        postback_button(phrase("add_to_cart_button", language), intent_payload("add_to_cart", product=product.sku)),
+        postback_button(phrase("details_button", language), intent_payload("product_details", product=product.sku)),
+    ]
 
 
 def carousel(products: Sequence[Product], catalog: Catalog, language: str) -> List[Dict[str, Any]]:

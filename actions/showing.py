@@ -119,7 +119,7 @@ def show_details(
         product_name=product.name(lang),
         price=replies.price_text(product, catalog, lang),
         description=product.description(lang),
-        detail_lines="".join(line + "\n" for line in replies.detail_lines(product, DETAIL_KINDS, lang).splitlines()),
+        detail_lines=_with_newline(replies.detail_lines(product, DETAIL_KINDS, lang)),
         availability=replies.availability(product, lang),
         variant_list=replies.variant_list(product, lang),
         buttons=[
@@ -192,7 +192,7 @@ def show_ranked(
         products, among = list(catalog.products.values()), replies.phrase("among_everything", lang)
     chosen = asked.apply(products)
     bounds = _bounds(asked, catalog, lang)
-    within = ranking.Ranking(None, asked.floor, asked.ceiling).apply(products)
+    within = [p for p in products if asked.admits(p)]
     if not within:
         nearest = min(products, key=lambda p: (_distance(asked, p.price), p.sku))
         return show_products(dispatcher, "utter_nothing_in_price_range", [nearest], catalog, lang, bounds=bounds)
@@ -223,6 +223,10 @@ def _reason(asked: ranking.Ranking, first: Product, among: str, bounds: str, cat
     return replies.phrase(
         key, lang, product=first.name(lang), price=replies.price_text(first, catalog, lang), among=among, bounds=bounds
     )
+
+
+def _with_newline(lines: str) -> str:
+    return lines + "\n" if lines else ""
 
 
 def _among(category: Category, lang: str) -> str:

@@ -81,12 +81,14 @@ def _decimal(raw: str) -> Optional[Decimal]:
         return None
 
 
+def _amount(match: Optional["re.Match[str]"]) -> Optional[Decimal]:
+    """The amount a LIMIT, FLOOR or PRICE match found (whichever of its groups matched)."""
+    return _decimal(next(group for group in match.groups() if group)) if match else None
+
+
 def price_limit(text: str, language: Optional[str] = None) -> Optional[Decimal]:
     """The most a customer wants to pay: "under 30", "onder de dertig euro", "max €25", "€25 max"."""
-    match = LIMIT.search(to_digits(text, language))
-    if not match:
-        return None
-    return _decimal(next(group for group in match.groups() if group))
+    return _amount(LIMIT.search(to_digits(text, language)))
 
 
 def price_bounds(text: str, language: Optional[str] = None) -> Tuple[Optional[Decimal], Optional[Decimal]]:
@@ -99,16 +101,14 @@ def price_bounds(text: str, language: Optional[str] = None) -> Tuple[Optional[De
         if low is not None and high is not None and low > high:
             low, high = high, low
         return low, high
-    floor = FLOOR.search(digits)
-    low = _decimal(next(group for group in floor.groups() if group)) if floor else None
-    return low, price_limit(text, language)
+    return _amount(FLOOR.search(digits)), _amount(LIMIT.search(digits))
 
 
 def prices(text: str, language: Optional[str] = None) -> List[Decimal]:
     """Prices named in a message ("die van 12,95", "the €24.95 one")."""
     found = []
     for match in PRICE.finditer(to_digits(text, language)):
-        value = _decimal(next(group for group in match.groups() if group))
+        value = _amount(match)
         if value is not None:
             found.append(value)
     return found

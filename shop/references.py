@@ -47,8 +47,13 @@ def by_pointer(text: str, shown: Sequence[str], last: Optional[str], catalog: Ca
     """ "that one", "remove it", "make it five": the product last handled, or the only one shown."""
     if not POINTERS.search(text or ""):
         return None
+    return in_focus(shown, last, catalog)
+
+
+def in_focus(shown: Sequence[str], last: Optional[str], catalog: Catalog) -> Optional[Product]:
+    """The product the conversation is about: the one last handled, or the only one shown."""
     if last:
-        return catalog.product(last.split(":", 1)[0])
+        return catalog.product(str(last).split(":", 1)[0])
     return catalog.product(shown[0]) if len(shown) == 1 else None
 
 
