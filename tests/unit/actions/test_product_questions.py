@@ -36,7 +36,10 @@ def test_a_detail_the_catalog_lacks_is_not_guessed() -> None:
 
 
 def test_a_detail_word_beside_a_kind_is_a_search() -> None:
-    messages, slots = ask(ActionShowCatalog(), "do you have a waterproof bag?", "browse_catalog")
+    # with the Fold Lock in focus, so that reading it as a detail question would answer about the lock
+    messages, slots = ask(
+        ActionShowCatalog(), "do you have a waterproof bag?", "browse_catalog", {"last_product": "LCK-004"}
+    )
     assert messages[0]["response"] != "utter_product_detail"
     assert "BAG-001" in slots["shown_products"]
 
@@ -67,5 +70,5 @@ def test_a_comparison_in_dutch_says_what_is_not_known() -> None:
 
 
 def test_a_comparison_with_numbers_is_not_taken_as_an_order() -> None:
-    _, slots = ask(ActionShowCatalog(), "two fold locks vs one guardian chain lock", "browse_catalog")
+    _, slots = ask(ActionShowCatalog(), "compare two fold locks and one guardian chain lock", "browse_catalog")
     assert slots["shown_products"] == ["LCK-004", "LCK-003"]
