@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import replies
 from actions.showing import browse_catalog, show_details, suggest_products
+from actions.suggestions import suggest_accessory
 from actions.tracker import (
     CART_PHRASE,
     asks_availability,
@@ -24,6 +25,7 @@ from actions.tracker import (
     product_in_message,
     replaces_quantity,
     signed_quantity,
+    suggested_just_now,
     typed_text,
 )
 from shop import cart as cart_rules
@@ -123,7 +125,8 @@ def change_cart(
     dispatcher.utter_message(
         response=done, quantity=quantity, product_name=line.name(lang), total=total_text(cart, catalog, lang)
     )
-    return [SlotSet("cart", cart), SlotSet("last_product", line.key), *RESET_ITEM_SLOTS]
+    suggestion = suggest_accessory(dispatcher, tracker, [product], cart) if change is cart_rules.add else []
+    return [SlotSet("cart", cart), SlotSet("last_product", line.key), *RESET_ITEM_SLOTS, *suggestion]
 
 
 def add_ordered_product(dispatcher: CollectingDispatcher, tracker: Tracker, product: Product) -> List[Dict[Text, Any]]:
@@ -193,6 +196,8 @@ def add_several(
         events += [SlotSet("cart", cart), SlotSet("last_product", added[-1].key)]
     if pending:
         events += ask_about(dispatcher, pending, lang)
+    else:
+        events += suggest_accessory(dispatcher, tracker, [line.product for line in added], cart)
     return events
 
 
@@ -269,6 +274,23 @@ class ActionAddToCart(Action):
             "add_to_cart",
             ask_variant_first=True,
         )
+
+
+class ActionAnswerSuggestion(Action):
+    """A typed "yes" right after something went in the cart: the suggestion, if one was
+    just made, goes in the cart too; otherwise nothing changes and the bot asks."""
+
+    def name(self) -> Text:
+        return "action_answer_suggestion"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        accessory = get_catalog().product(suggested_just_now(tracker))
+        if accessory is None:
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        return add_ordered_product(dispatcher, tracker, accessory)
 
 
 class ActionChangeQuantity(Action):

@@ -137,9 +137,34 @@ def product_in_message(
         if len(spoken_for) == 1:
             return Resolution(catalog.product(spoken_for.pop()))
     referenced = references.referenced_product(
-        typed_text(tracker), shown_products(tracker), tracker.get_slot("last_product"), catalog, language(tracker)
+        typed_text(tracker), shown_products(tracker), product_in_focus(tracker), catalog, language(tracker)
     )
     return Resolution(referenced) if referenced else Resolution(None, candidates)
+
+
+SUGGESTED_SLOT = "suggested_product"
+# Intents in which "that one" right after a suggestion means the suggested product.
+TAKES_SUGGESTION = frozenset({"add_to_cart", "affirm"})
+
+
+def product_in_focus(tracker: Tracker) -> Optional[str]:
+    """What "that one" points at: the product last added or shown, or, when the customer
+    adds "that one too" right after a suggestion, the suggested product."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    suggested = suggested_just_now(tracker) if intent in TAKES_SUGGESTION else None
+    return suggested or tracker.get_slot("last_product")
+
+
+def suggested_just_now(tracker: Tracker) -> Optional[str]:
+    """The SKU the bot suggested in its reply to the customer's previous message, if any."""
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    for event in events[users[-2] : users[-1]]:
+        if event.get("event") == "slot" and event.get("name") == SUGGESTED_SLOT and event.get("value"):
+            return str(event["value"])
+    return None
 
 
 QUESTION = re.compile(

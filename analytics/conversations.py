@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -34,6 +34,7 @@ class Conversation:
     turns: List[UserTurn] = field(default_factory=list)
     slots: Dict[str, Any] = field(default_factory=dict)
     slots_ever: Dict[str, List[Any]] = field(default_factory=dict)
+    slot_history: List[Tuple[str, Any, float]] = field(default_factory=list)  # (name, value, timestamp) in order
     actions: List[str] = field(default_factory=list)
 
     @property
@@ -124,5 +125,6 @@ def _apply(conversation: Conversation, event: Dict[str, Any]) -> None:
         name = str(event.get("name"))
         conversation.slots[name] = event.get("value")
         conversation.slots_ever.setdefault(name, []).append(event.get("value"))
+        conversation.slot_history.append((name, event.get("value"), float(event.get("timestamp") or 0)))
     elif kind == "restart":
         conversation.slots = {}

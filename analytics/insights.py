@@ -24,6 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from analytics import conversations, review
 from analytics.conversations import Conversation
+from shop import variants
 from shop.catalog import Catalog, get_catalog
 from shop.ledger import Ledger, OrderRecord
 
@@ -61,6 +62,7 @@ class Insights:
     viewed: Counter = field(default_factory=Counter)
     bought: Counter = field(default_factory=Counter)
     handovers: int = 0
+    suggestions: Counter = field(default_factory=Counter)  # shown, accepted, paid
     unanswered: List[Tuple[str, str, int]] = field(default_factory=list)
 
     @property
@@ -115,6 +117,7 @@ def compute(convs: Iterable[Conversation], ledger: Ledger, catalog: Catalog) -> 
             if at is not None and conversation.started:
                 result.minutes_to_pay.append((at - conversation.started) / 60)
         result.handovers += int(any(t.intent == "human_handoff" for t in conversation.turns))
+        result.suggestions.update(suggestion_steps(conversation, paid))
     unanswered = [
         i
         for i in review.collect(reviewed, catalog, more_names=review.payer_names(ledger))
@@ -122,6 +125,24 @@ def compute(convs: Iterable[Conversation], ledger: Ledger, catalog: Catalog) -> 
     ]
     result.unanswered = [(i.language, i.message, i.seen) for i in sorted(unanswered, key=lambda i: -i.seen)[:10]]
     return result
+
+
+def suggestion_steps(conversation: Conversation, paid: List[OrderRecord]) -> List[str]:
+    """How far the conversation's one suggestion got: shown, then accepted (it went in
+    the cart after it was suggested), then paid (a paid order of the conversation has it)."""
+    suggested: Optional[str] = None
+    accepted = False
+    for name, value, _ in conversation.slot_history:
+        if name == "suggested_product" and value:
+            suggested = str(value)
+        elif name == "cart" and suggested and isinstance(value, dict):
+            accepted = accepted or any(variants.split_key(str(key))[0] == suggested for key in value)
+    if suggested is None:
+        return []
+    steps = ["shown"] + (["accepted"] if accepted else [])
+    if accepted and any(str(item.get("sku")) == suggested for order in paid for item in order.items):
+        steps.append("paid")
+    return steps
 
 
 def net_amount(ledger: Ledger, order: OrderRecord) -> Decimal:
@@ -165,6 +186,12 @@ def summary(result: Insights, catalog: Catalog) -> str:
             f"slowest {_duration(ordered[-1])} ({len(ordered)} payments)"
         )
     lines.append(f"- Conversations handed to a person: {result.handovers}")
+    shown = result.suggestions["shown"]
+    lines.append(
+        f"- Suggestions: {shown} shown, {result.suggestions['accepted']} accepted "
+        f"({_percent(result.suggestions['accepted'] / shown if shown else None)}), "
+        f"{result.suggestions['paid']} paid for"
+    )
     lines += [
         "",
         "## Per day and language",

@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Set
+from typing import Dict, List, Optional, Set
 
 import yaml
 
@@ -50,8 +50,8 @@ def leaked(language: str) -> List[str]:
     return sorted(examples(PROJECT_ROOT / "tests" / "nlu" / f"{language}.yml") & training)
 
 
-def evaluate(language: str) -> Dict[str, float]:
-    out = RESULTS / language
+def evaluate(language: str, model: Path = MODEL, out: Optional[Path] = None) -> Dict[str, float]:
+    out = out or RESULTS / language
     subprocess.run(
         [
             sys.executable,
@@ -60,7 +60,7 @@ def evaluate(language: str) -> Dict[str, float]:
             "test",
             "nlu",
             "--model",
-            str(MODEL),
+            str(model),
             "--nlu",
             f"tests/nlu/{language}.yml",
             "--out",

@@ -60,6 +60,7 @@ class Product:
     synonyms: Tuple[str, ...] = ()
     uses: Uses = field(default_factory=dict)
     details: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    goes_with: Tuple[str, ...] = ()  # SKUs of accessories worth suggesting, best first
 
     def name(self, language: str = "en") -> str:
         return self.names.get(language) or self.names["en"]
@@ -247,7 +248,7 @@ def _parse_product(
     for name in REQUIRED_PRODUCT_FIELDS:
         if raw.get(name) is None or raw.get(name) == "":
             raise checker.fail(where, f"missing field '{name}'")
-    unknown = set(raw) - set(REQUIRED_PRODUCT_FIELDS) - {"variants", "synonyms", "uses", "details"}
+    unknown = set(raw) - set(REQUIRED_PRODUCT_FIELDS) - {"variants", "synonyms", "uses", "details", "goes_with"}
     if unknown:
         raise checker.fail(where, f"unknown field(s) {sorted(unknown)}")
     sku = str(raw["sku"])
@@ -269,7 +270,17 @@ def _parse_product(
         synonyms=checker.words(raw.get("synonyms"), where, "synonyms"),
         uses=checker.uses(raw.get("uses"), where),
         details=checker.details(raw.get("details"), where),
+        goes_with=tuple(word.upper() for word in checker.words(raw.get("goes_with"), where, "goes_with")),
     )
+
+
+def _check_goes_with(checker: _Checker, product: Product, products: Mapping[str, Product]) -> None:
+    where = f"product '{product.sku}'"
+    for sku in product.goes_with:
+        if sku == product.sku:
+            raise checker.fail(where, "field 'goes_with' names the product itself")
+        if sku not in products:
+            raise checker.fail(where, f"field 'goes_with': unknown product '{sku}'")
 
 
 def parse_catalog(document: Any, path: Path, image_base_url: str = "") -> Catalog:
@@ -294,6 +305,8 @@ def parse_catalog(document: Any, path: Path, image_base_url: str = "") -> Catalo
         if product.sku in products:
             raise checker.fail(f"product '{product.sku}'", "duplicate field 'sku'")
         products[product.sku] = product
+    for product in products.values():
+        _check_goes_with(checker, product, products)
     return Catalog(categories.values(), products.values(), currency, image_base_url)
 
 

@@ -55,6 +55,7 @@ EXPECTATIONS = {
     "pay_link",
     "paid",
     "says",
+    "says_not",
     "language",
     "handover",
     "quick_replies",

@@ -234,6 +234,10 @@ def check(expect: Dict[str, Any], records: List[Dict[str, Any]], tracker: Dict[s
             text = reply_text(records)
             if str(wanted).lower() not in text.lower():
                 raise StepFailed(f"a reply saying '{wanted}', the replies were: {text[:300]!r}")
+        elif name == "says_not":
+            text = reply_text(records)
+            if str(wanted).lower() in text.lower():
+                raise StepFailed(f"no reply saying '{wanted}', the replies were: {text[:300]!r}")
         elif name == "language":
             if language != wanted:
                 raise StepFailed(f"language {wanted}, got {language}")

@@ -145,7 +145,13 @@ def test_add_with_a_quantity_word() -> None:
         slots={"product": "LGT-002", "quantity": "two", "cart": {"LGT-002": 1}},
     )
     messages, events = run(ActionAddToCart(), tracker)
-    assert slots_set(events) == {"cart": {"LGT-002": 3}, "last_product": "LGT-002", "product": None, "quantity": None}
+    assert slots_set(events) == {
+        "cart": {"LGT-002": 3},
+        "last_product": "LGT-002",
+        "product": None,
+        "quantity": None,
+        "suggested_product": "LGT-001",  # the catalog's goes_with (tests/unit/actions/test_suggestions.py)
+    }
     assert messages[0]["quantity"] == 2 and messages[0]["total"] == "€43.50"
 
 

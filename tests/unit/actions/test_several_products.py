@@ -26,7 +26,9 @@ def test_two_products_with_their_own_quantities_go_in_one_reply() -> None:
     entities = [named(text, "product", "floor pumps", "floor pumps"), named(text, "product", "LGT-002", "rear light")]
     messages, events = run(ActionAddToCart(), make_tracker(text, "add_to_cart", entities))
     assert slots_set(events)["cart"] == {"PMP-001": 2, "LGT-002": 1}
-    assert [m["response"] for m in messages] == ["utter_added_several_to_cart"]
+    # one reply for both, then the one accessory that goes with the first (a mini pump)
+    assert [m["response"] for m in messages] == ["utter_added_several_to_cart", "utter_suggest_accessory"]
+    assert slots_set(events)["suggested_product"] == "PMP-002"
     assert "2 × " in messages[0]["items"] and "1 × " in messages[0]["items"]
 
 

@@ -127,6 +127,7 @@ def conversations_for_tests() -> Dict[str, List[Any]]:
             slot("shown_products", ["LCK-001"], d2 + 1),
             user("add the coil lock", "add_to_cart", d2 + 2),
             slot("cart", {"LCK-001": 1}, d2 + 3),
+            slot("suggested_product", "LCK-002", d2 + 3),
             user("checkout", "checkout", d2 + 4),
         ],
         "c5": [
@@ -134,6 +135,9 @@ def conversations_for_tests() -> Dict[str, List[Any]]:
             user("twee achterlichten", "add_to_cart", d2 + 10),
             slot("shown_products", ["LGT-002"], d2 + 11),
             slot("cart", {"LGT-002": 2}, d2 + 11),
+            slot("suggested_product", "LGT-001", d2 + 11),
+            user("ja", "affirm", d2 + 11.5),
+            slot("cart", {"LGT-002": 2, "LGT-001": 1}, d2 + 11.5),
             user("afrekenen", "checkout", d2 + 12),
             slot("cart", {}, d2 + 600),
         ],
@@ -141,7 +145,8 @@ def conversations_for_tests() -> Dict[str, List[Any]]:
             slot("language", "en", d2 + 20),
             user("show me helmets", "browse_catalog", d2 + 20),
             slot("last_product", "HLM-001", d2 + 21),
-            slot("cart", {"HLM-001": 1}, d2 + 22),
+            slot("suggested_product", "LGT-003", d2 + 21.6),
+            slot("cart", {"HLM-001:M": 1, "LGT-003": 1}, d2 + 22),
             user("pay", "checkout", d2 + 23),
             slot("cart", {}, d2 + 900),
         ],
@@ -206,7 +211,15 @@ def stores(request, tmp_path_factory) -> Iterator[Dict[str, Any]]:
 
 def fill_ledger(ledger: Ledger) -> Ledger:
     ledger.record_order("ORDER-C4", "c4", [{"sku": "LCK-001", "quantity": 1}], "39.00", "EUR", "CREATED", None)
-    ledger.record_order("ORDER-C5", "c5", [{"sku": "LGT-002", "quantity": 2}], "29.00", "EUR", "CREATED", None)
+    ledger.record_order(
+        "ORDER-C5",
+        "c5",
+        [{"sku": "LGT-002", "quantity": 2}, {"sku": "LGT-001", "quantity": 1}],
+        "29.00",
+        "EUR",
+        "CREATED",
+        None,
+    )
     ledger.update("ORDER-C5", "COMPLETED", capture_id="CAP-C5")
     ledger.record_order("ORDER-C6", "c6", [{"sku": "HLM-001", "quantity": 1}], "45.00", "EUR", "CREATED", None)
     ledger.update("ORDER-C6", "COMPLETED", capture_id="CAP-C6")
@@ -238,8 +251,10 @@ def test_the_funnel_counts_and_converts_exactly(stores: Dict[str, Any]) -> None:
         (day_2, "nl"): {"conversations": 1, "shown_products": 1, "filled_cart": 1, "checked_out": 1, "paid": 1},
     }
     assert result.by_day_language[(day_2, "nl")].revenue == Decimal("29.00")
-    assert result.viewed["LGT-002"] == 3 and result.bought == {"LGT-002": 2, "HLM-001": 1}
+    assert result.viewed["LGT-002"] == 3 and result.bought == {"LGT-002": 2, "LGT-001": 1, "HLM-001": 1}
     assert result.handovers == 1
+    # c4 ignored its suggestion; c5 took it and paid for it; c6 took it (variant line) and paid without it
+    assert result.suggestions == {"shown": 3, "accepted": 2, "paid": 1}
     assert [(language, message) for language, message, _ in result.unanswered] == [("en", "do you sell unicycles")]
     assert len(result.minutes_to_pay) == 2 and all(minutes > 60 * 24 for minutes in result.minutes_to_pay)
 
@@ -250,6 +265,7 @@ def test_insights_writes_its_summary_csv_and_charts(stores: Dict[str, Any], tmp_
         insights.main(["--out", str(out), "--tracker-store", stores["tracker"], "--ledger", stores["ledger"].url]) == 0
     )
     summary = (out / "summary.md").read_text()
+    assert "- Suggestions: 3 shown, 2 accepted (66.7%), 1 paid for" in summary
     assert "| paid | 2 | 66.7% |" in summary and "EUR 69.00 from 2 paid order(s)" in summary
     funnel = (out / "funnel.csv").read_text().splitlines()
     assert (

@@ -66,6 +66,9 @@ def _catalog_with(tmp_path: Path, change: Dict[str, Any], index: int = 0) -> Pat
         ({"uses": {"fr": ["nuit"]}}, r"product 'LGT-001': field 'uses' has unknown language"),
         ({"uses": ["night"]}, r"product 'LGT-001': field 'uses' must map a language"),
         ({"uses": {"en": "night"}}, r"product 'LGT-001': field 'uses.en' must be a list"),
+        ({"goes_with": ["LGT-001"]}, r"product 'LGT-001': field 'goes_with' names the product itself"),
+        ({"goes_with": ["TYR-009"]}, r"product 'LGT-001': field 'goes_with': unknown product 'TYR-009'"),
+        ({"goes_with": "LGT-002"}, r"product 'LGT-001': field 'goes_with' must be a list of texts"),
     ],
 )
 def test_invalid_catalog_names_file_product_and_field(tmp_path: Path, change: Dict[str, Any], expected: str) -> None:
