@@ -22,7 +22,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 SITE_PACKAGES = $(VENV)/lib/python3.10/site-packages
 
-.PHONY: help install system-packages lookups lint types validate unit check train test-stories integration cluster cluster-test simulate review review-apply review-check insights conversations test demo clean messenger-profile messenger-templates nlu-report bench bench-smoke orders request-payment refund
+.PHONY: help install system-packages lookups lint types validate unit check train test-stories integration cluster cluster-test simulate review review-apply review-check insights conversations test demo clean messenger-profile messenger-templates nlu-report nlu-seeds nlu-thresholds bench bench-smoke orders request-payment refund
 
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -152,6 +152,12 @@ bench-smoke: train ## a short benchmark run inside make test: fails on errors, l
 
 nlu-report: train ## NLU quality per language on held-out phrasing (results/nlu/summary.md)
 	$(PY) -m scripts.nlu_report
+
+nlu-seeds: install ## the NLU's held-out quality and training time under three seeds (results/nlu/seeds.md; ~20 min)
+	$(PY) -m scripts.nlu_seeds $(ARGS)
+
+nlu-thresholds: train ## what the fallback thresholds of config.yml do to held-out messages (results/nlu/thresholds.md)
+	$(PY) -m scripts.nlu_thresholds
 
 orders: install ## list the order ledger (ARGS='--csv orders.csv' exports CSV)
 	$(BIN)/kassa orders $(ARGS)

@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
-from actions.tracker import current_cart, language, latest_entity, slot_number
+from actions.tracker import current_cart, external_event, language, latest_entity, slot_number
 from shop import cart as cart_rules
 from shop import money, payment_methods
 from shop.catalog import get_catalog
@@ -33,8 +33,6 @@ from shop.paypal import orders as paypal_orders
 from shop.paypal.client import PayPalError, get_client
 from shop.paypal.intents import EXTERNAL_INTENTS
 
-# Rasa's EXTERNAL_MESSAGE_PREFIX (rasa.shared.core.constants); the action server needs rasa_sdk only.
-EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "
 # Orders a newer checkout replaced: never captured by the shop; refunded if PayPal completes one anyway.
 REPLACED = (SUPERSEDED, VOIDED)
 # The statuses of refunded orders.
@@ -52,10 +50,7 @@ def from_payment_channel(tracker: Tracker) -> bool:
     ``EXTERNAL: <intent>``; a typed ``/payment_update{...}`` keeps its own text,
     and NLU never predicts the payment intents, which have no examples.
     """
-    message = tracker.latest_message or {}
-    intent = (message.get("intent") or {}).get("name")
-    external = bool((message.get("metadata") or {}).get("is_external"))
-    return external and intent in EXTERNAL_INTENTS and message.get("text") == f"{EXTERNAL_MESSAGE_PREFIX}{intent}"
+    return external_event(tracker) in EXTERNAL_INTENTS
 
 
 def own_record(tracker: Tracker) -> Optional[OrderRecord]:

@@ -37,6 +37,32 @@ def typed_text(tracker: Tracker) -> str:
     return "" if text.startswith(("/", "EXTERNAL:")) else text
 
 
+# Rasa's EXTERNAL_MESSAGE_PREFIX (rasa.shared.core.constants); the action server needs rasa_sdk only.
+EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "
+
+
+def external_event(tracker: Tracker) -> Optional[str]:
+    """The intent of this turn when it is an event a channel sent (a payment, a cart
+    reminder), never typed text: Rasa marks one with ``is_external`` metadata and the
+    text ``EXTERNAL: <intent>``; a typed ``/payment_update{...}`` keeps its own text."""
+    message = tracker.latest_message or {}
+    intent = (message.get("intent") or {}).get("name")
+    external = bool((message.get("metadata") or {}).get("is_external"))
+    return intent if external and message.get("text") == f"{EXTERNAL_MESSAGE_PREFIX}{intent}" else None
+
+
+def last_customer_message_at(tracker: Tracker) -> Optional[float]:
+    """When the customer last wrote or tapped (events from channels do not count)."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user" or (event.get("metadata") or {}).get("is_external"):
+            continue
+        if str(event.get("text") or "").startswith("EXTERNAL:"):
+            continue
+        stamp = event.get("timestamp")
+        return float(stamp) if stamp is not None else None
+    return None
+
+
 def messenger_metadata(tracker: Tracker, key: str) -> Optional[str]:
     """A value the Messenger connector put in the latest message's metadata that has it
     ("locale", "profile_name"): what Facebook told about the customer."""

@@ -63,6 +63,7 @@ class Insights:
     bought: Counter = field(default_factory=Counter)
     handovers: int = 0
     suggestions: Counter = field(default_factory=Counter)  # shown, accepted, paid
+    reminders: Counter = field(default_factory=Counter)  # sent, checked_out, paid
     unanswered: List[Tuple[str, str, int]] = field(default_factory=list)
 
     @property
@@ -118,6 +119,7 @@ def compute(convs: Iterable[Conversation], ledger: Ledger, catalog: Catalog) -> 
                 result.minutes_to_pay.append((at - conversation.started) / 60)
         result.handovers += int(any(t.intent == "human_handoff" for t in conversation.turns))
         result.suggestions.update(suggestion_steps(conversation, paid))
+        result.reminders.update(reminder_steps(conversation, orders))
     unanswered = [
         i
         for i in review.collect(reviewed, catalog, more_names=review.payer_names(ledger))
@@ -143,6 +145,15 @@ def suggestion_steps(conversation: Conversation, paid: List[OrderRecord]) -> Lis
     if accepted and any(str(item.get("sku")) == suggested for order in paid for item in order.items):
         steps.append("paid")
     return steps
+
+
+def reminder_steps(conversation: Conversation, orders: List[OrderRecord]) -> List[str]:
+    """A cart reminder sent, and whether the cart came back: a checkout after it, then paid."""
+    sent = [float(value) for name, value, _ in conversation.slot_history if name == "cart_reminder_sent" and value]
+    if not sent:
+        return []
+    after = [order for order in orders if order.created_at and _epoch(order.created_at) >= sent[0]]
+    return ["sent"] + (["checked_out"] if after else []) + (["paid"] if any(o.status in PAID for o in after) else [])
 
 
 def net_amount(ledger: Ledger, order: OrderRecord) -> Decimal:
@@ -191,6 +202,10 @@ def summary(result: Insights, catalog: Catalog) -> str:
         f"- Suggestions: {shown} shown, {result.suggestions['accepted']} accepted "
         f"({_percent(result.suggestions['accepted'] / shown if shown else None)}), "
         f"{result.suggestions['paid']} paid for"
+    )
+    lines.append(
+        f"- Cart reminders: {result.reminders['sent']} sent, {result.reminders['checked_out']} carts brought back "
+        f"to a checkout, {result.reminders['paid']} of them paid"
     )
     lines += [
         "",

@@ -3,9 +3,9 @@
 Rasa's warnings count as failures, with two exceptions that this script proves
 instead of ignoring: Rasa says a response "is not used in any story or rule"
 when an action or a form sends it, and that an intent has no NLU examples when
-only the paypal channel sends it. Such a warning passes only when the response
+only a channel sends it. Such a warning passes only when the response
 really is sent by an action (a literal in actions/) or asked by a form, or the
-intent is one of the channel's EXTERNAL_INTENTS.
+intent is one the channels send (CHANNEL_INTENTS).
 Exits 1 with one line per problem, naming the file.
 """
 
@@ -24,6 +24,7 @@ from scripts.generate_lookups import LOOKUPS_PATH, SynonymClash, render
 from shop.catalog import PROJECT_ROOT, Catalog, CatalogError, load_catalog
 from shop.finder import words as finder_words
 from shop.paypal.events import EXTERNAL_INTENTS
+from shop.reminders import CART_REMINDER
 
 UNUSED_RESPONSE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
 INTENT_WITHOUT_EXAMPLES = re.compile(
@@ -33,6 +34,9 @@ INTENT_WITHOUT_EXAMPLES = re.compile(
 # DeprecationWarnings of the libraries under Rasa are not about the data.
 DATA_WARNING = re.compile(r"UserWarning:|\s(WARNING|ERROR)\s")
 RESPONSE_LITERAL = re.compile(r"[\"'](utter_\w+)[\"']")
+
+# Intents only a channel sends (payment events, the cart reminder): no NLU examples.
+CHANNEL_INTENTS = (*EXTERNAL_INTENTS, CART_REMINDER)
 
 
 DOMAIN_PATH = PROJECT_ROOT / "domain"
@@ -104,7 +108,7 @@ def example_problems() -> List[str]:
     for language in LANGUAGES:
         have = intents_with_examples(language)
         for intent in intents:
-            if intent not in have and intent not in EXTERNAL_INTENTS:
+            if intent not in have and intent not in CHANNEL_INTENTS:
                 problems.append(f"data/nlu/{language}/: intent '{intent}' has no examples in this language")
     return problems
 
@@ -133,7 +137,7 @@ def rasa_validate() -> List[str]:
         if unused and unused.group(1) in sent:
             continue
         external = INTENT_WITHOUT_EXAMPLES.search(line)
-        if external and external.group(1) in EXTERNAL_INTENTS:
+        if external and external.group(1) in CHANNEL_INTENTS:
             continue
         if DATA_WARNING.search(line):
             problems.append(f"rasa data validate: {line.strip()}")

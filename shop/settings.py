@@ -50,6 +50,16 @@ VARIABLES: Tuple[Variable, ...] = (
         "30",
         "first pause before a receipt Facebook did not accept is sent again (doubling, for a day)",
     ),
+    Variable(
+        "KASSA_CART_REMINDER_HOURS",
+        "3",
+        "hours of quiet after which a cart left without a checkout gets its one reminder (0: never)",
+    ),
+    Variable(
+        "KASSA_CART_REMINDER_CHECK_SECONDS",
+        "60",
+        "how often the Rasa server looks for carts due a reminder",
+    ),
     Variable("PAYPAL_CLIENT_ID", "", "your PayPal app's client id"),
     Variable("PAYPAL_CLIENT_SECRET", "", "your PayPal app's secret"),
     Variable(
@@ -221,6 +231,8 @@ class ShopSettings:
     image_base_url: str
     database_url: str
     receipt_retry_seconds: float
+    cart_reminder_seconds: float  # 0: no reminders
+    cart_reminder_check_seconds: float
 
 
 def shop(env: Optional[Env] = None) -> ShopSettings:
@@ -234,6 +246,8 @@ def shop(env: Optional[Env] = None) -> ShopSettings:
         image_base_url=text("CATALOG_IMAGE_BASE_URL", env),
         database_url=database,
         receipt_retry_seconds=number("KASSA_RECEIPT_RETRY_SECONDS", env, minimum=0.1),
+        cart_reminder_seconds=number("KASSA_CART_REMINDER_HOURS", env) * 3600,
+        cart_reminder_check_seconds=number("KASSA_CART_REMINDER_CHECK_SECONDS", env, minimum=0.1),
     )
 
 

@@ -20,6 +20,7 @@ from sanic.response import HTTPResponse
 
 from channels import rasa_changes
 from channels.background import BackgroundTasks
+from channels.messenger.cart_reminders import CartReminders
 from channels.messenger.inbound import inbox_commands
 from channels.messenger.inbound.events import (
     CustomerEvent,
@@ -104,6 +105,7 @@ class MessengerInput(InputChannel):
         self.app_secret = config.app_secret
         self.client = SendApiClient(config)
         self.state = ConversationState(store)
+        self.reminders = CartReminders(self.state)
         self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.intake = intake if intake is not None else intake_store(settings.runtime())
         self.consumer = IntakeConsumer(self.intake, self.run_event)
@@ -133,6 +135,7 @@ class MessengerInput(InputChannel):
         @webhook.listener("after_server_start")
         async def consume(app: Any, loop: Any) -> None:
             self.turns.call_soon(self.consumer.start)  # the one start: stored events run, now and as they come
+            self.reminders.start(app)
 
         @webhook.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
@@ -160,6 +163,7 @@ class MessengerInput(InputChannel):
     async def stop(self, seconds: float) -> None:
         """Stop taking stored events, let those in progress finish for at most ``seconds``
         (the rest stay stored), then close the turn loop's Send API session."""
+        self.reminders.stop()
         await self.turns.run(self.consumer.stop(seconds))
         await self.turns.run(self.client.close())
         await asyncio.to_thread(self.state.store.flush)  # the SQL store writes behind: the rest now
@@ -260,6 +264,7 @@ class MessengerInput(InputChannel):
             metadata=metadata,
         )
         await self._new_message(message, replay)
+        self._side_tasks.spawn(self.reminders.customer_wrote(event.sender_id))
 
     async def handle_echo(self, echo: PageEcho) -> None:
         """A Page message echoed back. Only a ``#pay`` line typed by a person in the Page

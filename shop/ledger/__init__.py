@@ -5,7 +5,8 @@ It is the shop's own record of what a conversation ordered and may pay; the
 capture checks PayPal's answer against it. One ``Ledger`` holds four books over
 one database (``store``, ``tables``): ``orders`` (statuses and their history),
 ``refunds``, ``receipts`` (what the customer was told, once each) and ``inbox``
-(PayPal's webhook events and the merchants' Idempotency-Keys).
+(PayPal's webhook events and the merchants' Idempotency-Keys), and ``reminders`` (when
+a cart left without a checkout is due its one reminder).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from shop.ledger.orders import (
 )
 from shop.ledger.receipts import PAY_BUTTON_DELIVERED, PAYMENT_RECEIVED, RECEIPT_MAX_AGE, ReceiptBook, refund_notice
 from shop.ledger.refunds import RefundBook
+from shop.ledger.reminders import ReminderBook
 from shop.ledger.tables import OrderRecord, now
 
 __all__ = [
@@ -51,7 +53,7 @@ __all__ = [
 ]
 
 
-class Ledger(ReceiptBook, RefundBook, WebhookInbox, OrderBook):
+class Ledger(ReceiptBook, RefundBook, WebhookInbox, ReminderBook, OrderBook):
     """The whole ledger; a process shares one (``get_ledger``)."""
 
 

@@ -119,3 +119,15 @@ class OrderRecord:
         values["items"] = json.loads(values["items"])
         values["status_history"] = json.loads(values["status_history"])
         return cls(**values)
+
+
+# One row per conversation: when the customer last wrote, when a cart left then is due
+# its reminder, and how far that got (waiting, claimed by one sender, sent: never again).
+cart_reminders_table = sa.Table(
+    "kassa_cart_reminders",
+    metadata,
+    sa.Column("conversation_id", sa.String(255), primary_key=True),
+    sa.Column("last_message_at", sa.Float, nullable=False),
+    sa.Column("due_at", sa.Float, nullable=False, index=True),
+    sa.Column("state", sa.String(16), nullable=False),
+)

@@ -8,8 +8,8 @@ import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from channels.messenger.state.store import StateStore
+from shop.reminders import MESSAGING_WINDOW_SECONDS as WINDOW_SECONDS
 
-WINDOW_SECONDS = 24 * 3600
 DAY = 24 * 3600
 MID_TTL = 3 * DAY
 LAST_MESSAGE_TTL = 30 * DAY

@@ -120,6 +120,7 @@ def conversations_for_tests() -> Dict[str, List[Any]]:
             slot("shown_products", ["LGT-002"], d1 + 21),
             user("doe er een in mijn mandje", "add_to_cart", d1 + 22, confidence=0.45),
             slot("cart", {"LGT-002": 1}, d1 + 23),
+            slot("cart_reminder_sent", d1 + 9000, d1 + 9000),
         ],
         "c4": [
             slot("language", "en", d2),
@@ -128,6 +129,7 @@ def conversations_for_tests() -> Dict[str, List[Any]]:
             user("add the coil lock", "add_to_cart", d2 + 2),
             slot("cart", {"LCK-001": 1}, d2 + 3),
             slot("suggested_product", "LCK-002", d2 + 3),
+            slot("cart_reminder_sent", d2 + 3.5, d2 + 3.5),
             user("checkout", "checkout", d2 + 4),
         ],
         "c5": [
@@ -255,6 +257,8 @@ def test_the_funnel_counts_and_converts_exactly(stores: Dict[str, Any]) -> None:
     assert result.handovers == 1
     # c4 ignored its suggestion; c5 took it and paid for it; c6 took it (variant line) and paid without it
     assert result.suggestions == {"shown": 3, "accepted": 2, "paid": 1}
+    # c3 was reminded and never came back; c4 was reminded, then checked out (not paid)
+    assert result.reminders == {"sent": 2, "checked_out": 1}
     assert [(language, message) for language, message, _ in result.unanswered] == [("en", "do you sell unicycles")]
     assert len(result.minutes_to_pay) == 2 and all(minutes > 60 * 24 for minutes in result.minutes_to_pay)
 
@@ -266,6 +270,7 @@ def test_insights_writes_its_summary_csv_and_charts(stores: Dict[str, Any], tmp_
     )
     summary = (out / "summary.md").read_text()
     assert "- Suggestions: 3 shown, 2 accepted (66.7%), 1 paid for" in summary
+    assert "- Cart reminders: 2 sent, 1 carts brought back to a checkout, 0 of them paid" in summary
     assert "| paid | 2 | 66.7% |" in summary and "EUR 69.00 from 2 paid order(s)" in summary
     funnel = (out / "funnel.csv").read_text().splitlines()
     assert (
