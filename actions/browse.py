@@ -45,6 +45,23 @@ def answer_first(
     return answer
 
 
+class ActionAnswerHelp(Action):
+    """ "Help" with a question in it ("past hij op elke bagagedrager?" read as help) gets
+    that question answered; a plain call for help gets what the bot can do."""
+
+    def name(self) -> Text:
+        return "action_answer_help"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        answered = answer_first(dispatcher, tracker, get_catalog())
+        if answered is not None:
+            return answered
+        dispatcher.utter_message(response="utter_help")
+        return []
+
+
 class ActionShowCatalog(Action):
     """Browsing and searching are one thing to a customer ("show me locks", "any cable
     locks under 20?", "my bike got stolen"): the finder reads the words, a category

@@ -10,11 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import replies
+from actions.product_questions import answer_detail_question
 from actions.showing import browse_catalog, show_details, suggest_products
 from actions.suggestions import suggest_accessory
 from actions.tracker import (
     CART_PHRASE,
     asks_availability,
+    asks_question,
     current_cart,
     language,
     latest_entity,
@@ -258,6 +260,10 @@ class ActionAddToCart(Action):
         several = several_ordered(tracker, get_catalog())
         if several:
             return add_several(dispatcher, tracker, several)
+        if asks_question(tracker):  # "does the mini pump fit presta valves?": answered, the cart untouched
+            answered = answer_detail_question(dispatcher, tracker)
+            if answered is not None:
+                return [*answered, *RESET_ITEM_SLOTS]
         product = get_catalog().product(tracker.get_slot("product"))
         if product is not None and asks_availability(tracker):
             # "do you have the guardian lock?" read as an order: show it, let the customer tap Add to cart

@@ -218,6 +218,26 @@ AVAILABILITY = re.compile(
 )
 
 
+# "can I get ...?", "could you add ...", "mag ik ...": a polite order, though it ends in "?".
+POLITE_ORDER = re.compile(
+    r"^\s*(?:(?:can|could|may|might)\s+(?:i|we)\b|(?:can|could|would|will)\s+you\s+(?:please\s+)?"
+    r"(?:add|put|get|give|send|throw|pop|include)\b|(?:mag|kan|kun|kunnen)\s+(?:ik|we|wij)\b)",
+    re.IGNORECASE,
+)
+
+
+def asks_question(tracker: Tracker) -> bool:
+    """A typed question that is not a polite order: "does the mini pump work with presta
+    valves?" asks; "can I get two?" and "could I have the mini pump?" order."""
+    typed = typed_text(tracker)
+    return (
+        bool(typed)
+        and QUESTION.search(typed) is not None
+        and POLITE_ORDER.search(typed) is None
+        and numbers.quantity(ARTICLE_EEN.sub(" ", typed), language(tracker)) is None
+    )
+
+
 def asks_availability(tracker: Tracker) -> bool:
     """ "Do you have the guardian lock?" asks to see it; "can I get two?" still orders."""
     typed = typed_text(tracker)

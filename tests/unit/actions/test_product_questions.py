@@ -72,3 +72,32 @@ def test_a_comparison_in_dutch_says_what_is_not_known() -> None:
 def test_a_comparison_with_numbers_is_not_taken_as_an_order() -> None:
     _, slots = ask(ActionShowCatalog(), "compare two fold locks and one guardian chain lock", "browse_catalog")
     assert slots["shown_products"] == ["LCK-004", "LCK-003"]
+
+
+def test_a_detail_question_read_as_an_order_is_answered_and_adds_nothing() -> None:
+    from actions.cart import ActionAddToCart
+
+    messages, slots = ask(
+        ActionAddToCart(), "does the mini pump work with presta valves?", "add_to_cart", {"product": "PMP-002"}
+    )
+    assert messages[0]["response"] == "utter_product_detail" and "Presta" in messages[0]["detail_lines"]
+
+
+def test_a_polite_order_with_a_question_mark_still_orders() -> None:
+    from actions.cart import ActionAddToCart
+
+    messages, events = run(
+        ActionAddToCart(), make_tracker("could I have the mini pump?", "add_to_cart", slots={"product": "PMP-002"})
+    )
+    assert slots_set(events)["cart"] == {"PMP-002": 1}
+
+
+def test_a_detail_question_read_as_help_is_answered() -> None:
+    from actions.browse import ActionAnswerHelp
+
+    messages, _ = ask(
+        ActionAnswerHelp(), "past hij op elke bagagedrager?", "help", {"last_product": "BAG-001", "language": "nl"}
+    )
+    assert messages[0]["response"] == "utter_product_detail" and "8 tot 16 mm" in messages[0]["detail_lines"]
+    messages, _ = ask(ActionAnswerHelp(), "what can you do for me", "help")
+    assert [m["response"] for m in messages] == ["utter_help"]
