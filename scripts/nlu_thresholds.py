@@ -54,10 +54,11 @@ def held_out(language: str) -> List[Tuple[str, str]]:
 
 
 def reading(wanted: str, parsed: Dict[str, Any]) -> Reading:
-    ranking = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != FALLBACK]
-    first = ranking[0] if ranking else {"name": "", "confidence": 0.0}
+    ranking: List[Dict[str, Any]] = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != FALLBACK]
+    top = str(ranking[0]["name"]) if ranking else ""
+    first = float(ranking[0]["confidence"]) if ranking else 0.0
     second = float(ranking[1]["confidence"]) if len(ranking) > 1 else 0.0
-    return Reading(wanted, str(first["name"]), float(first["confidence"]), float(first["confidence"]) - second)
+    return Reading(wanted, top, first, first - second)
 
 
 def counts(readings: Sequence[Reading], threshold: float, ambiguity: float) -> Dict[str, int]:
