@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 
 import yaml
 
@@ -120,12 +120,17 @@ def main() -> int:
                 print(f"error: tests/nlu/{language}.yml: '{sentence}' is also in the training data", file=sys.stderr)
         return 1
     results = {language: evaluate(language) for language in LANGUAGES}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    text = summary(results)
-    (RESULTS / "summary.md").write_text(text, encoding="utf-8")
-    (RESULTS / "summary.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print(text)
+    write_results("summary", summary(results), results)
     return 0
+
+
+def write_results(name: str, text: str, data: Any = None) -> None:
+    """results/nlu/<name>.md (and .json with ``data``), and the text on the terminal."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.md").write_text(text, encoding="utf-8")
+    if data is not None:
+        (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-from scripts.nlu_report import LANGUAGES, RESULTS, TARGET_ENTITY_F1, TARGET_INTENT_ACCURACY, evaluate
+from scripts.nlu_report import LANGUAGES, RESULTS, TARGET_ENTITY_F1, TARGET_INTENT_ACCURACY, evaluate, write_results
 from shop.catalog import PROJECT_ROOT
 
 
@@ -117,11 +117,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--epochs", type=int, default=None, help="DIET epochs (default: config.yml's)")
     args = parser.parse_args(argv)
     rows = run([int(seed) for seed in args.seeds.split(",")], args.epochs)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    text = report(rows)
-    (RESULTS / "seeds.md").write_text(text, encoding="utf-8")
-    (RESULTS / "seeds.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
-    print(text)
+    write_results("seeds", report(rows), rows)
     return 0
 
 

@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from analytics.review_check import parse_all
-from scripts.nlu_report import LANGUAGES, MODEL, RESULTS
+from scripts.nlu_report import LANGUAGES, MODEL, write_results
 from shop.catalog import PROJECT_ROOT
 
 CANDIDATES = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -104,10 +104,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         parsed = asyncio.run(parse_all([text for text, _ in pairs], MODEL))
         readings[language] = [reading(intent, p) for (_, intent), p in zip(pairs, parsed, strict=True)]
     threshold, ambiguity = configured()
-    text = report(readings, threshold, ambiguity)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "thresholds.md").write_text(text, encoding="utf-8")
-    print(text)
+    write_results("thresholds", report(readings, threshold, ambiguity))
     return 0
 
 
