@@ -177,6 +177,10 @@ def show_ranked(
         category = catalog.category(next(iter(named)))
     if category is not None:  # "which helmet weighs the least": helmets only, whatever else the words matched
         found.products = [p for p in found.products if p.category == category.id]
+        if asked.detail is not None and category.id in named:
+            # a measured superlative of a kind named ("which of your lights is brightest") compares the
+            # whole kind: a need in the words ("unlit roads") does not narrow what "brightest" is among
+            found.products = catalog.in_category(category.id)
         if len(found.products) == len(catalog.in_category(category.id)):
             found.category = category
     if found.products:

@@ -24,7 +24,7 @@ LANGUAGES = ("en", "nl")
 REQUIRED_PRODUCT_FIELDS = ("sku", "name", "category", "price", "description", "image", "stock")
 ALLOWED_VARIANT_KINDS = ("size", "colour")
 # What a product's details may say, each a text per language (shop/details.py answers from them).
-DETAIL_KINDS = ("size", "weight", "material", "waterproof", "security", "fit", "in_the_box")
+DETAIL_KINDS = ("size", "weight", "material", "waterproof", "security", "brightness", "fit", "in_the_box")
 MAX_VARIANT_COMBINATIONS = 13  # Messenger shows at most 13 quick replies
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}$")
 

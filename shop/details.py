@@ -97,6 +97,7 @@ def compared_parts(text: str) -> List[str]:
 # the level of a security rating ("level 9 of 10"). Read from the English text.
 WEIGHT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(kg|g)\b", re.IGNORECASE)
 SECURITY_LEVEL = re.compile(r"\blevel\s+(\d+)\b", re.IGNORECASE)
+LUMEN = re.compile(r"(\d+)\s*(?:lumen|lm)\b", re.IGNORECASE)  # a set's first figure: its front light
 
 
 def measure(product: Product, kind: str) -> Optional[Decimal]:
@@ -111,6 +112,10 @@ def measure(product: Product, kind: str) -> Optional[Decimal]:
             return grams * 1000 if match.group(2).lower() == "kg" else grams
     if kind == "security":
         match = SECURITY_LEVEL.search(text)
+        if match:
+            return Decimal(match.group(1))
+    if kind == "brightness":
+        match = LUMEN.search(text)
         if match:
             return Decimal(match.group(1))
     return None

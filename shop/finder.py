@@ -62,6 +62,7 @@ STOPWORDS = frozenset(
     over above between expensive priciest pricey dearest costly lowest highest least
     boven tussen duurste duurst goedkoopst voordelig voordeligste voordeligst hoogste laagste minst meest dure
     lightest strongest safest lichtste lichtst sterkste sterkst veiligste veiligst
+    brightest felste felst helderste helderst
     aan al alle alles als ben bij dan dat de deze die dit doe doen een eentje en er es fiets fietsen
     goed goede graag had heb hebben hebt het hier hoe iets ik in is ja je jij jullie kan kopen
     kunnen kun kunt maar me mee meer met mijn moet na naar niet nog of om onder ook op te tegen

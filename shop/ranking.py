@@ -22,8 +22,9 @@ CHEAPEST = "cheapest"
 DEAREST = "dearest"
 LIGHTEST = "lightest"
 MOST_SECURE = "most_secure"
+BRIGHTEST = "brightest"
 # The orders by a detail: the detail measured, and whether the highest measure comes first.
-BY_DETAIL = {LIGHTEST: ("weight", False), MOST_SECURE: ("security", True)}
+BY_DETAIL = {LIGHTEST: ("weight", False), MOST_SECURE: ("security", True), BRIGHTEST: ("brightness", True)}
 
 ORDER_WORDS = {
     CHEAPEST: re.compile(
@@ -42,6 +43,11 @@ ORDER_WORDS = {
     MOST_SECURE: re.compile(
         r"\b(?:most\s+secure|safest|strongest|hardest\s+to\s+(?:break|cut)|highest\s+security|"
         r"veiligste?|sterkste?|best\s+beveiligde?|hoogste\s+beveiliging|inbraakwerendste?)\b",
+        re.IGNORECASE,
+    ),
+    BRIGHTEST: re.compile(
+        r"\b(?:brightest|most\s+lumens?|gives?\s+the\s+most\s+light|felste?|helderste?|meeste\s+lumen|"
+        r"geeft\s+het\s+meeste\s+licht)\b",
         re.IGNORECASE,
     ),
 }

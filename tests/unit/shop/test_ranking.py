@@ -40,6 +40,8 @@ def test_a_price_bound_is_never_a_quantity() -> None:
         ("wat is jullie goedkoopste slot", ranking.CHEAPEST),
         ("your most expensive helmet", ranking.DEAREST),
         ("de duurste pomp", ranking.DEAREST),
+        ("which light is the brightest?", ranking.BRIGHTEST),
+        ("welke lamp is het felst", ranking.BRIGHTEST),
         ("show me the lights", None),
     ],
 )
@@ -74,3 +76,12 @@ def test_a_detail_is_measured_from_its_text() -> None:
     assert details.measure(catalog.products["LCK-002"], "weight") == Decimal(380)
     assert details.measure(catalog.products["LCK-002"], "security") == Decimal(3)
     assert details.measure(catalog.products["PMP-003"], "weight") is None
+
+
+def test_the_brightest_first_and_a_light_without_a_lumen_figure_left_out() -> None:
+    from shop import details
+
+    catalog = get_catalog()
+    chosen = ranking.read("your brightest light").apply(catalog.in_category("lights"))
+    assert [p.sku for p in chosen] == ["LGT-001", "LGT-003", "LGT-002"]  # 400, 200 (the set's front), 60
+    assert details.measure(catalog.products["LGT-004"], "brightness") is None
