@@ -203,7 +203,7 @@ def report(problems: Iterable[str]) -> int:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
     print(
-        "validation passed: Rasa data, catalog, lookup tables, responses in English and Dutch, examples in both languages"
+        "validation passed: Rasa data, catalog, shop terms, lookup tables, responses in English and Dutch, examples in both languages"
     )
     return 0
 
@@ -241,10 +241,29 @@ def text_problems() -> List[str]:
     return [*phrases.problems(), *variants.option_problems(used), *details.problems()]
 
 
+def terms_problems() -> List[str]:
+    """catalog/terms.yml: every field (shop.terms says what is wrong and where), and the
+    same currency as the catalog's."""
+    from shop.terms import TermsError, load_terms
+
+    try:
+        terms = load_terms()
+    except TermsError as error:
+        return [str(error)]
+    try:
+        catalog = load_catalog()
+    except CatalogError:
+        return []  # reported by catalog_problems
+    if terms.currency != catalog.currency:
+        return [f"catalog/terms.yml: currency {terms.currency} is not the catalog's ({catalog.currency})"]
+    return []
+
+
 def main() -> int:
     return report(
         [
             *catalog_problems(),
+            *terms_problems(),
             *response_problems(),
             *translation_problems(),
             *example_problems(),

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Type
 
 import yaml
 
@@ -125,14 +125,16 @@ class Catalog:
 # --- loading and validation -------------------------------------------------
 
 
-class _Checker:
-    """Collects the location of each value for messages that point at it."""
+class Checker:
+    """Reads the values of a data file (the catalog, the shop's terms) and makes errors
+    that point at the file, the entry and the field."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, error: Type[ValueError] = CatalogError) -> None:
         self.path = path
+        self.error = error
 
-    def fail(self, where: str, problem: str) -> CatalogError:
-        return CatalogError(f"{self.path}: {where}: {problem}")
+    def fail(self, where: str, problem: str) -> ValueError:
+        return self.error(f"{self.path}: {where}: {problem}")
 
     def texts(self, value: Any, where: str, field_name: str) -> Dict[str, str]:
         """A text given once for every language, or per language with 'en' required."""
@@ -178,7 +180,7 @@ class _Checker:
         return {str(kind): self.texts(text, where, f"details.{kind}") for kind, text in value.items()}
 
 
-def _parse_category(checker: _Checker, raw: Any, index: int) -> Category:
+def _parse_category(checker: Checker, raw: Any, index: int) -> Category:
     where = f"category #{index + 1}"
     if not isinstance(raw, Mapping) or "id" not in raw:
         raise checker.fail(where, "missing field 'id'")
@@ -194,7 +196,7 @@ def _parse_category(checker: _Checker, raw: Any, index: int) -> Category:
     )
 
 
-def _parse_price(checker: _Checker, raw: Any, where: str, currency: str) -> Decimal:
+def _parse_price(checker: Checker, raw: Any, where: str, currency: str) -> Decimal:
     try:
         price = money.to_decimal(raw)
     except money.MoneyError as error:
@@ -207,13 +209,13 @@ def _parse_price(checker: _Checker, raw: Any, where: str, currency: str) -> Deci
     return price
 
 
-def _parse_stock(checker: _Checker, raw: Any, where: str) -> int:
+def _parse_stock(checker: Checker, raw: Any, where: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise checker.fail(where, f"field 'stock' must be a whole number of 0 or more, got {raw!r}")
     return raw
 
 
-def _parse_variants(checker: _Checker, raw: Any, where: str) -> Dict[str, Tuple[str, ...]]:
+def _parse_variants(checker: Checker, raw: Any, where: str) -> Dict[str, Tuple[str, ...]]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -240,7 +242,7 @@ def _parse_variants(checker: _Checker, raw: Any, where: str) -> Dict[str, Tuple[
 
 
 def _parse_product(
-    checker: _Checker, raw: Any, index: int, categories: Mapping[str, Category], currency: str
+    checker: Checker, raw: Any, index: int, categories: Mapping[str, Category], currency: str
 ) -> Product:
     if not isinstance(raw, Mapping):
         raise checker.fail(f"product #{index + 1}", "must be a mapping of fields")
@@ -274,7 +276,7 @@ def _parse_product(
     )
 
 
-def _check_goes_with(checker: _Checker, product: Product, products: Mapping[str, Product]) -> None:
+def _check_goes_with(checker: Checker, product: Product, products: Mapping[str, Product]) -> None:
     where = f"product '{product.sku}'"
     for sku in product.goes_with:
         if sku == product.sku:
@@ -284,7 +286,7 @@ def _check_goes_with(checker: _Checker, product: Product, products: Mapping[str,
 
 
 def parse_catalog(document: Any, path: Path, image_base_url: str = "") -> Catalog:
-    checker = _Checker(path)
+    checker = Checker(path)
     if not isinstance(document, Mapping):
         raise checker.fail("top level", "must be a mapping with 'categories' and 'products'")
     currency = str(document.get("currency", "EUR")).upper()
@@ -315,14 +317,18 @@ def load_catalog(path: Optional[Path] = None, image_base_url: Optional[str] = No
     path = Path(path or shop.catalog_path)
     if image_base_url is None:
         image_base_url = shop.image_base_url
+    return parse_catalog(read_data_file(path, CatalogError, "the catalog"), path, image_base_url)
+
+
+def read_data_file(path: Path, error: Type[ValueError], what: str) -> Any:
+    """A YAML data file with its decimals as Decimal; ``error`` says what went wrong."""
     try:
         with path.open(encoding="utf-8") as handle:
-            document = yaml.load(handle, Loader=_DecimalLoader)  # noqa: S506 - safe loader subclass
-    except OSError as error:
-        raise CatalogError(f"{path}: cannot read the catalog: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise CatalogError(f"{path}: not valid YAML: {error}") from None
-    return parse_catalog(document, path, image_base_url)
+            return yaml.load(handle, Loader=_DecimalLoader)  # noqa: S506 - safe loader subclass
+    except OSError as problem:
+        raise error(f"{path}: cannot read {what}: {problem.strerror}") from None
+    except yaml.YAMLError as problem:
+        raise error(f"{path}: not valid YAML: {problem}") from None
 
 
 _catalog: Optional[Catalog] = None

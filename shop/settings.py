@@ -43,6 +43,7 @@ VARIABLES: Tuple[Variable, ...] = (
     ),
     Variable("SHOP_NAME", "Kassa Bike Shop", "brand name on PayPal's page"),
     Variable("KASSA_CATALOG", "catalog/catalog.yml", "the catalog file"),
+    Variable("KASSA_TERMS", "catalog/terms.yml", "the shop's terms: shipping, delivery, pickup, returns"),
     Variable("CATALOG_IMAGE_BASE_URL", "", "prefix for catalog image file names"),
     Variable("DATABASE_URL", "sqlite:///.run/orders.db", "the order ledger (postgresql://... in production)"),
     Variable(
@@ -228,6 +229,7 @@ class ShopSettings:
     public_url: str
     shop_name: str
     catalog_path: Path
+    terms_path: Path
     image_base_url: str
     database_url: str
     receipt_retry_seconds: float
@@ -243,6 +245,7 @@ def shop(env: Optional[Env] = None) -> ShopSettings:
         public_url=url("PUBLIC_URL", env),
         shop_name=text("SHOP_NAME", env),
         catalog_path=PROJECT_ROOT / text("KASSA_CATALOG", env),  # an absolute path stays itself
+        terms_path=PROJECT_ROOT / text("KASSA_TERMS", env),
         image_base_url=text("CATALOG_IMAGE_BASE_URL", env),
         database_url=database,
         receipt_retry_seconds=number("KASSA_RECEIPT_RETRY_SECONDS", env, minimum=0.1),

@@ -113,6 +113,11 @@ class OrderRecord:
     created_at: str = ""
     updated_at: str = ""
 
+    def changed_to(self, status: str) -> Optional[datetime]:
+        """When the order first took ``status`` (COMPLETED: when it was paid)."""
+        stamp = next((change.get("at") for change in self.status_history if change.get("status") == status), None)
+        return datetime.fromisoformat(stamp) if stamp else None
+
     @classmethod
     def from_row(cls, row: Any) -> "OrderRecord":
         values = dict(row._mapping)

@@ -1,0 +1,260 @@
+"""Answers from the shop's terms (catalog/terms.yml) and the customer's own order:
+shipping cost, delivery date, pickup, returns, warranty and payment methods.
+
+None of these actions touches the cart: a question is answered, never acted on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.tracker import current_cart, language, messenger_metadata, typed_text
+from shop import cart as cart_rules
+from shop import delivery, locale_format, money, numbers, shipping
+from shop.catalog import get_catalog
+from shop.ledger import get_ledger
+from shop.ledger.tables import OrderRecord
+from shop.phrases import phrase
+from shop.terms import Terms, Zone, get_terms
+
+PAID = "COMPLETED"
+
+
+def _money(amount: Decimal, terms: Terms, lang: str) -> str:
+    return money.format_money(amount, terms.currency, lang)
+
+
+def _price(amount: Decimal, terms: Terms, lang: str) -> str:
+    return phrase("shipping_free", lang) if amount == 0 else _money(amount, terms, lang)
+
+
+def _day(day: date, today: date, lang: str) -> str:
+    """'today' or 'on Thursday 3 December'."""
+    if day == today:
+        return phrase("day_today", lang)
+    return phrase("day_on", lang, day=locale_format.format_day(day, lang))
+
+
+def _country(zone: Zone, lang: str) -> str:
+    return locale_format.country_name(zone.country, lang)
+
+
+def _zone_lines(terms: Terms, lang: str) -> str:
+    lines = []
+    for zone in terms.zones.values():
+        values = dict(country=_country(zone, lang), price=_money(zone.price, terms, lang), carrier=zone.carrier.name)
+        if zone.free_from is None:
+            lines.append(phrase("shipping_zone_line", lang, **values))
+        else:
+            lines.append(
+                phrase("shipping_zone_line_free_from", lang, free_from=_money(zone.free_from, terms, lang), **values)
+            )
+    return "\n".join(lines)
+
+
+def _free_note(quote: shipping.Quote, terms: Terms, lang: str) -> str:
+    if quote.zone.free_from is None or quote.shipping == 0:
+        return ""
+    if quote.items_total > 0:
+        return " " + phrase("shipping_short_of_free", lang, more=_money(quote.short_of_free or Decimal(0), terms, lang))
+    return " " + phrase("shipping_free_from", lang, free_from=_money(quote.zone.free_from, terms, lang))
+
+
+def tell_elsewhere(dispatcher: CollectingDispatcher, country: str, terms: Terms, lang: str) -> None:
+    """A country the shop has no zone for: what the terms say happens then."""
+    dispatcher.utter_message(
+        response="utter_shipping_elsewhere",
+        country=locale_format.country_name(country, lang),
+        elsewhere=terms.elsewhere.get(lang, terms.elsewhere["en"]),
+    )
+
+
+def asked_destination(tracker: Tracker, terms: Terms) -> Optional[shipping.Destination]:
+    """The country the customer named, or Messenger's locale's when the shop ships there."""
+    found = shipping.destination(typed_text(tracker), messenger_metadata(tracker, "locale"), terms)
+    if found is None or (found.source == shipping.LOCALE and found.zone is None):
+        return None
+    return found
+
+
+def items_total_asked(tracker: Tracker, lang: str) -> Decimal:
+    """An amount the message names ('for €40'), else the cart's items; 0 for neither."""
+    named = numbers.prices(typed_text(tracker), lang)
+    if named:
+        return named[0]
+    return cart_rules.total(cart_rules.lines(current_cart(tracker), get_catalog()))
+
+
+class ActionAnswerShipping(Action):
+    def name(self) -> Text:
+        return "action_answer_shipping"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        lang, terms = language(tracker), get_terms()
+        where = asked_destination(tracker, terms)
+        if where is None:
+            dispatcher.utter_message(response="utter_shipping_costs", zone_lines=_zone_lines(terms, lang))
+            return []
+        if where.zone is None:
+            tell_elsewhere(dispatcher, where.country, terms, lang)
+            return []
+        quote = shipping.quote(where.zone, items_total_asked(tracker, lang))
+        dispatcher.utter_message(
+            response="utter_shipping_for_amount" if quote.items_total > 0 else "utter_shipping_cost",
+            country=_country(where.zone, lang),
+            carrier=where.zone.carrier.name,
+            items_total=_money(quote.items_total, terms, lang),
+            price=_price(quote.shipping, terms, lang),
+            free_note=_free_note(quote, terms, lang),
+        )
+        return []
+
+
+def paid_order(tracker: Tracker) -> Optional[OrderRecord]:
+    """The conversation's latest order, when it is paid."""
+    record = tracker.get_slot("last_order")
+    order_id = record.get("id") if isinstance(record, dict) else None
+    if not order_id:
+        return None
+    order = get_ledger().order(str(order_id))
+    return order if order is not None and order.status == PAID else None
+
+
+def tell_delivery(
+    dispatcher: CollectingDispatcher, tracker: Tracker, ordered_at: datetime, order_id: Optional[str]
+) -> None:
+    """When an order placed (or paid) at ``ordered_at`` goes out and arrives, per zone
+    when the customer's country is not known."""
+    lang, terms = language(tracker), get_terms()
+    today = datetime.now(timezone.utc).astimezone(terms.timezone).date()
+    where = asked_destination(tracker, terms)
+    if where is not None and where.zone is None:
+        tell_elsewhere(dispatcher, where.country, terms, lang)
+        return
+    zones = [where.zone] if where is not None and where.zone is not None else list(terms.zones.values())
+    promises = [(zone, delivery.promise(ordered_at, terms, zone)) for zone in zones]
+    goes_out = _day(promises[0][1].goes_out, today, lang)
+    values: Dict[str, Any] = dict(
+        goes_out=goes_out, order_id=order_id or "", cut_off=locale_format.format_clock(terms.dispatch.cut_off, lang)
+    )
+    if len(promises) == 1:
+        zone, promise = promises[0]
+        values.update(
+            country=_country(zone, lang),
+            carrier=zone.carrier.name,
+            arrives=locale_format.format_day(promise.arrives, lang),
+        )
+    else:
+        values["zone_lines"] = "\n".join(
+            phrase(
+                "delivery_zone_line",
+                lang,
+                country=_country(zone, lang),
+                carrier=zone.carrier.name,
+                arrives=locale_format.format_day(promise.arrives, lang),
+            )
+            for zone, promise in promises
+        )
+    if order_id:
+        response = "utter_order_goes_out" if len(promises) == 1 else "utter_order_goes_out_zones"
+    elif promises[0][1].goes_out_today:
+        response = "utter_delivery_today" if len(promises) == 1 else "utter_delivery_today_zones"
+    else:
+        response = "utter_delivery_later" if len(promises) == 1 else "utter_delivery_later_zones"
+    dispatcher.utter_message(response=response, **values)
+
+
+class ActionAnswerDelivery(Action):
+    def name(self) -> Text:
+        return "action_answer_delivery"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        order = await asyncio.to_thread(paid_order, tracker)
+        paid_at = order.changed_to(PAID) if order is not None else None
+        if order is not None and paid_at is not None:
+            tell_delivery(dispatcher, tracker, paid_at, order.order_id)
+        else:
+            tell_delivery(dispatcher, tracker, datetime.now(timezone.utc), None)
+        return []
+
+
+class ActionAnswerPickup(Action):
+    def name(self) -> Text:
+        return "action_answer_pickup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        lang, terms = language(tracker), get_terms()
+        now = datetime.now(timezone.utc).astimezone(terms.timezone)
+        hours = "\n".join(
+            phrase(
+                "opening_hours_line",
+                lang,
+                day=locale_format.format_weekday(opening.weekday, lang),
+                opens=locale_format.format_clock(opening.opens, lang),
+                closes=locale_format.format_clock(opening.closes, lang),
+            )
+            for opening in terms.pickup.opening_hours
+        )
+        dispatcher.utter_message(
+            response="utter_pickup",
+            address=terms.pickup.address.get(lang, terms.pickup.address["en"]),
+            hours=hours,
+            ready=_day(delivery.ready_for_pickup(now, terms), now.date(), lang),
+        )
+        return []
+
+
+class ActionAnswerReturns(Action):
+    def name(self) -> Text:
+        return "action_answer_returns"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        lang, returns = language(tracker), get_terms().returns
+        dispatcher.utter_message(
+            response="utter_returns",
+            days=returns.days,
+            how=returns.how.get(lang, returns.how["en"]),
+            postage=phrase(f"return_postage_{returns.return_postage}", lang),
+        )
+        return []
+
+
+class ActionAnswerWarranty(Action):
+    def name(self) -> Text:
+        return "action_answer_warranty"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        lang, warranty = language(tracker), get_terms().warranty
+        dispatcher.utter_message(
+            response="utter_warranty", years=warranty.years, text=warranty.text.get(lang, warranty.text["en"])
+        )
+        return []
+
+
+class ActionAnswerPaymentMethods(Action):
+    def name(self) -> Text:
+        return "action_answer_payment_methods"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        lang = language(tracker)
+        names = [phrase(f"payment_method_{method}", lang) for method in get_terms().payment_methods]
+        dispatcher.utter_message(response="utter_payment_methods", methods=locale_format.join_words(names, lang))
+        return []
