@@ -250,6 +250,16 @@ def set_line_quantity(
     )
 
 
+def confirm_adding(dispatcher: CollectingDispatcher, product: Product, lang: str) -> List[Dict[Text, Any]]:
+    """Ask with buttons whether ``product`` should go in the cart; the tap adds it."""
+    dispatcher.utter_message(
+        response="utter_confirm_add",
+        product_name=product.name(lang),
+        quick_replies=replies.add_one_or_not(product, lang),
+    )
+    return [SlotSet("last_product", product.sku)]
+
+
 class ActionAddToCart(Action):
     def name(self) -> Text:
         return "action_add_to_cart"
@@ -268,6 +278,9 @@ class ActionAddToCart(Action):
         if product is not None and asks_availability(tracker):
             # "do you have the guardian lock?" read as an order: show it, let the customer tap Add to cart
             return [*show_details(dispatcher, product, get_catalog(), language(tracker)), *RESET_ITEM_SLOTS]
+        if product is not None and asks_question(tracker):
+            # a question NLU read as an order, and no detail it asks about: ask, never act
+            return [*confirm_adding(dispatcher, product, language(tracker)), *RESET_ITEM_SLOTS]
         if product is not None:
             return add_ordered_product(dispatcher, tracker, product)
         return change_cart(

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import payment as payment_actions
 from actions import replies
+from actions.shop_terms import tell_paid_order_delivery
 from actions.tracker import current_cart, language, latest_entity, messenger_metadata
 from shop import cart as cart_rules
 from shop import money, payment_methods
@@ -24,6 +25,7 @@ from shop.paypal.client import PayPalError, get_client
 
 logger = logging.getLogger(__name__)
 
+REFUNDED_STATUSES = ("REFUNDED", "PARTIALLY_REFUNDED")
 STATUS_RESPONSES = {
     "CREATED": "utter_order_awaiting_payment",
     "PAYER_ACTION_REQUIRED": "utter_order_awaiting_payment",
@@ -207,6 +209,8 @@ class ActionCheckOrderStatus(Action):
         if not isinstance(record, dict) or not record.get("id"):
             dispatcher.utter_message(response="utter_no_order")
             return []
+        if await asyncio.to_thread(tell_refund, dispatcher, str(record["id"]), lang):
+            return []
         client = get_client()
         try:
             order = await asyncio.to_thread(client.get_order, record["id"])
@@ -223,7 +227,25 @@ class ActionCheckOrderStatus(Action):
             total=total,
             approval_url=paypal_orders.approval_link(order) or record.get("approval_url") or "",
         )
+        if status == "COMPLETED":  # paid: when it goes out and arrives
+            await tell_paid_order_delivery(dispatcher, tracker)
         return []
+
+
+def tell_refund(dispatcher: CollectingDispatcher, order_id: str, lang: str) -> bool:
+    """A refunded order's status from the ledger (PayPal's order stays COMPLETED after a
+    refund of its capture); False when the order has no refund."""
+    ledger = get_ledger()
+    order = ledger.order(order_id)
+    if order is None or order.status not in REFUNDED_STATUSES:
+        return False
+    dispatcher.utter_message(
+        response="utter_order_refunded" if order.status == "REFUNDED" else "utter_order_refunded_partly",
+        order_id=order_id,
+        refunded=money.format_money(ledger.refunded_amount(order_id), order.currency, lang),
+        total=money.format_money(money.to_decimal(order.amount), order.currency, lang),
+    )
+    return True
 
 
 def bank_method_wanted(tracker: Tracker) -> Optional[payment_methods.BankMethod]:

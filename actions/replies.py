@@ -34,6 +34,17 @@ def postback_button(title: str, payload: str) -> Dict[str, str]:
     return {"title": title, "payload": payload}
 
 
+def add_one_or_not(product: Product, language: str) -> List[Dict[str, str]]:
+    """Quick replies "Yes, add it" (one of ``product`` into the cart) and "No thanks"."""
+    return [
+        postback_button(
+            phrase("suggestion_yes_button", language),
+            intent_payload("add_to_cart", product=product.sku, quantity="1"),
+        ),
+        postback_button(phrase("suggestion_no_button", language), "/deny"),
+    ]
+
+
 def url_button(title: str, url: str) -> Dict[str, str]:
     return {"title": title, "url": url, "type": "web_url"}
 

@@ -42,13 +42,18 @@ def _day(day: date, today: date, lang: str) -> str:
 
 
 def _country(zone: Zone, lang: str) -> str:
-    return locale_format.country_name(zone.country, lang)
+    """'the Netherlands' in a sentence: the zone's own name, else the country's."""
+    return zone.names.get(lang) or locale_format.country_name(zone.country, lang)
 
 
 def _zone_lines(terms: Terms, lang: str) -> str:
     lines = []
     for zone in terms.zones.values():
-        values = dict(country=_country(zone, lang), price=_money(zone.price, terms, lang), carrier=zone.carrier.name)
+        values = dict(
+            country=locale_format.country_name(zone.country, lang),
+            price=_money(zone.price, terms, lang),
+            carrier=zone.carrier.name,
+        )
         if zone.free_from is None:
             lines.append(phrase("shipping_zone_line", lang, **values))
         else:
@@ -157,7 +162,7 @@ def tell_delivery(
             phrase(
                 "delivery_zone_line",
                 lang,
-                country=_country(zone, lang),
+                country=locale_format.country_name(zone.country, lang),
                 carrier=zone.carrier.name,
                 arrives=locale_format.format_day(promise.arrives, lang),
             )
@@ -172,6 +177,16 @@ def tell_delivery(
     dispatcher.utter_message(response=response, **values)
 
 
+async def tell_paid_order_delivery(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """When the conversation's paid order goes out and arrives; False without one."""
+    order = await asyncio.to_thread(paid_order, tracker)
+    paid_at = order.changed_to(PAID) if order is not None else None
+    if order is None or paid_at is None:
+        return False
+    tell_delivery(dispatcher, tracker, paid_at, order.order_id)
+    return True
+
+
 class ActionAnswerDelivery(Action):
     def name(self) -> Text:
         return "action_answer_delivery"
@@ -179,11 +194,7 @@ class ActionAnswerDelivery(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        order = await asyncio.to_thread(paid_order, tracker)
-        paid_at = order.changed_to(PAID) if order is not None else None
-        if order is not None and paid_at is not None:
-            tell_delivery(dispatcher, tracker, paid_at, order.order_id)
-        else:
+        if not await tell_paid_order_delivery(dispatcher, tracker):
             tell_delivery(dispatcher, tracker, datetime.now(timezone.utc), None)
         return []
 
@@ -216,6 +227,16 @@ class ActionAnswerPickup(Action):
         return []
 
 
+def answer_returns(dispatcher: CollectingDispatcher, lang: str) -> None:
+    returns = get_terms().returns
+    dispatcher.utter_message(
+        response="utter_returns",
+        days=returns.days,
+        how=returns.how.get(lang, returns.how["en"]),
+        postage=phrase(f"return_postage_{returns.return_postage}", lang),
+    )
+
+
 class ActionAnswerReturns(Action):
     def name(self) -> Text:
         return "action_answer_returns"
@@ -223,13 +244,7 @@ class ActionAnswerReturns(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        lang, returns = language(tracker), get_terms().returns
-        dispatcher.utter_message(
-            response="utter_returns",
-            days=returns.days,
-            how=returns.how.get(lang, returns.how["en"]),
-            postage=phrase(f"return_postage_{returns.return_postage}", lang),
-        )
+        answer_returns(dispatcher, language(tracker))
         return []
 
 
@@ -242,7 +257,7 @@ class ActionAnswerWarranty(Action):
     ) -> List[Dict[Text, Any]]:
         lang, warranty = language(tracker), get_terms().warranty
         dispatcher.utter_message(
-            response="utter_warranty", years=warranty.years, text=warranty.text.get(lang, warranty.text["en"])
+            response="utter_warranty", years=warranty.years, warranty_text=warranty.text.get(lang, warranty.text["en"])
         )
         return []
 

@@ -17,7 +17,6 @@ from actions.tracker import SUGGESTED_SLOT, language
 from shop import cart as cart_rules
 from shop import money
 from shop.catalog import Product, get_catalog
-from shop.phrases import phrase
 from shop.suggestions import accessory_for
 
 PAYMENT_LOOPS = frozenset({"account_holder_form"})
@@ -61,12 +60,6 @@ def suggest_accessory(
         suggested_name=accessory.name(lang),
         suggested_price=money.format_money(accessory.price, catalog.currency, lang),
         product_name=product.name(lang),
-        quick_replies=[
-            replies.postback_button(
-                phrase("suggestion_yes_button", lang),
-                replies.intent_payload("add_to_cart", product=accessory.sku, quantity="1"),
-            ),
-            replies.postback_button(phrase("suggestion_no_button", lang), "/deny"),
-        ],
+        quick_replies=replies.add_one_or_not(accessory, lang),
     )
     return [SlotSet(SUGGESTED_SLOT, accessory.sku)]

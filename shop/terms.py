@@ -51,6 +51,7 @@ class Zone:
     free_from: Optional[Decimal]
     transit_days: int
     delivery_days: frozenset  # weekday numbers, Monday 0
+    names: Texts  # per language, as it reads in a sentence; empty: the country's name
 
     def shipping_for(self, items_total: Decimal) -> Decimal:
         """What shipping costs for items coming to ``items_total``."""
@@ -190,6 +191,7 @@ def _zone(checker: Checker, country: str, raw: Any, carriers: Mapping[str, Carri
         free_from=None if free_from is None else _amount(checker, free_from, where, "free_from", currency),
         transit_days=_whole(checker, _field(checker, fields, where, "transit_days"), where, "transit_days", 0),
         delivery_days=_weekdays(checker, _field(checker, fields, where, "delivery_days"), where, "delivery_days"),
+        names=checker.texts(fields["name"], where, "name") if fields.get("name") is not None else {},
     )
 
 

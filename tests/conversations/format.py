@@ -25,7 +25,9 @@ after a step. Files live in tests/conversations/<language>/*.yml:
 
 Other expectations: ``cart_includes`` (these lines, others allowed), ``shown_only``
 (exactly these cards), ``shown_first`` (the cards begin with these, in this order), ``says`` (a text in one of this step's replies, any case),
+``says_like`` (a regular expression found in the replies, any case: for what depends on today, a date),
 ``language`` (the conversation's language), ``handover`` (passed to a person),
+``handover_says`` (the note the shop's people get with the handover has this text),
 ``quick_replies`` (this step offers quick replies). Messages are checked not to be
 training examples: a conversation test must be new phrasing.
 """
@@ -56,8 +58,10 @@ EXPECTATIONS = {
     "paid",
     "says",
     "says_not",
+    "says_like",
     "language",
     "handover",
+    "handover_says",
     "quick_replies",
 }
 CONVERSATION_KEYS = {"name", "steps", "locale"}

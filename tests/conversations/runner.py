@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class Customer:
     stack: Stack
     psid: str
     user_turns: int = 0
+    users_seen: int = 0  # the user events of the tracker already read by a finished step
     seen_seq: int = 0
     history: List[Dict[str, Any]] = field(default_factory=list)
 
@@ -69,7 +71,7 @@ class Customer:
 
     def say(self, text: str) -> List[Dict[str, Any]]:
         self.deliver(webhooks.text_event(self.psid, text))
-        return self.finish_turn()
+        return self.finish_turn(text)
 
     def tap(self, title: str, card: Optional[str]) -> List[Dict[str, Any]]:
         kind, payload = self.find_button(title, card)
@@ -77,7 +79,7 @@ class Customer:
             self.deliver(webhooks.quick_reply_event(self.psid, title, payload))
         else:
             self.deliver(webhooks.postback_event(self.psid, title, payload))
-        return self.finish_turn()
+        return self.finish_turn(payload)
 
     def pay(self) -> List[Dict[str, Any]]:
         url = self.pay_link(self.history)
@@ -96,13 +98,22 @@ class Customer:
         return self.finish_turn()
 
     # --- reading ----------------------------------------------------------------------
-    def finish_turn(self) -> List[Dict[str, Any]]:
-        """Wait until Rasa saved the turn (its replies were sent before that), then the new messages."""
+    def finish_turn(self, sent: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Wait until Rasa saved the turn (its replies were sent before that), then the new
+        messages. With ``sent``, the turn is the one of that message: a payment's second
+        event (its webhook) may have made a turn of its own since the last step."""
         deadline = time.monotonic() + TURN_SECONDS
         while True:
             events = self.stack.tracker(self.psid).get("events", [])
-            users = sum(1 for e in events if e["event"] == "user")
-            if users >= self.user_turns and events[-1]["event"] == "action" and events[-1]["name"] == "action_listen":
+            users = [e for e in events if e["event"] == "user"]
+            mine = sent is None or any(e.get("text") == sent for e in users[self.users_seen :])
+            if (
+                len(users) >= self.user_turns
+                and mine
+                and events[-1]["event"] == "action"
+                and events[-1]["name"] == "action_listen"
+            ):
+                self.users_seen = len(users)
                 break
             if time.monotonic() > deadline:
                 raise StepFailed(f"the turn did not finish within {TURN_SECONDS:.0f}s")
@@ -238,6 +249,10 @@ def check(expect: Dict[str, Any], records: List[Dict[str, Any]], tracker: Dict[s
             text = reply_text(records)
             if str(wanted).lower() in text.lower():
                 raise StepFailed(f"no reply saying '{wanted}', the replies were: {text[:300]!r}")
+        elif name == "says_like":
+            text = reply_text(records)
+            if not re.search(str(wanted), text, re.IGNORECASE):
+                raise StepFailed(f"a reply like /{wanted}/, the replies were: {text[:300]!r}")
         elif name == "language":
             if language != wanted:
                 raise StepFailed(f"language {wanted}, got {language}")
@@ -245,6 +260,10 @@ def check(expect: Dict[str, Any], records: List[Dict[str, Any]], tracker: Dict[s
             handed = any(r["kind"] == "pass_thread_control" for r in records)
             if handed != bool(wanted):
                 raise StepFailed(f"handover {wanted}, got {handed}")
+        elif name == "handover_says":
+            notes = [str(r.get("metadata") or "") for r in records if r["kind"] == "pass_thread_control"]
+            if not any(str(wanted).lower() in note.lower() for note in notes):
+                raise StepFailed(f"a handover note saying '{wanted}', the notes were: {notes}")
         elif name == "quick_replies":
             offered = any(m.get("quick_replies") for m in _messages(records))
             if offered != bool(wanted):

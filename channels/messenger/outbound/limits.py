@@ -19,5 +19,9 @@ MESSAGE_TAGS = ("HUMAN_AGENT",)
 # a send with one of them fails with error 100. Kassa never sends them.
 RETIRED_MESSAGE_TAGS = ("CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE")
 SENDER_ACTIONS = ("mark_seen", "typing_on", "typing_off")
+# pass_thread_control's metadata: "String to pass to the receiving app"; the reference
+# (developers.facebook.com/docs/messenger-platform/reference/handover-protocol/pass-thread-control,
+# read 2026-12-01) states no length, so Kassa keeps it within the postback payload's 1000.
+HANDOVER_METADATA_MAX = PAYLOAD_MAX
 # The Page Inbox's app id, the target of handover to a person (conversation routing).
 PAGE_INBOX_APP_ID = "263902037430900"

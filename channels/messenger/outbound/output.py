@@ -188,15 +188,14 @@ class MessengerOutput(OutputChannel):
             await asyncio.to_thread(get_ledger().forget_notice, str(notice["order_id"]), str(notice["name"]))
 
     async def hand_over(self, recipient_id: str, spec: Any) -> None:
-        target = (
-            spec.get("target_app_id", limits.PAGE_INBOX_APP_ID)
-            if isinstance(spec, Mapping)
-            else limits.PAGE_INBOX_APP_ID
-        )
+        """Pass the thread to the Page Inbox (or ``target_app_id``); a ``summary`` (a return
+        request's order and period) goes along as the handover's metadata, which the
+        receiving app reads (Messenger Platform, handover protocol, conversation control)."""
+        fields = spec if isinstance(spec, Mapping) else {}
+        target = fields.get("target_app_id", limits.PAGE_INBOX_APP_ID)
+        note = str(fields.get("summary") or "handover requested by the customer")[: limits.HANDOVER_METADATA_MAX]
         try:
-            await self.client.pass_thread_control(
-                recipient_id, str(target), metadata="handover requested by the customer"
-            )
+            await self.client.pass_thread_control(recipient_id, str(target), metadata=note)
         except SendApiError:
             return
         await self.state.set_human_in_control(recipient_id, True)
