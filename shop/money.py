@@ -9,10 +9,12 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import format_currency
+
+from shop.locale_format import babel_locale
+
 # ISO 4217 currencies that PayPal accepts without a fractional part.
 ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "HUF", "TWD"})
-
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 
 
 class MoneyError(ValueError):
@@ -58,14 +60,8 @@ def paypal_money(amount: Decimal, currency: str) -> dict:
 
 
 def format_money(amount: Decimal, currency: str, language: str = "en") -> str:
-    """Display form: €12.50 in English, € 12,50 in Dutch."""
-    text = paypal_value(amount, currency)
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    if language == "nl":
-        whole, _, fraction = text.partition(".")
-        whole = f"{int(whole):,}".replace(",", ".")
-        number = f"{whole},{fraction}" if fraction else whole
-        return f"{symbol} {number}" if symbol else f"{number} {currency}"
-    whole, _, fraction = text.partition(".")
-    number = f"{int(whole):,}" + (f".{fraction}" if fraction else "")
-    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+    """Display form from CLDR (Babel): €12.50 in English, € 12,50 in Dutch. Rounded half up
+    to the currency's minor unit first, as PayPal charges it; Babel's non-breaking space
+    becomes a plain one, the same in a message, a button title and a receipt."""
+    text = format_currency(quantize(amount, currency), currency.upper(), locale=babel_locale(language))
+    return text.replace("\xa0", " ")

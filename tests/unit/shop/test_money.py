@@ -37,8 +37,14 @@ def test_format_money_per_language(amount: str, language: str, expected: str) ->
     assert money.format_money(Decimal(amount), "EUR", language) == expected
 
 
-def test_format_money_without_symbol_uses_the_code() -> None:
-    assert money.format_money(Decimal("5"), "CHF", "en") == "5.00 CHF"
+def test_format_money_of_other_currencies_follows_cldr() -> None:
+    assert money.format_money(Decimal("5"), "CHF", "en") == "CHF5.00"
+    assert money.format_money(Decimal("5"), "CHF", "nl") == "CHF 5,00"
+    assert money.format_money(Decimal("1250"), "JPY", "en") == "JP¥1,250"
+
+
+def test_format_money_rounds_half_up_like_paypal() -> None:
+    assert money.format_money(Decimal("0.125"), "EUR", "en") == "€0.13"
 
 
 def test_floats_are_refused() -> None:
