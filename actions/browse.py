@@ -77,6 +77,20 @@ class ActionShowCatalog(Action):
         return answer if answer is not None else browse_catalog(dispatcher, tracker)
 
 
+def show_what_it_names(
+    dispatcher: CollectingDispatcher, tracker: Tracker, catalog: Catalog
+) -> Optional[List[Dict[Text, Any]]]:
+    """The products a message names or needs ("so my stuff stays dry"), when the finder is
+    sure enough of them; None otherwise."""
+    text, limit = typed_text(tracker), max_price(tracker)
+    scores, _, _ = finder_for(catalog).score(text)
+    if scores and max(s.score for s in scores.values()) >= OFF_TOPIC_MIN_SCORE:
+        found = search(text, limit, catalog)
+        if found.products:
+            return show_found(dispatcher, found, limit, catalog, language(tracker))
+    return None
+
+
 class ActionAnswerOutOfScope(Action):
     """Out of scope only when it is: a need phrased oddly ("I cycle home in the dark")
     gets the products for it; anything else the polite no, with the categories."""
@@ -91,12 +105,9 @@ class ActionAnswerOutOfScope(Action):
         answer = answer_first(dispatcher, tracker, catalog)
         if answer is not None:
             return answer
-        text, limit = typed_text(tracker), max_price(tracker)
-        scores, _, _ = finder_for(catalog).score(text)
-        if scores and max(s.score for s in scores.values()) >= OFF_TOPIC_MIN_SCORE:
-            found = search(text, limit, catalog)
-            if found.products:
-                return show_found(dispatcher, found, limit, catalog, lang)
+        shown = show_what_it_names(dispatcher, tracker, catalog)
+        if shown is not None:
+            return shown
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
         if intent == "nlu_fallback":
             dispatcher.utter_message(response="utter_default")

@@ -14,6 +14,9 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import replies
+from actions.browse import show_what_it_names
+from actions.product_questions import answer_detail_question
 from actions.tracker import current_cart, language, messenger_metadata, typed_text
 from shop import cart as cart_rules
 from shop import delivery, locale_format, money, numbers, shipping
@@ -21,9 +24,15 @@ from shop.catalog import get_catalog
 from shop.ledger import get_ledger
 from shop.ledger.tables import OrderRecord
 from shop.phrases import phrase
+from shop.returns import latest_returnable
 from shop.terms import Terms, Zone, get_terms
 
 PAID = "COMPLETED"
+# Below this confidence a terms intent may be a product question or a need that NLU drew
+# to the terms. Measured in the conversation tests: "something so my stuff stays dry when
+# it pours" read as ask_delivery at 0.43, "past hij op elke bagagedrager?" as ask_returns
+# at 0.52; the terms questions themselves came at 0.65 and above.
+UNSURE_BELOW = 0.6
 
 
 def _money(amount: Decimal, terms: Terms, lang: str) -> str:
@@ -71,6 +80,19 @@ def _free_note(quote: shipping.Quote, terms: Terms, lang: str) -> str:
     return " " + phrase("shipping_free_from", lang, free_from=_money(quote.zone.free_from, terms, lang))
 
 
+def answered_otherwise(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """When NLU is unsure of the terms question: a question about a product's detail is
+    answered as one, and products or a need the message names are shown. None: answer
+    the terms question (always, when NLU is sure)."""
+    confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0)
+    if confidence >= UNSURE_BELOW:
+        return None
+    answered = answer_detail_question(dispatcher, tracker)
+    if answered is not None:
+        return answered
+    return show_what_it_names(dispatcher, tracker, get_catalog())
+
+
 def tell_elsewhere(dispatcher: CollectingDispatcher, country: str, terms: Terms, lang: str) -> None:
     """A country the shop has no zone for: what the terms say happens then."""
     dispatcher.utter_message(
@@ -103,6 +125,9 @@ class ActionAnswerShipping(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        otherwise = answered_otherwise(dispatcher, tracker)
+        if otherwise is not None:
+            return otherwise
         lang, terms = language(tracker), get_terms()
         where = asked_destination(tracker, terms)
         if where is None:
@@ -194,6 +219,9 @@ class ActionAnswerDelivery(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        otherwise = answered_otherwise(dispatcher, tracker)
+        if otherwise is not None:
+            return otherwise
         if not await tell_paid_order_delivery(dispatcher, tracker):
             tell_delivery(dispatcher, tracker, datetime.now(timezone.utc), None)
         return []
@@ -206,6 +234,9 @@ class ActionAnswerPickup(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        otherwise = answered_otherwise(dispatcher, tracker)
+        if otherwise is not None:
+            return otherwise
         lang, terms = language(tracker), get_terms()
         now = datetime.now(timezone.utc).astimezone(terms.timezone)
         hours = "\n".join(
@@ -227,13 +258,19 @@ class ActionAnswerPickup(Action):
         return []
 
 
-def answer_returns(dispatcher: CollectingDispatcher, lang: str) -> None:
+def answer_returns(dispatcher: CollectingDispatcher, lang: str, offer_return: bool = False) -> None:
+    """How returns work; with ``offer_return`` (the customer has a paid order here), a quick
+    reply that starts the return: asking is not yet asking for one."""
     returns = get_terms().returns
+    extra: Dict[str, Any] = {}
+    if offer_return:
+        extra["quick_replies"] = [replies.postback_button(phrase("start_return_button", lang), "/request_return")]
     dispatcher.utter_message(
         response="utter_returns",
         days=returns.days,
         how=returns.how.get(lang, returns.how["en"]),
         postage=phrase(f"return_postage_{returns.return_postage}", lang),
+        **extra,
     )
 
 
@@ -244,7 +281,11 @@ class ActionAnswerReturns(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        answer_returns(dispatcher, language(tracker))
+        otherwise = answered_otherwise(dispatcher, tracker)
+        if otherwise is not None:
+            return otherwise
+        orders = await asyncio.to_thread(get_ledger().orders, tracker.sender_id)
+        answer_returns(dispatcher, language(tracker), offer_return=latest_returnable(orders) is not None)
         return []
 
 
@@ -255,6 +296,9 @@ class ActionAnswerWarranty(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        otherwise = answered_otherwise(dispatcher, tracker)
+        if otherwise is not None:
+            return otherwise
         lang, warranty = language(tracker), get_terms().warranty
         dispatcher.utter_message(
             response="utter_warranty", years=warranty.years, warranty_text=warranty.text.get(lang, warranty.text["en"])
@@ -269,6 +313,9 @@ class ActionAnswerPaymentMethods(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        otherwise = answered_otherwise(dispatcher, tracker)
+        if otherwise is not None:
+            return otherwise
         lang = language(tracker)
         names = [phrase(f"payment_method_{method}", lang) for method in get_terms().payment_methods]
         dispatcher.utter_message(response="utter_payment_methods", methods=locale_format.join_words(names, lang))

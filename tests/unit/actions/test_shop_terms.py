@@ -16,7 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.checkout import ActionCheckOrderStatus
 from actions.returns import ActionStartReturn
-from actions.shop_terms import ActionAnswerDelivery, ActionAnswerPaymentMethods, ActionAnswerShipping
+from actions.shop_terms import (
+    ActionAnswerDelivery,
+    ActionAnswerPaymentMethods,
+    ActionAnswerReturns,
+    ActionAnswerShipping,
+)
 from shop import ledger
 from tests.conftest import make_tracker
 
@@ -108,3 +113,30 @@ def test_order_status_of_a_partly_refunded_order_comes_from_the_ledger(orders: l
     assert messages[0]["response"] == "utter_order_refunded_partly"
     assert (messages[0]["refunded"], messages[0]["total"]) == ("€20.00", "€59.00")
     assert orders.refunded_amount("REF1") == Decimal("20.00")
+
+
+def test_asking_about_returns_offers_to_start_one_only_with_a_paid_order(orders: ledger.Ledger) -> None:
+    messages, _ = run(ActionAnswerReturns(), make_tracker("can I return things?", "ask_returns"))
+    assert messages[0]["response"] == "utter_returns" and "quick_replies" not in messages[0]
+    paid(orders, "PAID2")
+    messages, _ = run(ActionAnswerReturns(), make_tracker("can I return things?", "ask_returns"))
+    [button] = messages[0]["quick_replies"]
+    assert button["payload"] == "/request_return" and button["title"] == "Start a return"
+
+
+def test_an_unsure_terms_reading_of_a_need_or_a_detail_question_answers_that() -> None:
+    need = make_tracker("something so my stuff stays dry when it pours", "ask_delivery")
+    need.latest_message["intent"]["confidence"] = 0.43
+    messages, _ = run(ActionAnswerDelivery(), need)
+    assert messages[0]["response"] == "utter_search_results" and messages[0]["elements"]
+    fits = make_tracker(
+        "past hij op elke bagagedrager?", "ask_returns", slots={"language": "nl", "last_product": "BAG-001"}
+    )
+    fits.latest_message["intent"]["confidence"] = 0.52
+    messages, _ = run(ActionAnswerReturns(), fits)
+    assert messages[0]["response"] == "utter_product_detail"
+    sure = make_tracker(
+        "past hij op elke bagagedrager?", "ask_returns", slots={"language": "nl", "last_product": "BAG-001"}
+    )
+    messages, _ = run(ActionAnswerReturns(), sure)  # NLU sure of it: the returns answer
+    assert messages[0]["response"] == "utter_returns"
