@@ -7,10 +7,32 @@ from pathlib import Path
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from shop import settings
 from shop.ledger.tables import metadata
+
+# Every process of a deployment takes this PostgreSQL advisory lock around its CREATE
+# TABLEs: two replicas starting at once on an empty database would otherwise both find a
+# table missing and one would fail with DuplicateTable (seen in the cluster test).
+SCHEMA_LOCK_KEY = 0x4B415353  # "KASS"
+
+
+def create_tables(metadata: sa.MetaData, engine: sa.engine.Engine) -> None:
+    """The tables of ``metadata`` that are missing, made safely by several processes at
+    once: PostgreSQL serializes them with an advisory lock; SQLite, which locks the whole
+    file for DDL, gets a second look when another process made a table first."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            metadata.create_all(connection)
+        return
+    try:
+        metadata.create_all(engine)
+    except OperationalError as error:
+        if "already exists" not in str(error):
+            raise
+        metadata.create_all(engine)
 
 
 class LedgerStore:
@@ -19,7 +41,7 @@ class LedgerStore:
         if self.url.startswith("sqlite:///"):
             Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
 
     def _insert_new(self, table: sa.Table, **values: Any) -> bool:
         """Insert a row; False when its key is already there (the row stays as it was)."""

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from channels import sql
 from channels.messenger.inbound.events import Event, InvalidWebhook, from_stored, to_stored
 from channels.messenger.inbound.intake import StoredEvent, Submit, consumer_name
+from shop.ledger.store import create_tables
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ Statement = Callable[[Any], Any]
 class SqlIntake:
     def __init__(self, url: str, lease_seconds: float = 10.0, consumer: Optional[str] = None) -> None:
         self.engine = sql.engine(url)
-        metadata.create_all(self.engine)
+        create_tables(metadata, self.engine)
         self.lease_seconds = lease_seconds
         self.consumer = consumer or consumer_name()
         self.in_flight: Set[int] = set()

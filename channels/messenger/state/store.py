@@ -24,6 +24,7 @@ import yaml
 
 from channels import sql
 from shop import settings
+from shop.ledger.store import create_tables
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ class SqlStore:
 
     def __init__(self, url: str, max_keys: int = DEFAULT_MAX_KEYS) -> None:
         self.engine = sql.engine(url)
-        state_metadata.create_all(self.engine)
+        create_tables(state_metadata, self.engine)
         self._known = ExpiringCache(max_keys)  # bounded: a key it let go is read again from the table
         self._pending: Dict[str, Tuple[float, Any]] = {}
         self._writing: Dict[str, Tuple[float, Any]] = {}  # the batch on its way to the table
