@@ -7,6 +7,7 @@ None of these actions touches the cart: a question is answered, never acted on.
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Text
@@ -118,9 +119,9 @@ def items_total_asked(tracker: Tracker, lang: str) -> Decimal:
     return cart_rules.total(cart_rules.lines(current_cart(tracker), get_catalog()))
 
 
-class ActionAnswerShipping(Action):
-    def name(self) -> Text:
-        return "action_answer_shipping"
+class TermsAnswer(Action, ABC):
+    """An answer from the terms: first what NLU may have meant instead (see
+    ``answered_otherwise``), then ``answer``. Never an event: the cart stays as it is."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -128,14 +129,27 @@ class ActionAnswerShipping(Action):
         otherwise = answered_otherwise(dispatcher, tracker)
         if otherwise is not None:
             return otherwise
+        await self.answer(dispatcher, tracker)
+        return []
+
+    @abstractmethod
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Tell the customer what the terms (and their orders) say."""
+
+
+class ActionAnswerShipping(TermsAnswer):
+    def name(self) -> Text:
+        return "action_answer_shipping"
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         lang, terms = language(tracker), get_terms()
         where = asked_destination(tracker, terms)
         if where is None:
             dispatcher.utter_message(response="utter_shipping_costs", zone_lines=_zone_lines(terms, lang))
-            return []
+            return
         if where.zone is None:
             tell_elsewhere(dispatcher, where.country, terms, lang)
-            return []
+            return
         quote = shipping.quote(where.zone, items_total_asked(tracker, lang))
         dispatcher.utter_message(
             response="utter_shipping_for_amount" if quote.items_total > 0 else "utter_shipping_cost",
@@ -145,7 +159,6 @@ class ActionAnswerShipping(Action):
             price=_price(quote.shipping, terms, lang),
             free_note=_free_note(quote, terms, lang),
         )
-        return []
 
 
 def paid_order(tracker: Tracker) -> Optional[OrderRecord]:
@@ -212,31 +225,20 @@ async def tell_paid_order_delivery(dispatcher: CollectingDispatcher, tracker: Tr
     return True
 
 
-class ActionAnswerDelivery(Action):
+class ActionAnswerDelivery(TermsAnswer):
     def name(self) -> Text:
         return "action_answer_delivery"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        otherwise = answered_otherwise(dispatcher, tracker)
-        if otherwise is not None:
-            return otherwise
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         if not await tell_paid_order_delivery(dispatcher, tracker):
             tell_delivery(dispatcher, tracker, datetime.now(timezone.utc), None)
-        return []
 
 
-class ActionAnswerPickup(Action):
+class ActionAnswerPickup(TermsAnswer):
     def name(self) -> Text:
         return "action_answer_pickup"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        otherwise = answered_otherwise(dispatcher, tracker)
-        if otherwise is not None:
-            return otherwise
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         lang, terms = language(tracker), get_terms()
         now = datetime.now(timezone.utc).astimezone(terms.timezone)
         hours = "\n".join(
@@ -255,7 +257,6 @@ class ActionAnswerPickup(Action):
             hours=hours,
             ready=_day(delivery.ready_for_pickup(now, terms), now.date(), lang),
         )
-        return []
 
 
 def answer_returns(dispatcher: CollectingDispatcher, lang: str, offer_return: bool = False) -> None:
@@ -274,49 +275,31 @@ def answer_returns(dispatcher: CollectingDispatcher, lang: str, offer_return: bo
     )
 
 
-class ActionAnswerReturns(Action):
+class ActionAnswerReturns(TermsAnswer):
     def name(self) -> Text:
         return "action_answer_returns"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        otherwise = answered_otherwise(dispatcher, tracker)
-        if otherwise is not None:
-            return otherwise
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         orders = await asyncio.to_thread(get_ledger().orders, tracker.sender_id)
         answer_returns(dispatcher, language(tracker), offer_return=latest_returnable(orders) is not None)
-        return []
 
 
-class ActionAnswerWarranty(Action):
+class ActionAnswerWarranty(TermsAnswer):
     def name(self) -> Text:
         return "action_answer_warranty"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        otherwise = answered_otherwise(dispatcher, tracker)
-        if otherwise is not None:
-            return otherwise
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         lang, warranty = language(tracker), get_terms().warranty
         dispatcher.utter_message(
             response="utter_warranty", years=warranty.years, warranty_text=warranty.text.get(lang, warranty.text["en"])
         )
-        return []
 
 
-class ActionAnswerPaymentMethods(Action):
+class ActionAnswerPaymentMethods(TermsAnswer):
     def name(self) -> Text:
         return "action_answer_payment_methods"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        otherwise = answered_otherwise(dispatcher, tracker)
-        if otherwise is not None:
-            return otherwise
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         lang = language(tracker)
         names = [phrase(f"payment_method_{method}", lang) for method in get_terms().payment_methods]
         dispatcher.utter_message(response="utter_payment_methods", methods=locale_format.join_words(names, lang))
-        return []

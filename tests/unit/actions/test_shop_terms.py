@@ -19,8 +19,10 @@ from actions.returns import ActionStartReturn
 from actions.shop_terms import (
     ActionAnswerDelivery,
     ActionAnswerPaymentMethods,
+    ActionAnswerPickup,
     ActionAnswerReturns,
     ActionAnswerShipping,
+    ActionAnswerWarranty,
 )
 from shop import ledger
 from tests.conftest import make_tracker
@@ -140,3 +142,13 @@ def test_an_unsure_terms_reading_of_a_need_or_a_detail_question_answers_that() -
     )
     messages, _ = run(ActionAnswerReturns(), sure)  # NLU sure of it: the returns answer
     assert messages[0]["response"] == "utter_returns"
+
+
+def test_pickup_and_warranty_come_from_the_terms() -> None:
+    messages, events = run(
+        ActionAnswerPickup(), make_tracker("waar kan ik het ophalen", "ask_pickup", slots={"language": "nl"})
+    )
+    assert messages[0]["response"] == "utter_pickup" and "Oudegracht 120" in messages[0]["address"]
+    assert messages[0]["hours"].splitlines()[0] == "dinsdag: 10:00 tot 18:00" and events == []
+    messages, events = run(ActionAnswerWarranty(), make_tracker("is there a warranty", "ask_warranty"))
+    assert messages[0]["response"] == "utter_warranty" and messages[0]["years"] == 2 and events == []
