@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Set
 
 import requests
 
@@ -18,10 +19,27 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEST_LOGS = PROJECT_ROOT / ".run" / "tests"
 
 
+# Ports for the servers come from below Linux's ephemeral range (32768-60999): a port the
+# kernel hands out from that range can be taken by an outgoing connection before the
+# server binds it (a cluster replica once failed with "address already in use").
+PORT_RANGE = (20000, 32000)
+_handed_out: Set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nobody listens on, never handed out twice by this process."""
+    for _ in range(1000):
+        port = random.randint(*PORT_RANGE)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {PORT_RANGE}")
 
 
 # How long a server may take to answer its health check. The integration tests'
