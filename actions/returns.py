@@ -11,11 +11,10 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.shop_terms import answer_returns, asked_destination
+from actions.shop_terms import answer_returns, asked_destination, how_to_return
 from actions.tracker import language, typed_text
 from shop import locale_format, returns
 from shop.ledger import get_ledger
-from shop.phrases import phrase
 from shop.terms import get_terms
 
 
@@ -42,12 +41,7 @@ class ActionStartReturn(Action):
             days=terms.returns.days,
         )
         if found.open_on(today):
-            dispatcher.utter_message(
-                response="utter_return_started",
-                how=terms.returns.how.get(lang, terms.returns.how["en"]),
-                postage=phrase(f"return_postage_{terms.returns.return_postage}", lang),
-                **values,
-            )
+            dispatcher.utter_message(response="utter_return_started", **how_to_return(lang), **values)
         else:
             dispatcher.utter_message(response="utter_return_period_ended", **values)
         summary = returns.handover_summary(found, today, typed_text(tracker))

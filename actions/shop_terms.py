@@ -21,14 +21,13 @@ from actions.product_questions import answer_detail_question
 from actions.tracker import current_cart, language, messenger_metadata, typed_text
 from shop import cart as cart_rules
 from shop import delivery, locale_format, money, numbers, shipping
-from shop.catalog import get_catalog
+from shop.catalog import get_catalog, in_language
 from shop.ledger import get_ledger
 from shop.ledger.tables import OrderRecord
 from shop.phrases import phrase
-from shop.returns import latest_returnable
+from shop.returns import PAID, latest_returnable
 from shop.terms import Terms, Zone, get_terms
 
-PAID = "COMPLETED"
 # Below this confidence a terms intent may be a product question or a need that NLU drew
 # to the terms. Measured in the conversation tests: "something so my stuff stays dry when
 # it pours" read as ask_delivery at 0.43, "past hij op elke bagagedrager?" as ask_returns
@@ -99,7 +98,7 @@ def tell_elsewhere(dispatcher: CollectingDispatcher, country: str, terms: Terms,
     dispatcher.utter_message(
         response="utter_shipping_elsewhere",
         country=locale_format.country_name(country, lang),
-        elsewhere=terms.elsewhere.get(lang, terms.elsewhere["en"]),
+        elsewhere=in_language(terms.elsewhere, lang),
     )
 
 
@@ -253,26 +252,25 @@ class ActionAnswerPickup(TermsAnswer):
         )
         dispatcher.utter_message(
             response="utter_pickup",
-            address=terms.pickup.address.get(lang, terms.pickup.address["en"]),
+            address=in_language(terms.pickup.address, lang),
             hours=hours,
             ready=_day(delivery.ready_for_pickup(now, terms), now.date(), lang),
         )
 
 
+def how_to_return(lang: str) -> Dict[str, str]:
+    """The terms' ``how`` and who pays the return postage, for a returns response."""
+    returns = get_terms().returns
+    return {"how": in_language(returns.how, lang), "postage": phrase(f"return_postage_{returns.return_postage}", lang)}
+
+
 def answer_returns(dispatcher: CollectingDispatcher, lang: str, offer_return: bool = False) -> None:
     """How returns work; with ``offer_return`` (the customer has a paid order here), a quick
     reply that starts the return: asking is not yet asking for one."""
-    returns = get_terms().returns
     extra: Dict[str, Any] = {}
     if offer_return:
         extra["quick_replies"] = [replies.postback_button(phrase("start_return_button", lang), "/request_return")]
-    dispatcher.utter_message(
-        response="utter_returns",
-        days=returns.days,
-        how=returns.how.get(lang, returns.how["en"]),
-        postage=phrase(f"return_postage_{returns.return_postage}", lang),
-        **extra,
-    )
+    dispatcher.utter_message(response="utter_returns", days=get_terms().returns.days, **how_to_return(lang), **extra)
 
 
 class ActionAnswerReturns(TermsAnswer):
@@ -291,7 +289,7 @@ class ActionAnswerWarranty(TermsAnswer):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         lang, warranty = language(tracker), get_terms().warranty
         dispatcher.utter_message(
-            response="utter_warranty", years=warranty.years, warranty_text=warranty.text.get(lang, warranty.text["en"])
+            response="utter_warranty", years=warranty.years, warranty_text=in_language(warranty.text, lang)
         )
 
 

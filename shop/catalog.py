@@ -36,6 +36,11 @@ class CatalogError(ValueError):
 Uses = Mapping[str, Tuple[str, ...]]
 
 
+def in_language(texts: Mapping[str, str], language: str) -> str:
+    """A data file's text in ``language``, or its English one (always given)."""
+    return texts.get(language) or texts["en"]
+
+
 @dataclass(frozen=True)
 class Category:
     id: str
@@ -44,7 +49,7 @@ class Category:
     uses: Uses = field(default_factory=dict)
 
     def name(self, language: str = "en") -> str:
-        return self.names.get(language) or self.names["en"]
+        return in_language(self.names, language)
 
 
 @dataclass(frozen=True)
@@ -63,15 +68,15 @@ class Product:
     goes_with: Tuple[str, ...] = ()  # SKUs of accessories worth suggesting, best first
 
     def name(self, language: str = "en") -> str:
-        return self.names.get(language) or self.names["en"]
+        return in_language(self.names, language)
 
     def detail(self, kind: str, language: str = "en") -> Optional[str]:
         """One detail ("weight": "1.6 kg") in the language, None when the catalog does not say."""
         texts = self.details.get(kind)
-        return (texts.get(language) or texts["en"]) if texts else None
+        return in_language(texts, language) if texts else None
 
     def description(self, language: str = "en") -> str:
-        return self.descriptions.get(language) or self.descriptions["en"]
+        return in_language(self.descriptions, language)
 
     def search_terms(self) -> List[str]:
         """Every word a customer might use for this product, lower-cased."""
