@@ -152,3 +152,20 @@ def test_pickup_and_warranty_come_from_the_terms() -> None:
     assert messages[0]["hours"].splitlines()[0] == "dinsdag: 10:00 tot 18:00" and events == []
     messages, events = run(ActionAnswerWarranty(), make_tracker("is there a warranty", "ask_warranty"))
     assert messages[0]["response"] == "utter_warranty" and messages[0]["years"] == 2 and events == []
+
+
+def test_a_question_read_as_an_order_asks_before_adding() -> None:
+    from actions.cart import ActionAddToCart
+
+    tracker = make_tracker(
+        "what about the frame bag?",
+        "add_to_cart",
+        entities=[{"entity": "product", "value": "BAG-003"}],
+        slots={"product": "BAG-003", "quantity": None},
+    )
+    messages, events = run(ActionAddToCart(), tracker)
+    assert messages[0]["response"] == "utter_confirm_add"
+    assert [reply["payload"] for reply in messages[0]["quick_replies"]][0].startswith(
+        '/add_to_cart{"product": "BAG-003"'
+    )
+    assert not any(e.get("name") == "cart" for e in events)
