@@ -20,19 +20,24 @@ SCHEMA_LOCK_KEY = 0x4B415353  # "KASS"
 
 def create_tables(metadata: sa.MetaData, engine: sa.engine.Engine) -> None:
     """The tables of ``metadata`` that are missing, made safely by several processes at
-    once: PostgreSQL serializes them with an advisory lock; SQLite, which locks the whole
-    file for DDL, gets a second look when another process made a table first."""
+    once: PostgreSQL serializes them with an advisory lock; on SQLite a process
+    looks again whenever another made a table or index first."""
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
             metadata.create_all(connection)
         return
-    try:
-        metadata.create_all(engine)
-    except OperationalError as error:
-        if "already exists" not in str(error):
-            raise
-        metadata.create_all(engine)
+    # Each failure means another process made one of the tables or indexes after this one
+    # looked; a process fails at most once per object, so this many tries always suffice.
+    tries = sum(1 + len(table.indexes) for table in metadata.sorted_tables) + 1
+    for _ in range(tries - 1):
+        try:
+            metadata.create_all(engine)
+            return
+        except OperationalError as error:
+            if "already exists" not in str(error):
+                raise
+    metadata.create_all(engine)
 
 
 class LedgerStore:
