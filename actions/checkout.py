@@ -16,12 +16,14 @@ from actions import replies
 from actions.shop_terms import tell_paid_order_delivery
 from actions.tracker import current_cart, language, latest_entity, messenger_metadata
 from shop import cart as cart_rules
+from shop import fulfilment as fulfilments
 from shop import money, payment_methods
 from shop.catalog import get_catalog
 from shop.ledger import IN_FLIGHT, OPEN_STATUSES, Ledger, get_ledger
 from shop.paypal import checks as payments
 from shop.paypal import orders as paypal_orders
 from shop.paypal.client import PayPalError, get_client
+from shop.terms import get_terms
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,12 @@ def sellable_lines(dispatcher: CollectingDispatcher, tracker: Tracker) -> Option
     return lines
 
 
+def fulfilment_of(tracker: Tracker) -> fulfilments.Fulfilment:
+    """Delivery or pickup as the customer chose it (slot delivery_choice), else delivery
+    where Messenger's locale says they are, else in the shop's own country."""
+    return fulfilments.chosen(tracker.get_slot("delivery_choice"), messenger_metadata(tracker, "locale"), get_terms())
+
+
 async def payment_in_flight(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
     """Before a new checkout: a payment of this conversation that can still complete.
 
@@ -89,7 +97,7 @@ async def payment_in_flight(dispatcher: CollectingDispatcher, tracker: Tracker) 
             if order is None or order.get("status") != "APPROVED":
                 continue
             if not payment_methods.completes_on_approval(order):
-                captured = await payment_actions.capture(record, dispatcher, tracker)
+                captured = await payment_actions.capture(record, order, dispatcher, tracker)
                 return (
                     await asyncio.to_thread(payment_actions.finish, record, captured, dispatcher, tracker)
                     if captured
@@ -110,20 +118,37 @@ async def create_cart_order(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     lines: List[cart_rules.CartLine],
+    fulfilment: fulfilments.Fulfilment,
     method: Optional[payment_methods.BankMethod] = None,
 ) -> Optional[Tuple[Dict[str, Any], str, str]]:
     """Step 2: the cart's PayPal order (paid with PayPal, or with ``method``) under a
-    PayPal-Request-Id bound to the cart and the conversation's epoch: (order, the link
-    the buyer opens, the request id); None, said, when PayPal or the body refuses."""
+    PayPal-Request-Id bound to the cart, its fulfilment and the conversation's epoch:
+    (order, the link the buyer opens, the request id); None, said, when PayPal or the
+    body refuses."""
     catalog, lang = get_catalog(), language(tracker)
     client = get_client()
     config = client.config
     epoch = await asyncio.to_thread(get_ledger().checkout_epoch, tracker.sender_id)
-    request_id = paypal_orders.checkout_request_id(tracker.sender_id, lines, catalog.currency, epoch=epoch)
+    request_id = paypal_orders.checkout_request_id(
+        tracker.sender_id, lines, catalog.currency, epoch=epoch, fulfilment=fulfilment.choice
+    )
     request_id += f"-{method.key}" if method else ""
-    context = paypal_orders.experience_context(config.public_url, config.shop_name, lang, config.shipping_preference)
+    preference = (
+        fulfilments.PICKUP_SHIPPING_PREFERENCE
+        if fulfilment.method == fulfilments.PICKUP
+        else config.shipping_preference
+    )
+    context = paypal_orders.experience_context(config.public_url, config.shop_name, lang, preference)
     try:
-        body = paypal_orders.order_request(lines, catalog.currency, tracker.sender_id, context, language=lang)
+        body = paypal_orders.order_request(
+            lines,
+            catalog.currency,
+            tracker.sender_id,
+            context,
+            language=lang,
+            shipping=fulfilment.shipping_for(cart_rules.total(lines)),
+            shipping_type=fulfilment.paypal_type,
+        )
         if method:
             body = paypal_orders.with_bank_source(body, method, str(tracker.get_slot("account_holder") or ""))
         order = await asyncio.to_thread(client.create_order, body, request_id)
@@ -143,16 +168,24 @@ async def create_cart_order(
 
 
 async def remember_order(
-    tracker: Tracker, lines: List[cart_rules.CartLine], order: Dict[str, Any], link: str, request_id: str
+    tracker: Tracker,
+    lines: List[cart_rules.CartLine],
+    fulfilment: fulfilments.Fulfilment,
+    created: Tuple[Dict[str, Any], str, str],
 ) -> List[Dict[Text, Any]]:
-    """Step 3: the order in the ledger (off the event loop), the conversation's other open
-    orders superseded (one pay button works: the latest), and the last_order slot."""
+    """Step 3: the order and its fulfilment in the ledger (off the event loop), the
+    conversation's other open orders superseded (one pay button works: the latest), and
+    the last_order slot."""
+    order, link, _ = created
     currency, lang = get_catalog().currency, language(tracker)
-    amount = money.paypal_value(cart_rules.total(lines), currency)
+    bill = fulfilments.bill(cart_rules.total(lines), fulfilment)
+    amount = money.paypal_value(bill.total, currency)
     items = payments.ledger_items(lines, currency, lang)
+    country = fulfilment.zone.country if fulfilment.zone else None
 
     def write(ledger: Ledger) -> None:
         ledger.record_order(order["id"], tracker.sender_id, items, amount, currency, str(order.get("status")), link)
+        ledger.record_shipment(order["id"], fulfilment.method, country, money.paypal_value(bill.shipping, currency))
         ledger.supersede_open_orders(tracker.sender_id, newest=order["id"])
 
     await asyncio.to_thread(write, get_ledger())
@@ -165,17 +198,19 @@ async def check_out_with_paypal(dispatcher: CollectingDispatcher, tracker: Track
     waiting = await payment_in_flight(dispatcher, tracker) if lines else None
     if waiting is not None:
         return waiting
-    created = await create_cart_order(dispatcher, tracker, lines) if lines else None
+    fulfilment = fulfilment_of(tracker)
+    created = await create_cart_order(dispatcher, tracker, lines, fulfilment) if lines else None
     if not lines or not created:
         return []
-    order, approval_url, request_id = created
+    approval_url = created[1]
     currency, lang = get_catalog().currency, language(tracker)
-    total = cart_rules.total(lines)
-    total_text = money.format_money(total, currency, lang)
-    banks = payment_methods.offered(lang, messenger_metadata(tracker, "locale"), total, currency)
+    bill = fulfilments.bill(cart_rules.total(lines), fulfilment)
+    total_text = money.format_money(bill.total, currency, lang)
+    banks = payment_methods.offered(lang, messenger_metadata(tracker, "locale"), bill.total, currency)
     dispatcher.utter_message(
         response="utter_checkout_choose_method" if banks else "utter_checkout_ready",
         cart_lines=replies.cart_lines_text(lines, currency, lang),
+        shipping_line=replies.shipping_line(fulfilment, bill, get_terms(), lang),
         total=total_text,
         approval_url=approval_url,
         methods=replies.method_list(banks, lang),
@@ -184,7 +219,18 @@ async def check_out_with_paypal(dispatcher: CollectingDispatcher, tracker: Track
             *(replies.bank_method_button(method, lang) for method in banks),
         ],
     )
-    return await remember_order(tracker, lines, order, approval_url, request_id)
+    offer_other_fulfilment(dispatcher, fulfilment, lang)
+    return await remember_order(tracker, lines, fulfilment, created)
+
+
+def offer_other_fulfilment(dispatcher: CollectingDispatcher, current: fulfilments.Fulfilment, lang: str) -> None:
+    """Quick replies for pickup or another zone; tapping one checks out again that way."""
+    others = fulfilments.alternatives(current, get_terms())
+    if others:
+        dispatcher.utter_message(
+            response="utter_checkout_other_fulfilment",
+            buttons=[replies.fulfilment_button(option, lang) for option in others],
+        )
 
 
 class ActionCheckout(Action):
@@ -296,7 +342,8 @@ class ActionStartBankPayment(Action):
         if not lines:
             return []
         currency, lang = get_catalog().currency, language(tracker)
-        total = cart_rules.total(lines)
+        fulfilment = fulfilment_of(tracker)
+        total = fulfilments.bill(cart_rules.total(lines), fulfilment).total
         if not payment_methods.allows(method, total, currency):
             logger.info(
                 "%s not offered to %s: %s %s (EUR from %s)",
@@ -311,10 +358,10 @@ class ActionStartBankPayment(Action):
         waiting = await payment_in_flight(dispatcher, tracker)
         if waiting is not None:
             return waiting
-        created = await create_cart_order(dispatcher, tracker, lines, method)
+        created = await create_cart_order(dispatcher, tracker, lines, fulfilment, method)
         if not created:
             return []
-        order, payer_action_url, request_id = created
+        payer_action_url = created[1]
         dispatcher.utter_message(
             response="utter_bank_payment_ready",
             total=money.format_money(total, currency, lang),
@@ -322,4 +369,4 @@ class ActionStartBankPayment(Action):
             payer_action_url=payer_action_url,
             buttons=[replies.bank_pay_button(method, payer_action_url, lang)],
         )
-        return await remember_order(tracker, lines, order, payer_action_url, request_id)
+        return await remember_order(tracker, lines, fulfilment, created)

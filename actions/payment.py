@@ -11,6 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
+from actions.delivery_address import address_fits_zone
 from actions.tracker import current_cart, external_event, language, latest_entity, slot_number
 from shop import cart as cart_rules
 from shop import money, payment_methods
@@ -103,8 +104,13 @@ async def fetch_order(record: OrderRecord) -> Optional[Dict[str, Any]]:
         return None
 
 
-async def capture(record: OrderRecord, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[Dict[str, Any]]:
-    """Capture under a PayPal-Request-Id bound to the order; the order after capture, or None."""
+async def capture(
+    record: OrderRecord, order: Dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> Optional[Dict[str, Any]]:
+    """Capture the APPROVED ``order`` under a PayPal-Request-Id bound to it, when its address
+    is where it paid shipping to; the order after capture, or None."""
+    if not await asyncio.to_thread(address_fits_zone, record, order, dispatcher, tracker):
+        return None
     try:
         return await asyncio.to_thread(
             get_client().capture_order, record.order_id, paypal_orders.capture_request_id(record.order_id)
@@ -410,7 +416,7 @@ class ActionCapturePayment(Action):
             await asyncio.to_thread(record_bank_approval, record, dispatcher)
             return []
         if order.get("status") == "APPROVED":
-            order = await capture(record, dispatcher, tracker)
+            order = await capture(record, order, dispatcher, tracker)
         elif order.get("status") != "COMPLETED":
             return []  # not approved yet: nothing to capture
         return await asyncio.to_thread(finish, record, order, dispatcher, tracker) if order else []

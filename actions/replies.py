@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Iterable, List, Sequence
 
-from shop import money, variants
+from shop import fulfilment as fulfilments
+from shop import locale_format, money, shipping, variants
 from shop.cart import CartLine
-from shop.catalog import Catalog, Product
+from shop.catalog import Catalog, Product, in_language
 from shop.payment_methods import BankMethod
 from shop.phrases import phrase
+from shop.terms import Terms
 
 # Channels page long carousels themselves (Messenger: 10 cards and "Show more").
 MAX_RESULTS = 30
@@ -163,6 +165,36 @@ def cart_lines_text(lines: Sequence[CartLine], currency: str, language: str) -> 
         f"{line.quantity} × {line.name(language)}, {money.format_money(line.total, currency, language)}"
         for line in lines
     )
+
+
+def shipping_line(fulfilment: fulfilments.Fulfilment, bill: fulfilments.Bill, terms: Terms, language: str) -> str:
+    """The summary's shipping line: "Shipping to the Netherlands with PostNL: €4.95",
+    "Pick up at <the shop's address>: free"."""
+    price = (
+        phrase("shipping_free", language)
+        if bill.shipping == 0
+        else money.format_money(bill.shipping, terms.currency, language)
+    )
+    if fulfilment.zone is None:
+        return phrase(
+            "shipping_line_pickup", language, address=in_language(terms.pickup.address, language), price=price
+        )
+    return phrase(
+        "shipping_line_delivery",
+        language,
+        country=shipping.zone_name(fulfilment.zone, language),
+        carrier=fulfilment.zone.carrier.name,
+        price=price,
+    )
+
+
+def fulfilment_button(option: fulfilments.Fulfilment, language: str) -> Dict[str, str]:
+    """ "Pick up instead", "Send to Belgium": checking out again that way."""
+    if option.zone is None:
+        title = phrase("pickup_instead_button", language)
+    else:
+        title = phrase("send_to_button", language, country=locale_format.country_name(option.zone.country, language))
+    return postback_button(title, intent_payload("checkout", delivery_choice=option.choice))
 
 
 def utility_update(

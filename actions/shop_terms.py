@@ -26,7 +26,7 @@ from shop.ledger import get_ledger
 from shop.ledger.tables import OrderRecord
 from shop.phrases import phrase
 from shop.returns import PAID, latest_returnable
-from shop.terms import Terms, Zone, get_terms
+from shop.terms import Terms, get_terms
 
 # Below this confidence a terms intent may be a product question or a need that NLU drew
 # to the terms. Measured in the conversation tests: "something so my stuff stays dry when
@@ -48,11 +48,6 @@ def _day(day: date, today: date, lang: str) -> str:
     if day == today:
         return phrase("day_today", lang)
     return phrase("day_on", lang, day=locale_format.format_day(day, lang))
-
-
-def _country(zone: Zone, lang: str) -> str:
-    """'the Netherlands' in a sentence: the zone's own name, else the country's."""
-    return zone.names.get(lang) or locale_format.country_name(zone.country, lang)
 
 
 def _zone_lines(terms: Terms, lang: str) -> str:
@@ -152,7 +147,7 @@ class ActionAnswerShipping(TermsAnswer):
         quote = shipping.quote(where.zone, items_total_asked(tracker, lang))
         dispatcher.utter_message(
             response="utter_shipping_for_amount" if quote.items_total > 0 else "utter_shipping_cost",
-            country=_country(where.zone, lang),
+            country=shipping.zone_name(where.zone, lang),
             carrier=where.zone.carrier.name,
             items_total=_money(quote.items_total, terms, lang),
             price=_price(quote.shipping, terms, lang),
@@ -190,7 +185,7 @@ def tell_delivery(
     if len(promises) == 1:
         zone, promise = promises[0]
         values.update(
-            country=_country(zone, lang),
+            country=shipping.zone_name(zone, lang),
             carrier=zone.carrier.name,
             arrives=locale_format.format_day(promise.arrives, lang),
         )

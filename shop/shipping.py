@@ -78,3 +78,8 @@ def destination(text: str, locale: Optional[str], terms: Terms) -> Optional[Dest
 
 def quote(zone: Zone, items_total: Decimal) -> Quote:
     return Quote(zone, items_total, zone.shipping_for(items_total))
+
+
+def zone_name(zone: Zone, language: str) -> str:
+    """'the Netherlands' in a sentence: the zone's own name, else the country's."""
+    return zone.names.get(language) or locale_format.country_name(zone.country, language)

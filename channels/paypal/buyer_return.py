@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from sanic import response
 from sanic.request import Request
@@ -15,7 +15,10 @@ from sanic.response import HTTPResponse
 from channels.paypal import pages
 from channels.paypal.context import PaymentContext
 from channels.request_limits import ClientLimits
+from shop.fulfilment import DELIVERY
 from shop.ledger import OPEN_STATUSES
+from shop.payment_methods import completes_on_approval
+from shop.paypal.checks import ships_where_paid
 from shop.paypal.client import PayPalError
 from shop.paypal.events import PAYMENT_APPROVED, PAYMENT_CANCELLED
 
@@ -58,10 +61,20 @@ class BuyerReturn:
         self.context.tasks.spawn(
             self.context.trigger_logged(request.app, conversation_id, intent, {"order_id": order_id})
         )
+        if intent != PAYMENT_APPROVED:
+            return pages.cancelled(self.page_id, request)
+        if await asyncio.to_thread(self.ships_elsewhere, order_id, order):
+            return pages.elsewhere(self.page_id, request)  # the chat says why and offers the ways left
+        return pages.received(self.page_id, request)
+
+    def ships_elsewhere(self, order_id: str, order: Dict[str, Any]) -> bool:
+        """A delivery whose PayPal address is outside the zone it paid for: never captured."""
+        shipment = self.context.ledger.shipment(order_id)
         return (
-            pages.received(self.page_id, request)
-            if intent == PAYMENT_APPROVED
-            else pages.cancelled(self.page_id, request)
+            shipment is not None
+            and shipment.method == DELIVERY
+            and not completes_on_approval(order)
+            and not ships_where_paid(order, shipment.country)
         )
 
     async def forward_to_paypal(self, request: Request, order_id: str) -> HTTPResponse:

@@ -53,3 +53,8 @@ def unknown(page_id: Optional[str], request: Optional[Request] = None) -> HTTPRe
 
 def pending(page_id: Optional[str], request: Optional[Request] = None) -> HTTPResponse:
     return page("pending", page_id, request, 202)
+
+
+def elsewhere(page_id: Optional[str], request: Optional[Request] = None) -> HTTPResponse:
+    """Approved with an address outside the zone the order paid shipping for: not charged."""
+    return page("elsewhere", page_id, request)

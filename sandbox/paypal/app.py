@@ -395,6 +395,9 @@ def _order_table(order: order_rules.Order) -> str:
         f"<td class='amount'>{html.escape(item['unit_amount']['value'])} {currency}</td></tr>"
         for item in unit.get("items", [])
     )
+    shipping = (unit["amount"].get("breakdown") or {}).get("shipping")
+    if shipping:
+        rows += f"<tr><td>Shipping</td><td class='amount'>{html.escape(shipping['value'])} {currency}</td></tr>"
     total = f"<tr><td><b>Total</b></td><td class='amount'><b>{html.escape(unit['amount']['value'])} {currency}</b></td></tr>"
     return f"<table>{rows}{total}</table>"
 
@@ -422,10 +425,26 @@ async def approval_page(request: web.Request) -> web.Response:
         f"Pay {brand}",
         f"""<p>Pay <b>{brand}</b> as <b>{order_rules.SANDBOX_BUYER["email_address"]}</b></p>{_order_table(order)}
 <form method="post" action="/checkoutnow/approve"><input type="hidden" name="token" value="{token}">
-<button class="pay" id="pay" type="submit">Pay Now</button></form>
+{_address_choice(order)}<button class="pay" id="pay" type="submit">Pay Now</button></form>
 <form method="post" action="/checkoutnow/cancel"><input type="hidden" name="token" value="{token}">
 <button class="cancel" id="cancel" type="submit">Cancel and return to {brand}</button></form>""",
     )
+
+
+def _address_choice(order: order_rules.Order) -> str:
+    """Where to ship, from the buyer's saved addresses, when the order asks for one."""
+    unit = order.request["purchase_units"][0]
+    wants_address = (unit.get("shipping") or {}).get("type", "SHIPPING") == "SHIPPING" and (
+        order.experience_context.get("shipping_preference", "GET_FROM_FILE") == "GET_FROM_FILE"
+    )
+    if not wants_address:
+        return ""
+    options = "".join(
+        f'<option value="{code}">{html.escape(address["address_line_1"])}, {html.escape(address["admin_area_2"])}'
+        f" ({code})</option>"
+        for code, address in order_rules.SANDBOX_ADDRESSES.items()
+    )
+    return f'<p><label>Ship to <select name="ship_to" id="ship_to">{options}</select></label></p>'
 
 
 def _redirect(target: Optional[str], params: Dict[str, str], fallback: str) -> web.Response:
@@ -444,7 +463,7 @@ async def approve(request: web.Request) -> web.Response:
     try:
         completed = order.approve_at_bank() if order.bank_method else None
         if completed is None:
-            order.approve()
+            order.approve(ship_to=str(form.get("ship_to") or order_rules.DEFAULT_ADDRESS))
     except order_rules.OrderRuleError as error:
         return _page("Cannot pay", f"<p>{html.escape(error.details[0]['description'])}</p>", 422)
     state.count("approvals")

@@ -20,6 +20,24 @@ SANDBOX_BUYER: Dict[str, Any] = {
 }
 
 
+# The addresses the sandbox buyer keeps in their PayPal account, one per country; the
+# approval page lets the tester pick one, as a real buyer picks a shipping address there.
+# Fields of address_portable (checkout_orders_v2.json); made-up streets.
+SANDBOX_ADDRESSES: Dict[str, Dict[str, str]] = {
+    "NL": {
+        "address_line_1": "Kerkstraat 12",
+        "admin_area_2": "Utrecht",
+        "postal_code": "3511 LK",
+        "country_code": "NL",
+    },
+    "BE": {"address_line_1": "Veldstraat 8", "admin_area_2": "Gent", "postal_code": "9000", "country_code": "BE"},
+    "DE": {"address_line_1": "Hauptstrasse 5", "admin_area_2": "Aachen", "postal_code": "52062", "country_code": "DE"},
+}
+DEFAULT_ADDRESS = "NL"
+# shipping_preference values under which PayPal shows an address and returns it on the order
+ADDRESS_PREFERENCES = ("GET_FROM_FILE", "SET_PROVIDED_ADDRESS")
+
+
 class OrderRuleError(Exception):
     """A business rule PayPal enforces with 422 UNPROCESSABLE_ENTITY."""
 
@@ -122,6 +140,7 @@ class Order:
     create_time: str = field(default_factory=now)
     update_time: str = field(default_factory=now)
     payer: Optional[Dict[str, Any]] = None
+    ship_to: Optional[Dict[str, str]] = None  # the address the buyer chose on approval
     captures: List[Dict[str, Any]] = field(default_factory=list)
     refunds: List[Dict[str, Any]] = field(default_factory=list)
     decline_next_capture: bool = False
@@ -166,10 +185,28 @@ class Order:
             ]
         return [self_link]
 
+    def shipping(self, unit: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """purchase_units[].shipping as PayPal returns it once approved: the type asked for,
+        and the name and address the buyer ships to (the merchant's, for SET_PROVIDED_ADDRESS)."""
+        asked = dict(unit.get("shipping") or {})
+        if self.ship_to is None or asked.get("type", "SHIPPING") != "SHIPPING":
+            return asked or None
+        preference = self.experience_context.get("shipping_preference", "GET_FROM_FILE")
+        if preference not in ADDRESS_PREFERENCES or self.bank_method:
+            return asked or None
+        if preference == "GET_FROM_FILE" or "address" not in asked:
+            name = (self.payer or SANDBOX_BUYER)["name"]
+            asked["name"] = {"full_name": f"{name['given_name']} {name['surname']}"}
+            asked["address"] = dict(self.ship_to)
+        return asked
+
     def representation(self) -> Dict[str, Any]:
         units = copy.deepcopy(self.request["purchase_units"])
         for unit in units:
             unit.setdefault("reference_id", "default")
+            shipping = self.shipping(unit)
+            if shipping:
+                unit["shipping"] = shipping
             unit["payee"] = {"email_address": "merchant@kassa.example", "merchant_id": "KASSAMERCHANT"}
             if self.captures:
                 unit["payments"] = {"captures": copy.deepcopy(self.captures)}
@@ -210,13 +247,14 @@ class Order:
             body["payment_source"] = self.representation()["payment_source"]
         return body
 
-    def approve(self, payer: Optional[Dict[str, Any]] = None) -> None:
+    def approve(self, payer: Optional[Dict[str, Any]] = None, ship_to: str = DEFAULT_ADDRESS) -> None:
         if self.status not in ("CREATED", "PAYER_ACTION_REQUIRED", "APPROVED"):
             raise OrderRuleError(
                 issue("ORDER_NOT_APPROVABLE", f"The order is {self.status} and can no longer be approved.")
             )
         self.status = "APPROVED"
         self.payer = copy.deepcopy(payer or SANDBOX_BUYER)
+        self.ship_to = dict(SANDBOX_ADDRESSES.get(ship_to.upper(), SANDBOX_ADDRESSES[DEFAULT_ADDRESS]))
         self.update_time = now()
 
     def approve_at_bank(self) -> bool:

@@ -6,7 +6,8 @@ capture checks PayPal's answer against it. One ``Ledger`` holds four books over
 one database (``store``, ``tables``): ``orders`` (statuses and their history),
 ``refunds``, ``receipts`` (what the customer was told, once each) and ``inbox``
 (PayPal's webhook events and the merchants' Idempotency-Keys), and ``reminders`` (when
-a cart left without a checkout is due its one reminder).
+a cart left without a checkout is due its one reminder), and ``shipments`` (how each
+cart order reaches its customer, and where).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from shop.ledger.orders import (
 from shop.ledger.receipts import PAY_BUTTON_DELIVERED, PAYMENT_RECEIVED, RECEIPT_MAX_AGE, ReceiptBook, refund_notice
 from shop.ledger.refunds import RefundBook
 from shop.ledger.reminders import ReminderBook
+from shop.ledger.shipments import Shipment, ShipmentBook
 from shop.ledger.tables import OrderRecord, now
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "IdempotencyConflict",
     "Ledger",
     "OrderRecord",
+    "Shipment",
     "get_ledger",
     "now",
     "refund_notice",
@@ -53,7 +56,7 @@ __all__ = [
 ]
 
 
-class Ledger(ReceiptBook, RefundBook, WebhookInbox, ReminderBook, OrderBook):
+class Ledger(ReceiptBook, RefundBook, WebhookInbox, ReminderBook, ShipmentBook, OrderBook):
     """The whole ledger; a process shares one (``get_ledger``)."""
 
 

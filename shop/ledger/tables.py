@@ -86,6 +86,22 @@ order_notices_table = sa.Table(
 )
 
 
+# How each cart order reaches its customer: delivered (zone, what shipping cost, and the
+# address PayPal or the customer gave) or picked up; later, how it was shipped.
+shipments_table = sa.Table(
+    "kassa_shipments",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("method", sa.String(16), nullable=False),  # DELIVERY | PICKUP
+    sa.Column("country", sa.String(2)),  # the zone paid for; None for pickup
+    sa.Column("shipping", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(300)),
+    sa.Column("address", sa.Text),  # JSON: PayPal's address_portable fields
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

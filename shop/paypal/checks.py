@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from shop import money, payment_methods, variants
 from shop.cart import CartLine
@@ -82,6 +82,21 @@ def payer_name(order: Mapping[str, Any]) -> str:
             return str(source[key]["name"])
     name = (order.get("payer") or {}).get("name") or (source.get("paypal") or {}).get("name") or {}
     return " ".join(part for part in (name.get("given_name"), name.get("surname")) if part) or "PayPal customer"
+
+
+def ship_to(order: Mapping[str, Any]) -> Tuple[Optional[str], Optional[Dict[str, Any]]]:
+    """The name and address (address_portable) the buyer chose on PayPal, when PayPal
+    collected one (purchase_units[0].shipping)."""
+    shipping = ((order.get("purchase_units") or [{}])[0].get("shipping")) or {}
+    name = (shipping.get("name") or {}).get("full_name")
+    address = shipping.get("address")
+    return (str(name) if name else None), (dict(address) if isinstance(address, Mapping) else None)
+
+
+def ships_where_paid(order: Mapping[str, Any], paid_country: Optional[str]) -> bool:
+    """PayPal's address for ``order`` is in the zone it paid shipping to."""
+    _, address = ship_to(order)
+    return address is not None and paid_country is not None and address.get("country_code") == paid_country
 
 
 def payer_email(order: Mapping[str, Any]) -> Optional[str]:

@@ -22,17 +22,20 @@ CUSTOM_ID_MAX = 127
 ITEM_NAME_MAX = 127
 
 
-def checkout_request_id(conversation_id: str, lines: Sequence[CartLine], currency: str, epoch: int = 0) -> str:
+def checkout_request_id(
+    conversation_id: str, lines: Sequence[CartLine], currency: str, epoch: int = 0, fulfilment: str = ""
+) -> str:
     """PayPal-Request-Id for a checkout: the same conversation, lines, prices and epoch give the same id.
 
     ``epoch`` counts the orders this conversation has paid, so buying the same
     cart again later is a new order while a repeated checkout is not. The unit
     prices are part of it: after a price change the same cart is a new order at
-    the new amount, never the old order at the old one.
+    the new amount, never the old order at the old one. So is ``fulfilment`` (where it
+    goes, or pickup): another choice is another amount.
     """
     priced = sorted((line.key, line.quantity, money.paypal_value(line.product.price, currency)) for line in lines)
     canonical = json.dumps(
-        {"conversation": conversation_id, "lines": priced, "currency": currency, "epoch": epoch},
+        {"conversation": conversation_id, "lines": priced, "currency": currency, "epoch": epoch, "to": fulfilment},
         sort_keys=True,
     )
     return "kassa-checkout-" + hashlib.sha256(canonical.encode()).hexdigest()[:48]
@@ -77,23 +80,32 @@ def order_request(
     context: Dict[str, Any],
     language: str = "en",
     description: Optional[str] = None,
+    shipping: Optional[Decimal] = None,
+    shipping_type: Optional[str] = None,
 ) -> Dict[str, Any]:
-    """An Orders v2 create body whose item_total equals the sum of the items."""
+    """An Orders v2 create body whose item_total equals the sum of the items, and whose
+    amount is item_total plus ``shipping`` (breakdown.shipping, even when it is free, so
+    PayPal shows it), with the fulfilment as ``shipping.type``."""
     if not lines:
         raise ValueError("an order needs at least one line")
     if not custom_id or len(custom_id) > CUSTOM_ID_MAX:
         raise ValueError(f"custom_id must be 1 to {CUSTOM_ID_MAX} characters")
     items = [_item(line, currency, language) for line in lines]
     item_total = sum((money.quantize(line.product.price, currency) * line.quantity for line in lines), Decimal(0))
+    breakdown = {"item_total": money.paypal_money(item_total, currency)}
+    if shipping is not None:
+        if shipping < 0:
+            raise ValueError("shipping cannot be negative")
+        breakdown["shipping"] = money.paypal_money(shipping, currency)
+    total = item_total + money.quantize(shipping or Decimal(0), currency)
     unit: Dict[str, Any] = {
         "reference_id": "default",
         "custom_id": custom_id,
         "items": items,
-        "amount": {
-            **money.paypal_money(item_total, currency),
-            "breakdown": {"item_total": money.paypal_money(item_total, currency)},
-        },
+        "amount": {**money.paypal_money(total, currency), "breakdown": breakdown},
     }
+    if shipping_type:
+        unit["shipping"] = {"type": shipping_type}
     if description:
         unit["description"] = description[:127]
     return {

@@ -18,8 +18,10 @@ after a step. Files live in tests/conversations/<language>/*.yml:
           total: "193.50"               # the cart's total from the catalog's prices
       - user: ready to pay
         expect:
-          pay_link: true                # a PayPal pay button in this step's replies
+          pay_link: true                # a PayPal pay button in this step's replies,
+          pay_total: "198.45"           #   for this amount: the items plus shipping
       - pay: true                       # click "Pay Now" on the sandbox's approval page
+                                        #   (pay: BE ships to the buyer's Belgian address)
         expect:
           paid: true                    # a receipt arrived
 
@@ -55,6 +57,7 @@ EXPECTATIONS = {
     "shown_only",
     "shown_first",
     "pay_link",
+    "pay_total",
     "paid",
     "says",
     "says_not",
@@ -118,6 +121,8 @@ def _step(raw: Any, where: str) -> Step:
         raise FormatError(
             f"{where}: unknown expectation(s) {sorted(set(expect) - EXPECTATIONS)}; known: {sorted(EXPECTATIONS)}"
         )
+    if expect.get("pay_link") and "pay_total" not in expect:
+        raise FormatError(f"{where}: pay_link: true needs pay_total, what the button asks (items plus shipping)")
     return Step(kinds[0], raw[kinds[0]], raw.get("card"), dict(expect))
 
 

@@ -81,13 +81,16 @@ class Customer:
             self.deliver(webhooks.postback_event(self.psid, title, payload))
         return self.finish_turn(payload)
 
-    def pay(self) -> List[Dict[str, Any]]:
+    def pay(self, ship_to: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Pay Now on the sandbox's approval page, shipping to the buyer's address in
+        ``ship_to`` (a country code) where the page asks for one."""
         url = self.pay_link(self.history)
         if url is None:
             raise StepFailed("there is no pay button to click")
         token = parse_qs(urlsplit(url).query)["token"][0]
+        form = {"token": token, **({"ship_to": ship_to} if ship_to else {})}
         approval = requests.post(
-            f"{self.stack.paypal_url}/checkoutnow/approve", data={"token": token}, allow_redirects=False, timeout=10
+            f"{self.stack.paypal_url}/checkoutnow/approve", data=form, allow_redirects=False, timeout=10
         )
         if approval.status_code not in (302, 303):
             raise StepFailed(f"the sandbox's approval answered {approval.status_code}")
@@ -227,12 +230,13 @@ def check(expect: Dict[str, Any], records: List[Dict[str, Any]], tracker: Dict[s
                 raise StepFailed(f"shown_first {wanted_skus}, the cards shown were {shown}")
         elif name == "pay_link":
             url = Customer.pay_link(records)
-            shown_total = money.format_money(
-                cart_rules.total(cart_rules.lines(cart, CATALOG)), CATALOG.currency, language
-            )
+            if bool(url) != bool(wanted):
+                raise StepFailed(f"pay_link {wanted}, got {url}")
+        elif name == "pay_total":
+            shown_total = money.format_money(Decimal(str(wanted)), CATALOG.currency, language)
             titles = [b.get("title", "") for b in _buttons(records) if b.get("type") == "web_url"]
-            if bool(url) != bool(wanted) or (wanted and not any(shown_total in t for t in titles)):
-                raise StepFailed(f"pay_link {wanted} for {shown_total}, the link buttons were {titles}")
+            if not any(shown_total in t for t in titles):
+                raise StepFailed(f"a pay button for {shown_total}, the link buttons were {titles}")
         elif name == "paid":
             receipts = [
                 m
@@ -276,7 +280,7 @@ def run_step(customer: Customer, step: Step) -> None:
     elif step.kind == "tap":
         records = customer.tap(str(step.value), step.card)
     else:
-        records = customer.pay()
+        records = customer.pay(None if step.value is True else str(step.value))
     if step.expect:
         check(dict(step.expect), records, customer.stack.tracker(customer.psid))
 

@@ -273,12 +273,13 @@ def test_checkout_creates_one_order_and_sends_a_pay_button(actions_env: Sandbox)
     messages, events = run(ActionCheckout(), tracker)
     message = messages[0]
     assert message["response"] == "utter_checkout_ready"
-    assert message["total"] == "€29.00"
+    assert message["total"] == "€33.95"  # 2 × 14.50 and 4.95 shipping in the Netherlands
+    assert message["shipping_line"] == "Shipping to the Netherlands with PostNL: €4.95"
     button = message["buttons"][0]
-    assert button["type"] == "web_url" and button["title"] == "Pay €29.00 with PayPal"
+    assert button["type"] == "web_url" and button["title"] == "Pay €33.95 with PayPal"
     assert button["url"].startswith(actions_env.url + "/checkoutnow?token=")
     order = slots_set(events)["last_order"]
-    assert order["amount"] == "29.00" and order["currency"] == "EUR"
+    assert order["amount"] == "33.95" and order["currency"] == "EUR"
     assert button["url"].endswith(order["id"])
 
     again, again_events = run(ActionCheckout(), tracker)
@@ -289,7 +290,7 @@ def test_checkout_creates_one_order_and_sends_a_pay_button(actions_env: Sandbox)
 def test_the_pay_button_fits_messengers_20_characters(actions_env: Sandbox) -> None:
     tracker = make_tracker("checkout", "checkout", slots={"cart": {"LGT-002": 2}}, input_channel="facebook")
     messages, _ = run(ActionCheckout(), tracker)
-    assert messages[0]["buttons"][0]["title"] == "Pay €29.00"
+    assert messages[0]["buttons"][0]["title"] == "Pay €33.95"
 
 
 def test_checkout_after_a_change_is_a_new_order(actions_env: Sandbox) -> None:
@@ -327,7 +328,7 @@ def test_order_status_follows_the_order(actions_env: Sandbox) -> None:
     actions_env.approve(order["id"])
     messages, _ = run(ActionCheckOrderStatus(), status_tracker)
     assert messages[0]["response"] == "utter_order_approved"
-    assert messages[0]["total"] == "€19.95" and messages[0]["order_id"] == order["id"]
+    assert messages[0]["total"] == "€24.90" and messages[0]["order_id"] == order["id"]  # with shipping
 
 
 # --- sizes and colours -------------------------------------------------------------

@@ -6,6 +6,7 @@ only when PayPal completed it."""
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
@@ -114,7 +115,7 @@ def test_a_replaced_bank_order_paid_anyway_is_refunded_at_once_and_told_once(act
     assert responses(messages) == ["utter_payment_replaced_refunded"] and slots == {}  # the cart stays
     assert messages[0]["buttons"][0]["url"] == ledger.order(newest).approval_url
     record = ledger.order(bank)
-    assert record.status == "REFUNDED" and ledger.refunded_amount(bank) == 29
+    assert record.status == "REFUNDED" and ledger.refunded_amount(bank) == Decimal("33.95")  # with shipping
     # the same event again, and the refund's own webhook: nothing more is told or paid back
     again, _ = run(ActionReportPaymentUpdate(), completed)
     refunded, _ = run(
@@ -169,7 +170,8 @@ def test_each_refund_is_told_once_and_the_order_follows(actions_env: Sandbox, re
     capture_id = get_ledger().order(order_id).capture_id
     told: List[str] = []
     for number in range(refunds):
-        amount = {"amount": "29.00"} if refunds == 1 else {"amount": "10.00" if number == 0 else "19.00"}
+        # the cart's 29.00 and 4.95 shipping: 33.95 was paid
+        amount = {"amount": "33.95"} if refunds == 1 else {"amount": "10.00" if number == 0 else "23.95"}
         requests.post(
             f"{actions_env.url}/_sandbox/captures/{capture_id}/refund", json=amount, timeout=5
         ).raise_for_status()

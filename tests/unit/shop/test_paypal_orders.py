@@ -108,3 +108,45 @@ def test_the_schema_check_catches_a_broken_body() -> None:
     issues = {(d["field"], d["issue"]) for d in openapi.schema_errors("order_request", body)}
     assert ("/intent", "MISSING_REQUIRED_PARAMETER") in issues
     assert ("/purchase_units/0/amount/value", "INVALID_PARAMETER_VALUE") in issues
+
+
+def shipped_body(shipping: str, shipping_type: str) -> dict:
+    lines = cart.lines({"LGT-001": 1}, load_catalog())
+    context = paypal_orders.experience_context("http://x", "Shop", "en", "GET_FROM_FILE")
+    return paypal_orders.order_request(
+        lines, "EUR", "c", context, shipping=Decimal(shipping), shipping_type=shipping_type
+    )
+
+
+def test_shipping_is_its_own_part_of_the_amount() -> None:
+    unit = shipped_body("4.95", "SHIPPING")["purchase_units"][0]
+    assert unit["amount"] == {
+        "currency_code": "EUR",
+        "value": "29.90",  # 24.95 + 4.95: PayPal refuses an amount that is not the breakdown's sum
+        "breakdown": {
+            "item_total": {"currency_code": "EUR", "value": "24.95"},
+            "shipping": {"currency_code": "EUR", "value": "4.95"},
+        },
+    }
+    assert unit["shipping"] == {"type": "SHIPPING"}
+    pickup = shipped_body("0", "PICKUP_IN_STORE")["purchase_units"][0]
+    assert pickup["amount"]["value"] == "24.95" and pickup["amount"]["breakdown"]["shipping"]["value"] == "0.00"
+    assert pickup["shipping"] == {"type": "PICKUP_IN_STORE"}
+
+
+def test_negative_shipping_is_refused() -> None:
+    with pytest.raises(ValueError, match="shipping cannot be negative"):
+        shipped_body("-3", "SHIPPING")
+
+
+def test_another_fulfilment_is_another_request_id() -> None:
+    lines = cart.lines({"LGT-001": 1}, load_catalog())
+    to_nl = paypal_orders.checkout_request_id("c", lines, "EUR", fulfilment="NL")
+    assert to_nl == paypal_orders.checkout_request_id("c", lines, "EUR", fulfilment="NL")
+    assert to_nl != paypal_orders.checkout_request_id("c", lines, "EUR", fulfilment="PICKUP")
+
+
+@needs_spec
+@pytest.mark.parametrize("shipping,shipping_type", [("4.95", "SHIPPING"), ("0", "PICKUP_IN_STORE")])
+def test_bodies_with_shipping_match_paypals_openapi_schema(shipping: str, shipping_type: str) -> None:
+    assert openapi.schema_errors("order_request", shipped_body(shipping, shipping_type)) == []
