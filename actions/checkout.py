@@ -6,15 +6,14 @@ import asyncio
 import logging
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions import payment as payment_actions
 from actions import replies
 from actions.shop_terms import tell_paid_order_delivery
-from actions.tracker import current_cart, language, latest_entity, messenger_metadata
+from actions.tracker import current_cart, language, messenger_metadata
 from shop import cart as cart_rules
 from shop import fulfilment as fulfilments
 from shop import money, payment_methods
@@ -80,6 +79,14 @@ def fulfilment_of(tracker: Tracker) -> fulfilments.Fulfilment:
     """Delivery or pickup as the customer chose it (slot delivery_choice), else delivery
     where Messenger's locale says they are, else in the shop's own country."""
     return fulfilments.chosen(tracker.get_slot("delivery_choice"), messenger_metadata(tracker, "locale"), get_terms())
+
+
+def delivery_address(tracker: Tracker, fulfilment: fulfilments.Fulfilment) -> Optional[Dict[str, Any]]:
+    """The address the customer typed for this delivery's zone (bank methods), if any."""
+    typed = tracker.get_slot("delivery_address")
+    if isinstance(typed, dict) and fulfilment.zone is not None and typed.get("country_code") == fulfilment.zone.country:
+        return typed
+    return None
 
 
 async def payment_in_flight(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
@@ -150,7 +157,10 @@ async def create_cart_order(
             shipping_type=fulfilment.paypal_type,
         )
         if method:
-            body = paypal_orders.with_bank_source(body, method, str(tracker.get_slot("account_holder") or ""))
+            holder = str(tracker.get_slot("account_holder") or "")
+            body = paypal_orders.with_bank_source(body, method, holder)
+            if fulfilment.zone is not None:  # PayPal collects no address for a bank method
+                body = paypal_orders.with_provided_address(body, holder, delivery_address(tracker, fulfilment))
         order = await asyncio.to_thread(client.create_order, body, request_id)
     except ValueError as error:
         logger.error("Cannot build a PayPal order for conversation %s: %s", tracker.sender_id, error)
@@ -172,6 +182,7 @@ async def remember_order(
     lines: List[cart_rules.CartLine],
     fulfilment: fulfilments.Fulfilment,
     created: Tuple[Dict[str, Any], str, str],
+    typed_address: Optional[Dict[str, Any]] = None,
 ) -> List[Dict[Text, Any]]:
     """Step 3: the order and its fulfilment in the ledger (off the event loop), the
     conversation's other open orders superseded (one pay button works: the latest), and
@@ -186,6 +197,8 @@ async def remember_order(
     def write(ledger: Ledger) -> None:
         ledger.record_order(order["id"], tracker.sender_id, items, amount, currency, str(order.get("status")), link)
         ledger.record_shipment(order["id"], fulfilment.method, country, money.paypal_value(bill.shipping, currency))
+        if typed_address:  # a bank method's, typed in the chat (PayPal's own is kept on capture)
+            ledger.record_address(order["id"], str(tracker.get_slot("account_holder") or ""), typed_address)
         ledger.supersede_open_orders(tracker.sender_id, newest=order["id"])
 
     await asyncio.to_thread(write, get_ledger())
@@ -292,81 +305,3 @@ def tell_refund(dispatcher: CollectingDispatcher, order_id: str, lang: str) -> b
         total=money.format_money(money.to_decimal(order.amount), order.currency, lang),
     )
     return True
-
-
-def bank_method_wanted(tracker: Tracker) -> Optional[payment_methods.BankMethod]:
-    """iDEAL or Bancontact, as tapped or typed ("met iDEAL betalen")."""
-    key = str(latest_entity(tracker, "payment_method") or tracker.get_slot("payment_method") or "").lower()
-    return payment_methods.BANK_METHODS.get(key)
-
-
-class ValidateAccountHolderForm(FormValidationAction):
-    """The name on the bank account, which iDEAL and Bancontact need: Messenger's
-    profile name when Facebook gave it, else asked once and kept for later orders."""
-
-    def name(self) -> Text:
-        return "validate_account_holder_form"
-
-    async def extract_account_holder(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        if tracker.get_slot("account_holder") or tracker.get_slot("requested_slot"):
-            return {}
-        profile_name = messenger_metadata(tracker, "profile_name")
-        return {"account_holder": profile_name} if profile_name else {}
-
-    def validate_account_holder(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        name = " ".join(str(slot_value or "").split())
-        if 3 <= len(name) <= 300 and any(c.isalpha() for c in name) and not any(c.isdigit() for c in name):
-            return {"account_holder": name}
-        dispatcher.utter_message(response="utter_invalid_account_holder")
-        return {"account_holder": None}
-
-
-class ActionStartBankPayment(Action):
-    """The cart's order paid with iDEAL or Bancontact: created with that payment source,
-    the customer sent to PayPal's payer-action link (their bank)."""
-
-    def name(self) -> Text:
-        return "action_start_bank_payment"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        method = bank_method_wanted(tracker)
-        if method is None:
-            return await check_out_with_paypal(dispatcher, tracker)
-        lines = sellable_lines(dispatcher, tracker)
-        if not lines:
-            return []
-        currency, lang = get_catalog().currency, language(tracker)
-        fulfilment = fulfilment_of(tracker)
-        total = fulfilments.bill(cart_rules.total(lines), fulfilment).total
-        if not payment_methods.allows(method, total, currency):
-            logger.info(
-                "%s not offered to %s: %s %s (EUR from %s)",
-                method.label,
-                tracker.sender_id,
-                total,
-                currency,
-                method.minimum,
-            )
-            dispatcher.utter_message(response="utter_bank_method_unavailable", method=method.label)
-            return []
-        waiting = await payment_in_flight(dispatcher, tracker)
-        if waiting is not None:
-            return waiting
-        created = await create_cart_order(dispatcher, tracker, lines, fulfilment, method)
-        if not created:
-            return []
-        payer_action_url = created[1]
-        dispatcher.utter_message(
-            response="utter_bank_payment_ready",
-            total=money.format_money(total, currency, lang),
-            method=method.label,
-            payer_action_url=payer_action_url,
-            buttons=[replies.bank_pay_button(method, payer_action_url, lang)],
-        )
-        return await remember_order(tracker, lines, fulfilment, created)

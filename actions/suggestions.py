@@ -19,7 +19,7 @@ from shop import money
 from shop.catalog import Product, get_catalog
 from shop.suggestions import accessory_for
 
-PAYMENT_LOOPS = frozenset({"account_holder_form"})
+PAYMENT_LOOPS = frozenset({"bank_payment_form"})
 
 
 def may_suggest(tracker: Tracker) -> bool:

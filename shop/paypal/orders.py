@@ -158,6 +158,21 @@ def with_bank_source(body: Dict[str, Any], method: BankMethod, account_holder: s
     }
 
 
+def with_provided_address(body: Dict[str, Any], name: str, address: Optional[Mapping[str, str]]) -> Dict[str, Any]:
+    """The order shipped to an address the shop collected (iDEAL and Bancontact, where
+    PayPal asks for none): purchase_units[0].shipping.name and .address, and
+    shipping_preference SET_PROVIDED_ADDRESS so that PayPal keeps it as given."""
+    if not address:
+        raise ValueError("a delivery paid by bank needs the address typed in the chat")
+    unit = {**body["purchase_units"][0]}
+    unit["shipping"] = {**unit.get("shipping", {}), "name": {"full_name": name[:300]}, "address": dict(address)}
+    source = {**body["payment_source"]}
+    for key, value in source.items():
+        context = {**(value.get("experience_context") or {}), "shipping_preference": "SET_PROVIDED_ADDRESS"}
+        source[key] = {**value, "experience_context": context}
+    return {**body, "purchase_units": [unit, *body["purchase_units"][1:]], "payment_source": source}
+
+
 def approval_link(order: Mapping[str, Any]) -> Optional[str]:
     """The link the buyer opens: ``payer-action``, or ``approve`` in older responses."""
     links: List[Mapping[str, Any]] = order.get("links") or []

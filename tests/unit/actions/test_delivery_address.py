@@ -3,16 +3,19 @@ for before anything is captured. Against the PayPal sandbox over HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, Optional
 
 import requests
+from rasa_sdk.executor import CollectingDispatcher
 
+from actions.bank_payment import ActionStartBankPayment, ValidateBankPaymentForm
 from actions.checkout import ActionCheckout
 from actions.payment import ActionCapturePayment
 from shop.ledger import get_ledger
 from shop.paypal.client import get_client
 from tests.conftest import Sandbox, make_tracker
-from tests.unit.actions.test_money_guarantees import CART, payment_event, responses, run
+from tests.unit.actions.test_money_guarantees import CART, DUTCH, UTRECHT, payment_event, responses, run
 
 
 def checkout(sender: str, **slots: Any) -> Dict[str, Any]:
@@ -82,3 +85,51 @@ def test_a_new_checkout_never_captures_an_approved_order_shipping_elsewhere(acti
     assert responses(done["messages"]) == ["utter_address_not_shipped"]
     assert sandbox_order(actions_env, order_id)["status"] == "APPROVED"
     assert get_ledger().order(order_id).status == "VOIDED"
+
+
+def test_a_bank_payment_ships_to_the_address_typed_in_the_chat(actions_env: Sandbox) -> None:
+    sender = "bank-address"
+    slots = {**DUTCH, "payment_method": "ideal"}
+    messages, _ = run(ActionStartBankPayment(), make_tracker("iDEAL", "pay_with_bank", slots=slots, sender_id=sender))
+    assert responses(messages) == ["utter_bank_payment_ready"] and messages[0]["total"] == "€ 33,95"
+    order_id = get_ledger().cart_orders(sender, ("PAYER_ACTION_REQUIRED",))[0].order_id
+    unit = sandbox_order(actions_env, order_id)["purchase_units"][0]
+    assert unit["shipping"] == {"type": "SHIPPING", "name": {"full_name": "Sanne de Vries"}, "address": UTRECHT}
+    shipment = get_ledger().shipment(order_id)
+    assert shipment.address == UTRECHT and shipment.recipient == "Sanne de Vries"
+
+
+def form_tracker(text: str, **slots: Any) -> Any:
+    return make_tracker(text, "inform", slots={"cart": CART, "requested_slot": "delivery_address", **slots})
+
+
+def test_a_typed_address_is_checked_against_the_zone() -> None:
+    form, dispatcher = ValidateBankPaymentForm(), CollectingDispatcher()
+    good = form.validate_delivery_address(
+        "Veldstraat 8, 9000 Gent", dispatcher, form_tracker("", delivery_choice="BE"), {}
+    )
+    assert good == {
+        "delivery_address": {
+            **UTRECHT,
+            "address_line_1": "Veldstraat 8",
+            "admin_area_2": "Gent",
+            "postal_code": "9000",
+            "country_code": "BE",
+        }
+    }
+    wrong = form.validate_delivery_address("Veldstraat 8, 9000 Gent", dispatcher, form_tracker("", language="nl"), {})
+    assert wrong == {"delivery_address": None}  # a Belgian address for delivery in the Netherlands
+    assert dispatcher.messages[0]["response"] == "utter_invalid_delivery_address"
+    assert dispatcher.messages[0]["problem"].startswith("Ik vond daarin geen Nederlandse postcode")
+    assert dispatcher.messages[0]["example"] == "Kerkstraat 12, 3511 LK Utrecht"
+
+
+def test_pickup_needs_no_address_and_another_zone_asks_again() -> None:
+    form, dispatcher = ValidateBankPaymentForm(), CollectingDispatcher()
+    slots = ["account_holder", "delivery_address"]
+    pickup = form_tracker("", delivery_choice="PICKUP")
+    assert asyncio.run(form.required_slots(slots, dispatcher, pickup, {})) == ["account_holder"]
+    assert asyncio.run(form.required_slots(slots, dispatcher, form_tracker(""), {})) == slots
+    kept_for_nl = form_tracker("", delivery_choice="BE", delivery_address=UTRECHT)
+    assert asyncio.run(form.extract_delivery_address(dispatcher, kept_for_nl, {})) == {"delivery_address": None}
+    assert asyncio.run(form.extract_delivery_address(dispatcher, form_tracker("", delivery_address=UTRECHT), {})) == {}

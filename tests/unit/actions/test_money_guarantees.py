@@ -14,13 +14,15 @@ import requests
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.checkout import ActionCheckout, ActionStartBankPayment
+from actions.bank_payment import ActionStartBankPayment
+from actions.checkout import ActionCheckout
 from actions.payment import ActionCapturePayment, ActionReportPaymentUpdate
 from shop.ledger import get_ledger
 from tests.conftest import Sandbox, make_tracker
 
 CART = {"LGT-002": 2}  # 2 x 14.50 = 29.00
-DUTCH = {"cart": CART, "language": "nl", "account_holder": "Sanne de Vries"}
+UTRECHT = {"address_line_1": "Kerkstraat 12", "admin_area_2": "Utrecht", "postal_code": "3511 LK", "country_code": "NL"}
+DUTCH = {"cart": CART, "language": "nl", "account_holder": "Sanne de Vries", "delivery_address": UTRECHT}
 
 
 def run(action: Action, tracker: Tracker) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:

@@ -81,7 +81,7 @@ def test_never_while_a_pay_button_is_out() -> None:
 
 
 def test_never_while_the_bank_payment_form_asks() -> None:
-    assert not may_suggest(make_tracker("yes", "affirm", active_loop="account_holder_form"))
+    assert not may_suggest(make_tracker("yes", "affirm", active_loop="bank_payment_form"))
     assert may_suggest(make_tracker("yes", "affirm"))
 
 

@@ -132,3 +132,22 @@ def test_bancontact_below_one_euro_is_refused(client: PayPalClient, clean_sandbo
     with pytest.raises(PayPalError) as refused:
         client.create_order(body, "bank-refused-minimum")
     assert "PAYMENT_SOURCE_CANNOT_BE_USED" in refused.value.issues
+
+
+GENT = {"address_line_1": "Veldstraat 8", "admin_area_2": "Gent", "postal_code": "9000", "country_code": "BE"}
+
+
+@needs_spec
+def test_a_bank_order_with_the_address_typed_in_the_chat_matches_paypals_schema() -> None:
+    body = paypal_orders.with_bank_source(order_body(language="nl"), BANCONTACT, "Sam de Vries")
+    body = paypal_orders.with_provided_address(body, "Sam de Vries", GENT)
+    assert openapi.schema_errors("order_request", body) == []
+    assert body["purchase_units"][0]["shipping"] == {"name": {"full_name": "Sam de Vries"}, "address": GENT}
+    context = body["payment_source"]["bancontact"]["experience_context"]
+    assert context["shipping_preference"] == "SET_PROVIDED_ADDRESS"
+
+
+def test_a_bank_delivery_without_an_address_is_refused_before_paypal() -> None:
+    body = paypal_orders.with_bank_source(order_body(), IDEAL, "Sam de Vries")
+    with pytest.raises(ValueError, match="needs the address"):
+        paypal_orders.with_provided_address(body, "Sam de Vries", None)
