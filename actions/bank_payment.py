@@ -25,8 +25,8 @@ from actions.tracker import language, latest_entity, messenger_metadata
 from shop import addresses, money, payment_methods, shipping
 from shop import cart as cart_rules
 from shop import fulfilment as fulfilments
-from shop.catalog import get_catalog
 from shop.phrases import phrase
+from shop.stock import current_catalog
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class ActionStartBankPayment(Action):
         lines = sellable_lines(dispatcher, tracker)
         if not lines:
             return []
-        currency, lang = get_catalog().currency, language(tracker)
+        currency, lang = current_catalog().currency, language(tracker)
         fulfilment = fulfilment_of(tracker)
         total = fulfilments.bill(cart_rules.total(lines), fulfilment).total
         if not payment_methods.allows(method, total, currency):

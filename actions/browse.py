@@ -20,8 +20,9 @@ from actions.tracker import (
     product_in_message,
     typed_text,
 )
-from shop.catalog import Catalog, get_catalog
+from shop.catalog import Catalog
 from shop.finder import finder_for
+from shop.stock import current_catalog
 
 # A message the NLU found off topic is answered with products only on this much evidence
 # (one word of what a category is for scores 0.48; a stray description word 0.25).
@@ -55,7 +56,7 @@ class ActionAnswerHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        answered = answer_first(dispatcher, tracker, get_catalog())
+        answered = answer_first(dispatcher, tracker, current_catalog())
         if answered is not None:
             return answered
         dispatcher.utter_message(response="utter_help")
@@ -73,7 +74,7 @@ class ActionShowCatalog(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        answer = answer_first(dispatcher, tracker, get_catalog())
+        answer = answer_first(dispatcher, tracker, current_catalog())
         return answer if answer is not None else browse_catalog(dispatcher, tracker)
 
 
@@ -101,7 +102,7 @@ class ActionAnswerOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        catalog, lang = get_catalog(), language(tracker)
+        catalog, lang = current_catalog(), language(tracker)
         answer = answer_first(dispatcher, tracker, catalog)
         if answer is not None:
             return answer
@@ -123,7 +124,7 @@ class ActionShowProduct(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        catalog, lang = get_catalog(), language(tracker)
+        catalog, lang = current_catalog(), language(tracker)
         answer = answer_first(dispatcher, tracker, catalog)
         if answer is not None:
             return answer

@@ -32,8 +32,9 @@ from actions.tracker import (
 )
 from shop import cart as cart_rules
 from shop import money, variants
-from shop.catalog import Catalog, Product, get_catalog
+from shop.catalog import Catalog, Product
 from shop.order_lines import RequestedLine, several_requests
+from shop.stock import current_catalog
 
 RESET_ITEM_SLOTS = [SlotSet("product", None), SlotSet("quantity", None)]
 REFUSAL_RESPONSES = {
@@ -102,7 +103,7 @@ def change_cart(
     With ``ask_variant_first`` (adding), a product that comes in sizes or colours
     needs one chosen; otherwise (changing) the variant is the one in the cart, or asked
     when the cart holds several."""
-    catalog, lang = get_catalog(), language(tracker)
+    catalog, lang = current_catalog(), language(tracker)
     product = product or catalog.product(tracker.get_slot("product"))
     if product is None:
         dispatcher.utter_message(response=ask)
@@ -173,7 +174,7 @@ def add_several(
     """Each line that names one product goes in the cart with its own quantity, confirmed
     in one reply; a line that does not (a category, a size or colour not said) is asked
     about, one question at a time, and never guessed."""
-    catalog, lang = get_catalog(), language(tracker)
+    catalog, lang = current_catalog(), language(tracker)
     cart = current_cart(tracker)
     added: List[cart_rules.CartLine] = []
     pending: List[RequestedLine] = []
@@ -267,17 +268,17 @@ class ActionAddToCart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        several = several_ordered(tracker, get_catalog())
+        several = several_ordered(tracker, current_catalog())
         if several:
             return add_several(dispatcher, tracker, several)
         if asks_question(tracker):  # "does the mini pump fit presta valves?": answered, the cart untouched
             answered = answer_detail_question(dispatcher, tracker)
             if answered is not None:
                 return [*answered, *RESET_ITEM_SLOTS]
-        product = get_catalog().product(tracker.get_slot("product"))
+        product = current_catalog().product(tracker.get_slot("product"))
         if product is not None and asks_availability(tracker):
             # "do you have the guardian lock?" read as an order: show it, let the customer tap Add to cart
-            return [*show_details(dispatcher, product, get_catalog(), language(tracker)), *RESET_ITEM_SLOTS]
+            return [*show_details(dispatcher, product, current_catalog(), language(tracker)), *RESET_ITEM_SLOTS]
         if product is not None and asks_question(tracker):
             # a question NLU read as an order, and no detail it asks about: ask, never act
             return [*confirm_adding(dispatcher, product, language(tracker)), *RESET_ITEM_SLOTS]
@@ -305,7 +306,7 @@ class ActionAnswerSuggestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        accessory = get_catalog().product(suggested_just_now(tracker))
+        accessory = current_catalog().product(suggested_just_now(tracker))
         if accessory is None:
             dispatcher.utter_message(response="utter_anything_else")
             return []
@@ -319,7 +320,7 @@ class ActionChangeQuantity(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        product = get_catalog().product(tracker.get_slot("product"))
+        product = current_catalog().product(tracker.get_slot("product"))
         if product is not None and not cart_rules.product_lines(current_cart(tracker), product):
             # "and the frame bag as well", "make it two frame bags": not in the cart yet, so it is an add
             return change_cart(
@@ -343,8 +344,8 @@ class ActionRemoveFromCart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         if asks_availability(tracker):  # "do you have ...?" never takes anything out
-            return take_order(dispatcher, tracker, get_catalog()) or browse_catalog(dispatcher, tracker)
-        catalog, lang = get_catalog(), language(tracker)
+            return take_order(dispatcher, tracker, current_catalog()) or browse_catalog(dispatcher, tracker)
+        catalog, lang = current_catalog(), language(tracker)
         cart = current_cart(tracker)
         if not cart:
             dispatcher.utter_message(response="utter_cart_empty")
@@ -390,7 +391,7 @@ class ActionShowCart(Action):
 
 def show_cart(dispatcher: CollectingDispatcher, cart: cart_rules.Cart, lang: str) -> None:
     """The cart's lines and total with the checkout buttons, or that it is empty."""
-    catalog = get_catalog()
+    catalog = current_catalog()
     lines = cart_rules.lines(cart, catalog)
     if not lines:
         dispatcher.utter_message(response="utter_cart_empty")
@@ -410,7 +411,7 @@ class ActionClearCart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         if asks_availability(tracker):  # "do you have a basket for ...?" read as "empty the basket"
-            return take_order(dispatcher, tracker, get_catalog()) or browse_catalog(dispatcher, tracker)
+            return take_order(dispatcher, tracker, current_catalog()) or browse_catalog(dispatcher, tracker)
         dispatcher.utter_message(response="utter_cart_cleared")
         return [SlotSet("cart", {}), *RESET_ITEM_SLOTS]
 
@@ -419,7 +420,7 @@ def validate_product_choice(
     slot_value: Any, dispatcher: CollectingDispatcher, intent: str, tracker: Tracker
 ) -> Dict[Text, Any]:
     """The product named, found in the words, or pointed at; else "did you mean" or "we don't sell that"."""
-    catalog = get_catalog()
+    catalog = current_catalog()
     resolution = product_in_message(tracker, catalog, named=str(slot_value) if slot_value else None)
     if resolution.product is None:
         suggest_products(
@@ -434,7 +435,7 @@ def product_from_context(tracker: Tracker, in_cart: Collection[str] = ()) -> Dic
     that NLU did not mark ("I'll take the second one", "make it five")."""
     if tracker.get_slot("product") or tracker.get_slot("requested_slot") or not typed_text(tracker):
         return {}
-    product = product_in_message(tracker, get_catalog(), in_cart=in_cart).product
+    product = product_in_message(tracker, current_catalog(), in_cart=in_cart).product
     return {"product": product.sku} if product else {}
 
 
@@ -447,17 +448,17 @@ class ValidateAddToCartForm(FormValidationAction):
     ) -> List[Text]:
         """Nothing to ask when the message orders several products: action_add_to_cart adds
         each (or asks about the ones it cannot)."""
-        return [] if several_ordered(tracker, get_catalog()) else domain_slots
+        return [] if several_ordered(tracker, current_catalog()) else domain_slots
 
     async def extract_product(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        return {} if several_ordered(tracker, get_catalog()) else product_from_context(tracker)
+        return {} if several_ordered(tracker, current_catalog()) else product_from_context(tracker)
 
     def validate_product(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if several_ordered(tracker, get_catalog()):
+        if several_ordered(tracker, current_catalog()):
             return {"product": None}  # one product of several: action_add_to_cart takes them all
         return validate_product_choice(slot_value, dispatcher, "add_to_cart", tracker)
 
@@ -469,7 +470,7 @@ class ValidateChangeQuantityForm(FormValidationAction):
     async def extract_product(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        lines = cart_rules.lines(current_cart(tracker), get_catalog())
+        lines = cart_rules.lines(current_cart(tracker), current_catalog())
         found = product_from_context(tracker, in_cart={line.product.sku for line in lines})
         if found or tracker.get_slot("product") or tracker.get_slot("requested_slot"):
             return found
@@ -485,7 +486,7 @@ class ValidateChangeQuantityForm(FormValidationAction):
         found = signed_quantity(tracker)
         if found is not None:
             return {"quantity": found}
-        product = get_catalog().product(tracker.get_slot("product"))
+        product = current_catalog().product(tracker.get_slot("product"))
         if (
             product is not None
             and not cart_rules.product_lines(current_cart(tracker), product)

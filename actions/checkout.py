@@ -17,11 +17,11 @@ from actions.tracker import current_cart, language, messenger_metadata
 from shop import cart as cart_rules
 from shop import fulfilment as fulfilments
 from shop import money, payment_methods
-from shop.catalog import get_catalog
 from shop.ledger import IN_FLIGHT, OPEN_STATUSES, Ledger, get_ledger
 from shop.paypal import checks as payments
 from shop.paypal import orders as paypal_orders
 from shop.paypal.client import PayPalError, get_client
+from shop.stock import current_catalog
 from shop.terms import get_terms
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def report_paypal_error(dispatcher: CollectingDispatcher, error: PayPalError, co
 
 def sellable_lines(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[cart_rules.CartLine]]:
     """Step 1: the cart's lines, if there are any and the stock still allows them; else None, said."""
-    catalog, lang = get_catalog(), language(tracker)
+    catalog, lang = current_catalog(), language(tracker)
     cart = current_cart(tracker)
     lines = cart_rules.lines(cart, catalog)
     if not lines:
@@ -132,7 +132,7 @@ async def create_cart_order(
     PayPal-Request-Id bound to the cart, its fulfilment and the conversation's epoch:
     (order, the link the buyer opens, the request id); None, said, when PayPal or the
     body refuses."""
-    catalog, lang = get_catalog(), language(tracker)
+    catalog, lang = current_catalog(), language(tracker)
     client = get_client()
     config = client.config
     epoch = await asyncio.to_thread(get_ledger().checkout_epoch, tracker.sender_id)
@@ -188,7 +188,7 @@ async def remember_order(
     conversation's other open orders superseded (one pay button works: the latest), and
     the last_order slot."""
     order, link, _ = created
-    currency, lang = get_catalog().currency, language(tracker)
+    currency, lang = current_catalog().currency, language(tracker)
     bill = fulfilments.bill(cart_rules.total(lines), fulfilment)
     amount = money.paypal_value(bill.total, currency)
     items = payments.ledger_items(lines, currency, lang)
@@ -216,7 +216,7 @@ async def check_out_with_paypal(dispatcher: CollectingDispatcher, tracker: Track
     if not lines or not created:
         return []
     approval_url = created[1]
-    currency, lang = get_catalog().currency, language(tracker)
+    currency, lang = current_catalog().currency, language(tracker)
     bill = fulfilments.bill(cart_rules.total(lines), fulfilment)
     total_text = money.format_money(bill.total, currency, lang)
     banks = payment_methods.offered(lang, messenger_metadata(tracker, "locale"), bill.total, currency)

@@ -12,17 +12,19 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.delivery_address import address_fits_zone
+from actions.stock_check import still_in_stock
 from actions.tracker import current_cart, external_event, language, latest_entity, slot_number
 from shop import cart as cart_rules
-from shop import money, payment_methods
-from shop.catalog import get_catalog
+from shop import money, payment_methods, stock
 from shop.ledger import (
     APPROVED,
     OPEN_STATUSES,
     PAY_BUTTON_DELIVERED,
     PAYMENT_RECEIVED,
     REFUNDING,
+    RETURNED,
     REVERSED,
+    SOLD,
     SUPERSEDED,
     VOIDED,
     OrderRecord,
@@ -33,6 +35,7 @@ from shop.paypal import checks as payments
 from shop.paypal import orders as paypal_orders
 from shop.paypal.client import PayPalError, get_client
 from shop.paypal.intents import EXTERNAL_INTENTS
+from shop.stock import current_catalog
 
 # Orders a newer checkout replaced: never captured by the shop; refunded if PayPal completes one anyway.
 REPLACED = (SUPERSEDED, VOIDED)
@@ -110,6 +113,8 @@ async def capture(
     """Capture the APPROVED ``order`` under a PayPal-Request-Id bound to it, when its address
     is where it paid shipping to; the order after capture, or None."""
     if not await asyncio.to_thread(address_fits_zone, record, order, dispatcher, tracker):
+        return None
+    if not await asyncio.to_thread(still_in_stock, record, dispatcher, tracker):
         return None
     try:
         return await asyncio.to_thread(
@@ -214,6 +219,8 @@ def finish(
         payer_name=payments.payer_name(order),
         payer_email=payments.payer_email(order),
     )
+    if record.kind == "cart":
+        stock.sold_with(record.order_id, SOLD, record.items)
     if ledger.claim_receipt(record.order_id):  # else delivered, or another turn is sending it now
         send_receipt(record, order, found, dispatcher, tracker)
     if ledger.claim_notice(record.order_id, PAYMENT_RECEIVED):
@@ -235,7 +242,7 @@ def send_receipt(
 ) -> None:
     if tracker.get_latest_input_channel() == "facebook":
         # marked delivered by the Messenger output once Facebook accepted it; tried again until then
-        receipt = {"receipt": payments.receipt(record, order, capture, get_catalog())}
+        receipt = {"receipt": payments.receipt(record, order, capture, current_catalog())}
         dispatcher.utter_message(
             json_message={
                 **receipt,
@@ -355,6 +362,8 @@ def report_refunds(
     whole = ledger.refunded_amount(record.order_id) >= money.to_decimal(record.amount)
     if completed:
         ledger.update(record.order_id, "REFUNDED" if whole else "PARTIALLY_REFUNDED")
+    if completed and whole and record.kind == "cart":
+        stock.sold_with(record.order_id, RETURNED, record.items)
     for refund in completed:
         notice = refund_notice(refund["id"])
         if not ledger.claim_notice(record.order_id, notice):

@@ -19,8 +19,9 @@ from actions import replies
 from actions.showing import show_products
 from actions.tracker import language, shown_products, typed_text
 from shop import details, references
-from shop.catalog import DETAIL_KINDS, Catalog, Product, get_catalog
+from shop.catalog import DETAIL_KINDS, Catalog, Product
 from shop.finder import finder_for
+from shop.stock import current_catalog
 
 # Words that name products score at least this (a category's word 0.4); a stray word of a
 # description ("elke", "every") scores 0.25 and names nothing.
@@ -33,7 +34,7 @@ def answer_comparison(dispatcher: CollectingDispatcher, tracker: Tracker) -> Opt
     """Two or three products side by side, a line per detail, then their cards; None when
     the message does not compare products it names."""
     text, lang = typed_text(tracker), language(tracker)
-    catalog = get_catalog()
+    catalog = current_catalog()
     finder = finder_for(catalog)
     products: List[Product] = []
     for part in details.compared_parts(text or ""):
@@ -69,7 +70,7 @@ def answer_detail_question(dispatcher: CollectingDispatcher, tracker: Tracker) -
     kinds = details.asked(text, lang) if text else []
     if not kinds:
         return None
-    catalog = get_catalog()
+    catalog = current_catalog()
     product = product_asked_about(tracker, details.without_question_words(text, lang), catalog)
     if product is None:
         return None

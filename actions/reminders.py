@@ -18,9 +18,9 @@ from actions.suggestions import payment_open, said_no
 from actions.tracker import current_cart, external_event, language, last_customer_message_at, slot_number
 from shop import cart as cart_rules
 from shop import money, settings
-from shop.catalog import get_catalog
 from shop.ledger import get_ledger
 from shop.reminders import CART_REMINDER, CartState, refusal
+from shop.stock import current_catalog
 
 REMINDED_SLOT = "cart_reminder_sent"
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ActionRemindCart(Action):
         if why_not is not None:
             logger.info("No cart reminder for %s: %s", tracker.sender_id, why_not)
             return []
-        catalog, lang = get_catalog(), language(tracker)
+        catalog, lang = current_catalog(), language(tracker)
         lines = cart_rules.lines(current_cart(tracker), catalog)
         dispatcher.utter_message(
             response="utter_cart_reminder",

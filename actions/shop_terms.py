@@ -21,11 +21,12 @@ from actions.product_questions import answer_detail_question
 from actions.tracker import current_cart, language, messenger_metadata, typed_text
 from shop import cart as cart_rules
 from shop import delivery, locale_format, money, numbers, shipping
-from shop.catalog import get_catalog, in_language
+from shop.catalog import in_language
 from shop.ledger import get_ledger
 from shop.ledger.tables import OrderRecord
 from shop.phrases import phrase
 from shop.returns import PAID, latest_returnable
+from shop.stock import current_catalog
 from shop.terms import Terms, get_terms
 
 # Below this confidence a terms intent may be a product question or a need that NLU drew
@@ -85,7 +86,7 @@ def answered_otherwise(dispatcher: CollectingDispatcher, tracker: Tracker) -> Op
     answered = answer_detail_question(dispatcher, tracker)
     if answered is not None:
         return answered
-    return show_what_it_names(dispatcher, tracker, get_catalog())
+    return show_what_it_names(dispatcher, tracker, current_catalog())
 
 
 def tell_elsewhere(dispatcher: CollectingDispatcher, country: str, terms: Terms, lang: str) -> None:
@@ -110,7 +111,7 @@ def items_total_asked(tracker: Tracker, lang: str) -> Decimal:
     named = numbers.prices(typed_text(tracker), lang)
     if named:
         return named[0]
-    return cart_rules.total(cart_rules.lines(current_cart(tracker), get_catalog()))
+    return cart_rules.total(cart_rules.lines(current_cart(tracker), current_catalog()))
 
 
 class TermsAnswer(Action, ABC):

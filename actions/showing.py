@@ -14,8 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import replies
 from actions.tracker import language, latest_entity, max_price, price_ranking, typed_text
 from shop import money, ranking
-from shop.catalog import DETAIL_KINDS, Catalog, Category, Product, get_catalog
+from shop.catalog import DETAIL_KINDS, Catalog, Category, Product
 from shop.finder import Found, finder_for
+from shop.stock import current_catalog
 
 
 def show_products(
@@ -46,7 +47,7 @@ def suggest_products(
             response="utter_unknown_product", query=query, buttons=replies.product_buttons(candidates, intent, lang)
         )
     else:
-        catalog = get_catalog()
+        catalog = current_catalog()
         unknown = " ".join(finder_for(catalog).find(query).unknown_words) or query
         show_categories(dispatcher, catalog, lang, "utter_unknown_product_no_match", query=unknown)
 
@@ -134,7 +135,7 @@ def show_details(
 def browse_catalog(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     """What the customer's words ask to see: a search, a category, or the categories;
     chosen and ordered by price when they ask for that ("the cheapest light")."""
-    catalog, lang = get_catalog(), language(tracker)
+    catalog, lang = current_catalog(), language(tracker)
     wanted, text, limit = latest_entity(tracker, "category"), typed_text(tracker), max_price(tracker)
     asked = price_ranking(tracker)
     if asked.chooses:

@@ -16,7 +16,8 @@ from actions.payment import applied_orders
 from actions.tracker import SUGGESTED_SLOT, language
 from shop import cart as cart_rules
 from shop import money
-from shop.catalog import Product, get_catalog
+from shop.catalog import Product
+from shop.stock import current_catalog
 from shop.suggestions import accessory_for
 
 PAYMENT_LOOPS = frozenset({"bank_payment_form"})
@@ -50,7 +51,7 @@ def suggest_accessory(
     """Offer the accessory that goes with what was just added, when one fits and it may."""
     if not added or not may_suggest(tracker):
         return []
-    catalog, lang = get_catalog(), language(tracker)
+    catalog, lang = current_catalog(), language(tracker)
     found = accessory_for(added, cart, catalog)
     if found is None:
         return []

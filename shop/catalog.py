@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Type
@@ -102,11 +103,18 @@ class Catalog:
         products: Iterable[Product],
         currency: str = "EUR",
         image_base_url: str = "",
+        stock_counted: Optional[str] = None,
     ) -> None:
         self.currency = currency
         self.image_base_url = image_base_url.rstrip("/")
         self.categories: Dict[str, Category] = {c.id: c for c in categories}
         self.products: Dict[str, Product] = {p.sku: p for p in products}
+        # When the stock figures were counted (UTC, ISO 8601): sales before it are in them.
+        self.stock_counted = stock_counted
+
+    def with_products(self, products: Iterable[Product]) -> "Catalog":
+        """The same catalog with these products (their stock on hand, say)."""
+        return Catalog(self.categories.values(), products, self.currency, self.image_base_url, self.stock_counted)
 
     def product(self, sku: Optional[str]) -> Optional[Product]:
         if not sku:
@@ -314,7 +322,21 @@ def parse_catalog(document: Any, path: Path, image_base_url: str = "") -> Catalo
         products[product.sku] = product
     for product in products.values():
         _check_goes_with(checker, product, products)
-    return Catalog(categories.values(), products.values(), currency, image_base_url)
+    stock_counted = _parse_stock_counted(checker, document.get("stock_counted"))
+    return Catalog(categories.values(), products.values(), currency, image_base_url, stock_counted)
+
+
+def _parse_stock_counted(checker: Checker, raw: Any) -> Optional[str]:
+    """When the stock was counted, as UTC ISO 8601 to the second; None: every sale counts."""
+    if raw is None:
+        return None
+    try:
+        moment = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise checker.fail("top level", f"field 'stock_counted' must be a date and time, got {raw!r}") from None
+    if moment.tzinfo is None:
+        raise checker.fail("top level", f"field 'stock_counted' needs a time zone (like +01:00), got {raw!r}")
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def load_catalog(path: Optional[Path] = None, image_base_url: Optional[str] = None) -> Catalog:

@@ -7,7 +7,8 @@ one database (``store``, ``tables``): ``orders`` (statuses and their history),
 ``refunds``, ``receipts`` (what the customer was told, once each) and ``inbox``
 (PayPal's webhook events and the merchants' Idempotency-Keys), and ``reminders`` (when
 a cart left without a checkout is due its one reminder), and ``shipments`` (how each
-cart order reaches its customer, and where).
+cart order reaches its customer, and where) and ``stock`` (what paid orders took off
+the shelf and full refunds put back).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from shop.ledger.receipts import PAY_BUTTON_DELIVERED, PAYMENT_RECEIVED, RECEIPT
 from shop.ledger.refunds import RefundBook
 from shop.ledger.reminders import ReminderBook
 from shop.ledger.shipments import Shipment, ShipmentBook
+from shop.ledger.stock import RETURNED, SOLD, StockBook
 from shop.ledger.tables import OrderRecord, now
 
 __all__ = [
@@ -48,6 +50,8 @@ __all__ = [
     "IdempotencyConflict",
     "Ledger",
     "OrderRecord",
+    "RETURNED",
+    "SOLD",
     "Shipment",
     "get_ledger",
     "now",
@@ -56,7 +60,7 @@ __all__ = [
 ]
 
 
-class Ledger(ReceiptBook, RefundBook, WebhookInbox, ReminderBook, ShipmentBook, OrderBook):
+class Ledger(ReceiptBook, RefundBook, WebhookInbox, ReminderBook, ShipmentBook, StockBook, OrderBook):
     """The whole ledger; a process shares one (``get_ledger``)."""
 
 

@@ -102,6 +102,19 @@ shipments_table = sa.Table(
 )
 
 
+# What left and came back to the shelf: a paid order's items SOLD (at capture) and
+# RETURNED (at a full refund), once per order, product and kind.
+stock_moves_table = sa.Table(
+    "kassa_stock_moves",
+    metadata,
+    sa.Column("order_id", sa.String(64), primary_key=True),
+    sa.Column("sku", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),  # SOLD | RETURNED
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("at", sa.String(32), nullable=False, index=True),
+)
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
