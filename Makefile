@@ -22,7 +22,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 SITE_PACKAGES = $(VENV)/lib/python3.10/site-packages
 
-.PHONY: help install system-packages lookups lint types validate unit check train test-stories integration cluster cluster-test simulate review review-apply review-check insights conversations test demo clean messenger-profile messenger-templates nlu-report nlu-seeds nlu-thresholds bench bench-smoke orders request-payment refund
+.PHONY: help install system-packages lookups lint types validate unit check train test-stories integration cluster cluster-test simulate review review-apply review-check insights conversations test demo clean messenger-profile messenger-templates nlu-report nlu-seeds nlu-thresholds bench bench-smoke orders request-payment refund ship
 
 help: ## list every target with what it does (from the ## note on its line)
 	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "make %-20s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -159,7 +159,7 @@ nlu-seeds: install ## the NLU's held-out quality and training time under three s
 nlu-thresholds: train ## what the fallback thresholds of config.yml do to held-out messages (results/nlu/thresholds.md)
 	$(PY) -m scripts.nlu_thresholds
 
-orders: install ## list the order ledger (ARGS='--csv orders.csv' exports CSV)
+orders: install ## what to pack, and the ledger (ARGS='--to-pack', '--packing-list pack.csv', '--csv orders.csv')
 	$(BIN)/kassa orders $(ARGS)
 
 # make request-payment ARGS='--conversation 2468 --amount 45.00 --description "Wheel truing"'
@@ -168,6 +168,9 @@ request-payment: install ## send a payment request: ARGS='--conversation ID --am
 
 refund: install ## refund a paid order, whole or in part: ARGS='--order ID [--amount 5.00]'
 	$(BIN)/kassa refund $(ARGS)
+
+ship: install ## mark an order shipped: ARGS='--order ID --carrier POSTNL --tracking 3S...' (or --ready for pickup)
+	$(BIN)/kassa ship $(ARGS)
 
 demo: install train ## run the shop locally (Rasa, actions, PayPal sandbox, Messenger page) and chat with it
 	$(PY) -m harness.demo

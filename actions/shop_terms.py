@@ -10,7 +10,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,14 +20,14 @@ from actions.browse import show_what_it_names
 from actions.product_questions import answer_detail_question
 from actions.tracker import current_cart, language, messenger_metadata, typed_text
 from shop import cart as cart_rules
-from shop import delivery, locale_format, money, numbers, shipping
+from shop import delivery, fulfilment, locale_format, money, numbers, shipping, tracking
 from shop.catalog import in_language
-from shop.ledger import get_ledger
+from shop.ledger import Shipment, get_ledger
 from shop.ledger.tables import OrderRecord
 from shop.phrases import phrase
 from shop.returns import PAID, latest_returnable
 from shop.stock import current_catalog
-from shop.terms import Terms, get_terms
+from shop.terms import Terms, Zone, get_terms
 
 # Below this confidence a terms intent may be a product question or a need that NLU drew
 # to the terms. Measured in the conversation tests: "something so my stuff stays dry when
@@ -167,17 +167,24 @@ def paid_order(tracker: Tracker) -> Optional[OrderRecord]:
 
 
 def tell_delivery(
-    dispatcher: CollectingDispatcher, tracker: Tracker, ordered_at: datetime, order_id: Optional[str]
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    ordered_at: datetime,
+    order_id: Optional[str],
+    paid_zone: Optional[Zone] = None,
 ) -> None:
-    """When an order placed (or paid) at ``ordered_at`` goes out and arrives, per zone
-    when the customer's country is not known."""
+    """When an order placed (or paid) at ``ordered_at`` goes out and arrives: in the zone
+    it paid shipping to, else the one asked about, else per zone."""
     lang, terms = language(tracker), get_terms()
     today = datetime.now(timezone.utc).astimezone(terms.timezone).date()
-    where = asked_destination(tracker, terms)
+    where = asked_destination(tracker, terms) if paid_zone is None else None
     if where is not None and where.zone is None:
         tell_elsewhere(dispatcher, where.country, terms, lang)
         return
-    zones = [where.zone] if where is not None and where.zone is not None else list(terms.zones.values())
+    if paid_zone is not None:
+        zones = [paid_zone]
+    else:
+        zones = [where.zone] if where is not None and where.zone is not None else list(terms.zones.values())
     promises = [(zone, delivery.promise(ordered_at, terms, zone)) for zone in zones]
     goes_out = _day(promises[0][1].goes_out, today, lang)
     values: Dict[str, Any] = dict(
@@ -211,13 +218,57 @@ def tell_delivery(
 
 
 async def tell_paid_order_delivery(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """When the conversation's paid order goes out and arrives; False without one."""
+    """Where the conversation's paid order is: shipped (with its tracking link) or ready,
+    else when it goes out and arrives (or is ready to pick up); False without one."""
     order = await asyncio.to_thread(paid_order, tracker)
     paid_at = order.changed_to(PAID) if order is not None else None
     if order is None or paid_at is None:
         return False
-    tell_delivery(dispatcher, tracker, paid_at, order.order_id)
+    shipment = await asyncio.to_thread(get_ledger().shipment, order.order_id)
+    lang, terms = language(tracker), get_terms()
+    if shipment is not None and shipment.shipped_at:
+        response, values = shipment_news(order, shipment, terms, lang)
+        dispatcher.utter_message(response=response, **values)
+    elif shipment is not None and shipment.method == fulfilment.PICKUP:
+        today = datetime.now(timezone.utc).astimezone(terms.timezone).date()
+        dispatcher.utter_message(
+            response="utter_order_pickup_from",
+            order_id=order.order_id,
+            ready=_day(delivery.ready_for_pickup(paid_at, terms), today, lang),
+            address=in_language(terms.pickup.address, lang),
+        )
+    else:
+        zone = terms.zone(shipment.country) if shipment is not None else None
+        tell_delivery(dispatcher, tracker, paid_at, order.order_id, zone)
     return True
+
+
+def shipment_news(record: OrderRecord, shipment: Shipment, terms: Terms, lang: str) -> Tuple[str, Dict[str, Any]]:
+    """The response telling a shipped order (carrier, tracking link) or a pickup order ready."""
+    if shipment.method == fulfilment.PICKUP:
+        return "utter_order_ready_for_pickup", dict(
+            order_id=record.order_id,
+            address=in_language(terms.pickup.address, lang),
+            hours=opening_hours_text(terms, lang),
+        )
+    carrier = terms.carriers.get(str(shipment.carrier))
+    address = shipment.address or {}
+    link = (
+        tracking.link(
+            carrier.tracking_url,
+            str(shipment.tracking_number),
+            str(address.get("postal_code") or ""),
+            str(address.get("country_code") or shipment.country or ""),
+        )
+        if carrier
+        else ""
+    )
+    return "utter_order_shipped", dict(
+        order_id=record.order_id,
+        carrier=carrier.name if carrier else str(shipment.carrier),
+        tracking_number=str(shipment.tracking_number),
+        tracking_url=link,
+    )
 
 
 class ActionAnswerDelivery(TermsAnswer):
@@ -236,22 +287,26 @@ class ActionAnswerPickup(TermsAnswer):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         lang, terms = language(tracker), get_terms()
         now = datetime.now(timezone.utc).astimezone(terms.timezone)
-        hours = "\n".join(
-            phrase(
-                "opening_hours_line",
-                lang,
-                day=locale_format.format_weekday(opening.weekday, lang),
-                opens=locale_format.format_clock(opening.opens, lang),
-                closes=locale_format.format_clock(opening.closes, lang),
-            )
-            for opening in terms.pickup.opening_hours
-        )
         dispatcher.utter_message(
             response="utter_pickup",
             address=in_language(terms.pickup.address, lang),
-            hours=hours,
+            hours=opening_hours_text(terms, lang),
             ready=_day(delivery.ready_for_pickup(now, terms), now.date(), lang),
         )
+
+
+def opening_hours_text(terms: Terms, lang: str) -> str:
+    """The shop's opening hours, a line per day."""
+    return "\n".join(
+        phrase(
+            "opening_hours_line",
+            lang,
+            day=locale_format.format_weekday(opening.weekday, lang),
+            opens=locale_format.format_clock(opening.opens, lang),
+            closes=locale_format.format_clock(opening.closes, lang),
+        )
+        for opening in terms.pickup.opening_hours
+    )
 
 
 def how_to_return(lang: str) -> Dict[str, str]:

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 SUBCOMMANDS: Dict[str, Tuple[str, str]] = {
     "orders": ("cli.orders", "list the order ledger, or export it as CSV"),
     "refund": ("cli.refund", "refund a paid order, whole or in part"),
+    "ship": ("cli.ship", "mark a paid order shipped (carrier, tracking number) or ready for pickup"),
     "request-payment": ("cli.request_payment", "send a PayPal payment request into a customer's conversation"),
     "messenger-profile": ("cli.messenger_profile", "set the Page's Get Started button, greeting and menu"),
     "messenger-templates": (

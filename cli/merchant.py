@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 import uuid
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple, Union
 
 import requests
 
@@ -22,7 +22,9 @@ def add_connection_arguments(parser: argparse.ArgumentParser, what: str) -> None
     )
 
 
-def post(args: argparse.Namespace, path: str, body: Dict[str, Any], expected_status: int) -> Optional[Dict[str, Any]]:
+def post(
+    args: argparse.Namespace, path: str, body: Dict[str, Any], expected_status: Union[int, Tuple[int, ...]]
+) -> Optional[Dict[str, Any]]:
     """POST ``body`` to /webhooks/paypal/<path> as the merchant; the answer, or None after printing why."""
     token = settings.merchant().api_token
     if not token:
@@ -33,7 +35,8 @@ def post(args: argparse.Namespace, path: str, body: Dict[str, Any], expected_sta
     if answer is None:
         print(f"error: Rasa is not reachable at {args.rasa_url}", file=sys.stderr)
         return None
-    if answer.status_code != expected_status:
+    expected = expected_status if isinstance(expected_status, tuple) else (expected_status,)
+    if answer.status_code not in expected:
         print(f"error: {answer.status_code}: {answer.text}", file=sys.stderr)
         return None
     return answer.json()

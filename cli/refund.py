@@ -30,6 +30,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(
         f"Refunded {result['amount']} {result['currency']} of order {result['order_id']} (refund {result['refund_id']}, {result['status']})"
     )
+    if result.get("shipped"):
+        print("note: this order was shipped already; the parcel is with the customer or on its way")
     return 0
 
 

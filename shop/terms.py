@@ -41,6 +41,8 @@ class TermsError(ValueError):
 class Carrier:
     id: str
     name: str
+    paypal_carrier: str  # PayPal's shipment_carrier for its tracking upload
+    tracking_url: str  # with {tracking}, and optionally {postcode} and {country}
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Warranty:
 class Terms:
     currency: str
     timezone: ZoneInfo
+    carriers: Dict[str, Carrier]
     zones: Dict[str, Zone]
     elsewhere: Texts
     country_names: Dict[str, str]
@@ -170,8 +173,23 @@ def _carriers(checker: Checker, raw: Any) -> Dict[str, Carrier]:
     carriers = {}
     for carrier_id, fields in _mapping(checker, raw, "carriers").items():
         where = f"carrier '{carrier_id}'"
-        name = _field(checker, _mapping(checker, fields, where), where, "name")
-        carriers[str(carrier_id)] = Carrier(str(carrier_id), str(name).strip())
+        fields = _mapping(checker, fields, where)
+        name = str(_field(checker, fields, where, "name")).strip()
+        paypal_carrier = str(_field(checker, fields, where, "paypal_carrier")).strip()
+        if not re.fullmatch(r"[A-Z0-9_]{1,64}", paypal_carrier):
+            raise checker.fail(
+                where, f"field 'paypal_carrier' must be one of PayPal's carrier codes, got {paypal_carrier!r}"
+            )
+        url = str(_field(checker, fields, where, "tracking_url")).strip()
+        if not url.startswith("https://") or "{tracking}" not in url:
+            raise checker.fail(where, f"field 'tracking_url' must be an https URL with {{tracking}} in it, got {url!r}")
+        try:
+            url.format(tracking="x", postcode="x", country="x")
+        except (KeyError, IndexError, ValueError):
+            raise checker.fail(
+                where, "field 'tracking_url' may use only {tracking}, {postcode} and {country}"
+            ) from None
+        carriers[str(carrier_id)] = Carrier(str(carrier_id), name, paypal_carrier, url)
     if not carriers:
         raise checker.fail("carriers", "name at least one carrier")
     return carriers
@@ -272,6 +290,7 @@ def parse_terms(document: Any, path: Path) -> Terms:
     pickup = _mapping(checker, _field(checker, top, "top level", "pickup"), "pickup")
     return Terms(
         currency=currency,
+        carriers=carriers,
         timezone=_timezone(checker, _field(checker, top, "top level", "timezone")),
         zones=zones,
         elsewhere=checker.texts(_field(checker, shipping, "shipping", "elsewhere"), "shipping", "elsewhere"),

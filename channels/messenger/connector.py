@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -44,11 +44,14 @@ from channels.messenger.outbound.send_api import (
 from channels.messenger.state.customer import ConversationState
 from channels.messenger.state.factories import intake_store, state_store
 from channels.messenger.state.store import StateStore
-from channels.paypal.merchant_api import get_payment_requests
+from channels.paypal.merchant_api import get_payment_requests, get_shipments
 from channels.request_limits import cap_body_size, shared_limits
 from channels.turn_loop import TurnLoop, get_turn_loop
 from shop import settings, startup
 from shop.catalog import get_catalog
+from shop.ledger import Ledger
+from shop.shipments import PAID
+from shop.terms import get_terms
 
 logger = logging.getLogger(__name__)
 rasa_changes.install()  # Rasa loads the channels before the first turn
@@ -282,8 +285,12 @@ class MessengerInput(InputChannel):
         requests = get_payment_requests()
         try:
             command = inbox_commands.pay_command(echo.text, requests.max_request_amount)
+            shipped = inbox_commands.ship_command(echo.text, frozenset(get_terms().carriers))
         except inbox_commands.CommandError as error:
             logger.warning("Page Inbox command for %s not done: %s", echo.sender_id, error)
+            return
+        if shipped is not None:
+            await self.ship_from_inbox(echo.sender_id, shipped)
             return
         if command is None:
             return
@@ -310,6 +317,25 @@ class MessengerInput(InputChannel):
             logger.warning(
                 "Page Inbox payment request for %s not done (%s): %s", echo.sender_id, status, answer.get("error")
             )
+
+    async def ship_from_inbox(self, conversation_id: str, command: inbox_commands.ShipCommand) -> None:
+        """``#shipped``: the conversation's oldest paid order not shipped yet, with the
+        carrier typed or its zone's."""
+        if self._app is None:
+            logger.error("Page Inbox #shipped for %s not done: the server has not started", conversation_id)
+            return
+        shipments = get_shipments()
+        waiting = await asyncio.to_thread(unshipped_order, shipments.context.ledger, conversation_id)
+        if waiting is None:
+            logger.warning("Page Inbox #shipped for %s not done: no paid order waiting to ship", conversation_id)
+            return
+        order_id, zone_carrier = waiting
+        carrier = command.carrier or (zone_carrier if command.tracking_number else None)
+        status, answer = await shipments.ship(self._app, order_id, carrier, command.tracking_number)
+        if status in (200, 201):
+            logger.info("Page Inbox #shipped for %s: order %s %s", conversation_id, order_id, answer)
+        else:
+            logger.warning("Page Inbox #shipped for %s not done (%s): %s", conversation_id, status, answer.get("error"))
 
     async def customer_profile(self, sender_id: str) -> Dict[str, str]:
         """Messenger's locale and name of the customer, asked of Facebook once and remembered."""
@@ -353,3 +379,14 @@ class MessengerInput(InputChannel):
 
 def _message_id(event: Event) -> Optional[str]:
     return event.mid if isinstance(event, (CustomerEvent, PageEcho)) else None
+
+
+def unshipped_order(ledger: Ledger, conversation_id: str) -> Optional[Tuple[str, Optional[str]]]:
+    """(order id, its zone's carrier) of the conversation's oldest paid order not shipped."""
+    terms = get_terms()
+    for record in sorted(ledger.orders(conversation_id), key=lambda record: record.created_at):
+        shipment = ledger.shipment(record.order_id) if record.status in PAID else None
+        if shipment is not None and not shipment.shipped_at:
+            zone = terms.zone(shipment.country)
+            return record.order_id, zone.carrier.id if zone else None
+    return None

@@ -99,4 +99,8 @@ class PayPalInput(InputChannel):
         async def refund(request: Request) -> HTTPResponse:
             return await self.merchant.create_refund(request)
 
+        @paypal.route("/shipments", methods=["POST"])
+        async def shipment(request: Request) -> HTTPResponse:
+            return await self.merchant.create_shipment(request)
+
         return paypal

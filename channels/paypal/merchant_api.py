@@ -1,6 +1,7 @@
-"""The merchant API: payment requests sent into a conversation, and refunds, behind
-MERCHANT_API_TOKEN and an Idempotency-Key. ``PaymentRequests`` is the function part,
-which the Messenger channel's ``#pay`` calls too; ``MerchantApi`` the HTTP part."""
+"""The merchant API: payment requests sent into a conversation, refunds, and shipments,
+behind MERCHANT_API_TOKEN and an Idempotency-Key. ``PaymentRequests`` is the function
+part, which the Messenger channel's ``#pay`` calls too (``Shipments`` for ``#shipped``);
+``MerchantApi`` the HTTP part."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from sanic.response import HTTPResponse
 from channels.paypal.context import PaymentContext, get_context
 from channels.request_limits import ClientLimits
 from channels.secrets import bearer_token, same_secret
-from shop import money
+from shop import money, shipments
 from shop.ledger import OPEN_STATUSES, PAY_BUTTON_DELIVERED, IdempotencyConflict
 from shop.paypal import merchant
 from shop.paypal.client import PayPalError
 from shop.paypal.events import PAYMENT_REQUESTED
+from shop.paypal.intents import ORDER_SHIPPED
+from shop.terms import get_terms
 
 logger = logging.getLogger(__name__)
 # Amounts as plain decimals up to a sane maximum, keys as sent.
@@ -120,6 +123,43 @@ class PaymentRequests:
         return await asyncio.to_thread(self.context.ledger.claim_merchant_key, key, body_hash)
 
 
+class Shipments:
+    """An order marked shipped (or ready for pickup), and the customer told once."""
+
+    def __init__(self, context: PaymentContext) -> None:
+        self.context = context
+
+    async def ship(
+        self, app: Any, order_id: str, carrier: Optional[str], tracking_number: Optional[str]
+    ) -> Tuple[int, Dict[str, Any]]:
+        """(HTTP status, answer): 201 when newly shipped, 200 for the same shipment again."""
+        try:
+            done = await self.context.call_paypal(
+                shipments.ship,
+                self.context.client,
+                self.context.ledger,
+                get_terms(),
+                order_id,
+                carrier,
+                tracking_number,
+            )
+        except shipments.ShippingRefused as refused:
+            return refused.status, {"error": str(refused)}
+        except PayPalError as error:
+            return _paypal_refusal("tracking upload", error)
+        told = await asyncio.to_thread(self.context.ledger.notice_claimed, order_id, shipments.SHIPPED_NOTICE)
+        if not told:  # newly, or the first telling got lost: the action tells it once
+            self.context.tasks.spawn(
+                self.context.trigger_logged(app, done.record.conversation_id, ORDER_SHIPPED, {"order_id": order_id})
+            )
+        return (201 if done.newly else 200), done.answer()
+
+
+@functools.lru_cache(maxsize=None)
+def get_shipments() -> Shipments:
+    return Shipments(get_context())
+
+
 @functools.lru_cache(maxsize=None)
 def get_payment_requests() -> PaymentRequests:
     """The process's one sender of payment requests, for both channels."""
@@ -132,6 +172,7 @@ class MerchantApi:
 
     def __init__(self, requests: PaymentRequests, token: str, limits: ClientLimits) -> None:
         self.requests = requests
+        self.shipments = get_shipments()
         self.context = requests.context
         self.merchant_api_token = token
         self.limits = limits
@@ -160,6 +201,12 @@ class MerchantApi:
             return response.json({"error": str(error)}, status=400)
         status, answer = await self.requests.request_payment(request.app, key, *fields)
         return response.json(answer, status=status)
+
+    async def create_shipment(self, request: Request) -> HTTPResponse:
+        """The merchant shipped a paid order (carrier, tracking_number) or made a pickup
+        order ready (neither): 201, or 200 for the same shipment again; 409 for an unpaid,
+        refunded or already otherwise shipped order; 400 for a number the carrier does not use."""
+        return await _create_shipment(self, request)
 
     async def create_refund(self, request: Request) -> HTTPResponse:
         """A merchant's refund of a paid order, whole or ``amount``: 201 with PayPal's refund.
@@ -195,6 +242,12 @@ class MerchantApi:
             status, answer = _paypal_refusal("refund", error)
             return response.json(answer, status=status)
         value = refund["amount"]["value"]
+        shipment = await asyncio.to_thread(self.context.ledger.shipment, record.order_id)
+        shipped = bool(shipment and shipment.shipped_at)
+        if shipped:  # allowed (a return, say); noted so that the parcel is not forgotten
+            logger.info(
+                "Refund of %s %s for order %s, which was shipped already", value, record.currency, record.order_id
+            )
         return response.json(
             {
                 "refund_id": refund["id"],
@@ -202,9 +255,28 @@ class MerchantApi:
                 "order_id": record.order_id,
                 "amount": value,
                 "currency": record.currency,
+                "shipped": shipped,
             },
             status=201,
         )
+
+
+async def _create_shipment(api: "MerchantApi", request: Request) -> HTTPResponse:
+    refused = api.refuse_merchant(request, "shipments")
+    if refused is not None:
+        return refused
+    try:
+        _idempotency_key(request.headers.get("Idempotency-Key"))  # checked; the shipment itself is idempotent
+        body = json.loads(request.body)
+        if not isinstance(body, dict) or not isinstance(body.get("order_id"), str):
+            raise ValueError("the body must be a JSON object with order_id (and carrier and tracking_number)")
+        carrier, number = body.get("carrier"), body.get("tracking_number")
+        if any(value is not None and not isinstance(value, str) for value in (carrier, number)):
+            raise ValueError("carrier and tracking_number are strings")
+    except (ValueError, TypeError) as error:
+        return response.json({"error": str(error)}, status=400)
+    status, answer = await api.shipments.ship(request.app, body["order_id"], carrier, number)
+    return response.json(answer, status=status)
 
 
 def _paypal_refusal(what: str, error: PayPalError) -> Tuple[int, Dict[str, Any]]:

@@ -338,6 +338,32 @@ async def capture_order(request: web.Request) -> web.Response:
     return await _idempotent(request, f"capture:{order.id}", work)
 
 
+async def track_order(request: web.Request) -> web.Response:
+    """Tracking for a captured order: the order with its trackers (201), the same answer
+    again for the same PayPal-Request-Id."""
+    if not _authorized(request):
+        return error_response(401, "AUTHENTICATION_FAILURE")
+    body, failure = await _json(request)
+    if failure is None:
+        failure = _schema_failure("order_tracker_request", body)
+    if failure is not None:
+        return failure
+    order = _find(request)
+    if order is None:
+        return _not_found(request.match_info["order_id"])
+    state = request.app[STATE]
+
+    async def work() -> Tuple[int, Dict[str, Any]]:
+        try:
+            order_rules.add_tracker(order, body)
+        except order_rules.OrderRuleError as error:
+            return 422, error_body("UNPROCESSABLE_ENTITY", error.details)
+        state.count("trackers_added")
+        return 201, order.representation()
+
+    return await _idempotent(request, f"track:{order.id}", work)
+
+
 # --- webhooks --------------------------------------------------------------------------
 
 
@@ -654,6 +680,7 @@ def create_app(settings: Optional[SandboxSettings] = None) -> web.Application:
     app.router.add_post("/v2/checkout/orders", create_order)
     app.router.add_get("/v2/checkout/orders/{order_id}", get_order)
     app.router.add_post("/v2/checkout/orders/{order_id}/capture", capture_order)
+    app.router.add_post("/v2/checkout/orders/{order_id}/track", track_order)
     app.router.add_post("/v2/payments/captures/{capture_id}/refund", refund_capture)
     app.router.add_post("/v1/notifications/verify-webhook-signature", verify_webhook_signature)
     app.router.add_get("/checkoutnow", approval_page)

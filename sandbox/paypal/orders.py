@@ -143,6 +143,7 @@ class Order:
     ship_to: Optional[Dict[str, str]] = None  # the address the buyer chose on approval
     captures: List[Dict[str, Any]] = field(default_factory=list)
     refunds: List[Dict[str, Any]] = field(default_factory=list)
+    trackers: List[Dict[str, Any]] = field(default_factory=list)
     decline_next_capture: bool = False
     pending_next_capture: bool = False
     # bank methods: the bank's confirmation held back, to test completion later or reversal
@@ -205,6 +206,8 @@ class Order:
         for unit in units:
             unit.setdefault("reference_id", "default")
             shipping = self.shipping(unit)
+            if self.trackers:
+                shipping = {**(shipping or {}), "trackers": copy.deepcopy(self.trackers)}
             if shipping:
                 unit["shipping"] = shipping
             unit["payee"] = {"email_address": "merchant@kassa.example", "merchant_id": "KASSAMERCHANT"}
@@ -336,6 +339,52 @@ class Order:
             self.captures[-1]["status_details"] = {"reason": "PENDING_REVIEW"}
         self.status = "COMPLETED"
         self.update_time = now()
+
+
+def add_tracker(order: Order, request: Dict[str, Any]) -> Dict[str, Any]:
+    """POST /v2/checkout/orders/{id}/track: a shipment's tracking number on a COMPLETED
+    capture of the order (its 422 issues as the spec lists them). The same number for the
+    same capture again changes nothing."""
+    capture = next((c for c in order.captures if c["id"] == request["capture_id"]), None)
+    if capture is None:
+        raise OrderRuleError(
+            issue(
+                "CAPTURE_ID_NOT_FOUND",
+                "Specified capture ID does not exist. Check the capture ID and try again.",
+                "/capture_id",
+            )
+        )
+    if capture["status"] != "COMPLETED":
+        raise OrderRuleError(
+            issue(
+                "CAPTURE_STATUS_NOT_VALID",
+                "Invalid capture status. Tracker information can only be added to captures in `COMPLETED` state.",
+                "/capture_id",
+            )
+        )
+    skus = {item.get("sku") for item in order.request["purchase_units"][0].get("items", [])}
+    if any(item.get("sku") not in skus for item in request.get("items", [])):
+        raise OrderRuleError(
+            issue(
+                "ITEM_SKU_MISMATCH",
+                "Item sku must match one of the items sku that was provided during order creation.",
+                "/items",
+            )
+        )
+    tracker_id = f"{capture['id']}-{request['tracking_number']}"
+    known = next((t for t in order.trackers if t["id"] == tracker_id), None)
+    if known is None:
+        known = {
+            "id": tracker_id,
+            "status": request.get("status", "SHIPPED"),
+            "tracking_number": request["tracking_number"],
+            "carrier": request.get("carrier", "OTHER"),
+            "items": copy.deepcopy(request.get("items", [])),
+            "create_time": now(),
+            "update_time": now(),
+        }
+        order.trackers.append(known)
+    return known
 
 
 def capture_resource(order: Order, capture: Dict[str, Any]) -> Dict[str, Any]:

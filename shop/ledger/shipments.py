@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
@@ -20,6 +20,9 @@ class Shipment:
     shipping: str
     recipient: Optional[str]
     address: Optional[Dict[str, Any]]
+    carrier: Optional[str] = None
+    tracking_number: Optional[str] = None
+    shipped_at: Optional[str] = None
 
     @classmethod
     def from_row(cls, row: Any) -> "Shipment":
@@ -31,6 +34,9 @@ class Shipment:
             shipping=values["shipping"],
             recipient=values["recipient"],
             address=json.loads(values["address"]) if values["address"] else None,
+            carrier=values["carrier"],
+            tracking_number=values["tracking_number"],
+            shipped_at=values["shipped_at"],
         )
 
 
@@ -62,3 +68,18 @@ class ShipmentBook(LedgerStore):
                 .values(recipient=recipient[:300], address=json.dumps(address, sort_keys=True), updated_at=now())
             )
         return result.rowcount == 1
+
+    def mark_shipped(self, order_id: str, carrier: Optional[str], tracking_number: Optional[str]) -> bool:
+        """The order went out with ``carrier`` and ``tracking_number`` (a pickup order: ready,
+        with neither). True for the one call that marked it; False when it was already."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                shipments_table.update()
+                .where(shipments_table.c.order_id == order_id, shipments_table.c.shipped_at.is_(None))
+                .values(carrier=carrier, tracking_number=tracking_number, shipped_at=now(), updated_at=now())
+            )
+        return result.rowcount == 1
+
+    def shipments(self) -> List[Shipment]:
+        with self.engine.connect() as connection:
+            return [Shipment.from_row(row) for row in connection.execute(sa.select(shipments_table))]

@@ -97,6 +97,9 @@ shipments_table = sa.Table(
     sa.Column("shipping", sa.String(32), nullable=False),
     sa.Column("recipient", sa.String(300)),
     sa.Column("address", sa.Text),  # JSON: PayPal's address_portable fields
+    sa.Column("carrier", sa.String(32)),  # once shipped (None for a pickup order made ready)
+    sa.Column("tracking_number", sa.String(64)),
+    sa.Column("shipped_at", sa.String(32)),  # shipped, or ready for pickup
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("updated_at", sa.String(32), nullable=False),
 )

@@ -149,6 +149,14 @@ class PayPalClient:
             "POST", f"/v2/checkout/orders/{_path_segment(order_id)}/capture", json={}, request_id=request_id
         )
 
+    def add_tracking(self, order_id: str, tracker: Mapping[str, Any], request_id: str) -> Dict[str, Any]:
+        """A shipment's tracking number on the order's capture, which PayPal uses for seller
+        protection: POST /v2/checkout/orders/{id}/track (Orders v2, order_tracker_request,
+        ../shared/paypal-openapi/checkout_orders_v2.json, read 2026-12-02). The order back."""
+        return self._api(
+            "POST", f"/v2/checkout/orders/{_path_segment(order_id)}/track", json=dict(tracker), request_id=request_id
+        )
+
     # --- Payments v2 -------------------------------------------------------------------
 
     def refund_capture(

@@ -5,4 +5,6 @@ PAYMENT_APPROVED = "payment_approved"
 PAYMENT_CANCELLED = "payment_cancelled"
 PAYMENT_UPDATE = "payment_update"
 PAYMENT_REQUESTED = "payment_requested"
-EXTERNAL_INTENTS = (PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_UPDATE, PAYMENT_REQUESTED)
+# Not a payment, but told the same way: the merchant shipped the order (or made it ready).
+ORDER_SHIPPED = "order_shipped"
+EXTERNAL_INTENTS = (PAYMENT_APPROVED, PAYMENT_CANCELLED, PAYMENT_UPDATE, PAYMENT_REQUESTED, ORDER_SHIPPED)

@@ -1,6 +1,8 @@
 """Commands a person types in the Page Inbox while they hold a conversation:
 ``#pay 45.00 Wheel truing`` (or ``#betaal 45,00 Wiel richten``) sends the customer a
-PayPal payment request for that amount and description.
+PayPal payment request for that amount and description; ``#shipped 3SKAAS1234567``
+(or ``#verzonden``, optionally with the carrier first: ``#shipped BPOST 3232...``)
+marks the conversation's paid order shipped, and ``#shipped`` alone a pickup order ready.
 
 The agent's line itself reaches the customer as any message the agent writes, so
 the command stays readable: a hash word, the amount, what it is for.
@@ -21,6 +23,9 @@ AMOUNT = re.compile(
     r"^\s*(?:€|eur\b)?\s*(?P<units>\d{1,7})(?:[.,](?P<cents>\d{1,2}))?(?:\s*(?:€|eur)\b)?(?=\s|$)", re.IGNORECASE
 )
 DESCRIPTION_MAX = 127
+
+
+SHIP_COMMAND = re.compile(r"^\s*#(?:shipped|verzonden|verstuurd)(?=\s|$)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 
 
 class CommandError(ValueError):
@@ -49,3 +54,22 @@ def pay_command(text: str, maximum: Decimal) -> Optional[PayCommand]:
     if not Decimal("0") < value <= maximum:
         raise CommandError(f"the amount must be above 0 and at most {maximum}")
     return PayCommand(value, description)
+
+
+@dataclass(frozen=True)
+class ShipCommand:
+    carrier: Optional[str]  # None: the carrier of the order's zone
+    tracking_number: Optional[str]  # None: a pickup order made ready
+
+
+def ship_command(text: str, carriers: "frozenset[str]") -> Optional[ShipCommand]:
+    """The shipment a Page Inbox line reports; None when the line is no #shipped command."""
+    found = SHIP_COMMAND.match(text or "")
+    if found is None:
+        return None
+    words = found.group("rest").split()
+    carrier = words[0].upper() if words and words[0].upper() in carriers else None
+    number = "".join(words[1:] if carrier else words) or None
+    if carrier and number is None:
+        raise CommandError(f"a tracking number after the carrier: {text.strip()[:60]!r}")
+    return ShipCommand(carrier, number)

@@ -20,6 +20,8 @@ def test_every_template_has_both_languages_and_declares_what_it_uses() -> None:
         "kassa_payment_failed",
         "kassa_refund_issued",
         "kassa_payment_request",
+        "kassa_order_shipped",
+        "kassa_order_ready",
     }
     for template in templates.values():
         assert set(template.texts) == {"en_US", "nl_NL"}
