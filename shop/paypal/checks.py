@@ -127,7 +127,11 @@ def receipt(
         if product is not None:
             element["image_url"] = catalog.image_url(product)
         elements.append(element)
-    total = float(Decimal(record.amount))
+    total = Decimal(record.amount)
+    subtotal = sum((Decimal(item["unit_amount"]) * int(item["quantity"]) for item in record.items), Decimal(0))
+    summary: Dict[str, float] = {"subtotal": float(subtotal), "total_cost": float(total)}
+    if total > subtotal:  # what a cart order paid for shipping
+        summary["shipping_cost"] = float(total - subtotal)
     return {
         "recipient_name": payer_name(order),
         "order_number": record.order_id,
@@ -135,7 +139,7 @@ def receipt(
         "payment_method": payment_methods.method_of_order(dict(order)),
         "timestamp": str(_timestamp(capture)),
         "elements": elements,
-        "summary": {"subtotal": total, "total_cost": total},
+        "summary": summary,
     }
 
 

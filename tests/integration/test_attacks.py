@@ -348,20 +348,20 @@ def test_partial_and_double_refunds_are_kept_apart_and_told_with_their_amounts(s
 
 def test_a_price_change_between_two_checkouts_charges_the_new_price_only(stack: Stack, psid: str) -> None:
     original = (PROJECT_ROOT / "catalog" / "catalog.yml").read_text(encoding="utf-8")
-    _, old_order = checkout(stack, psid)  # 2 Ember Rear Lights at 14.50
-    assert ledger(stack).order(old_order).amount == "29.00"
+    _, old_order = checkout(stack, psid)  # 2 Ember Rear Lights at 14.50, and 4.95 shipping
+    assert ledger(stack).order(old_order).amount == "33.95"
     stack.set_catalog(original.replace("    price: 14.50\n", "    price: 16.00\n", 1))
     try:
         deliver(stack, webhooks.text_event(psid, "checkout"))
         new_order = wait_for(lambda: next((o for o in ledger(stack).orders(psid) if o.order_id != old_order), None), 30)
-        assert new_order is not None and new_order.amount == "32.00"
+        assert new_order is not None and new_order.amount == "36.95"
         assert wait_for(lambda: ledger(stack).order(old_order).status == "SUPERSEDED", 10)
         requests.get(approve(stack, old_order), timeout=10)
         assert wait_for(lambda: any("earlier checkout" in t for t in texts(stack, psid)), 30)
         requests.get(approve(stack, new_order.order_id), timeout=10)
         assert wait_for(lambda: receipts(stack, psid), 30)
         assert captures_of(stack, old_order) == 0 and captures_of(stack, new_order.order_id) == 1
-        assert receipts(stack, psid)[0]["summary"]["total_cost"] == 32.0
+        assert receipts(stack, psid)[0]["summary"]["total_cost"] == 36.95
     finally:
         stack.set_catalog(original)
 

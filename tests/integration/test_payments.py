@@ -130,7 +130,7 @@ def test_checkout_approve_return_capture_receipt_ledger(stack: Stack, psid: str)
     [receipt] = receipts(stack, psid)
     assert receipt["order_number"] == order_id and receipt["recipient_name"] == "Sam Buyer"
     assert receipt["payment_method"] == "PayPal" and receipt["currency"] == "EUR"
-    assert receipt["summary"]["total_cost"] == 29.0
+    assert receipt["summary"] == {"subtotal": 29.0, "shipping_cost": 4.95, "total_cost": 33.95}
     assert receipt["elements"][0]["title"] == "Ember Rear Light" and receipt["elements"][0]["quantity"] == 2
     assert any(t.startswith("Thank you, Sam Buyer!") for t in texts(stack, psid))
     record = wait_for(lambda: (lambda r: r if r and r.status == "COMPLETED" else None)(ledger(stack).order(order_id)))

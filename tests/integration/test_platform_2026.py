@@ -62,7 +62,7 @@ def templates_on_the_page(stack: Stack) -> str:
 def test_the_templates_command_creates_every_template_in_both_languages(templates_on_the_page: str) -> None:
     rows = [line.split() for line in templates_on_the_page.splitlines() if line.startswith("kassa_")]
     assert (
-        len(rows) == 10 and {row[1] for row in rows} == {"en_US", "nl_NL"} and {row[2] for row in rows} == {"APPROVED"}
+        len(rows) == 14 and {row[1] for row in rows} == {"en_US", "nl_NL"} and {row[2] for row in rows} == {"APPROVED"}
     )
 
 
