@@ -312,56 +312,58 @@ async def get_order(request: web.Request) -> web.Response:
     return json_body(order.representation())
 
 
-async def capture_order(request: web.Request) -> web.Response:
+async def _on_order(
+    request: web.Request,
+    schema_name: str,
+    kind: str,
+    act: Callable[[order_rules.Order, Dict[str, Any]], Tuple[int, Dict[str, Any]]],
+) -> web.Response:
+    """A POST on an order: authorised, its body valid against ``schema_name``, the order
+    found, then ``act`` once per PayPal-Request-Id (a business rule it breaks: 422)."""
     if not _authorized(request):
         return error_response(401, "AUTHENTICATION_FAILURE")
     body, failure = await _json(request)
     if failure is None:
-        failure = _schema_failure("order_capture_request", body)
+        failure = _schema_failure(schema_name, body)
     if failure is not None:
         return failure
     order = _find(request)
     if order is None:
         return _not_found(request.match_info["order_id"])
-    state = request.app[STATE]
 
     async def work() -> Tuple[int, Dict[str, Any]]:
         try:
-            order.capture()
+            return act(order, body)
         except order_rules.OrderRuleError as error:
             return 422, error_body("UNPROCESSABLE_ENTITY", error.details)
+
+    return await _idempotent(request, f"{kind}:{order.id}", work)
+
+
+async def capture_order(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+
+    def capture(order: order_rules.Order, body: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        order.capture()
         state.count("captures")
         capture = order.captures[-1]
         state.emit(f"PAYMENT.CAPTURE.{capture['status']}", order_rules.capture_resource(order, capture))
         return _order_response(order, request, 201)
 
-    return await _idempotent(request, f"capture:{order.id}", work)
+    return await _on_order(request, "order_capture_request", "capture", capture)
 
 
 async def track_order(request: web.Request) -> web.Response:
     """Tracking for a captured order: the order with its trackers (201), the same answer
     again for the same PayPal-Request-Id."""
-    if not _authorized(request):
-        return error_response(401, "AUTHENTICATION_FAILURE")
-    body, failure = await _json(request)
-    if failure is None:
-        failure = _schema_failure("order_tracker_request", body)
-    if failure is not None:
-        return failure
-    order = _find(request)
-    if order is None:
-        return _not_found(request.match_info["order_id"])
     state = request.app[STATE]
 
-    async def work() -> Tuple[int, Dict[str, Any]]:
-        try:
-            order_rules.add_tracker(order, body)
-        except order_rules.OrderRuleError as error:
-            return 422, error_body("UNPROCESSABLE_ENTITY", error.details)
+    def track(order: order_rules.Order, body: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        order_rules.add_tracker(order, body)
         state.count("trackers_added")
         return 201, order.representation()
 
-    return await _idempotent(request, f"track:{order.id}", work)
+    return await _on_order(request, "order_tracker_request", "track", track)
 
 
 # --- webhooks --------------------------------------------------------------------------
