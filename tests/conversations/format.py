@@ -22,6 +22,8 @@ after a step. Files live in tests/conversations/<language>/*.yml:
           pay_total: "198.45"           #   for this amount: the items plus shipping
       - pay: true                       # click "Pay Now" on the sandbox's approval page
                                         #   (pay: BE ships to the buyer's Belgian address)
+      - ship: 3SKAAS1234567             # the merchant ships the paid order (PostNL), through
+                                        #   the merchant API; ship: ready for a pickup order
         expect:
           paid: true                    # a receipt arrived
 
@@ -47,7 +49,7 @@ from shop.catalog import PROJECT_ROOT
 
 CONVERSATIONS = PROJECT_ROOT / "tests" / "conversations"
 LANGUAGES = ("en", "nl")
-STEP_KINDS = ("user", "tap", "pay")
+STEP_KINDS = ("user", "tap", "pay", "ship")
 STEP_KEYS = {*STEP_KINDS, "card", "expect"}
 EXPECTATIONS = {
     "cart",

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from harness.stack import APP_SECRET, Stack
+from harness.stack import APP_SECRET, MERCHANT_TOKEN, Stack
 from sandbox.facebook import webhooks
 from shop import cart as cart_rules
 from shop import money
@@ -98,6 +98,27 @@ class Customer:
         if back.status_code != 200:
             raise StepFailed(f"PayPal's return to the shop answered {back.status_code}")
         self.user_turns += 1  # the paypal channel hands the conversation a payment event
+        return self.finish_turn()
+
+    def ship(self, tracking_number: str) -> List[Dict[str, Any]]:
+        """The merchant marks the order last paid shipped (or, with "ready", ready for
+        pickup) through the merchant API; the paypal channel tells the conversation."""
+        url = self.pay_link(self.history)
+        if url is None:
+            raise StepFailed("there is no paid order to ship")
+        order_id = parse_qs(urlsplit(url).query)["token"][0]
+        shipment = {"order_id": order_id}
+        if tracking_number != "ready":
+            shipment.update(carrier="POSTNL", tracking_number=tracking_number)
+        answer = requests.post(
+            f"{self.stack.rasa_url}/webhooks/paypal/shipments",
+            json=shipment,
+            headers={"Authorization": f"Bearer {MERCHANT_TOKEN}"},
+            timeout=30,
+        )
+        if answer.status_code != 201:
+            raise StepFailed(f"the merchant API answered {answer.status_code}: {answer.text[:200]}")
+        self.user_turns += 1  # the paypal channel hands the conversation the shipped event
         return self.finish_turn()
 
     # --- reading ----------------------------------------------------------------------
@@ -279,6 +300,8 @@ def run_step(customer: Customer, step: Step) -> None:
         records = customer.say(str(step.value))
     elif step.kind == "tap":
         records = customer.tap(str(step.value), step.card)
+    elif step.kind == "ship":
+        records = customer.ship(str(step.value))
     else:
         records = customer.pay(None if step.value is True else str(step.value))
     if step.expect:
