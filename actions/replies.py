@@ -89,10 +89,12 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def product_element(product: Product, catalog: Catalog, language: str) -> Dict[str, Any]:
+    """A product's card; a sold-out one says so first."""
+    sold_out = f"{phrase('out_of_stock', language)} · " if product.stock == 0 else ""
     return {
         "title": _shorten(product.name(language), TITLE_LIMIT),
         "subtitle": _shorten(
-            f"{price_text(product, catalog, language)} · {product.description(language)}", SUBTITLE_LIMIT
+            f"{sold_out}{price_text(product, catalog, language)} · {product.description(language)}", SUBTITLE_LIMIT
         ),
         "image_url": catalog.image_url(product),
         "buttons": card_buttons(product, language),
@@ -100,11 +102,12 @@ def product_element(product: Product, catalog: Catalog, language: str) -> Dict[s
 
 
 def card_buttons(product: Product, language: str) -> List[Dict[str, str]]:
-    """A product card's buttons: Add to cart, Details."""
-    return [
-        postback_button(phrase("add_to_cart_button", language), intent_payload("add_to_cart", product=product.sku)),
-        postback_button(phrase("details_button", language), intent_payload("product_details", product=product.sku)),
-    ]
+    """A product card's buttons: Add to cart (not when it is sold out), Details."""
+    add = postback_button(phrase("add_to_cart_button", language), intent_payload("add_to_cart", product=product.sku))
+    details = postback_button(
+        phrase("details_button", language), intent_payload("product_details", product=product.sku)
+    )
+    return [details] if product.stock == 0 else [add, details]
 
 
 def carousel(products: Sequence[Product], catalog: Catalog, language: str) -> List[Dict[str, Any]]:

@@ -41,3 +41,14 @@ def test_when_the_stock_was_counted_is_read_in_utc() -> None:
     for wrong, message in [("yesterday", "must be a date and time"), ("2026-12-01T09:00:00", "needs a time zone")]:
         with pytest.raises(CatalogError, match=message):
             parse_catalog({**document(), "stock_counted": wrong}, Path("catalog.yml"))
+
+
+def test_a_sold_out_product_is_shown_sold_out_without_an_add_button() -> None:
+    from actions import replies
+
+    catalog = stock.on_hand(load_catalog(), {"LCK-004": 12})  # the fold locks, all sold
+    card = replies.product_element(catalog.products["LCK-004"], catalog, "en")
+    assert card["subtitle"].startswith("Out of stock · ")
+    assert [button["title"] for button in card["buttons"]] == ["Details"]
+    in_stock = replies.product_element(catalog.products["LCK-003"], catalog, "nl")
+    assert [button["title"] for button in in_stock["buttons"]] == ["In winkelwagen", "Details"]
