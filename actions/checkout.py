@@ -242,7 +242,7 @@ def offer_other_fulfilment(dispatcher: CollectingDispatcher, current: fulfilment
     if others:
         dispatcher.utter_message(
             response="utter_checkout_other_fulfilment",
-            buttons=[replies.fulfilment_button(option, lang) for option in others],
+            quick_replies=[replies.fulfilment_button(option, lang) for option in others],
         )
 
 

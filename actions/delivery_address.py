@@ -70,7 +70,7 @@ def tell_address_outside_zone(
         address_country=locale_format.country_name(address_country, lang) if address_country else "?",
         paid_country=shipping.zone_name(paid_zone, lang) if paid_zone else paid_country,
         elsewhere=in_language(terms.elsewhere, lang),
-        buttons=[replies.fulfilment_button(option, lang) for option in options],
+        quick_replies=[replies.fulfilment_button(option, lang) for option in options],
     )
     dispatcher.utter_message(
         response="utter_address_other_zone" if zone is not None else "utter_address_not_shipped", **values

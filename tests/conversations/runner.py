@@ -27,6 +27,7 @@ from sandbox.facebook import webhooks
 from shop import cart as cart_rules
 from shop import money
 from shop.catalog import load_catalog
+from shop.paypal.intents import ORDER_SHIPPED, PAYMENT_APPROVED
 from tests.conversations.format import Conversation, Step
 
 TURN_SECONDS = 60.0
@@ -98,7 +99,7 @@ class Customer:
         if back.status_code != 200:
             raise StepFailed(f"PayPal's return to the shop answered {back.status_code}")
         self.user_turns += 1  # the paypal channel hands the conversation a payment event
-        return self.finish_turn()
+        return self.finish_turn(f"EXTERNAL: {PAYMENT_APPROVED}", token)
 
     def ship(self, tracking_number: str) -> List[Dict[str, Any]]:
         """The merchant marks the order last paid shipped (or, with "ready", ready for
@@ -119,18 +120,22 @@ class Customer:
         if answer.status_code != 201:
             raise StepFailed(f"the merchant API answered {answer.status_code}: {answer.text[:200]}")
         self.user_turns += 1  # the paypal channel hands the conversation the shipped event
-        return self.finish_turn()
+        return self.finish_turn(f"EXTERNAL: {ORDER_SHIPPED}", order_id)
 
     # --- reading ----------------------------------------------------------------------
-    def finish_turn(self, sent: Optional[str] = None) -> List[Dict[str, Any]]:
+    def finish_turn(self, sent: Optional[str] = None, order_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Wait until Rasa saved the turn (its replies were sent before that), then the new
-        messages. With ``sent``, the turn is the one of that message: a payment's second
-        event (its webhook) may have made a turn of its own since the last step."""
+        messages. With ``sent``, the turn is the one of that message (with ``order_id``:
+        the event about that order): a payment's second event (its webhook) may have made
+        a turn of its own since the last step."""
         deadline = time.monotonic() + TURN_SECONDS
         while True:
             events = self.stack.tracker(self.psid).get("events", [])
             users = [e for e in events if e["event"] == "user"]
-            mine = sent is None or any(e.get("text") == sent for e in users[self.users_seen :])
+            mine = sent is None or any(
+                e.get("text") == sent and (order_id is None or order_id in json.dumps(e.get("parse_data") or {}))
+                for e in users[self.users_seen :]
+            )
             if (
                 len(users) >= self.user_turns
                 and mine

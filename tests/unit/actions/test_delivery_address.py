@@ -42,7 +42,7 @@ def test_pickup_asks_paypal_for_no_address_and_charges_no_shipping(actions_env: 
     assert done["order"]["amount"] == "29.00"
     shipment = get_ledger().shipment(done["order"]["id"])
     assert (shipment.method, shipment.country, shipment.shipping) == ("PICKUP", None, "0.00")
-    offered = [b["payload"] for b in done["messages"][1]["buttons"]]
+    offered = [b["payload"] for b in done["messages"][1]["quick_replies"]]
     assert offered == ['/checkout{"delivery_choice": "NL"}', '/checkout{"delivery_choice": "BE"}']
 
 
@@ -66,7 +66,7 @@ def test_an_address_outside_the_zone_paid_for_is_never_captured(actions_env: San
     messages, slots = run(ActionCapturePayment(), approved)
     assert responses(messages) == ["utter_address_other_zone"] and slots == {}  # the cart stays
     assert messages[0]["address_country"] == "Belgium" and messages[0]["paid_country"] == "the Netherlands"
-    assert [b["payload"] for b in messages[0]["buttons"]] == [
+    assert [b["payload"] for b in messages[0]["quick_replies"]] == [
         '/checkout{"delivery_choice": "BE"}',
         '/checkout{"delivery_choice": "PICKUP"}',
     ]
