@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.shop_terms import answer_returns, asked_destination, how_to_return
+from actions.shop_terms import answer_returns, answered_otherwise, asked_destination, how_to_return
 from actions.tracker import language, typed_text
 from shop import locale_format, returns
 from shop.ledger import get_ledger
@@ -25,6 +25,9 @@ class ActionStartReturn(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        otherwise = answered_otherwise(dispatcher, tracker)  # unsure: never a handover on a guess
+        if otherwise is not None:
+            return otherwise
         lang, terms = language(tracker), get_terms()
         order = returns.latest_returnable(await asyncio.to_thread(get_ledger().orders, tracker.sender_id))
         if order is None:  # nothing bought here: how returns work, no handover

@@ -169,3 +169,17 @@ def test_a_question_read_as_an_order_asks_before_adding() -> None:
         '/add_to_cart{"product": "BAG-003"'
     )
     assert not any(e.get("name") == "cart" for e in events)
+
+
+def test_an_unsure_return_request_naming_a_product_shows_it_and_hands_nothing_over(orders: ledger.Ledger) -> None:
+    paid(orders, "PAID3")
+    unsure = make_tracker(
+        "mag ik zo'n klein zadeltasje van jullie",
+        "request_return",
+        [{"entity": "product", "value": "BAG-002"}],
+        slots={"language": "nl"},
+    )
+    unsure.latest_message["intent"]["confidence"] = 0.48  # as a retrained model read it
+    messages, _ = run(ActionStartReturn(), unsure)
+    assert not any("handover" in (m.get("custom") or {}) for m in messages)
+    assert messages and messages[0]["response"] != "utter_return_started"
