@@ -136,3 +136,20 @@ def test_stock_at_its_limit(stack: Stack, psid: str) -> None:
     assert wait_for(lambda: any("Fold Lock" in t and "Added" in t for t in texts(stack, other)), 30), texts(
         stack, other
     )
+
+
+def test_shipped_typed_in_the_page_inbox(stack: Stack, psid: str) -> None:
+    order_id = paid_order(stack, psid)
+    deliver(stack, webhooks.text_event(psid, "i want to talk to a human"))
+    assert wait_for(lambda: any(r["kind"] == "pass_thread_control" for r in stack.records(psid)), 30)
+    inbox = f"{stack.graph_url}/_fake/inbox/send"
+    requests.post(inbox, json={"psid": psid, "text": "#verzonden 12345"}, timeout=10)  # not a PostNL number
+    requests.post(inbox, json={"psid": psid, "text": "#verzonden 3SKAAS1234567"}, timeout=10)
+
+    def trackers() -> list:
+        return paypal_order(stack, order_id)["purchase_units"][0].get("shipping", {}).get("trackers") or []
+
+    found = wait_for(trackers, 30)
+    assert [t["tracking_number"] for t in found] == [NUMBER]
+    assert wait_for(lambda: ledger(stack).shipment(order_id).tracking_number == NUMBER, 10)
+    assert wait_for(lambda: any("on its way with PostNL" in t for t in texts(stack, psid)), 30)
