@@ -10,12 +10,10 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import replies
 from actions.payment import own_record, update_for
-from actions.shop_terms import shipment_news
+from actions.shop_terms import shipment_news, track_buttons
 from actions.tracker import language
 from shop.ledger import get_ledger
-from shop.phrases import phrase
 from shop.shipments import SHIPPED_NOTICE
 from shop.terms import get_terms
 
@@ -46,7 +44,7 @@ class ActionTellOrderShipped(Action):
         )
         dispatcher.utter_message(
             response=response,
-            buttons=[replies.url_button(phrase("track_parcel_button", lang), link)] if link else [],
+            buttons=track_buttons(values, lang),
             json_message=update_for(tracker, template, record, notice=SHIPPED_NOTICE, **template_values),
             **values,
         )

@@ -228,7 +228,7 @@ async def tell_paid_order_delivery(dispatcher: CollectingDispatcher, tracker: Tr
     lang, terms = language(tracker), get_terms()
     if shipment is not None and shipment.shipped_at:
         response, values = shipment_news(order, shipment, terms, lang)
-        dispatcher.utter_message(response=response, **values)
+        dispatcher.utter_message(response=response, buttons=track_buttons(values, lang), **values)
     elif shipment is not None and shipment.method == fulfilment.PICKUP:
         today = datetime.now(timezone.utc).astimezone(terms.timezone).date()
         dispatcher.utter_message(
@@ -241,6 +241,12 @@ async def tell_paid_order_delivery(dispatcher: CollectingDispatcher, tracker: Tr
         zone = terms.zone(shipment.country) if shipment is not None else None
         tell_delivery(dispatcher, tracker, paid_at, order.order_id, zone)
     return True
+
+
+def track_buttons(values: Dict[str, Any], lang: str) -> List[Dict[str, str]]:
+    """ "Track your parcel" to the carrier's page, when the news has a tracking link."""
+    link = values.get("tracking_url")
+    return [replies.url_button(phrase("track_parcel_button", lang), link)] if link else []
 
 
 def shipment_news(record: OrderRecord, shipment: Shipment, terms: Terms, lang: str) -> Tuple[str, Dict[str, Any]]:

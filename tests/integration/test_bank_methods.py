@@ -17,6 +17,8 @@ from tests.integration.test_payments import ledger, receipts, sandbox, texts
 
 pytestmark = pytest.mark.integration
 
+UTRECHT = "Kerkstraat 12, 3511 LK Utrecht"
+
 
 def customer(stack: Stack, psid: str, locale: str, first_name: str = "", last_name: str = "") -> None:
     """What Facebook's User Profile API will tell the connector about this customer."""
@@ -46,6 +48,12 @@ def tap(stack: Stack, psid: str, button: Dict[str, Any]) -> None:
     deliver(stack, webhooks.postback_event(psid, button["title"], button["payload"]))
 
 
+def give_address(stack: Stack, psid: str, address: str) -> None:
+    """PayPal collects no address for a bank method: the bot asks it in the chat."""
+    assert wait_for(lambda: any("Naar welk adres in" in t for t in texts(stack, psid)), 30), texts(stack, psid)
+    deliver(stack, webhooks.text_event(psid, address))
+
+
 def bank_link(stack: Stack, psid: str, title: str) -> str:
     found = wait_for(lambda: button_titled(stack, psid, title), 30)
     assert found and found["type"] == "web_url", texts(stack, psid)
@@ -57,6 +65,7 @@ def start_ideal(stack: Stack, psid: str, first_name: str, last_name: str, second
     customer(stack, psid, "nl_NL", first_name, last_name)
     fill_cart_and_check_out(stack, psid)
     tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero"), seconds))
+    give_address(stack, psid, UTRECHT)
     url = bank_link(stack, psid, "Naar iDEAL | Wero")
     return url, url.split("token=")[1]
 
@@ -78,6 +87,9 @@ def test_a_dutch_customer_pays_with_ideal_under_their_messenger_name(stack: Stac
     fill_cart_and_check_out(stack, psid)
     assert button_titled(stack, psid, "Bancontact") is None
     tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))
+    give_address(stack, psid, "Kerkstraat 12 Utrecht")  # no postcode: explained, asked again
+    assert wait_for(lambda: any("geen Nederlandse postcode" in t for t in texts(stack, psid)), 30)
+    deliver(stack, webhooks.text_event(psid, UTRECHT))
     order_id = approve_at_bank(stack, bank_link(stack, psid, "Naar iDEAL | Wero"))
     assert wait_for(lambda: receipts(stack, psid), 30), texts(stack, psid)
     [receipt] = receipts(stack, psid)
@@ -88,6 +100,8 @@ def test_a_dutch_customer_pays_with_ideal_under_their_messenger_name(stack: Stac
     )
     record = ledger(stack).order(order_id)
     assert record.status == "COMPLETED" and record.payer_name == "Sanne de Vries"
+    shipment = ledger(stack).shipment(order_id)
+    assert shipment.address["postal_code"] == "3511 LK" and shipment.recipient == "Sanne de Vries"
     assert wait_for(lambda: stack.tracker(psid)["slots"]["cart"] == {}, 30)  # saved at the end of the receipt's turn
     stats = requests.get(f"{stack.paypal_url}/_sandbox/stats", timeout=5).json()
     assert not any("ORDER_COMPLETION_IN_PROGRESS" in json.dumps(e) for e in stats.get("errors", []))
@@ -102,6 +116,7 @@ def test_a_belgian_customer_is_asked_the_account_name_once_and_pays_with_bancont
     deliver(stack, webhooks.text_event(psid, "4"))  # not a name: asked again, nothing made
     assert wait_for(lambda: any("zoals je bank die kent" in t for t in texts(stack, psid)), 30), texts(stack, psid)
     deliver(stack, webhooks.text_event(psid, "Lea Peeters"))
+    give_address(stack, psid, "Veldstraat 8, 9000 Gent")
     order_id = approve_at_bank(stack, bank_link(stack, psid, "Naar Bancontact"))
     assert wait_for(lambda: receipts(stack, psid), 30), texts(stack, psid)
     assert (
@@ -128,7 +143,7 @@ def test_a_reversed_ideal_approval_leaves_the_order_unpaid_and_the_cart_intact(s
     before = len(buttons(stack, psid))
     deliver(stack, webhooks.text_event(psid, "afrekenen"))
     assert wait_for(lambda: len(buttons(stack, psid)) > before, 30)
-    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))
+    tap(stack, psid, wait_for(lambda: button_titled(stack, psid, "iDEAL | Wero")))  # the address is kept
     assert wait_for(lambda: bank_link(stack, psid, "Naar iDEAL | Wero") != url, 30)
 
 

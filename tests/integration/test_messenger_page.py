@@ -65,8 +65,9 @@ def test_shop_in_the_messenger_page(browser, stack: Stack, tmp_path) -> None:
     cards.first.locator("button", has_text="Add to cart").click()
     page.wait_for_selector("text=Added 1 × Beacon Front Light to your cart")
     say("checkout")
-    pay = page.locator("a", has_text="Pay €24.95")
+    pay = page.locator("a", has_text="Pay €29.90")  # 24.95 and shipping in the Netherlands
     pay.wait_for()
+    page.wait_for_selector("text=Shipping to the Netherlands with PostNL: €4.95")
     assert pay.get_attribute("href").startswith(f"{stack.paypal_url}/checkoutnow?token=")
     page.screenshot(path=str(tmp_path / "messenger-page.png"), full_page=True)
     context.close()
@@ -83,6 +84,8 @@ def test_a_dutch_customer_pays_with_ideal_in_the_messenger_page(browser, stack: 
     page.wait_for_selector("text=Ember achterlicht")
     say("afrekenen")
     page.locator("button", has_text="iDEAL | Wero").click()
+    page.wait_for_selector("text=Naar welk adres in Nederland")  # PayPal asks none for iDEAL
+    say("Kerkstraat 12, 3511 LK Utrecht")
     bank_link = page.locator("a", has_text="Naar iDEAL | Wero")
     bank_link.wait_for()
     bank = context.new_page()

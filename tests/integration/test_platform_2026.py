@@ -77,7 +77,7 @@ def test_a_late_receipt_goes_out_as_the_order_confirmed_template(
     template = sent[0]["message"]["template"]
     assert template["name"] == "kassa_order_confirmed" and template["language"] == {"code": "en_US"}
     values = {p["parameter_name"]: p["text"] for p in template["components"][0]["parameters"]}
-    assert values == {"order_id": order_id, "total": "€29.00"}
+    assert values == {"order_id": order_id, "total": "€33.95"}  # 2 x 14.50 and shipping
     assert receipts(stack, psid) == []  # no RESPONSE outside the window, no retired tag
     assert all(r["tag"] is None for r in stack.records(psid) if r["kind"] == "message")
     assert wait_for(lambda: ledger(stack).order(order_id).receipt_sent_at, 10)
