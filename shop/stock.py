@@ -5,12 +5,17 @@ through ``current_catalog`` so that carts, cards and suggestions see the same fi
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from typing import Dict, List, Mapping, Optional, Tuple
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from shop.catalog import Catalog, get_catalog
 from shop.ledger import get_ledger
+
+logger = logging.getLogger(__name__)
 
 # A sale in another process shows within this long; this process's own at once.
 FRESH_SECONDS = 1.0
@@ -37,7 +42,16 @@ def current_catalog(fresh: bool = False) -> Catalog:
         if not fresh and _cached is not None and time.monotonic() - _cached[0] < FRESH_SECONDS:
             return _cached[1]
     catalog = get_catalog()
-    sold = get_ledger().sold(since=catalog.stock_counted)
+    try:
+        sold = get_ledger().sold(since=catalog.stock_counted)
+    except SQLAlchemyError as error:
+        # The database is away (a PostgreSQL restart): browsing and the cart go on with the
+        # last figures read; a capture, which asks fresh, does not.
+        if fresh:
+            raise
+        logger.warning("Stock not read from the ledger (%s): the last figures read are used", type(error).__name__)
+        with _lock:
+            return _cached[1] if _cached is not None else catalog
     current = on_hand(catalog, sold)
     with _lock:
         _cached = (time.monotonic(), current)

@@ -52,3 +52,26 @@ def test_a_sold_out_product_is_shown_sold_out_without_an_add_button() -> None:
     assert [button["title"] for button in card["buttons"]] == ["Details"]
     in_stock = replies.product_element(catalog.products["LCK-003"], catalog, "nl")
     assert [button["title"] for button in in_stock["buttons"]] == ["In winkelwagen", "Details"]
+
+
+def test_browsing_goes_on_with_the_last_figures_while_the_database_is_away(tmp_path: Path, monkeypatch) -> None:
+    """A PostgreSQL restart under load lost replies once the cards read the stock: now the
+    last figures serve browsing and the cart, and only a capture (fresh) fails."""
+    from shop.ledger import reset_ledger
+
+    database = tmp_path / "orders.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    reset_ledger()
+    stock.forget()
+    try:
+        seen = stock.current_catalog()  # read once while the database is there
+        database.unlink()  # gone: the next query finds no table
+        assert stock.current_catalog(fresh=False) is not None
+        stock.forget()
+        assert stock.current_catalog().products["LGT-002"].stock == load_catalog().products["LGT-002"].stock
+        with pytest.raises(Exception, match="no such table"):
+            stock.current_catalog(fresh=True)
+        assert seen.products.keys() == stock.current_catalog().products.keys()
+    finally:
+        reset_ledger()
+        stock.forget()
